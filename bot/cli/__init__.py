@@ -1,0 +1,34 @@
+"""The ``hotdigest`` command line: one group, one subcommand per domain function."""
+
+from __future__ import annotations
+
+import click
+
+from ..logs import configure_logging
+from .common import CliState
+from .store_commands import config_command, import_command, ingest_command, posts_command
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option(
+    "--config",
+    "config_file",
+    type=click.Path(dir_okay=False),
+    help="TOML settings file (default: $HOTDIGEST_CONFIG, else ./hotdigest.toml if present).",
+)
+@click.option("--db", "db_override", help="SQLite file to use instead of the configured one.")
+@click.option("-v", "--verbose", is_flag=True, help="Log debug details to stderr.")
+@click.pass_context
+def main(
+    ctx: click.Context, config_file: str | None, db_override: str | None, verbose: bool
+) -> None:
+    """hotdigest: daily digests of tech hot lists, pushed by a Telegram bot.
+
+    Example: hotdigest demo
+    """
+    ctx.obj = CliState(config_file, db_override)
+    configure_logging("DEBUG" if verbose else "WARNING")
+
+
+for command in (config_command, import_command, posts_command, ingest_command):
+    main.add_command(command)

@@ -1,0 +1,433 @@
+"""Configuration: built-in defaults, then a TOML file, then environment variables.
+
+Every setting is declared once in ``OPTIONS`` with its default and help line;
+``hotdigest.example.toml`` documents them and a test keeps the two in step.
+Secrets (the bot token, the LLM key) come only from the environment.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, replace
+from datetime import time
+from pathlib import Path
+from typing import Any
+
+from digest import ConfigError, parse_hhmm, zone
+
+DEFAULT_BASE_URL = "https://api.telegram.org/bot"
+CONFIG_ENV = "HOTDIGEST_CONFIG"
+LOCAL_CONFIG = Path("hotdigest.toml")
+
+
+@dataclass(frozen=True, slots=True)
+class SourceConfig:
+    """One configured source: a unique name, a collector kind and its options."""
+
+    name: str
+    kind: str
+    options: Mapping[str, Any] = field(default_factory=dict)
+
+
+DEFAULT_SOURCES: tuple[SourceConfig, ...] = (
+    SourceConfig("juejin", "juejin", {"categories": ["1"]}),
+    SourceConfig("hackernews", "hackernews", {"limit": 30}),
+    SourceConfig("v2ex", "v2ex", {}),
+    SourceConfig("github", "github", {}),
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    """The effective configuration, loaded once at start-up."""
+
+    db_path: Path = Path("data/hotdigest.db")
+    timezone: str = "Asia/Shanghai"
+    language: str = "zh"
+    admins: tuple[int, ...] = ()
+    telegram_token: str | None = field(default=None, repr=False)
+    telegram_base_url: str = DEFAULT_BASE_URL
+    webhook_secret: str | None = field(default=None, repr=False)
+    build_time: time = time(18, 30)
+    window_hours: int = 24
+    themes_file: Path | None = None
+    themes_mode: str = "extend"
+    ingest_minutes: int = 60
+    ingest_timeout: float = 15.0
+    push_time: time = time(19, 0)
+    max_push_delay_hours: int = 12
+    messages_per_second: float = 30.0
+    group_messages_per_minute: int = 20
+    allow_paid_broadcast: bool = False
+    llm_enabled: bool = False
+    llm_base_url: str = "http://127.0.0.1:11434/v1"
+    llm_model: str = "qwen2.5:7b"
+    llm_timeout: float = 60.0
+    llm_max_tokens: int = 2000
+    llm_temperature: float = 0.3
+    llm_api_key: str | None = field(default=None, repr=False)
+    sources: tuple[SourceConfig, ...] = DEFAULT_SOURCES
+    origin: Mapping[str, str] = field(default_factory=dict, compare=False)
+
+
+@dataclass(frozen=True, slots=True)
+class Option:
+    """One setting: where it lives in TOML, its env variable, how to parse it, its help."""
+
+    key: str
+    attr: str
+    help: str
+    parse: Callable[[Any], Any]
+    env: str | None = None
+    secret: bool = False
+    file: bool = True  # False: environment only (secrets)
+
+
+def _text(value: Any) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise ValueError("expected a non-empty string")
+    return value.strip()
+
+
+def _int(low: int, high: int) -> Callable[[Any], int]:
+    def parse(value: Any) -> int:
+        if isinstance(value, str) and value.strip().lstrip("-").isdigit():
+            value = int(value)
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise ValueError("expected a whole number")
+        if not low <= value <= high:
+            raise ValueError(f"expected a number from {low} to {high}")
+        return value
+
+    return parse
+
+
+def _float(low: float, high: float) -> Callable[[Any], float]:
+    def parse(value: Any) -> float:
+        try:
+            number = float(value) if not isinstance(value, bool) else None
+        except (TypeError, ValueError):
+            number = None
+        if number is None or not low <= number <= high:
+            raise ValueError(f"expected a number from {low} to {high}")
+        return number
+
+    return parse
+
+
+def _bool(value: Any) -> bool:
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.strip().lower() in {"1", "true", "yes", "on"}:
+        return True
+    if isinstance(value, str) and value.strip().lower() in {"0", "false", "no", "off"}:
+        return False
+    raise ValueError("expected true or false")
+
+
+def _clock(value: Any) -> time:
+    return parse_hhmm(_text(value))
+
+
+def _zone(value: Any) -> str:
+    name = _text(value)
+    try:
+        zone(name)
+    except ConfigError as exc:
+        raise ValueError(exc.reason) from None
+    return name
+
+
+def _language(value: Any) -> str:
+    text = _text(value).lower()
+    if text not in {"zh", "en"}:
+        raise ValueError("expected 'zh' or 'en'")
+    return text
+
+
+def _admins(value: Any) -> tuple[int, ...]:
+    items = value.split(",") if isinstance(value, str) else value
+    if not isinstance(items, list | tuple):
+        raise ValueError("expected a list of Telegram user ids")
+    ids = []
+    for item in items:
+        text = str(item).strip()
+        if not text:
+            continue
+        if not text.lstrip("-").isdigit() or isinstance(item, bool):
+            raise ValueError(f"{text!r} is not a numeric Telegram user id")
+        ids.append(int(text))
+    return tuple(ids)
+
+
+def _url(value: Any) -> str:
+    text = _text(value).rstrip("/")
+    if not text.startswith(("http://", "https://")):
+        raise ValueError("expected an http:// or https:// URL")
+    return text
+
+
+def _path(value: Any) -> Path:
+    return Path(_text(value)).expanduser()
+
+
+def _themes_mode(value: Any) -> str:
+    text = _text(value)
+    if text not in {"extend", "replace"}:
+        raise ValueError("expected 'extend' or 'replace'")
+    return text
+
+
+OPTIONS: tuple[Option, ...] = (
+    Option("db", "db_path", "SQLite database file (created on first use).", _path, "HOTDIGEST_DB"),
+    Option(
+        "timezone", "timezone", "IANA zone for dates, windows and defaults.", _zone, "HOTDIGEST_TZ"
+    ),
+    Option("language", "language", "Default language of digests and replies: zh or en.", _language),
+    Option(
+        "admins",
+        "admins",
+        "Telegram user ids allowed to run admin commands.",
+        _admins,
+        "HOTDIGEST_ADMINS",
+    ),
+    Option(
+        "telegram.token",
+        "telegram_token",
+        "Bot token from @BotFather.",
+        _text,
+        "TELEGRAM_BOT_TOKEN",
+        secret=True,
+        file=False,
+    ),
+    Option(
+        "telegram.base_url",
+        "telegram_base_url",
+        "Bot API base URL (a self-hosted Bot API server or a fake).",
+        _url,
+        "TELEGRAM_API_BASE_URL",
+    ),
+    Option(
+        "telegram.webhook_secret",
+        "webhook_secret",
+        "Secret token Telegram must send with webhook updates.",
+        _text,
+        "TELEGRAM_WEBHOOK_SECRET",
+        secret=True,
+        file=False,
+    ),
+    Option(
+        "digest.build_time", "build_time", "Local time (HH:MM) the daily digest is built.", _clock
+    ),
+    Option(
+        "digest.window_hours",
+        "window_hours",
+        "Hours of posts a digest covers, ending at its build time.",
+        _int(1, 24 * 7),
+    ),
+    Option(
+        "digest.themes_file", "themes_file", "Extra theme taxonomy (TOML) to add or use.", _path
+    ),
+    Option(
+        "digest.themes_mode",
+        "themes_mode",
+        "extend: add to the bundled themes; replace: use only the file's.",
+        _themes_mode,
+    ),
+    Option(
+        "ingest.interval_minutes",
+        "ingest_minutes",
+        "Minutes between scheduled fetches.",
+        _int(1, 24 * 60),
+    ),
+    Option(
+        "ingest.timeout",
+        "ingest_timeout",
+        "Seconds before one source request times out.",
+        _float(1, 300),
+    ),
+    Option(
+        "schedule.push_time",
+        "push_time",
+        "Default local push time (HH:MM) for new subscriptions.",
+        _clock,
+    ),
+    Option(
+        "schedule.max_push_delay_hours",
+        "max_push_delay_hours",
+        "A digest older than this is not pushed late after downtime.",
+        _int(0, 72),
+    ),
+    Option(
+        "delivery.messages_per_second",
+        "messages_per_second",
+        "Overall send rate of the bot.",
+        _float(0.1, 1000),
+    ),
+    Option(
+        "delivery.group_messages_per_minute",
+        "group_messages_per_minute",
+        "Messages per minute to one group.",
+        _int(1, 60),
+    ),
+    Option(
+        "delivery.allow_paid_broadcast",
+        "allow_paid_broadcast",
+        "Use Telegram's paid broadcast (up to 1000 messages/s, charged in Stars).",
+        _bool,
+    ),
+    Option("llm.enabled", "llm_enabled", "Write prose with an OpenAI-compatible model.", _bool),
+    Option("llm.base_url", "llm_base_url", "Chat Completions base URL.", _url),
+    Option("llm.model", "llm_model", "Model name sent to the endpoint.", _text),
+    Option("llm.timeout", "llm_timeout", "Seconds to wait for one answer.", _float(1, 600)),
+    Option(
+        "llm.max_tokens", "llm_max_tokens", "Upper bound of tokens per answer.", _int(64, 32000)
+    ),
+    Option("llm.temperature", "llm_temperature", "Sampling temperature.", _float(0, 2)),
+    Option(
+        "llm.api_key",
+        "llm_api_key",
+        "API key of the LLM endpoint.",
+        _text,
+        "HOTDIGEST_LLM_API_KEY",
+        secret=True,
+        file=False,
+    ),
+)
+SOURCES_HELP = "Sources to fetch: [[sources]] tables with name, kind and the kind's options."
+_BY_KEY = {option.key: option for option in OPTIONS}
+
+
+def config_path(explicit: str | Path | None, environ: Mapping[str, str]) -> Path | None:
+    """Which file to read: --config, then $HOTDIGEST_CONFIG, then ./hotdigest.toml."""
+    if explicit:
+        return Path(explicit)
+    if environ.get(CONFIG_ENV):
+        return Path(environ[CONFIG_ENV])
+    return LOCAL_CONFIG if LOCAL_CONFIG.is_file() else None
+
+
+def load_settings(
+    path: str | Path | None = None, environ: Mapping[str, str] | None = None
+) -> Settings:
+    """Defaults, then the TOML file, then the environment; ConfigError names what is wrong."""
+    environ = os.environ if environ is None else environ
+    file = config_path(path, environ)
+    values: dict[str, Any] = {}
+    origin: dict[str, str] = {}
+    if file is not None:
+        for key, value in _read_toml(file).items():
+            values[key], origin[key] = value, str(file)
+    for option in OPTIONS:
+        if option.env and environ.get(option.env, "").strip():
+            values[option.key], origin[option.key] = environ[option.env], f"${option.env}"
+    return _build(values, origin, str(file) if file else None)
+
+
+def _read_toml(file: Path) -> dict[str, Any]:
+    try:
+        data = tomllib.loads(file.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError("file not found", file=str(file)) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"cannot read: {exc}", file=str(file)) from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"not valid TOML: {exc}", file=str(file)) from None
+    return _flatten(data, str(file))
+
+
+def _flatten(data: Mapping[str, Any], file: str, prefix: str = "") -> dict[str, Any]:
+    flat: dict[str, Any] = {}
+    for name, value in data.items():
+        key = f"{prefix}{name}"
+        if key == "sources":
+            flat[key] = value
+        elif isinstance(value, dict):
+            flat.update(_flatten(value, file, prefix=f"{key}."))
+        elif key in _BY_KEY and not _BY_KEY[key].file:
+            raise ConfigError(
+                f"secrets are read only from ${_BY_KEY[key].env}, never from a file",
+                key=key,
+                file=file,
+            )
+        elif key not in _BY_KEY:
+            raise ConfigError("unknown setting (see hotdigest.example.toml)", key=key, file=file)
+        else:
+            flat[key] = value
+    return flat
+
+
+def _build(values: Mapping[str, Any], origin: Mapping[str, str], file: str | None) -> Settings:
+    changes: dict[str, Any] = {}
+    for key, raw in values.items():
+        if key == "sources":
+            changes["sources"] = _sources(raw, origin.get(key))
+            continue
+        option = _BY_KEY[key]
+        try:
+            changes[option.attr] = option.parse(raw)
+        except ValueError as exc:
+            raise ConfigError(str(exc), key=key, file=origin.get(key, file)) from None
+    return replace(Settings(), **changes, origin=dict(origin))
+
+
+def _sources(raw: Any, file: str | None) -> tuple[SourceConfig, ...]:
+    from digest.sources import make_source
+
+    if not isinstance(raw, list) or not all(isinstance(item, dict) for item in raw):
+        raise ConfigError("expected [[sources]] tables", key="sources", file=file)
+    configs: list[SourceConfig] = []
+    for position, table in enumerate(raw, start=1):
+        options = dict(table)
+        name = options.pop("name", None)
+        kind = options.pop("kind", None)
+        if not isinstance(name, str) or not name.strip():
+            raise ConfigError(f"source #{position} has no name", key="sources", file=file)
+        if not isinstance(kind, str):
+            raise ConfigError("missing kind", key=f"sources.{name}", file=file)
+        if any(existing.name == name for existing in configs):
+            raise ConfigError("two sources have this name", key=f"sources.{name}", file=file)
+        try:
+            make_source(kind, name, options)  # validates kind and options now, not at fetch time
+        except ConfigError as exc:
+            raise ConfigError(exc.reason, key=exc.key, file=file) from None
+        configs.append(SourceConfig(name, kind, options))
+    return tuple(configs)
+
+
+def describe(settings: Settings) -> list[tuple[str, str, str]]:
+    """(key, value, where it came from) for every setting, secrets masked."""
+    rows = []
+    for option in OPTIONS:
+        value = getattr(settings, option.attr)
+        shown = _mask(value) if option.secret else _show(value)
+        rows.append((option.key, shown, settings.origin.get(option.key, "default")))
+    names = ", ".join(f"{s.name} ({s.kind})" for s in settings.sources)
+    rows.append(("sources", names, settings.origin.get("sources", "default")))
+    return rows
+
+
+def _mask(value: Any) -> str:
+    if not value:
+        return "(not set)"
+    text = str(value)
+    return f"***{text[-4:]}" if len(text) > 12 else "***"
+
+
+def _show(value: Any) -> str:
+    if value is None:
+        return "(not set)"
+    if isinstance(value, time):
+        return value.strftime("%H:%M")
+    if isinstance(value, tuple):
+        return ", ".join(str(v) for v in value) or "(none)"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def setting_names() -> list[str]:
+    """Every documented key (for the docs test)."""
+    return [option.key for option in OPTIONS] + ["sources"]

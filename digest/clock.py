@@ -1,0 +1,64 @@
+"""Time helpers: every stored time is UTC ISO-8601, every window is zone-aware."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from .errors import ConfigError
+
+
+def utcnow() -> datetime:
+    """The current time, aware, in UTC."""
+    return datetime.now(UTC)
+
+
+def to_iso(moment: datetime) -> str:
+    """Store format: UTC, second precision, fixed width so text order is time order."""
+    if moment.tzinfo is None:
+        raise ValueError("naive datetime: hotdigest never guesses a time zone")
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def from_iso(text: str) -> datetime:
+    """Parse a stored or user-given ISO-8601 time; a time without a zone is rejected."""
+    moment = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
+    if moment.tzinfo is None:
+        raise ValueError(f"time {text!r} has no zone offset")
+    return moment.astimezone(UTC)
+
+
+def zone(name: str) -> ZoneInfo:
+    """A zone by IANA name, or a ConfigError naming it."""
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise ConfigError(
+            f"unknown time zone {name!r} (use an IANA name such as Asia/Shanghai)"
+        ) from exc
+
+
+def day_window(day: date, tz: ZoneInfo) -> tuple[datetime, datetime]:
+    """The local calendar day as a UTC [start, end) pair; DST days are 23 or 25 hours."""
+    start = datetime.combine(day, time(0, 0), tzinfo=tz)
+    end = datetime.combine(day + timedelta(days=1), time(0, 0), tzinfo=tz)
+    return start.astimezone(UTC), end.astimezone(UTC)
+
+
+def local_moment(day: date, at: time, tz: ZoneInfo) -> datetime:
+    """The wall-clock time `at` on `day` in `tz`, as aware UTC.
+
+    A time skipped by a DST jump resolves forward (fold=0 semantics of zoneinfo).
+    """
+    return datetime.combine(day, at, tzinfo=tz).astimezone(UTC)
+
+
+def parse_hhmm(text: str) -> time:
+    """`HH:MM` → time, or ValueError with the reason."""
+    hours, sep, minutes = text.strip().partition(":")
+    if not sep or not hours.isdigit() or not minutes.isdigit() or len(minutes) != 2:
+        raise ValueError(f"{text!r} is not a time of day in HH:MM form")
+    hour, minute = int(hours), int(minutes)
+    if not (0 <= hour < 24 and 0 <= minute < 60):
+        raise ValueError(f"{text!r} is not a valid time of day")
+    return time(hour, minute)
