@@ -1,0 +1,65 @@
+"""Bot API error replies (the ``{"ok": false, ...}`` payloads) shared by both transports."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+JSONDict = dict[str, Any]
+
+# Telegram's wording for the HTTP statuses it uses; PTB only shows the description.
+_PHRASES = {
+    400: "Bad Request",
+    401: "Unauthorized",
+    403: "Forbidden",
+    404: "Not Found",
+    409: "Conflict",
+    429: "Too Many Requests",
+    500: "Internal Server Error",
+    502: "Bad Gateway",
+}
+
+
+class ApiError(Exception):
+    """A Bot API call that Telegram would answer with ``ok: false``."""
+
+    def __init__(self, code: int, detail: str = "", parameters: JSONDict | None = None) -> None:
+        phrase = _PHRASES.get(code, "Error")
+        self.code = code
+        self.description = f"{phrase}: {detail}" if detail else phrase
+        self.parameters = parameters
+        super().__init__(self.description)
+
+    def payload(self) -> JSONDict:
+        """The JSON body Telegram sends for this error."""
+        body: JSONDict = {"ok": False, "error_code": self.code, "description": self.description}
+        if self.parameters:
+            body["parameters"] = self.parameters
+        return body
+
+
+class InjectedTimeout(Exception):
+    """An injected timeout: the transport must not answer (in time).
+
+    :param hold: seconds the HTTP transport keeps the connection silent before closing
+        it; ``None`` means the server's default.
+    """
+
+    def __init__(self, hold: float | None) -> None:
+        super().__init__("injected timeout")
+        self.hold = hold
+
+
+def bad_request(detail: str, parameters: JSONDict | None = None) -> ApiError:
+    """A 400 error with Telegram's ``Bad Request: ...`` description."""
+    return ApiError(400, detail, parameters)
+
+
+def too_many_requests(retry_after: int) -> ApiError:
+    """A 429 error the way Telegram words it, with ``parameters.retry_after``."""
+    return ApiError(429, f"retry after {retry_after}", {"retry_after": retry_after})
+
+
+def encode(payload: object) -> bytes:
+    """Compact UTF-8 JSON, as Telegram sends it."""
+    return json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode()

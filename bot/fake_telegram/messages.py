@@ -1,0 +1,241 @@
+"""Bot API methods that send, edit or delete messages, with Telegram's validation."""
+
+from __future__ import annotations
+
+import time
+from typing import TYPE_CHECKING, Any
+
+from .errors import JSONDict, bad_request, too_many_requests
+from .html import EntityParseError, parse_html, strip_text, utf16_len
+from .params import Params, get_bool, get_chat_id, get_int, get_json
+
+if TYPE_CHECKING:
+    from .model import ChatState, FakeTelegram
+
+MAX_TEXT = 4096  # UTF-16 code units of visible text
+MAX_CALLBACK_DATA = 64  # bytes
+NOT_MODIFIED = (
+    "message is not modified: specified new message content and reply markup are exactly "
+    "the same as a current content and reply markup of the message"
+)
+BUTTON_ACTIONS = frozenset(
+    [
+        "switch_inline_query",
+        "switch_inline_query_current_chat",
+        "switch_inline_query_chosen_chat",
+        "login_url",
+        "web_app",
+        "copy_text",
+        "callback_game",
+        "pay",
+    ]
+)
+CHAT_ACTIONS = frozenset(
+    [
+        "typing",
+        "upload_photo",
+        "record_video",
+        "upload_video",
+        "record_voice",
+        "upload_voice",
+        "upload_document",
+        "choose_sticker",
+        "find_location",
+        "record_video_note",
+        "upload_video_note",
+    ]
+)
+
+
+# -- validation --------------------------------------------------------------------
+
+
+def _text(params: Params) -> tuple[str, list[JSONDict]]:
+    """Visible text and entities, after parse_mode, trimmed, with Telegram's checks."""
+    raw = params.get("text")
+    text = "" if raw is None else str(raw)
+    mode = str(params.get("parse_mode") or "")
+    if mode.lower() == "html":
+        try:
+            plain, entities = parse_html(text)
+        except EntityParseError as exc:
+            raise bad_request(f"can't parse entities: {exc}") from None
+    elif mode.lower() in ("", "markdown", "markdownv2"):
+        # Markdown is not parsed: the bot uses HTML; its text passes through as is.
+        plain, entities = strip_text(text, list(get_json(params, "entities") or []))
+    else:
+        raise bad_request(f"unsupported parse_mode {mode!r}")
+    if not plain:
+        raise bad_request("message text is empty")
+    if utf16_len(plain) > MAX_TEXT:
+        raise bad_request("message is too long")
+    return plain, entities
+
+
+def _reply_markup(params: Params) -> JSONDict | None:
+    markup = get_json(params, "reply_markup")
+    if markup is None:
+        return None
+    if not isinstance(markup, dict):
+        raise bad_request("can't parse reply keyboard markup JSON object")
+    rows = markup.get("inline_keyboard")
+    if rows is None:
+        return markup  # reply keyboards and force_reply are accepted unchecked
+    if not isinstance(rows, list) or not all(isinstance(row, list) for row in rows):
+        raise bad_request("can't parse reply keyboard markup JSON object")
+    for row in rows:
+        for button in row:
+            _check_button(button)
+    return markup
+
+
+def _check_button(button: Any) -> None:
+    if not isinstance(button, dict) or not button.get("text"):
+        raise bad_request("can't parse inline keyboard button: Text must be non-empty")
+    if "callback_data" in button:
+        size = len(str(button["callback_data"]).encode())
+        if not 1 <= size <= MAX_CALLBACK_DATA:
+            raise bad_request("BUTTON_DATA_INVALID")
+    elif "url" in button:
+        url = str(button["url"])
+        if not url.lower().startswith(("http://", "https://", "tg://")):
+            raise bad_request(f"inline keyboard button URL '{url}' is invalid: Wrong HTTP URL")
+    elif not BUTTON_ACTIONS.intersection(button):
+        raise bad_request(
+            "can't parse inline keyboard button: Text buttons are unallowed in the inline keyboard"
+        )
+
+
+def _throttle(fake: FakeTelegram, state: ChatState, params: Params, *, edit: bool) -> None:
+    if fake.flood is None:
+        return
+    group = state.chat["type"] in ("group", "supergroup")
+    paid = get_bool(params, "allow_paid_broadcast")
+    retry_after = fake.flood.acquire(state.chat["id"], group=group, paid=paid, edit=edit)
+    if retry_after is not None:
+        raise too_many_requests(retry_after)
+
+
+def _content(plain: str, entities: list[JSONDict], markup: JSONDict | None) -> JSONDict:
+    """The text fields of a Message; it only carries inline keyboards (reply keyboards
+    live in the client)."""
+    fields: JSONDict = {"text": plain}
+    if entities:
+        fields["entities"] = entities
+    if markup and "inline_keyboard" in markup:
+        fields["reply_markup"] = {"inline_keyboard": markup["inline_keyboard"]}
+    return fields
+
+
+def _record(fake: FakeTelegram, message: JSONDict, params: Params, kind: str) -> None:
+    previous = fake.journal.latest.get((message["chat"]["id"], message["message_id"]), {})
+    has_text = "text" in params
+    fake.journal.record(
+        message,
+        kind,
+        html=str(params["text"]) if has_text else previous.get("html", message["text"]),
+        parse_mode=(params.get("parse_mode") or None) if has_text else previous.get("parse_mode"),
+        markup=_reply_markup(params),
+        paid=get_bool(params, "allow_paid_broadcast"),
+    )
+
+
+# -- sending and editing -----------------------------------------------------------
+
+
+async def send_message(fake: FakeTelegram, params: Params) -> JSONDict:
+    state = fake.chat_state(get_chat_id(params))
+    plain, entities = _text(params)
+    markup = _reply_markup(params)
+    reply_to = _replied_message(fake, state, params)
+    _throttle(fake, state, params, edit=False)
+    fields = {"from": fake.bot_user, **_content(plain, entities, markup)}
+    if reply_to is not None:
+        fields["reply_to_message"] = reply_to
+    message = fake.new_message(state, fields)
+    _record(fake, message, params, "send")
+    return message
+
+
+def _replied_message(fake: FakeTelegram, state: ChatState, params: Params) -> JSONDict | None:
+    reply = get_json(params, "reply_parameters")
+    if not isinstance(reply, dict) or "message_id" not in reply:
+        return None
+    replied = fake.store.get((state.chat["id"], int(reply["message_id"])))
+    if replied is None and not reply.get("allow_sending_without_reply"):
+        raise bad_request("message to be replied not found")
+    return replied
+
+
+def _editable(fake: FakeTelegram, params: Params) -> tuple[ChatState, JSONDict]:
+    if params.get("inline_message_id"):
+        raise bad_request("MESSAGE_ID_INVALID")  # inline messages are not modelled
+    state = fake.chat_state(get_chat_id(params))
+    message = fake.store.get((state.chat["id"], get_int(params, "message_id")))
+    if message is None:
+        raise bad_request("message to edit not found")
+    if message.get("from", {}).get("id") != fake.bot_id:
+        raise bad_request("message can't be edited")
+    return state, message
+
+
+def _apply_edit(
+    fake: FakeTelegram, state: ChatState, message: JSONDict, fields: JSONDict, params: Params
+) -> JSONDict:
+    keep = {k: v for k, v in message.items() if k not in ("text", "entities", "reply_markup")}
+    if all(message.get(key) == fields.get(key) for key in ("text", "entities", "reply_markup")):
+        raise bad_request(NOT_MODIFIED)
+    _throttle(fake, state, params, edit=True)
+    # A new dict, so messages already embedded in callback queries keep their old state.
+    edited = {**keep, **fields, "edit_date": int(time.time())}
+    fake.store[(state.chat["id"], message["message_id"])] = edited
+    _record(fake, edited, params, "edit")
+    return edited
+
+
+async def edit_message_text(fake: FakeTelegram, params: Params) -> JSONDict:
+    state, message = _editable(fake, params)
+    plain, entities = _text(params)
+    fields = _content(plain, entities, _reply_markup(params))
+    return _apply_edit(fake, state, message, fields, params)
+
+
+async def edit_message_reply_markup(fake: FakeTelegram, params: Params) -> JSONDict:
+    state, message = _editable(fake, params)
+    fields = _content(message["text"], message.get("entities", []), _reply_markup(params))
+    return _apply_edit(fake, state, message, fields, params)
+
+
+async def delete_message(fake: FakeTelegram, params: Params) -> bool:
+    state = fake.chat_state(get_chat_id(params))
+    key = (state.chat["id"], get_int(params, "message_id"))
+    if fake.store.pop(key, None) is None:
+        raise bad_request("message to delete not found")
+    fake.journal.deleted.append(key)
+    return True
+
+
+async def answer_callback_query(fake: FakeTelegram, params: Params) -> bool:
+    query_id = str(params.get("callback_query_id") or "")
+    text = str(params.get("text") or "")
+    if len(text) > 200:
+        raise bad_request("MESSAGE_TOO_LONG")
+    record = {
+        "callback_query_id": query_id,
+        "text": text,
+        "show_alert": get_bool(params, "show_alert"),
+        "url": params.get("url"),
+        "cache_time": get_int(params, "cache_time", 0),
+        "time": fake.clock(),
+    }
+    fake.answer_query(query_id, record)
+    return True
+
+
+async def send_chat_action(fake: FakeTelegram, params: Params) -> bool:
+    state = fake.chat_state(get_chat_id(params))
+    action = str(params.get("action") or "")
+    if action not in CHAT_ACTIONS:
+        raise bad_request("wrong parameter action in request")
+    fake.journal.chat_actions.append({"chat_id": state.chat["id"], "action": action})
+    return True
