@@ -15,7 +15,7 @@ from datetime import time
 from pathlib import Path
 from typing import Any
 
-from digest import ConfigError, parse_hhmm, zone
+from digest import BuildOptions, ConfigError, load_themes, make_source, parse_hhmm, zone
 
 DEFAULT_BASE_URL = "https://api.telegram.org/bot"
 CONFIG_ENV = "HOTDIGEST_CONFIG"
@@ -374,7 +374,6 @@ def _build(values: Mapping[str, Any], origin: Mapping[str, str], file: str | Non
 
 
 def _sources(raw: Any, file: str | None) -> tuple[SourceConfig, ...]:
-    from digest.sources import make_source
 
     if not isinstance(raw, list) or not all(isinstance(item, dict) for item in raw):
         raise ConfigError("expected [[sources]] tables", key="sources", file=file)
@@ -431,3 +430,15 @@ def _show(value: Any) -> str:
 def setting_names() -> list[str]:
     """Every documented key (for the docs test)."""
     return [option.key for option in OPTIONS] + ["sources"]
+
+
+def build_options(settings: Settings) -> BuildOptions:
+    """The plain values a digest build needs, from the settings."""
+    return BuildOptions(
+        timezone=settings.timezone,
+        build_time=settings.build_time,
+        window_hours=settings.window_hours,
+        language=settings.language,
+        themes=load_themes(settings.themes_file, settings.themes_mode),
+        sources=tuple(source.name for source in settings.sources),
+    )

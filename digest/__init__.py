@@ -4,7 +4,27 @@ Never imports ``bot`` or ``telegram``: the Telegram front end depends on this
 package, not the other way round.
 """
 
+from .archive import (
+    DigestChange,
+    SavedDigest,
+    compare_digests,
+    digest_versions,
+    get_digest,
+    latest_digest,
+    save_digest,
+)
+from .builder import BuildOptions, build_digest, compose_digest
 from .clock import day_window, from_iso, local_moment, parse_hhmm, to_iso, utcnow, zone
+from .document import (
+    SECTION_IDS,
+    Block,
+    Digest,
+    Footer,
+    Section,
+    SourceEntry,
+    Statement,
+    section_id,
+)
 from .errors import (
     BuildError,
     ConfigError,
@@ -16,30 +36,57 @@ from .errors import (
     WriterError,
 )
 from .importer import ImportReport, import_posts
+from .ingest import IngestResult, ingest_sources
 from .models import Post, make_post, parse_heat
+from .sources import make_http_client, make_source
 from .store import Fetch, SeenPost, Store
+from .themes import Theme, load_themes
 
 __all__ = [
+    "SECTION_IDS",
+    "Block",
     "BuildError",
+    "BuildOptions",
     "ConfigError",
+    "Digest",
+    "DigestChange",
     "DigestError",
     "Fetch",
+    "Footer",
     "ImportReport",
     "ImportRowError",
+    "IngestResult",
     "Post",
+    "SavedDigest",
+    "Section",
     "SeenPost",
+    "SourceEntry",
     "SourceError",
+    "Statement",
     "Store",
     "StoreError",
+    "Theme",
     "UsageError",
     "WriterError",
+    "build_digest",
+    "compare_digests",
+    "compose_digest",
     "day_window",
+    "digest_versions",
     "from_iso",
+    "get_digest",
     "import_posts",
+    "ingest_sources",
+    "latest_digest",
+    "load_themes",
     "local_moment",
+    "make_http_client",
     "make_post",
+    "make_source",
     "parse_heat",
     "parse_hhmm",
+    "save_digest",
+    "section_id",
     "to_iso",
     "utcnow",
     "zone",

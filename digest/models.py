@@ -46,8 +46,16 @@ class Post:
             raise ValueError("title is empty")
         if self.heat is not None and not math.isfinite(self.heat):
             raise ValueError(f"heat {self.heat!r} is not a finite number")
-        if self.published_at is not None and self.published_at.tzinfo is None:
-            raise ValueError("published_at has no time zone")
+        if self.published_at is not None:
+            if self.published_at.utcoffset() is None:
+                raise ValueError("published_at has no time zone")
+            # The store keeps UTC whole seconds; normalizing here makes a stored
+            # post compare equal to the one that was saved.
+            try:
+                moment = self.published_at.astimezone(UTC).replace(microsecond=0)
+            except OverflowError:
+                raise ValueError("published_at is out of range") from None
+            object.__setattr__(self, "published_at", moment)
 
     def to_row(self) -> dict[str, Any]:
         """The post as a store row (times as UTC ISO text, tags as a list)."""
@@ -61,11 +69,15 @@ def clean_text(value: object, limit: int) -> str | None:
     """Collapse whitespace, drop control characters, cap the length; None when empty."""
     if value is None:
         return None
-    text = " ".join(str(value).split())
-    text = "".join(ch for ch in text if ch.isprintable() or ch in "\u200b\u200c\u200d")
+    # Drop control characters before collapsing whitespace, so none leaves a
+    # stray space behind ("fast \x07" → "fast").
+    text = "".join(
+        ch for ch in str(value) if ch.isprintable() or ch.isspace() or ch in "\u200b\u200c\u200d"
+    )
+    text = " ".join(text.split())
     if not text:
         return None
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
 def parse_heat(value: object) -> float | None:
@@ -158,7 +170,11 @@ def _parse_time(value: object) -> datetime | None:
             raise ValueError("published_at has no time zone")
         return value
     if isinstance(value, int | float) and not isinstance(value, bool):
-        return datetime.fromtimestamp(float(value), tz=UTC)
+        try:
+            return datetime.fromtimestamp(float(value), tz=UTC)
+        except (OverflowError, OSError, ValueError) as exc:
+            # NaN, or milliseconds where seconds were meant: report, never crash.
+            raise ValueError(f"published_at {value!r} is not a usable epoch time: {exc}") from None
     try:
         return from_iso(str(value))
     except ValueError as exc:

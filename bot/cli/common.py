@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import wraps
@@ -49,6 +50,15 @@ class CliState:
 
     def open_store(self) -> Store:
         return Store.open(self.db_path)
+
+    @contextmanager
+    def store(self) -> Iterator[Store]:
+        """The store, closed when the command is done."""
+        store = self.open_store()
+        try:
+            yield store
+        finally:
+            store.close()
 
 
 def domain_errors(func: F) -> F:

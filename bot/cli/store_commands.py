@@ -119,10 +119,6 @@ def ingest_command(state: CliState, names: tuple[str, ...]) -> None:
 
     Example: hotdigest ingest --source juejin --source v2ex
     """
-    from digest.ingest import ingest_sources
-
-    from digest.sources import make_http_client, make_source
-
     settings = state.settings
     chosen = [s for s in settings.sources if not names or s.name in names]
     unknown = set(names) - {s.name for s in settings.sources}

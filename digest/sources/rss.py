@@ -24,6 +24,10 @@ OPTIONS = ("limit", "url")
 BRIEF_CHARS = 300
 # hnrss.org writes the story's points into each description ("<p>Points: 12</p>").
 _POINTS = re.compile(r"\bPoints:\s*(\d+)\b")
+# The rest of an hnrss description is link boilerplate, not a summary of the story.
+_HNRSS_BOILERPLATE = re.compile(
+    r"(Article URL|Comments URL):\s*\S+|Points:\s*\d+|#\s*Comments:\s*\d+", re.IGNORECASE
+)
 
 
 @dataclass(slots=True)
@@ -119,7 +123,7 @@ def _parse_entry(entry: Mapping[str, Any], source: str) -> Post:
         author=entry.get("author"),
         heat=int(points.group(1)) if points else None,
         tags=[tag.get("term") for tag in entry.get("tags") or [] if tag.get("term")],
-        brief=clean_text(summary, BRIEF_CHARS),
+        brief=clean_text(_HNRSS_BOILERPLATE.sub(" ", summary), BRIEF_CHARS),
         published_at=_entry_time(entry),
     )
 
