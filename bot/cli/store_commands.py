@@ -10,7 +10,15 @@ from typing import Any
 
 import click
 
-from digest import day_window, import_posts, utcnow, zone
+from digest import (
+    day_window,
+    import_posts,
+    ingest_sources,
+    make_http_client,
+    make_source,
+    utcnow,
+    zone,
+)
 
 from ..config import describe
 from .common import (
