@@ -17,7 +17,9 @@ def to_iso(moment: datetime) -> str:
     """Store format: UTC, second precision, fixed width so text order is time order."""
     if moment.tzinfo is None:
         raise ValueError("naive datetime: hotdigest never guesses a time zone")
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    # isoformat, unlike strftime("%Y"), pads years before 1000 (Go's zero time,
+    # 0001-01-01, turns up in real payloads); from_iso must read back what this writes.
+    return moment.astimezone(UTC).replace(microsecond=0, tzinfo=None).isoformat() + "Z"
 
 
 def from_iso(text: str) -> datetime:
@@ -25,7 +27,10 @@ def from_iso(text: str) -> datetime:
     moment = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
     if moment.tzinfo is None:
         raise ValueError(f"time {text!r} has no zone offset")
-    return moment.astimezone(UTC)
+    try:
+        return moment.astimezone(UTC)
+    except OverflowError:  # 0001-01-01T00:00+01:00 is before year 1 in UTC
+        raise ValueError(f"time {text!r} is out of range") from None
 
 
 def zone(name: str) -> ZoneInfo:

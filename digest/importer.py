@@ -63,16 +63,12 @@ def _records(path: Path) -> Iterator[tuple[int, dict[str, Any] | str]]:
     """(line number, record or a reason it is unreadable) for each row of the file."""
     text = path.read_text(encoding="utf-8-sig")
     if path.suffix.lower() == ".csv":
-        reader = csv.DictReader(io.StringIO(text, newline=""))
-        line = 1
-        for row in reader:
-            line_of_row, line = line + 1, reader.line_num
-            if None in row:
-                yield line_of_row, "more values than header columns"
-                continue
-            yield line_of_row, {key: value for key, value in row.items() if value not in ("",)}
+        yield from _csv_records(text)
         return
-    for number, raw in enumerate(text.splitlines(), start=1):
+    # Split on "\n" only: str.splitlines() also breaks at U+2028, U+0085 and
+    # friends, which JSON strings may hold raw.
+    for number, raw in enumerate(text.split("\n"), start=1):
+        raw = raw.removesuffix("\r")
         if not raw.strip():
             continue
         try:
@@ -81,6 +77,25 @@ def _records(path: Path) -> Iterator[tuple[int, dict[str, Any] | str]]:
             yield number, f"not valid JSON ({exc.msg} at column {exc.colno})"
             continue
         yield number, record if isinstance(record, dict) else "not a JSON object"
+
+
+def _csv_records(text: str) -> Iterator[tuple[int, dict[str, Any] | str]]:
+    # A plain reader, not DictReader: DictReader skips blank lines silently, and
+    # a row's first line is only known by counting every row, blank ones included.
+    reader = csv.reader(io.StringIO(text, newline=""))
+    header = next(reader, None)
+    if header is None:
+        return
+    ended = reader.line_num
+    for values in reader:
+        first, ended = ended + 1, reader.line_num
+        if not values:
+            continue
+        if len(values) > len(header):
+            yield first, "more values than header columns"
+            continue
+        row = dict(zip(header, values, strict=False))
+        yield first, {key: value for key, value in row.items() if value != ""}
 
 
 def _sighting(

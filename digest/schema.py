@@ -10,6 +10,8 @@ from collections.abc import Callable
 
 import sqlite_utils
 
+from .errors import StoreError
+
 Migration = Callable[[sqlite_utils.Database], None]
 
 
@@ -75,7 +77,58 @@ def _v2_digests(db: sqlite_utils.Database) -> None:
     )
 
 
-MIGRATIONS: tuple[Migration, ...] = (_v1_posts, _v2_digests)
+def _v3_chats(db: sqlite_utils.Database) -> None:
+    # One row per chat the bot knows; ``active`` says whether it gets pushes.
+    # Settings survive an unsubscribe so a chat that comes back keeps them.
+    db["chats"].create(
+        {
+            "chat_id": int,
+            "chat_type": str,
+            "title": str,
+            "language": str,
+            "push_time": str,  # HH:MM, local to ``timezone``
+            "timezone": str,
+            "mode": str,  # brief | full
+            "sections": str,  # JSON list of section ids for full pushes
+            "include_sources": str,  # JSON list; empty = all
+            "exclude_sources": str,  # JSON list
+            "active": int,
+            "subscribed_at": str,
+            "updated_at": str,
+            "inactive_reason": str,
+            "migrated_to": int,
+        },
+        pk="chat_id",
+        not_null={"chat_type", "language", "push_time", "timezone", "mode", "active"},
+    )
+    db["chats"].create_index(["active"], index_name="idx_chats_active")
+
+
+def _v4_deliveries(db: sqlite_utils.Database) -> None:
+    # The push ledger: a row is written before a part is sent and updated after,
+    # so a restart knows exactly which parts went out.
+    db["deliveries"].create(
+        {
+            "date": str,
+            "version": int,
+            "chat_id": int,
+            "part": int,
+            "parts": int,
+            "kind": str,  # push | correction
+            "status": str,  # sending | sent | failed | deactivated | unconfirmed
+            "message_id": int,
+            "attempts": int,
+            "error": str,
+            "updated_at": str,
+        },
+        pk=("date", "version", "chat_id", "part"),
+        not_null={"status", "attempts", "updated_at"},
+    )
+    db["deliveries"].create_index(["chat_id", "date"], index_name="idx_deliveries_chat")
+    db["deliveries"].create_index(["status"], index_name="idx_deliveries_status")
+
+
+MIGRATIONS: tuple[Migration, ...] = (_v1_posts, _v2_digests, _v3_chats, _v4_deliveries)
 
 
 def schema_version(db: sqlite_utils.Database) -> int:
@@ -91,6 +144,12 @@ def migrate(db: sqlite_utils.Database) -> int:
     if not db["_meta"].exists():
         db["_meta"].create({"key": str, "value": str}, pk="key")
     current = schema_version(db)
+    if current > len(MIGRATIONS):
+        # Written by a newer hotdigest: its tables may not mean what this code expects.
+        raise StoreError(
+            f"database schema version {current} is newer than this hotdigest's "
+            f"({len(MIGRATIONS)}); upgrade hotdigest"
+        )
     for number, migration in enumerate(MIGRATIONS[current:], start=current + 1):
         with db.conn:
             migration(db)

@@ -38,9 +38,15 @@ ON CONFLICT (source, post_id) DO UPDATE SET
     rank = CASE WHEN excluded.last_seen_at >= posts.last_seen_at
                 THEN coalesce(excluded.rank, posts.rank)
                 ELSE coalesce(posts.rank, excluded.rank) END,
-    category = coalesce(excluded.category, posts.category),
-    tags = CASE WHEN excluded.tags != '[]' THEN excluded.tags ELSE posts.tags END,
-    brief = coalesce(excluded.brief, posts.brief),
+    category = CASE WHEN excluded.last_seen_at >= posts.last_seen_at
+                    THEN coalesce(excluded.category, posts.category)
+                    ELSE coalesce(posts.category, excluded.category) END,
+    tags = CASE WHEN excluded.last_seen_at >= posts.last_seen_at
+                THEN coalesce(nullif(excluded.tags, '[]'), posts.tags)
+                ELSE coalesce(nullif(posts.tags, '[]'), excluded.tags) END,
+    brief = CASE WHEN excluded.last_seen_at >= posts.last_seen_at
+                 THEN coalesce(excluded.brief, posts.brief)
+                 ELSE coalesce(posts.brief, excluded.brief) END,
     published_at = coalesce(posts.published_at, excluded.published_at),
     first_seen_at = min(posts.first_seen_at, excluded.first_seen_at),
     last_seen_at = max(posts.last_seen_at, excluded.last_seen_at)
@@ -114,13 +120,20 @@ class Store:
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             conn = sqlite3.connect(path, timeout=30)
+        except (sqlite3.Error, OSError) as exc:
+            raise StoreError(f"cannot open database {str(path)!r}: {exc}") from exc
+        try:
             db = sqlite_utils.Database(conn)
             db.enable_wal()
             db.execute("PRAGMA synchronous = NORMAL")
             db.execute("PRAGMA foreign_keys = ON")
             return cls(db)
-        except (sqlite3.Error, OSError) as exc:
+        except sqlite3.Error as exc:
+            conn.close()
             raise StoreError(f"cannot open database {str(path)!r}: {exc}") from exc
+        except BaseException:
+            conn.close()  # e.g. a schema too new: do not leak the connection
+            raise
 
     @classmethod
     def memory(cls) -> Store:
