@@ -1,0 +1,78 @@
+"""The services a running bot shares: the store on its own thread, settings, build options."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TypeVar
+
+import httpx
+
+from digest import BuildOptions, Store, make_http_client
+
+from .config import Settings, build_options
+
+T = TypeVar("T")
+log = logging.getLogger(__name__)
+
+
+class StoreRunner:
+    """Runs store calls on one worker thread that opens and owns the SQLite connection.
+
+    sqlite3 connections refuse other threads, and one writer avoids lock contention;
+    the event loop never blocks on the database.
+    """
+
+    def __init__(self, db_path: Path | str) -> None:
+        self.db_path = db_path
+        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="hotdigest-store")
+        self._store: Store | None = None
+
+    def _open(self) -> Store:
+        if self._store is None:
+            path = str(self.db_path)
+            self._store = Store.memory() if path == ":memory:" else Store.open(path)
+        return self._store
+
+    async def run(self, func: Callable[[Store], T]) -> T:
+        """Call ``func(store)`` on the store thread and wait for its result."""
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._executor, lambda: func(self._open()))
+
+    async def close(self) -> None:
+        def close_store() -> None:
+            if self._store is not None:
+                self._store.close()
+                self._store = None
+
+        loop = asyncio.get_running_loop()
+        await loop.run_in_executor(self._executor, close_store)
+        self._executor.shutdown(wait=True)
+
+
+@dataclass
+class Services:
+    """Created in post_init, closed in post_shutdown; reached as ``context.services``."""
+
+    settings: Settings
+    store: StoreRunner
+    options: BuildOptions
+    http: httpx.AsyncClient
+    extras: dict[str, object] = field(default_factory=dict)
+
+    @classmethod
+    def create(cls, settings: Settings) -> Services:
+        return cls(
+            settings=settings,
+            store=StoreRunner(settings.db_path),
+            options=build_options(settings),
+            http=make_http_client(settings.ingest_timeout),
+        )
+
+    async def close(self) -> None:
+        await self.http.aclose()
+        await self.store.close()
