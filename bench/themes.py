@@ -1,0 +1,223 @@
+"""Theme matching on the sample: the shipped matcher against character n-grams and jieba.
+
+Scores each approach on the hand-labelled gold set (bench/themes_gold.toml) for the 44
+posts of data/sample/posts.jsonl and prints a table, the misassignments of each approach,
+and a last line of KEY=VALUE pairs. Not a test; CI does not run bench/.
+
+    uv run python bench/themes.py                 # jieba skipped unless installed
+    uv run --with jieba python bench/themes.py    # jieba installed ephemerally
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+import tomllib
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from digest.themes import OTHER_ID, Theme, assign_theme, load_themes, title_tokens  # noqa: E402
+
+POSTS = ROOT / "data" / "sample" / "posts.jsonl"
+GOLD = Path(__file__).resolve().parent / "themes_gold.toml"
+ROUNDS = 7  # timing: best of this many passes over the sample
+
+Matcher = Callable[[str, str | None], str | None]
+
+
+@dataclass(frozen=True, slots=True)
+class Case:
+    title: str
+    brief: str | None
+    accept: frozenset[str]  # gold theme plus any defensible second theme
+
+
+@dataclass(slots=True)
+class Result:
+    name: str
+    correct: int = 0
+    themed: int = 0
+    total: int = 0
+    us_per_post: float = 0.0
+    setup_ms: float = 0.0
+    misses: list[tuple[Case, str]] = field(default_factory=list)
+
+
+def load_cases(themes: Sequence[Theme]) -> list[Case]:
+    gold = tomllib.loads(GOLD.read_text(encoding="utf-8"))["posts"]
+    by_key = {(g["source"], g["post_id"]): g for g in gold}
+    known = {t.id for t in themes} | {OTHER_ID}
+    cases = []
+    for line in POSTS.read_text(encoding="utf-8").splitlines():
+        post = json.loads(line)
+        entry = by_key.pop((post["source"], post["post_id"]), None)
+        if entry is None:
+            raise SystemExit(f"no gold label for {post['source']} {post['post_id']}")
+        accept = frozenset([entry["theme"], *entry.get("also", [])])
+        if unknown := accept - known:
+            raise SystemExit(f"unknown theme ids {sorted(unknown)} for {post['post_id']}")
+        cases.append(Case(post["title"], post.get("brief"), accept))
+    if by_key:
+        raise SystemExit(f"gold labels for posts not in the sample: {sorted(by_key)}")
+    return cases
+
+
+# (a) the shipped approach -------------------------------------------------------------
+
+
+def shipped(themes: Sequence[Theme]) -> Matcher:
+    return lambda title, brief: assign_theme(title, brief, themes)
+
+
+def shipped_title_only(themes: Sequence[Theme]) -> Matcher:
+    """The same matcher without briefs: the like-for-like comparison with (b) and (c)."""
+    return lambda title, brief: assign_theme(title, None, themes)
+
+
+# (b) character n-grams ------------------------------------------------------------------
+
+
+def raw_keywords(theme: Theme) -> list[str]:
+    # Keyword.text is normalized (lower case, no spaces next to CJK, "!" stripped).
+    return [keyword.text for keyword in theme.keywords]
+
+
+def ngrams(themes: Sequence[Theme]) -> Matcher:
+    """CJK bigrams + Latin words for titles and keywords; the largest overlap wins."""
+    vocab = [
+        (theme.id, frozenset().union(*(title_tokens(k) for k in raw_keywords(theme))))
+        for theme in themes
+    ]
+
+    def match(title: str, brief: str | None) -> str | None:
+        tokens = title_tokens(title)
+        best, best_score = None, 0
+        for theme_id, words in vocab:  # strict ">" keeps ties in taxonomy order
+            if (score := len(tokens & words)) > best_score:
+                best, best_score = theme_id, score
+        return best
+
+    return match
+
+
+# (c) a segmenter: jieba -----------------------------------------------------------------
+
+
+def segmenter(themes: Sequence[Theme]) -> Matcher:
+    """jieba tokens of the title; the theme whose keyword token runs cover most tokens."""
+    import logging
+
+    import jieba  # not a project dependency: uv run --with jieba
+
+    jieba.setLogLevel(logging.WARNING)
+    jieba.initialize()
+
+    def cut(text: str) -> tuple[str, ...]:
+        return tuple(t for t in jieba.lcut(text.lower()) if t.strip())
+
+    vocab = [(theme.id, [cut(k) for k in raw_keywords(theme)]) for theme in themes]
+
+    def match(title: str, brief: str | None) -> str | None:
+        tokens = cut(title)
+        best, best_score = None, 0
+        for theme_id, keywords in vocab:
+            covered: set[int] = set()
+            for seq in keywords:
+                n = len(seq)
+                for i in range(len(tokens) - n + 1):
+                    if tokens[i : i + n] == seq:
+                        covered.update(range(i, i + n))
+            if len(covered) > best_score:
+                best, best_score = theme_id, len(covered)
+        return best
+
+    return match
+
+
+# scoring --------------------------------------------------------------------------------
+
+
+def evaluate(name: str, build: Callable[[], Matcher], cases: Sequence[Case]) -> Result:
+    started = time.perf_counter()
+    matcher = build()
+    result = Result(name, setup_ms=(time.perf_counter() - started) * 1000, total=len(cases))
+    for case in cases:
+        got = matcher(case.title, case.brief)
+        result.themed += got is not None
+        if (got or OTHER_ID) in case.accept:
+            result.correct += 1
+        else:
+            result.misses.append((case, got or f"({OTHER_ID})"))
+    best = float("inf")
+    for _ in range(ROUNDS):
+        started = time.perf_counter()
+        for case in cases:
+            matcher(case.title, case.brief)
+        best = min(best, time.perf_counter() - started)
+    result.us_per_post = best / len(cases) * 1e6
+    return result
+
+
+def main() -> None:
+    themes = load_themes()
+    cases = load_cases(themes)
+    approaches: list[tuple[str, str, Callable[[], Matcher]]] = [
+        ("shipped", "(a) shipped: keywords, title+brief", lambda: shipped(themes)),
+        ("shipped_title", "(a') shipped, title only", lambda: shipped_title_only(themes)),
+        ("ngram", "(b) CJK bigrams + Latin words", lambda: ngrams(themes)),
+        ("jieba", "(c) jieba segmenter", lambda: segmenter(themes)),
+    ]
+    results: list[tuple[str, Result]] = []
+    skipped = []
+    for key, name, build in approaches:
+        try:
+            results.append((key, evaluate(name, build, cases)))
+        except ModuleNotFoundError as exc:
+            skipped.append(key)
+            print(
+                f"note: {name} skipped ({exc.name} not installed; "
+                "run with `uv run --with jieba python bench/themes.py`)"
+            )
+
+    header = f"{'approach':<36} {'accuracy':>8} {'correct':>8} {'coverage':>8} {'us/post':>8}"
+    print(f"\nTheme matching on {len(cases)} sample posts (gold: bench/themes_gold.toml)\n")
+    print(header)
+    print("-" * len(header))
+    for _, r in results:
+        print(
+            f"{r.name:<36} {r.correct / r.total:>8.1%} {f'{r.correct}/{r.total}':>8} "
+            f"{r.themed / r.total:>8.1%} {r.us_per_post:>8.1f}"
+        )
+    for _, r in results:
+        if r.setup_ms >= 1:
+            print(f"  setup of {r.name}: {r.setup_ms:.0f} ms")
+
+    for _, r in results:
+        print(f"\nMisassigned by {r.name} ({len(r.misses)}):")
+        for case, got in r.misses:
+            gold = " or ".join(sorted(case.accept))
+            print(f"  {case.title[:60]}  | gold {gold} | got {got}")
+
+    # (a') only isolates the effect of briefs; the contest is between (a), (b) and (c).
+    contenders = [kr for kr in results if kr[0] != "shipped_title"]
+    winner = max(contenders, key=lambda kr: (kr[1].correct, -kr[1].us_per_post))[0]
+    pairs = [f"posts={len(cases)}"]
+    for key, r in results:
+        pairs += [
+            f"{key}_acc={r.correct / r.total:.3f}",
+            f"{key}_cov={r.themed / r.total:.3f}",
+            f"{key}_us={r.us_per_post:.1f}",
+        ]
+    pairs += [f"{key}=skipped" for key in skipped]
+    pairs.append(f"winner={winner}")
+    print()
+    print(" ".join(pairs))
+
+
+if __name__ == "__main__":
+    main()
