@@ -24,6 +24,7 @@ from .document import (
     SourceEntry,
     Statement,
     section_id,
+    source_label,
 )
 from .errors import (
     BuildError,
@@ -38,8 +39,16 @@ from .errors import (
 from .importer import ImportReport, import_posts
 from .ingest import IngestResult, ingest_sources
 from .models import Post, make_post, parse_heat
+from .render import (
+    Renderer,
+    digest_filename,
+    render_markdown,
+    render_telegram,
+    render_text,
+)
 from .sources import make_http_client, make_source
 from .store import Fetch, SeenPost, Store
+from .telegram_html import safe_href, split_blocks, visible_length
 from .themes import Theme, load_themes
 
 __all__ = [
@@ -57,6 +66,7 @@ __all__ = [
     "ImportRowError",
     "IngestResult",
     "Post",
+    "Renderer",
     "SavedDigest",
     "Section",
     "SeenPost",
@@ -72,6 +82,7 @@ __all__ = [
     "compare_digests",
     "compose_digest",
     "day_window",
+    "digest_filename",
     "digest_versions",
     "from_iso",
     "get_digest",
@@ -85,9 +96,16 @@ __all__ = [
     "make_source",
     "parse_heat",
     "parse_hhmm",
+    "render_markdown",
+    "render_telegram",
+    "render_text",
+    "safe_href",
     "save_digest",
     "section_id",
+    "source_label",
+    "split_blocks",
     "to_iso",
     "utcnow",
+    "visible_length",
     "zone",
 ]

@@ -31,6 +31,18 @@ SECTION_ALIASES = {
 }
 LANGUAGES = ("zh", "en")
 FORMAT_VERSION = 1
+# Display names of the built-in source kinds (zh, en); other sources show their own name.
+SOURCE_LABELS = {
+    "juejin": ("掘金", "Juejin"),
+    "hackernews": ("Hacker News", "Hacker News"),
+    "v2ex": ("V2EX", "V2EX"),
+    "github": ("GitHub Trending", "GitHub Trending"),
+}
+
+
+def source_label(source: str, language: str) -> str:
+    zh, en = SOURCE_LABELS.get(source, (source, source))
+    return zh if language == "zh" else en
 
 
 def section_id(name: str) -> str | None:

@@ -14,7 +14,15 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
-from .document import SECTION_IDS, Digest, Section, SourceEntry, Statement, section_id
+from .document import (
+    SECTION_IDS,
+    Digest,
+    Section,
+    SourceEntry,
+    Statement,
+    section_id,
+    source_label,
+)
 from .errors import UsageError
 from .telegram_html import MESSAGE_LIMIT, safe_href, split_blocks
 
@@ -250,7 +258,7 @@ class Renderer:
             title=title or fallback_title,
             headline=headline,
             sections=sections,
-            sources=tuple(_source_view(entry, t) for entry in digest.sources),
+            sources=tuple(_source_view(entry, t, lang) for entry in digest.sources),
             footer=_footer_view(digest),
             empty=digest.is_empty,
             tags=_tags(digest, lang),
@@ -306,13 +314,13 @@ def _section_view(digest: Digest, section: Section, lang: str) -> SectionView:
     return SectionView(section.id, clean(section.title), blocks)
 
 
-def _source_view(entry: SourceEntry, t: dict[str, Any]) -> SourceView:
+def _source_view(entry: SourceEntry, t: dict[str, Any], lang: str) -> SourceView:
     heat = None if entry.heat is None else _figure(entry.heat)
     return SourceView(
         entry.index,
         clean(entry.title) or t["untitled"],
         safe_href(entry.url),
-        clean(entry.source),
+        clean(source_label(entry.source, lang)),
         heat,
     )
 

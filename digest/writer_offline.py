@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from .document import source_label
 from .facts import BuildFacts, Key, SourceCount
 from .ranking import Item, ScoredPost, ThemeGroup
 from .themes import OTHER_ID
@@ -27,12 +28,6 @@ SECTION_TITLES = {
         "sources": "Sources",
     },
 }
-SOURCE_LABELS = {
-    "juejin": ("掘金", "Juejin"),
-    "hackernews": ("Hacker News", "Hacker News"),
-    "v2ex": ("V2EX", "V2EX"),
-    "github": ("GitHub Trending", "GitHub Trending"),
-}
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,11 +49,6 @@ class DraftSection:
     id: str
     title: str
     blocks: tuple[DraftBlock, ...]
-
-
-def source_label(source: str, language: str) -> str:
-    zh, en = SOURCE_LABELS.get(source, (source, source))
-    return zh if language == "zh" else en
 
 
 def format_figure(value: float) -> str:

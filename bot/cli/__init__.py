@@ -6,6 +6,12 @@ import click
 
 from ..logs import configure_logging
 from .common import CliState
+from .digest_commands import (
+    build_command,
+    demo_command,
+    export_command,
+    show_command,
+)
 from .store_commands import config_command, import_command, ingest_command, posts_command
 
 
@@ -30,5 +36,14 @@ def main(
     configure_logging("DEBUG" if verbose else "WARNING")
 
 
-for command in (config_command, import_command, posts_command, ingest_command):
+for command in (
+    config_command,
+    import_command,
+    posts_command,
+    ingest_command,
+    build_command,
+    show_command,
+    export_command,
+    demo_command,
+):
     main.add_command(command)

@@ -1,0 +1,227 @@
+"""Subcommands that build, show and export digests, and the offline demo."""
+
+from __future__ import annotations
+
+import json
+import tempfile
+from dataclasses import asdict
+from datetime import date
+from pathlib import Path
+
+import click
+
+from digest import (
+    Digest,
+    DigestChange,
+    Store,
+    build_digest,
+    compare_digests,
+    digest_filename,
+    digest_versions,
+    get_digest,
+    import_posts,
+    latest_digest,
+    render_markdown,
+    render_telegram,
+    render_text,
+    section_id,
+    utcnow,
+    zone,
+)
+
+from ..config import build_options
+from .common import CliState, domain_errors, fail_usage, parse_date, pass_state
+
+SAMPLE = Path(__file__).resolve().parents[2] / "data" / "sample" / "posts.jsonl"
+SAMPLE_DATE = date(2026, 2, 15)
+
+
+@click.command("build")
+@click.option(
+    "--date", "day", help="Digest date YYYY-MM-DD (default: today in the configured zone)."
+)
+@click.option("--force", is_flag=True, help="Store a new version even if the input is unchanged.")
+@pass_state
+@domain_errors
+def build_command(state: CliState, day: str | None, force: bool) -> None:
+    """Build the digest of a day from the stored posts and store it as a version.
+
+    Example: hotdigest build --date 2026-02-15
+    """
+    settings = state.settings
+    when = parse_date(day, zone(settings.timezone))
+    with state.store() as store:
+        saved = build_digest(store, when, build_options(settings), utcnow(), force=force)
+    digest = saved.digest
+    if not saved.created:
+        click.echo(f"unchanged: digest {digest.date} v{digest.version} ({digest.fingerprint})")
+        return
+    click.echo(
+        f"built digest {digest.date} v{digest.version}: {len(digest.sources)} sources, "
+        f"fingerprint {digest.fingerprint}"
+    )
+    if saved.previous is not None:
+        for line in describe_change(compare_digests(saved.previous, digest)):
+            click.echo(f"  {line}")
+
+
+def describe_change(change: DigestChange) -> list[str]:
+    """Lines saying what a new version changed (the CLI's and /rebuild's report)."""
+    if change.unchanged:
+        return [f"v{change.new_version} says the same as v{change.old_version}"]
+    lines = [f"changes from v{change.old_version} to v{change.new_version}:"]
+    if change.headline_changed:
+        lines.append("headline changed")
+    lines += [f"+ {title}" for title in change.added]
+    lines += [f"- {title}" for title in change.removed]
+    for title, before, after in change.heat_changed:
+        lines.append(f"~ {title}: heat {_figure(before)} → {_figure(after)}")
+    lines += [f"+ theme {label}" for label in change.themes_added]
+    lines += [f"- theme {label}" for label in change.themes_removed]
+    if change.writer_changed:
+        lines.append("writer changed")
+    return lines
+
+
+def _figure(value: float | None) -> str:
+    return "—" if value is None else f"{value:,.0f}"
+
+
+@click.command("show")
+@click.option("--date", "day", help="Digest date YYYY-MM-DD (default: the latest digest).")
+@click.option("--version", "version", type=int, help="A stored version (default: the latest).")
+@click.option(
+    "--section",
+    "section",
+    help="summary, highlights, metrics, outlook or sources (or 摘要 要点 数据 趋势 来源).",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "markdown", "telegram"]),
+    default="text",
+    show_default=True,
+)
+@click.option(
+    "--lang",
+    "language",
+    type=click.Choice(["zh", "en"]),
+    help="Language (default: the configured one).",
+)
+@click.option(
+    "--json",
+    "as_json",
+    is_flag=True,
+    help="Print the digest's data, or with --format telegram the messages as sent.",
+)
+@pass_state
+@domain_errors
+def show_command(
+    state: CliState,
+    day: str | None,
+    version: int | None,
+    section: str | None,
+    fmt: str,
+    language: str | None,
+    as_json: bool,
+) -> None:
+    """Show a stored digest as text, Markdown or Telegram messages.
+
+    Example: hotdigest show --date 2026-02-15 --section highlights --lang en
+    """
+    wanted = section_id(section) if section else None
+    if section and wanted is None:
+        fail_usage(
+            f"unknown section {section!r}: use summary, highlights, metrics, outlook or sources"
+        )
+    with state.store() as store:
+        digest = load_digest(store, day, version)
+    click.echo(render_output(digest, wanted, fmt, language, as_json))
+
+
+def load_digest(store: Store, day: str | None, version: int | None) -> Digest:
+    if day is not None:
+        try:
+            date.fromisoformat(day)
+        except ValueError:
+            fail_usage(f"--date {day!r} is not a date in YYYY-MM-DD form")
+    if version is not None:
+        if day is None:
+            fail_usage("--version needs --date")
+        found = get_digest(store, day, version)
+    else:
+        found = latest_digest(store, day)
+    if found is None:
+        where = f" for {day}" + (f" v{version}" if version else "") if day else ""
+        raise click.ClickException(f"no digest{where}: run `hotdigest build` first")
+    return found
+
+
+def render_output(
+    digest: Digest, section: str | None, fmt: str, language: str | None, as_json: bool
+) -> str:
+    if fmt == "telegram":
+        messages = render_telegram(digest, view=section or "full", language=language)
+        if as_json:
+            return json.dumps(messages, ensure_ascii=False, indent=2)
+        return "\n\n----- message -----\n\n".join(messages)
+    if as_json:
+        if section is None:
+            return json.dumps(json.loads(digest.to_json()), ensure_ascii=False, indent=2)
+        data = asdict(digest.section(section, language))
+        return json.dumps(data, ensure_ascii=False, indent=2)
+    if fmt == "markdown":
+        return render_markdown(digest, language=language)
+    return render_text(digest, section=section, language=language)
+
+
+@click.command("export")
+@click.option(
+    "--out",
+    "out_dir",
+    required=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Folder to write one Markdown file per digest into.",
+)
+@click.option("--lang", "language", type=click.Choice(["zh", "en"]), help="Language.")
+@pass_state
+@domain_errors
+def export_command(state: CliState, out_dir: Path, language: str | None) -> None:
+    """Write every stored digest (its latest version) as Markdown with Hugo front matter.
+
+    Example: hotdigest export --out site/content/posts
+    """
+    out_dir.mkdir(parents=True, exist_ok=True)
+    written = 0
+    with state.store() as store:
+        days = sorted({row[0] for row in digest_versions(store)})
+        for day in days:
+            digest = latest_digest(store, day)
+            assert digest is not None
+            (out_dir / digest_filename(digest)).write_text(
+                render_markdown(digest, language=language), encoding="utf-8"
+            )
+            written += 1
+    click.echo(f"wrote {written} digests to {out_dir}")
+
+
+@click.command("demo")
+@click.option("--lang", "language", type=click.Choice(["zh", "en"]), default=None)
+@pass_state
+@domain_errors
+def demo_command(state: CliState, language: str | None) -> None:
+    """Build and print the bundled sample's digest in a temporary store (no token, no network).
+
+    Example: hotdigest demo --lang en
+    """
+    settings = state.settings
+    with tempfile.TemporaryDirectory(prefix="hotdigest-demo-") as scratch:
+        store = Store.open(Path(scratch) / "demo.db")
+        try:
+            report = import_posts(store, SAMPLE, now=utcnow())
+            click.echo(f"imported {report.saved} sample posts from {SAMPLE.name}\n")
+            when = utcnow()
+            saved = build_digest(store, SAMPLE_DATE, build_options(settings), when)
+            click.echo(render_text(saved.digest, language=language))
+        finally:
+            store.close()
