@@ -14,7 +14,9 @@ HERE = Path(__file__).resolve().parent
 
 
 def main() -> None:
-    reference = [json.loads(line) for line in (HERE / "reference_posts.jsonl").open() if line.strip()]
+    reference = [
+        json.loads(line) for line in (HERE / "reference_posts.jsonl").open() if line.strip()
+    ]
     seen_at = reference[0]["seen_at"]
     fixtures = [json.loads(line) for line in (HERE / "fixture_posts.jsonl").open() if line.strip()]
     with (HERE / "posts.jsonl").open("w", encoding="utf-8") as out:
