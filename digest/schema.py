@@ -128,7 +128,50 @@ def _v4_deliveries(db: sqlite_utils.Database) -> None:
     db["deliveries"].create_index(["status"], index_name="idx_deliveries_status")
 
 
-MIGRATIONS: tuple[Migration, ...] = (_v1_posts, _v2_digests, _v3_chats, _v4_deliveries)
+def _v5_llm(db: sqlite_utils.Database) -> None:
+    # Validated answers of the LLM writer, keyed by what they depend on, so a
+    # rebuild of unchanged input spends no tokens; and a log of every request's
+    # tokens (rejected and failed ones cost too) for /stats.
+    db["llm_cache"].create(
+        {
+            "fingerprint": str,
+            "section": str,
+            "language": str,
+            "model": str,
+            "prompt_version": str,
+            "answer": str,  # JSON: {"blocks": [...]}, validated before it was stored
+            "prompt_tokens": int,
+            "completion_tokens": int,
+            "created_at": str,
+        },
+        pk=("fingerprint", "section", "language", "model", "prompt_version"),
+        not_null={"answer", "created_at"},
+    )
+    db["llm_calls"].create(
+        {
+            "id": int,
+            "at": str,
+            "fingerprint": str,
+            "section": str,
+            "language": str,
+            "model": str,
+            "outcome": str,  # valid | invalid | error
+            "prompt_tokens": int,
+            "completion_tokens": int,
+        },
+        pk="id",
+        not_null={"at", "outcome"},
+    )
+    db["llm_calls"].create_index(["at"], index_name="idx_llm_calls_at")
+
+
+MIGRATIONS: tuple[Migration, ...] = (
+    _v1_posts,
+    _v2_digests,
+    _v3_chats,
+    _v4_deliveries,
+    _v5_llm,
+)
 
 
 def schema_version(db: sqlite_utils.Database) -> int:

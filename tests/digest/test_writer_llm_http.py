@@ -1,0 +1,79 @@
+"""The "Done when" check: settings point at a fake endpoint served on 127.0.0.1 over HTTP."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import pytest
+from fake_llm import MARK, FakeLlm, answering, invalid_answer, serve
+
+from bot.config import Settings
+from bot.llm import llm_writers
+from digest import (
+    SECTION_IDS,
+    BuildOptions,
+    Store,
+    build_digest,
+    import_posts,
+    latest_digest,
+    load_themes,
+)
+
+ROOT = Path(__file__).resolve().parents[2]
+SAMPLE = ROOT / "data" / "sample" / "posts.jsonl"
+DAY = date(2026, 2, 15)
+BUILT = datetime(2026, 2, 15, 10, 30, tzinfo=UTC)
+PROSE = ("summary", "highlights", "outlook")
+
+
+@pytest.fixture
+def sample(store: Store) -> Store:
+    import_posts(store, SAMPLE, now=BUILT)
+    return store
+
+
+def llm_settings(settings: Settings, url: str) -> Settings:
+    return replace(
+        settings,
+        llm_enabled=True,
+        llm_base_url=url,
+        llm_model="fake-model",
+        llm_timeout=5.0,
+        llm_api_key="sk-local-test",
+    )
+
+
+def test_no_writers_when_llm_is_off(settings, store):
+    assert llm_writers(settings, store) == []
+
+
+def test_build_stores_prose_from_the_endpoint(settings, sample):
+    fake = FakeLlm()
+    with serve(fake) as url:
+        writers = llm_writers(llm_settings(settings, url), sample)
+        build_digest(sample, DAY, BuildOptions(themes=load_themes()), BUILT, True, writers)
+    stored = latest_digest(sample, DAY.isoformat())
+    assert stored is not None and stored.footer.writer == "llm:fake-model"
+    for section in PROSE:
+        assert stored.section(section).writer == "llm:fake-model"
+        first = stored.section(section).blocks[0].statements[0]
+        assert first.text.startswith(MARK["zh"])
+    assert fake.headers[0]["authorization"] == "Bearer sk-local-test"
+    assert len(fake.requests) == 3
+
+
+def test_invalid_answers_store_a_complete_digest_naming_the_fallback(settings, sample):
+    fake = FakeLlm(answering(invalid_answer))
+    with serve(fake) as url:
+        writers = llm_writers(llm_settings(settings, url), sample)
+        saved = build_digest(sample, DAY, BuildOptions(themes=load_themes()), BUILT, True, writers)
+    stored = latest_digest(sample, DAY.isoformat())
+    assert stored == saved.digest
+    assert stored.footer.writer == "offline (llm fallback)"
+    assert [s.id for s in stored.sections["zh"]] == list(SECTION_IDS)
+    assert all(s.blocks for s in stored.sections["zh"])
+    assert all(s.writer == "offline" for s in stored.sections["zh"])
+    assert [note.split(":")[0] for note in stored.footer.notes] == list(PROSE)
+    assert len(fake.requests) == 6
