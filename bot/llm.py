@@ -4,9 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from digest import Digest, Store
-from digest.llm_client import LlmConfig
-from digest.writer_llm import LlmWriter
+from digest import Digest, LlmConfig, LlmWriter, Store
 
 from .config import Settings
 

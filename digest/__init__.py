@@ -38,6 +38,8 @@ from .errors import (
 )
 from .importer import ImportReport, import_posts
 from .ingest import IngestResult, ingest_sources
+from .llm_cache import llm_usage
+from .llm_client import LlmConfig
 from .models import Post, make_post, parse_heat
 from .render import (
     Renderer,
@@ -50,6 +52,7 @@ from .sources import make_http_client, make_source
 from .store import Fetch, SeenPost, Store
 from .telegram_html import safe_href, split_blocks, visible_length
 from .themes import Theme, load_themes
+from .writer_llm import LlmWriter
 
 __all__ = [
     "SECTION_IDS",
@@ -65,6 +68,8 @@ __all__ = [
     "ImportReport",
     "ImportRowError",
     "IngestResult",
+    "LlmConfig",
+    "LlmWriter",
     "Post",
     "Renderer",
     "SavedDigest",
@@ -89,6 +94,7 @@ __all__ = [
     "import_posts",
     "ingest_sources",
     "latest_digest",
+    "llm_usage",
     "load_themes",
     "local_moment",
     "make_http_client",

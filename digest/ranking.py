@@ -115,19 +115,15 @@ def _latin_words(title: str) -> list[str]:
     return [w for w in re.findall(r"[a-z0-9][a-z0-9.+#-]*", title.lower()) if w]
 
 
-def _shares_phrase(left: str, right: str) -> bool:
-    """True when both titles contain the same run of SHARED_PHRASE distinctive Latin words."""
-
-    def runs(title: str) -> set[tuple[str, ...]]:
-        words = _latin_words(title)
-        found = set()
-        for start in range(len(words) - SHARED_PHRASE + 1):
-            run = tuple(words[start : start + SHARED_PHRASE])
-            if sum(1 for w in run if w not in STOPWORDS and not w.isdigit()) == SHARED_PHRASE:
-                found.add(run)
-        return found
-
-    return bool(runs(left) & runs(right))
+def _phrases(title: str) -> frozenset[tuple[str, ...]]:
+    """Runs of SHARED_PHRASE consecutive distinctive Latin words ("android studio panda")."""
+    words = _latin_words(title)
+    found = set()
+    for start in range(len(words) - SHARED_PHRASE + 1):
+        run = tuple(words[start : start + SHARED_PHRASE])
+        if all(w not in STOPWORDS and not w.isdigit() for w in run):
+            found.add(run)
+    return frozenset(found)
 
 
 def merge_duplicates(posts: Sequence[ScoredPost]) -> list[Item]:
@@ -147,6 +143,7 @@ def merge_duplicates(posts: Sequence[ScoredPost]) -> list[Item]:
 
     by_url: dict[str, int] = {}
     tokens = [title_tokens(p.seen.post.title) for p in posts]
+    phrases = [_phrases(p.seen.post.title) for p in posts]
     postings: dict[str, list[int]] = defaultdict(list)
     for i, post in enumerate(posts):
         url = normalise_url(post.seen.post.url)
@@ -168,8 +165,7 @@ def merge_duplicates(posts: Sequence[ScoredPost]) -> list[Item]:
     for i, j in sorted(candidates):
         if find(i) == find(j):
             continue
-        left, right = posts[i].seen.post.title, posts[j].seen.post.title
-        if jaccard(tokens[i], tokens[j]) >= SIMILAR_TITLES or _shares_phrase(left, right):
+        if jaccard(tokens[i], tokens[j]) >= SIMILAR_TITLES or phrases[i] & phrases[j]:
             union(i, j)
     groups: dict[int, list[ScoredPost]] = defaultdict(list)
     for i, post in enumerate(posts):

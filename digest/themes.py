@@ -19,9 +19,8 @@ GENERIC_FACTOR = 0.5  # a keyword marked "!" (e.g. "AI") counts half
 
 @dataclass(frozen=True, slots=True)
 class Keyword:
-    text: str  # normalized: lower case, no spaces
-    generic: bool
-    pattern: re.Pattern[str]
+    text: str  # normalized (see ``normalize``)
+    generic: bool  # marked "!" in the taxonomy: counts half
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,13 +49,7 @@ def normalize(text: str) -> str:
 
 
 def _keyword(raw: str) -> Keyword:
-    generic = raw.endswith("!")
-    text = normalize(raw.rstrip("!"))
-    # Latin edges need a boundary that CJK characters do not give (\b treats 中 as a
-    # word character), so look for ASCII letters/digits on either side instead.
-    left = r"(?<![a-z0-9])" if text[:1].isascii() and text[:1].isalnum() else ""
-    right = r"(?![a-z0-9])" if text[-1:].isascii() and text[-1:].isalnum() else ""
-    return Keyword(text, generic, re.compile(left + re.escape(text) + right))
+    return Keyword(normalize(raw.rstrip("!")), generic=raw.endswith("!"))
 
 
 def load_themes(extra: Path | None = None, mode: str = "extend") -> tuple[Theme, ...]:
@@ -95,30 +88,82 @@ def _read(path: Path) -> list[Theme]:
     return themes
 
 
+class KeywordIndex:
+    """All keywords of a taxonomy by first character: one pass over a text finds every match.
+
+    A regex per keyword costs a scan per keyword; here each position looks up only
+    the lengths of the keywords that start with its character (a handful).
+    """
+
+    def __init__(self, themes: Sequence[Theme]) -> None:
+        self.owners: dict[str, list[tuple[str, bool]]] = {}
+        for theme in themes:
+            for keyword in theme.keywords:
+                self.owners.setdefault(keyword.text, []).append((theme.id, keyword.generic))
+        lengths: dict[str, set[int]] = {}
+        for text in self.owners:
+            lengths.setdefault(text[0], set()).add(len(text))
+        self.lengths = {char: sorted(found, reverse=True) for char, found in lengths.items()}
+
+    def matches(self, text: str) -> list[tuple[int, int, str]]:
+        found = []
+        for start, char in enumerate(text):
+            for length in self.lengths.get(char, ()):
+                if start + length > len(text):
+                    continue
+                candidate = text[start : start + length]
+                if candidate in self.owners and _bounded(text, start, start + length):
+                    found.append((start, start + length, candidate))
+        return found
+
+
+def _ascii_alnum(char: str) -> bool:
+    return char.isascii() and char.isalnum()
+
+
+def _bounded(text: str, start: int, end: int) -> bool:
+    """Latin edges need a boundary: no ASCII letter or digit just outside them.
+
+    (A regex \\b would not do: it treats CJK characters as word characters.)
+    """
+    if _ascii_alnum(text[start]) and start > 0 and _ascii_alnum(text[start - 1]):
+        return False
+    return not (_ascii_alnum(text[end - 1]) and end < len(text) and _ascii_alnum(text[end]))
+
+
+# Keyed by identity: hashing a whole taxonomy on every call costs more than matching.
+# The entry keeps the sequence alive, so its id cannot be reused by another object.
+_INDEXES: dict[int, tuple[Sequence[Theme], KeywordIndex]] = {}
+
+
+def keyword_index(themes: Sequence[Theme]) -> KeywordIndex:
+    """The compiled index of a taxonomy (taxonomies are few and immutable: cache them)."""
+    cached = _INDEXES.get(id(themes))
+    if cached is None or cached[0] is not themes:
+        cached = _INDEXES[id(themes)] = (themes, KeywordIndex(themes))
+    return cached[1]
+
+
 def theme_scores(title: str, brief: str | None, themes: Sequence[Theme]) -> dict[str, float]:
     """Score of each matching theme: longest keyword matches first, without overlaps."""
+    index = keyword_index(themes)
     scores: dict[str, float] = {}
     # Links in briefs ("Article URL: https://….html") say nothing about the topic.
     brief = _URL.sub(" ", brief or "")
     for text, weight in ((normalize(title), TITLE_WEIGHT), (normalize(brief), BRIEF_WEIGHT)):
         if not text:
             continue
-        matches = [
-            (match.start(), match.end(), theme.id, keyword.generic)
-            for theme in themes
-            for keyword in theme.keywords
-            for match in keyword.pattern.finditer(text)
-        ]
         # Longest first, so "android studio" (a tool) claims its span before "android".
-        matches.sort(key=lambda m: (-(m[1] - m[0]), m[0]))
+        matches = sorted(index.matches(text), key=lambda m: (-(m[1] - m[0]), m[0]))
         taken: list[tuple[int, int]] = []
-        for start, end, theme_id, generic in matches:
+        for start, end, keyword in matches:
             if any(start < t_end and t_start < end for t_start, t_end in taken):
                 continue
             taken.append((start, end))
-            scores[theme_id] = scores.get(theme_id, 0.0) + weight * (
-                GENERIC_FACTOR if generic else 1.0
-            )
+            for theme_id, generic in index.owners[keyword]:
+                scores[theme_id] = scores.get(theme_id, 0.0) + weight * (
+                    GENERIC_FACTOR if generic else 1.0
+                )
     return scores
 
 

@@ -30,6 +30,7 @@ from digest import (
 )
 
 from ..config import build_options
+from ..llm import llm_writers
 from .common import CliState, domain_errors, fail_usage, parse_date, pass_state
 
 SAMPLE = Path(__file__).resolve().parents[2] / "data" / "sample" / "posts.jsonl"
@@ -51,7 +52,10 @@ def build_command(state: CliState, day: str | None, force: bool) -> None:
     settings = state.settings
     when = parse_date(day, zone(settings.timezone))
     with state.store() as store:
-        saved = build_digest(store, when, build_options(settings), utcnow(), force=force)
+        writers = llm_writers(settings, store)
+        saved = build_digest(
+            store, when, build_options(settings), utcnow(), force=force, writers=writers
+        )
     digest = saved.digest
     if not saved.created:
         click.echo(f"unchanged: digest {digest.date} v{digest.version} ({digest.fingerprint})")
