@@ -1,0 +1,204 @@
+"""Build the Telegram Application: handlers, command menus, services and their lifecycle."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator, Callable, Coroutine
+from contextlib import asynccontextmanager
+from typing import Any, TypeAlias
+
+from telegram import BotCommand, BotCommandScopeChat, LinkPreviewOptions, Update
+from telegram.constants import ParseMode
+from telegram.error import BadRequest, Forbidden
+from telegram.ext import (
+    Application,
+    CallbackQueryHandler,
+    CommandHandler,
+    ContextTypes,
+    Defaults,
+    MessageHandler,
+    filters,
+)
+from telegram.request import BaseRequest
+
+from digest import ConfigError
+from digest.bot_text import LANGUAGES, default_texts
+
+from .config import Settings
+from .context import SERVICES_KEY, BotContext, services_of
+from .handlers import (
+    error_handler,
+    help_command,
+    on_shown_button,
+    on_unknown_button,
+    start_command,
+    unknown_command,
+)
+from .handlers_admin import ingest_command, rebuild_command, stats_command
+from .handlers_digest import (
+    digest_command,
+    on_source_button,
+    on_sources_button,
+    on_view_button,
+    sources_command,
+)
+from .handlers_settings import (
+    on_settings_button,
+    on_subscribe_button,
+    settings_command,
+    subscribe_command,
+    unsubscribe_command,
+)
+from .keyboards import (
+    SettingsButton,
+    ShownButton,
+    SourceButton,
+    SourcesButton,
+    SubscribeButton,
+    ViewButton,
+)
+from .keyboards import matches as data_of
+from .services import Services
+
+log = logging.getLogger(__name__)
+
+App: TypeAlias = Application[Any, BotContext, Any, Any, Any, Any]
+Callback: TypeAlias = Callable[[Update, BotContext], Coroutine[Any, Any, None]]
+
+PUBLIC_COMMANDS = ("digest", "sources", "subscribe", "unsubscribe", "settings", "help", "start")
+ADMIN_COMMANDS = ("rebuild", "stats", "ingest")
+COMMANDS: dict[str, Callback] = {
+    "start": start_command,
+    "help": help_command,
+    "digest": digest_command,
+    "sources": sources_command,
+    "subscribe": subscribe_command,
+    "unsubscribe": unsubscribe_command,
+    "settings": settings_command,
+    "rebuild": rebuild_command,
+    "stats": stats_command,
+    "ingest": ingest_command,
+}
+# Commands in chats and channel posts, but not edits: re-running an edited /subscribe
+# would surprise more than help.
+MESSAGES = filters.UpdateType.MESSAGE | filters.UpdateType.CHANNEL_POST
+# Slow admin commands run as tasks so that other chats' updates are not queued behind them.
+SLOW = frozenset({"rebuild", "ingest"})
+
+
+def file_url(base_url: str) -> str:
+    """The file download base matching a Bot API base: ``…/bot`` → ``…/file/bot``."""
+    head, sep, _ = base_url.rstrip("/").rpartition("/bot")
+    return f"{head}/file/bot" if sep else f"{base_url.rstrip('/')}/file/bot"
+
+
+def build_application(
+    settings: Settings,
+    *,
+    request: BaseRequest | None = None,
+    get_updates_request: BaseRequest | None = None,
+) -> App:
+    """The bot, ready for ``run_polling`` or :func:`running`; services start in post_init.
+
+    :raises ConfigError: no bot token is configured.
+    """
+    if not settings.telegram_token:
+        raise ConfigError("TELEGRAM_BOT_TOKEN is not set (get a token from @BotFather)")
+
+    async def post_init(application: App) -> None:
+        application.bot_data[SERVICES_KEY] = Services.create(settings)
+        await register_commands(application, settings)
+        log.info("bot @%s ready", application.bot.username)
+
+    builder = (
+        Application.builder()
+        .token(settings.telegram_token)
+        .base_url(settings.telegram_base_url)
+        .base_file_url(file_url(settings.telegram_base_url))
+        .context_types(ContextTypes(context=BotContext))
+        .defaults(
+            Defaults(
+                parse_mode=ParseMode.HTML,
+                link_preview_options=LinkPreviewOptions(is_disabled=True),
+            )
+        )
+        .post_init(post_init)
+        .post_shutdown(post_shutdown)
+    )
+    if request is not None:
+        builder = builder.request(request)
+    if get_updates_request is not None:
+        builder = builder.get_updates_request(get_updates_request)
+    application: App = builder.build()
+    application.bot_data["language"] = settings.language  # for the error handler's apology
+    add_handlers(application)
+    return application
+
+
+async def post_shutdown(application: App) -> None:
+    # PTB calls this even when start-up failed before post_init (e.g. a rejected token).
+    if SERVICES_KEY in application.bot_data:
+        await services_of(application).close()
+        del application.bot_data[SERVICES_KEY]
+
+
+def add_handlers(application: App) -> None:
+    for name, callback in COMMANDS.items():
+        application.add_handler(
+            CommandHandler(name, callback, filters=MESSAGES, block=name not in SLOW)
+        )
+    buttons: list[tuple[type, Callback]] = [
+        (ViewButton, on_view_button),
+        (SourcesButton, on_sources_button),
+        (SourceButton, on_source_button),
+        (SettingsButton, on_settings_button),
+        (SubscribeButton, on_subscribe_button),
+        (ShownButton, on_shown_button),
+    ]
+    for kind, callback in buttons:
+        application.add_handler(CallbackQueryHandler(callback, pattern=data_of(kind)))
+    application.add_handler(CallbackQueryHandler(on_unknown_button))
+    unknown = MESSAGES & (filters.COMMAND | (filters.TEXT & filters.ChatType.PRIVATE))
+    application.add_handler(MessageHandler(unknown, unknown_command))
+    application.add_error_handler(error_handler)
+
+
+async def register_commands(application: App, settings: Settings) -> None:
+    """The command menu per language (the configured one by default); admins also see theirs."""
+    texts, bot = default_texts(), application.bot
+    for lang in LANGUAGES:
+        table = texts.table("commands", lang)
+        code = None if lang == settings.language else lang
+        menu = [BotCommand(c, table[c]) for c in PUBLIC_COMMANDS]
+        await bot.set_my_commands(menu, language_code=code)
+        for admin in settings.admins:
+            every = [*menu, *(BotCommand(c, table[c]) for c in ADMIN_COMMANDS)]
+            try:
+                await bot.set_my_commands(every, BotCommandScopeChat(admin), language_code=code)
+            except (BadRequest, Forbidden):  # an admin who never opened a chat with the bot
+                log.warning("no admin command menu for user %s: no chat with the bot", admin)
+
+
+@asynccontextmanager
+async def running(application: App) -> AsyncIterator[App]:
+    """What ``run_polling`` does around its loop: initialize, post_init and start, then stop,
+    shutdown and post_shutdown. For the webhook server and tests; updates come from elsewhere."""
+    await application.initialize()
+    try:
+        if application.post_init is not None:
+            await application.post_init(application)
+        await application.start()
+        try:
+            yield application
+        finally:
+            await application.stop()
+    finally:
+        await application.shutdown()
+        if application.post_shutdown is not None:
+            await application.post_shutdown(application)
+
+
+async def check_token(application: App) -> None:
+    """Ask Telegram who the bot is; raises InvalidToken or NetworkError before start-up."""
+    async with application.bot:
+        pass

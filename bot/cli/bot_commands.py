@@ -1,0 +1,114 @@
+"""``hotdigest run`` (the bot) and ``hotdigest fake-telegram`` (a Bot API to run it against)."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import secrets
+from dataclasses import replace
+
+import click
+from telegram import Update
+from telegram.error import InvalidToken, NetworkError
+
+from digest import ConfigError
+
+from ..app import App, build_application, check_token
+from ..config import Settings
+from ..fake_telegram import FloodLimits, run_fake_server
+from ..logs import configure_logging
+from ..webhook import serve_webhook
+from .common import CliState, ConfigProblem, pass_state
+
+FAKE_HOST = "127.0.0.1"
+
+
+@click.command("run")
+@click.option(
+    "--webhook", "webhook_url", help="Serve a webhook for this https:// URL instead of polling."
+)
+@click.option("--listen", default="127.0.0.1", show_default=True, help="Webhook server address.")
+@click.option("--port", default=8443, show_default=True, type=int, help="Webhook server port.")
+@click.option("--path", "url_path", help="Local webhook path (default: the URL's path).")
+@pass_state
+def run_command(
+    state: CliState, webhook_url: str | None, listen: str, port: int, url_path: str | None
+) -> None:
+    """Run the Telegram bot with long polling, or as a webhook with --webhook.
+
+    The token comes from $TELEGRAM_BOT_TOKEN; $TELEGRAM_API_BASE_URL points it at a
+    self-hosted Bot API server or at `hotdigest fake-telegram`. A webhook needs
+    $TELEGRAM_WEBHOOK_SECRET, which Telegram sends back with every update.
+    Exit status 2: missing or rejected token, or a broken configuration.
+
+    Example: hotdigest run
+    """
+    settings = replace(state.settings, db_path=state.db_path)
+    verbose = logging.getLogger().level <= logging.DEBUG
+    configure_logging("DEBUG" if verbose else "INFO", token=settings.telegram_token)
+    # Opt in to PTB's timedelta time periods now, so RetryAfter does not warn at each 429.
+    os.environ.setdefault("PTB_TIMEDELTA", "true")
+    if webhook_url and not settings.webhook_secret:
+        raise ConfigProblem("--webhook needs $TELEGRAM_WEBHOOK_SECRET (1-256 of A-Z a-z 0-9 _ -)")
+    application = start_up(settings)
+    if webhook_url:
+        assert settings.webhook_secret is not None
+        secret = settings.webhook_secret
+        asyncio.run(serve_webhook(application, webhook_url, listen, port, secret, url_path))
+    else:
+        application.run_polling(allowed_updates=Update.ALL_TYPES)
+
+
+def start_up(settings: Settings) -> App:
+    """The application, after Telegram accepted its token; click errors otherwise."""
+    try:
+        application = build_application(settings)
+        asyncio.run(check_token(application))
+    except ConfigError as exc:
+        raise ConfigProblem(str(exc)) from None
+    except InvalidToken:
+        # PTB's message quotes the token: never print it.
+        raise ConfigProblem(
+            "Telegram rejected the bot token in $TELEGRAM_BOT_TOKEN (check it with @BotFather)"
+        ) from None
+    except NetworkError as exc:
+        raise click.ClickException(
+            f"cannot reach the Bot API at {settings.telegram_base_url}: {type(exc).__name__}"
+        ) from None
+    return application
+
+
+@click.command("fake-telegram")
+@click.option("--port", default=8081, show_default=True, type=int, help="Port on 127.0.0.1.")
+@click.option(
+    "--latency", default=0.05, show_default=True, type=float, help="Seconds each call waits."
+)
+@click.option("--no-limits", is_flag=True, help="Do not enforce Telegram's flood limits (429).")
+@click.option("--token", help="Token the fake accepts (default: a new random one).")
+def fake_telegram_command(port: int, latency: float, no_limits: bool, token: str | None) -> None:
+    """Serve a fake Telegram Bot API on 127.0.0.1, to run the bot offline.
+
+    Prints the TELEGRAM_API_BASE_URL and TELEGRAM_BOT_TOKEN to start `hotdigest run`
+    with, and a curl command that plays a user through the /_fake/ control endpoints.
+    Stop it with Ctrl-C.
+
+    Example: hotdigest fake-telegram --port 8081 --no-limits
+    """
+    token = token or f"{secrets.randbelow(9 * 10**9) + 10**9}:{secrets.token_urlsafe(27)}"
+    base = f"http://{FAKE_HOST}:{port}"
+    click.echo(f"fake Telegram Bot API on {base} (Ctrl-C stops it)")
+    click.echo(f"export TELEGRAM_API_BASE_URL={base}/bot")
+    click.echo(f"export TELEGRAM_BOT_TOKEN={token}")
+    click.echo(
+        f"curl -s {base}/_fake/user_message -H 'Content-Type: application/json' "
+        """-d '{"chat_id": 1001, "user_id": 1001, "text": "/digest"}'"""
+    )
+    click.echo(f"curl -s '{base}/_fake/messages?chat_id=1001'")
+    limits = None if no_limits else FloodLimits()
+    try:
+        asyncio.run(run_fake_server(FAKE_HOST, port, token, latency, limits))
+    except KeyboardInterrupt:
+        pass
+    except OSError as exc:
+        raise click.ClickException(f"cannot listen on {FAKE_HOST}:{port}: {exc.strerror}") from None

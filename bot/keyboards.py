@@ -1,0 +1,347 @@
+"""Inline keyboards and their callback data, encoded and parsed only here (at most 64 bytes).
+
+Data is ``kind|field|field…``. Digest buttons carry the digest's date and version, so a
+button of an older version is recognised as such when pressed. Clients can send any
+data, so parsing validates every field and handlers re-check permissions on press.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import TypeAlias, TypeVar
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+
+from digest import SECTION_IDS, UsageError, parse_hhmm
+from digest.bot_text import BotTexts
+from digest.chat_settings import Edit, SettingChange, cycle_source, source_state, toggle_section
+from digest.subscriptions import Subscription
+
+MAX_DATA = 64  # bytes, Telegram's limit for callback_data
+SEP = "|"
+VIEWS = ("push", *SECTION_IDS)
+PAGE_SIZE = 10  # sources per page of /sources
+TIMES = ("06:00", "07:00", "08:00", "09:00", "12:00", "18:00", "19:00", "20:00", "21:00", "22:00")
+ZONES = (
+    "Asia/Shanghai",
+    "Asia/Hong_Kong",
+    "Asia/Singapore",
+    "Asia/Tokyo",
+    "Europe/London",
+    "Europe/Berlin",
+    "America/New_York",
+    "America/Los_Angeles",
+    "UTC",
+)
+MENUS = ("main", "time", "zone", "sections", "sources")
+SETTING_ACTIONS = ("menu", "lang", "mode", "time", "zone", "section", "source")
+SOURCE_MARKS = {"all": "✅", "only": "⭐", "excluded": "🚫"}
+_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
+_INT = re.compile(r"-?\d{1,15}")
+
+
+@dataclass(frozen=True, slots=True)
+class ViewButton:
+    """Show ``view`` (push or a section) of a digest version, at page ``page`` (0-based)."""
+
+    day: str
+    version: int
+    view: str
+    page: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class SourcesButton:
+    """Page ``page`` (0-based) of a digest version's source list."""
+
+    day: str
+    version: int
+    page: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class SourceButton:
+    """Source number ``index`` of a digest version."""
+
+    day: str
+    version: int
+    index: int
+
+
+@dataclass(frozen=True, slots=True)
+class SettingsButton:
+    """Change (or open a menu of) the settings of ``chat_id``."""
+
+    chat_id: int
+    action: str
+    value: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class SubscribeButton:
+    chat_id: int
+
+
+@dataclass(frozen=True, slots=True)
+class ShownButton:
+    """What the message already shows (the marked section, the page number): nothing to do.
+
+    Editing a message into the same content is an error at Telegram, so these buttons
+    never lead to an edit.
+    """
+
+
+Button: TypeAlias = (
+    ViewButton | SourcesButton | SourceButton | SettingsButton | SubscribeButton | ShownButton
+)
+_KINDS: dict[type, str] = {
+    ViewButton: "v",
+    SourcesButton: "l",
+    SourceButton: "i",
+    SettingsButton: "s",
+    SubscribeButton: "u",
+    ShownButton: "n",
+}
+
+
+def encode(button: Button) -> str:
+    """The callback data of ``button``; ValueError if it would exceed 64 bytes."""
+    fields = [str(getattr(button, f.name)) for f in dataclasses.fields(button)]
+    data = SEP.join([_KINDS[type(button)], *fields])
+    if len(data.encode()) > MAX_DATA or any(SEP in field for field in fields):
+        raise ValueError(f"callback data {data!r} is too long or holds {SEP!r}")
+    return data
+
+
+def decode(data: object) -> Button:
+    """The button ``data`` stands for; UsageError for data this bot did not make."""
+    if not isinstance(data, str):
+        raise UsageError("not callback data")
+    kind, *fields = data.split(SEP)
+    try:
+        return _PARSERS[kind](fields)
+    except (KeyError, ValueError, IndexError):
+        raise UsageError(f"unknown callback data {data[:20]!r}") from None
+
+
+def _day(text: str) -> str:
+    if not _DAY.fullmatch(text):
+        raise ValueError(text)
+    return text
+
+
+def _int(text: str, low: int = 0) -> int:
+    if not _INT.fullmatch(text) or int(text) < low:
+        raise ValueError(text)
+    return int(text)
+
+
+def _view(fields: list[str]) -> ViewButton:
+    day, version, view, page = fields
+    if view not in VIEWS:
+        raise ValueError(view)
+    return ViewButton(_day(day), _int(version, 1), view, _int(page))
+
+
+def _settings(fields: list[str]) -> SettingsButton:
+    chat_id, action, value = fields
+    if action not in SETTING_ACTIONS:
+        raise ValueError(action)
+    return SettingsButton(_int(chat_id, -(10**15)), action, value)
+
+
+_PARSERS: dict[str, Callable[[list[str]], Button]] = {
+    "v": _view,
+    "l": lambda f: SourcesButton(_day(f[0]), _int(f[1], 1), _int(f[2])),
+    "i": lambda f: SourceButton(_day(f[0]), _int(f[1], 1), _int(f[2], 1)),
+    "s": _settings,
+    "u": lambda f: SubscribeButton(_int(f[0], -(10**15))),
+    "n": lambda f: ShownButton() if not f else _int("extra"),  # type: ignore[func-returns-value]
+}
+
+
+B = TypeVar(
+    "B", ViewButton, SourcesButton, SourceButton, SettingsButton, SubscribeButton, ShownButton
+)
+
+
+def decode_as(data: object, kind: type[B]) -> B:
+    """``decode`` for a handler that expects one kind of button (UsageError otherwise)."""
+    button = decode(data)
+    if not isinstance(button, kind):
+        raise UsageError(f"expected a {kind.__name__}")
+    return button
+
+
+def matches(kind: type) -> Callable[[object], bool]:
+    """A CallbackQueryHandler pattern accepting this bot's data for one button type."""
+
+    def check(data: object) -> bool:
+        try:
+            return isinstance(decode(data), kind)
+        except UsageError:
+            return False
+
+    return check
+
+
+def _button(label: str, button: Button) -> InlineKeyboardButton:
+    return InlineKeyboardButton(label, callback_data=encode(button))
+
+
+def _pager(make: Callable[[int], Button], page: int, pages: int) -> list[InlineKeyboardButton]:
+    """‹ n/N ›, wrapping round; the middle button only shows where you are."""
+    if pages <= 1:
+        return []
+    return [
+        _button("‹", make((page - 1) % pages)),
+        _button(f"{page + 1}/{pages}", ShownButton()),
+        _button("›", make((page + 1) % pages)),
+    ]
+
+
+def subscribe_keyboard(chat_id: int, texts: BotTexts, lang: str) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(
+        [
+            [
+                _button(texts.label("subscribe", lang), SubscribeButton(chat_id)),
+                _button(texts.label("settings", lang), SettingsButton(chat_id, "menu", "main")),
+            ]
+        ]
+    )
+
+
+def digest_keyboard(
+    current: ViewButton, pages: int, texts: BotTexts, lang: str, newest: int | None = None
+) -> InlineKeyboardMarkup:
+    """Section switches (the shown one marked), a pager, and 🆕 for a newer version."""
+
+    def view(name: str) -> InlineKeyboardButton:
+        key = "home" if name == "push" else "sources_section" if name == "sources" else name
+        label = texts.label(key, lang)
+        if name == current.view:
+            return _button(f"· {label}", ShownButton())
+        return _button(label, ViewButton(current.day, current.version, name))
+
+    rows = [[view(v) for v in VIEWS[:3]], [view(v) for v in VIEWS[3:]]]
+    pager = _pager(
+        lambda p: ViewButton(current.day, current.version, current.view, p), current.page, pages
+    )
+    if pager:
+        rows.append(pager)
+    if newest is not None:
+        rows.append([_button(texts.label("newest", lang), ViewButton(current.day, newest, "push"))])
+    return InlineKeyboardMarkup(rows)
+
+
+def sources_keyboard(
+    current: SourcesButton, indexes: Sequence[int], pages: int, newest: int | None = None
+) -> InlineKeyboardMarkup:
+    """A button per source on the page (five a row), then the pager."""
+    numbers = [_button(str(i), SourceButton(current.day, current.version, i)) for i in indexes]
+    rows = [numbers[n : n + 5] for n in range(0, len(numbers), 5)]
+    pager = _pager(lambda p: SourcesButton(current.day, current.version, p), current.page, pages)
+    if pager:
+        rows.append(pager)
+    if newest is not None:
+        rows.append([_button(f"🆕 v{newest}", SourcesButton(current.day, newest))])
+    return InlineKeyboardMarkup(rows)
+
+
+def settings_keyboard(
+    sub: Subscription, menu: str, sources: Sequence[str], texts: BotTexts, lang: str
+) -> InlineKeyboardMarkup:
+    """The settings menu ``menu`` (main, time, zone, sections, sources) for ``sub``'s chat."""
+    chat = sub.chat_id
+
+    def press(label: str, action: str, value: str) -> InlineKeyboardButton:
+        return _button(label, SettingsButton(chat, action, value))
+
+    back = [press(texts.label("back", lang), "menu", "main")]
+    if menu == "time":
+        times = [
+            press(
+                ("· " if t == sub.push_time.strftime("%H:%M") else "") + t,
+                "time",
+                t.replace(":", ""),
+            )
+            for t in TIMES
+        ]
+        return InlineKeyboardMarkup([times[n : n + 5] for n in range(0, len(times), 5)] + [back])
+    if menu == "zone":
+        zones = [press(("· " if z == sub.timezone else "") + z, "zone", z) for z in ZONES]
+        return InlineKeyboardMarkup([zones[n : n + 2] for n in range(0, len(zones), 2)] + [back])
+    if menu == "sections":
+        marks = [
+            press(
+                ("✅ " if s in sub.sections else "⬜ ") + texts.label(_label_key(s), lang),
+                "section",
+                s,
+            )
+            for s in SECTION_IDS
+        ]
+        return InlineKeyboardMarkup([marks[:3], marks[3:], back])
+    if menu == "sources":
+        marks = [
+            press(f"{SOURCE_MARKS[source_state(sub, name)]} {name}", "source", str(n))
+            for n, name in enumerate(sources)
+        ]
+        return InlineKeyboardMarkup([marks[n : n + 2] for n in range(0, len(marks), 2)] + [back])
+    other = "en" if sub.language == "zh" else "zh"
+    mode = ("full_push", "full") if sub.mode == "brief" else ("brief", "brief")
+    return InlineKeyboardMarkup(
+        [
+            [
+                press(texts.label("other_language", lang), "lang", other),
+                press(texts.label(mode[0], lang), "mode", mode[1]),
+            ],
+            [
+                press(f"{texts.label('time', lang)} {sub.push_time:%H:%M}", "menu", "time"),
+                press(texts.label("zone", lang), "menu", "zone"),
+            ],
+            [
+                press(texts.label("sections", lang), "menu", "sections"),
+                press(texts.label("sources", lang), "menu", "sources"),
+            ],
+        ]
+    )
+
+
+def _label_key(section: str) -> str:
+    return "sources_section" if section == "sources" else section
+
+
+def settings_edit(button: SettingsButton, sources: Sequence[str]) -> tuple[Edit | None, str]:
+    """What a settings button changes (None: only opens a menu) and the menu to show next.
+
+    :raises UsageError: data no button of this bot carries.
+    """
+    action, value = button.action, button.value
+    if action == "menu":
+        if value not in MENUS:
+            raise UsageError(f"unknown menu {value!r}")
+        return None, value
+    if action == "section":
+        if value not in SECTION_IDS:
+            raise UsageError(f"unknown section {value!r}")
+        return toggle_section(value), "sections"
+    if action == "source":
+        if not value.isdigit() or int(value) >= len(sources):
+            raise UsageError(f"unknown source {value!r}")
+        return cycle_source(sources[int(value)]), "sources"
+    return SettingChange(*_setting(action, value)), "main"
+
+
+def _setting(action: str, value: str) -> tuple[str, object]:
+    if action == "lang" and value in ("zh", "en"):
+        return "language", value
+    if action == "mode" and value in ("brief", "full"):
+        return "mode", value
+    if action == "time" and f"{value[:2]}:{value[2:]}" in TIMES:
+        return "push_time", parse_hhmm(f"{value[:2]}:{value[2:]}")
+    if action == "zone" and value in ZONES:
+        return "timezone", value
+    raise UsageError(f"unknown setting {action}={value!r}")
