@@ -1,0 +1,175 @@
+"""Scheduled work: ingest every N minutes, build at the configured time, the delivery tick.
+
+PTB's JobQueue rather than APScheduler directly: the JobQueue *is* APScheduler (an
+AsyncIOScheduler on the application's event loop), started and stopped with the
+Application, its callbacks get the bot's context and services, and their exceptions
+reach the one registered error handler. Using APScheduler directly would mean rebuilding
+that lifecycle. APScheduler's own settings are passed per job through ``job_kwargs``.
+
+Misfires are set on purpose. APScheduler's default ``misfire_grace_time`` is one second:
+a run that comes while the loop is busy or the machine sleeps would be silently dropped.
+Each job gets a grace that fits it, ``coalesce`` (several missed runs make one) and one
+instance at a time. Downtime is not a misfire (the jobs are rebuilt at start-up), so the
+delivery tick also catches up: it builds the due digest if no run built it, and pushes to
+every chat whose push time passed while the bot was down (within the age bound).
+
+The tick only starts a push; the push runs as a task so a long fan-out (10,000 chats at
+30/s take minutes) never blocks the tick, and it stops between sends when the bot stops.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from telegram.ext import Application, CallbackContext, JobQueue
+
+from digest import Store, build_digest, latest_digest, local_moment, make_source, utcnow, zone
+from digest.refresh import ingest_in_thread
+
+from .config import Settings
+from .context import services_of
+from .delivery import PushReport, push_due
+from .services import Services
+
+log = logging.getLogger(__name__)
+
+INGEST_JOB = "ingest"
+BUILD_JOB = "build"
+DELIVER_JOB = "deliver"
+TICK_SECONDS = 60
+BUILD_GRACE = timedelta(minutes=2)  # the scheduled build's head start on the tick's catch-up
+
+App = Application[Any, Any, Any, Any, Any, Any]
+Context = CallbackContext[Any, Any, Any, Any]
+
+
+@dataclass
+class PushTask:
+    """The push the tick started, so a tick never starts a second one beside it."""
+
+    task: asyncio.Task[PushReport] | None = None
+    last: PushReport | None = None
+
+    @property
+    def running(self) -> bool:
+        return self.task is not None and not self.task.done()
+
+
+def register_jobs(application: App, settings: Settings | None = None) -> None:
+    """Add (or replace, by name) the ingest, build and delivery jobs.
+
+    :param settings: defaults to the services' settings, so this may run in post_init.
+    """
+    # PTB 22 warns on every RetryAfter unless it may hand out timedeltas.
+    os.environ.setdefault("PTB_TIMEDELTA", "true")
+    settings = settings or services_of(application).settings
+    queue: JobQueue[Any] | None = application.job_queue
+    if queue is None:
+        raise RuntimeError('the JobQueue needs "python-telegram-bot[job-queue]"')
+    ingest_every = settings.ingest_minutes * 60
+    _replace(queue, INGEST_JOB)
+    queue.run_repeating(
+        ingest_job,
+        interval=ingest_every,
+        first=10,
+        name=INGEST_JOB,
+        job_kwargs=_kwargs(INGEST_JOB, grace=ingest_every // 2),
+    )
+    _replace(queue, BUILD_JOB)
+    queue.run_daily(
+        build_job,
+        time=settings.build_time.replace(tzinfo=zone(settings.timezone)),
+        name=BUILD_JOB,
+        job_kwargs=_kwargs(BUILD_JOB, grace=3600),  # late beats never; the tick covers more
+    )
+    _replace(queue, DELIVER_JOB)
+    queue.run_repeating(
+        deliver_job,
+        interval=TICK_SECONDS,
+        first=1,  # at start-up: catch up at once
+        name=DELIVER_JOB,
+        data=PushTask(),
+        job_kwargs=_kwargs(DELIVER_JOB, grace=TICK_SECONDS // 2),
+    )
+
+
+def _kwargs(name: str, grace: int) -> dict[str, Any]:
+    # The id makes APScheduler replace a job of the same name rather than add a twin.
+    return {
+        "id": name,
+        "replace_existing": True,
+        "misfire_grace_time": grace,
+        "coalesce": True,
+        "max_instances": 1,
+    }
+
+
+def _replace(queue: JobQueue[Any], name: str) -> None:
+    for job in queue.get_jobs_by_name(name):
+        job.schedule_removal()
+
+
+async def ingest_job(context: Context) -> None:
+    """Fetch every configured source (on a worker thread, as /ingest does)."""
+    settings = services_of(context.application).settings
+    sources = [make_source(s.kind, s.name, s.options) for s in settings.sources]
+    results = await asyncio.to_thread(
+        ingest_in_thread, settings.db_path, sources, settings.ingest_timeout
+    )
+    log.info("ingest: %d of %d sources ok", sum(r.ok for r in results), len(results))
+
+
+async def build_job(context: Context) -> None:
+    """Build today's digest (in the configured zone) as a new version if its input changed."""
+    await build_due(services_of(context.application), utcnow(), missing_only=False)
+
+
+async def build_due(services: Services, now: datetime, *, missing_only: bool) -> date:
+    """Build the newest digest whose build time has passed.
+
+    :param missing_only: the tick's catch-up: build only if no version exists, and give
+        the scheduled build a head start of ``BUILD_GRACE``.
+    """
+    day = due_build_date(services.settings, now - BUILD_GRACE if missing_only else now)
+    options = services.options
+
+    def build(store: Store) -> None:
+        if missing_only and latest_digest(store, day.isoformat()) is not None:
+            return
+        saved = build_digest(store, day, options, now)
+        state = "new" if saved.created else "unchanged"
+        log.info("build %s: v%d %s", day, saved.digest.version, state)
+
+    await services.store.run(build)
+    return day
+
+
+def due_build_date(settings: Settings, now: datetime) -> date:
+    """The newest date whose build time (configured zone) is at least ``now``'s."""
+    tz = zone(settings.timezone)
+    today = now.astimezone(tz).date()
+    if local_moment(today, settings.build_time, tz) <= now:
+        return today
+    return today - timedelta(days=1)
+
+
+async def deliver_job(context: Context) -> None:
+    """The delivery tick: make sure the due digest exists, then push to due chats."""
+    run = context.job.data if context.job else None
+    if not isinstance(run, PushTask) or run.running:
+        return  # the running push goes on; what it leaves, the next tick picks up
+    application = context.application
+    services = services_of(application)
+    await build_due(services, utcnow(), missing_only=True)
+    run.task = application.create_task(_push(application, services, run), name="hotdigest-push")
+
+
+async def _push(application: App, services: Services, run: PushTask) -> PushReport:
+    report = await push_due(services, application.bot, stop=lambda: not application.running)
+    run.last = report
+    return report
