@@ -10,7 +10,16 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any, TypeVar
 
-from telegram import CallbackQuery, Chat, ChatMember, InlineKeyboardMarkup, Message, Update, User
+from telegram import (
+    CallbackQuery,
+    Chat,
+    ChatFullInfo,
+    ChatMember,
+    InlineKeyboardMarkup,
+    Message,
+    Update,
+    User,
+)
 from telegram.constants import ChatType
 from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
 
@@ -60,7 +69,10 @@ async def turn_of(update: Update, context: BotContext) -> Turn | None:
     return Turn(chat, update.effective_message, user, lang or services.settings.language, services)
 
 
-def defaults_for(chat: Chat, turn: Turn) -> ChatDefaults:
+AnyChat = Chat | ChatFullInfo  # getChat answers with the latter
+
+
+def defaults_for(chat: AnyChat, turn: Turn) -> ChatDefaults:
     """A chat's settings before it chose any: the config's, in the asker's language."""
     settings = turn.services.settings
     title = None if chat.type == ChatType.PRIVATE else chat.title  # no user names stored
@@ -130,7 +142,7 @@ async def is_chat_admin(turn: Turn, user: User | None) -> bool:
     return member.status in ADMIN_STATUSES
 
 
-async def find_channel(turn: Turn, target: int | str) -> Chat | str:
+async def find_channel(turn: Turn, target: int | str) -> AnyChat | str:
     """The channel a bot admin named, or why it cannot be managed (a template's ``kind``)."""
     bot = turn.chat.get_bot()
     try:
@@ -143,7 +155,7 @@ async def find_channel(turn: Turn, target: int | str) -> Chat | str:
     return chat if member.status in ADMIN_STATUSES else "bot_not_admin"
 
 
-async def managed_chat(turn: Turn, target: int | str | None, command: str) -> Chat | None:
+async def managed_chat(turn: Turn, target: int | str | None, command: str) -> AnyChat | None:
     """The chat a settings command acts on, if this user may change it; else reply why.
 
     Groups: their administrators. Channels: the bot's admins, from anywhere, naming the

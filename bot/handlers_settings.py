@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
-from telegram import CallbackQuery, Chat, Update
+from telegram import CallbackQuery, Update
 from telegram.constants import ChatType
 
 from digest import UsageError, utcnow
@@ -19,6 +19,7 @@ from digest.subscriptions import Subscription
 
 from .context import BotContext
 from .handlers import (
+    AnyChat,
     Turn,
     defaults_for,
     edit,
@@ -44,7 +45,12 @@ def source_names(turn: Turn) -> list[str]:
     return [source.name for source in turn.services.settings.sources]
 
 
-def channel_title(chat: Chat, turn: Turn) -> str | None:
+def language_for(turn: Turn, sub: Subscription) -> str:
+    """A chat's own settings speak its (maybe just changed) language; a channel's, the asker's."""
+    return sub.language if sub.chat_id == turn.chat.id else turn.lang
+
+
+def channel_title(chat: AnyChat, turn: Turn) -> str | None:
     """A chat managed from elsewhere (a channel) is named in replies."""
     return None if chat.id == turn.chat.id else chat.title or str(chat.id)
 
@@ -99,7 +105,7 @@ async def settings_command(update: Update, context: BotContext) -> None:
     await show_settings(turn, None, sub, "main")
 
 
-async def save_settings(turn: Turn, chat: Chat, change: Edit | None) -> Subscription:
+async def save_settings(turn: Turn, chat: AnyChat, change: Edit | None) -> Subscription:
     """The chat's settings after ``change`` (saved), or as they are."""
     defaults = defaults_for(chat, turn)
     if change is None:
@@ -114,7 +120,7 @@ async def show_settings(
 ) -> None:
     """The settings text and the keyboard of ``menu``; in the chat's (maybe new) language."""
     own = sub.chat_id == turn.chat.id
-    lang = sub.language if own else turn.lang
+    lang = language_for(turn, sub)
     names = source_names(turn)
     text = await asyncio.to_thread(
         turn.texts.html,
@@ -131,11 +137,11 @@ async def show_settings(
         await edit(query, text, markup)
 
 
-async def pressed_chat(turn: Turn, query: CallbackQuery, chat_id: int) -> Chat | None:
+async def pressed_chat(turn: Turn, query: CallbackQuery, chat_id: int) -> AnyChat | None:
     """The chat a settings button changes, if the presser may; else answer why not."""
     if chat_id != turn.chat.id:
         found = await find_channel(turn, chat_id) if turn.is_bot_admin else "refused"
-        if isinstance(found, Chat):
+        if not isinstance(found, str):
             return found
         await query.answer(turn.texts.plain("invalid", turn.lang), show_alert=True)
         return None
@@ -160,7 +166,7 @@ async def on_settings_button(update: Update, context: BotContext) -> None:
         name = "keep_one" if button.action == "section" else "invalid"
         await query.answer(turn.texts.plain(name, turn.lang), show_alert=True)
         return
-    await query.answer(turn.texts.plain("saved", sub.language) if change else None)
+    await query.answer(turn.texts.plain("saved", language_for(turn, sub)) if change else None)
     await show_settings(turn, query, sub, menu)
 
 

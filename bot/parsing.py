@@ -14,7 +14,7 @@ from digest.chat_settings import SettingChange
 
 _TIME = re.compile(r"\d{1,2}[:：]\d{2}")  # a full-width colon is what Chinese keyboards type
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
-_CHAT_ID = re.compile(r"-\d{5,}")  # groups and channels have negative ids
+_CHAT_ID = re.compile(r"-\d+")  # groups and channels have negative ids
 _USERNAME = re.compile(r"@[A-Za-z][A-Za-z0-9_]{3,31}")
 _LIST_SEPARATORS = re.compile(r"[,，、\s]+")
 
