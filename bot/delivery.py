@@ -57,6 +57,7 @@ from digest.ledger import (
     PushPlan,
     correction_jobs,
     follow_migration,
+    plan_date,
     plan_pushes,
 )
 from digest.schedule import Schedule
@@ -372,22 +373,22 @@ async def plan_due(
     services: Services,
     *,
     now: datetime | None = None,
+    day: str | None = None,
     options: DeliveryOptions | None = None,
     record: bool = True,
 ) -> PushPlan:
-    """The pushes due at ``now``; with ``record`` it also recovers and records skips."""
+    """The pushes due at ``now`` (or, with ``day``, that digest to every chat without it);
+    with ``record`` it also recovers cut-off parts and records skips."""
     opts = options or DeliveryOptions.from_settings(services.settings)
     schedule = schedule_of(services.settings)
     moment, stamp = now or utcnow(), utcnow()
-    return await services.store.run(
-        lambda s: plan_pushes(
-            s,
-            moment,
-            schedule,
-            stamp=stamp,
-            stale_before=stamp - opts.stale_after,
-            record=record,
+    stale = stamp - opts.stale_after
+    if day is not None:
+        return await services.store.run(
+            lambda s: plan_date(s, day, stamp=stamp, stale_before=stale, record=record)
         )
+    return await services.store.run(
+        lambda s: plan_pushes(s, moment, schedule, stamp=stamp, stale_before=stale, record=record)
     )
 
 
@@ -396,6 +397,7 @@ async def push_due(
     bot: Bot,
     *,
     now: datetime | None = None,
+    day: str | None = None,
     options: DeliveryOptions | None = None,
     bots: Sequence[Bot] | None = None,
     stop: Callable[[], bool] | None = None,
@@ -403,11 +405,12 @@ async def push_due(
     """Push the current digest to every chat whose push time has come (the delivery tick).
 
     :param bot: the bot whose token (and transport, for in-process fakes) pushes use.
+    :param day: instead, push that digest now to every active chat that has not had it.
     :param bots: send through these instead of fresh HTTP senders (tests).
     :param stop: polled between sends; True ends the run after the sends in flight.
     """
     opts = options or DeliveryOptions.from_settings(services.settings)
-    plan = await plan_due(services, now=now, options=opts)
+    plan = await plan_due(services, now=now, day=day, options=opts)
     return await deliver(services, bot, plan.jobs, opts, bots=bots, stop=stop, plan=plan)
 
 

@@ -28,6 +28,7 @@ from datetime import date, datetime, time, timedelta
 
 from .archive import digest_versions
 from .clock import from_iso, to_iso
+from .errors import BuildError
 from .schedule import Schedule, Slot
 from .store import Store
 from .subscriptions import Subscription, Subscriptions
@@ -308,6 +309,34 @@ def plan_pushes(
     for day in sorted(dates):
         cut.collect(day)
     return PushPlan(tuple(jobs + cut.jobs), tuple(skipped + cut.skipped), cut.busy, recovered)
+
+
+def plan_date(
+    store: Store, day: str, *, stamp: datetime, stale_before: datetime, record: bool = True
+) -> PushPlan:
+    """An operator's push of ``day``'s digest, now: every active chat that has not had it,
+    whatever its push time, plus the pushes of ``day`` a crash cut short.
+
+    :raises BuildError: no digest is stored for ``day``.
+    """
+    ledger = Ledger(store)
+    recovered = ledger.recover(stale_before, stamp) if record else 0
+    versions = [version for d, version, *_ in digest_versions(store) if d == day]
+    if not versions:
+        raise BuildError(f"no digest is stored for {day}")
+    chats = {chat.chat_id: chat for chat in Subscriptions(store).active()}
+    started = {chat_id for chat_id, _ in ledger.started([day])}
+    jobs = [
+        PushJob(chat, day, versions[0]) for chat in chats.values() if chat.chat_id not in started
+    ]
+    busy = 0
+    for progress in ledger.unfinished(day):
+        if progress.chat_id in chats and progress.in_flight:
+            busy += 1
+        elif progress.chat_id in chats:
+            chat = chats[progress.chat_id]
+            jobs.append(PushJob(chat, day, progress.version, PUSH, progress.delivered))
+    return PushPlan(tuple(jobs), (), busy, recovered)
 
 
 @dataclass
