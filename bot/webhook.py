@@ -43,23 +43,35 @@ async def serve_webhook(
     :param path: the local path to accept (default: the path of ``url``).
     """
     path = path or urlsplit(url).path or "/"
-    handle = partial(answer_connection, application, path, secret)
     async with running(application):
         await application.bot.set_webhook(
             url, secret_token=secret, allowed_updates=Update.ALL_TYPES
         )
-        server = await asyncio.start_server(handle, listen, port, limit=MAX_HEAD)
-        async with server:
+        async with await webhook_server(application, path, secret, listen, port):
             log.info("webhook listening on %s:%s%s", listen, port, path)
             await until_stopped()
 
 
+async def webhook_server(
+    application: App, path: str, secret: str, listen: str, port: int
+) -> asyncio.Server:
+    """The listening server (port 0 picks a free one); updates go to the application's queue."""
+    handle = partial(answer_connection, application, path, secret)
+    return await asyncio.start_server(handle, listen, port, limit=MAX_HEAD)
+
+
 async def until_stopped() -> None:
+    """Wait for SIGINT or SIGTERM, then give the signals back."""
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
-    for sig in (signal.SIGINT, signal.SIGTERM):
+    signals = (signal.SIGINT, signal.SIGTERM)
+    for sig in signals:
         loop.add_signal_handler(sig, stop.set)
-    await stop.wait()
+    try:
+        await stop.wait()
+    finally:
+        for sig in signals:
+            loop.remove_signal_handler(sig)
 
 
 async def answer_connection(
