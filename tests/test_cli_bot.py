@@ -1,0 +1,178 @@
+"""``hotdigest run`` and ``hotdigest fake-telegram``: start-up errors, and the documented demo."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+
+import httpx
+import pytest
+from click.testing import CliRunner, Result
+
+from bot.cli.bot_commands import fake_telegram_command, run_command
+from bot.cli.common import CliState
+from bot.fake_telegram import FakeTelegram, serve_http
+from digest import BuildOptions, Store, build_digest, import_posts, load_themes
+
+ROOT = Path(__file__).resolve().parent.parent
+SAMPLE = ROOT / "data" / "sample" / "posts.jsonl"
+SAMPLE_SEEN = datetime(2026, 2, 15, 10, 0, tzinfo=UTC)
+REAL_LOOKING_TOKEN = "7123456789:AAF-real-looking-token-abcdefghijk"
+
+
+@contextmanager
+def fake_over_http(token: str = "123456:TEST-TOKEN") -> Iterator[str]:
+    """A fake Bot API served from a thread (the CLI under test runs its own event loop)."""
+    ready: list[str] = []
+    stop = threading.Event()
+
+    async def serve() -> None:
+        async with serve_http(FakeTelegram(token, limits=None)) as url:
+            ready.append(url)
+            while not stop.is_set():
+                await asyncio.sleep(0.01)
+
+    thread = threading.Thread(target=asyncio.run, args=(serve(),))
+    thread.start()
+    while not ready:
+        time.sleep(0.01)
+    try:
+        yield ready[0]
+    finally:
+        stop.set()
+        thread.join()
+
+
+def invoke(runner: CliRunner, db_path: Path, args: list[str], env: dict[str, str]) -> Result:
+    return runner.invoke(run_command, args, obj=CliState(None, str(db_path)), env=env)
+
+
+def test_run_without_a_token_exits_2(runner: CliRunner, db_path: Path) -> None:
+    result = invoke(runner, db_path, [], {})
+    assert result.exit_code == 2
+    assert "TELEGRAM_BOT_TOKEN is not set" in result.output
+
+
+def test_run_with_a_rejected_token_exits_2_without_printing_it(
+    runner: CliRunner, db_path: Path, capfd: pytest.CaptureFixture[str]
+) -> None:
+    with fake_over_http() as url:
+        env = {"TELEGRAM_BOT_TOKEN": REAL_LOOKING_TOKEN, "TELEGRAM_API_BASE_URL": url}
+        result = invoke(runner, db_path, [], env)
+    assert result.exit_code == 2
+    assert "Telegram rejected the bot token" in result.output
+    captured = capfd.readouterr()
+    for text in (result.output, captured.out, captured.err):
+        assert REAL_LOOKING_TOKEN not in text and "AAF-real" not in text
+
+
+def test_run_with_an_unreachable_api_exits_1(runner: CliRunner, db_path: Path) -> None:
+    env = {
+        "TELEGRAM_BOT_TOKEN": "123456:TEST-TOKEN",
+        "TELEGRAM_API_BASE_URL": "http://127.0.0.1:9/bot",
+    }
+    result = invoke(runner, db_path, [], env)
+    assert result.exit_code == 1
+    assert "cannot reach the Bot API at http://127.0.0.1:9/bot" in result.output
+
+
+def test_a_webhook_needs_its_secret(runner: CliRunner, db_path: Path) -> None:
+    env = {"TELEGRAM_BOT_TOKEN": "123456:TEST-TOKEN"}
+    result = invoke(runner, db_path, ["--webhook", "https://bot.example.com/hook"], env)
+    assert result.exit_code == 2
+    assert "TELEGRAM_WEBHOOK_SECRET" in result.output
+
+
+def test_fake_telegram_reports_a_busy_port(runner: CliRunner) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = runner.invoke(fake_telegram_command, ["--port", str(port), "--token", "1:x"])
+    assert result.exit_code == 1
+    assert f"export TELEGRAM_API_BASE_URL=http://127.0.0.1:{port}/bot" in result.output
+    assert f"cannot listen on 127.0.0.1:{port}" in result.output
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def _python(code: str, *args: str, env: dict[str, str], cwd: Path) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [sys.executable, "-c", code, *args],
+        env=env,
+        cwd=cwd,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+def _wait_for(check: object, timeout: float = 20.0) -> object:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            found = check()  # type: ignore[operator]
+        except httpx.HTTPError:
+            found = None
+        if found:
+            return found
+        time.sleep(0.05)
+    raise AssertionError("timed out")
+
+
+def test_the_documented_demo_runs_end_to_end(db_path: Path, tmp_path: Path) -> None:
+    """fake-telegram and run as two processes; a user talks through the control endpoint."""
+    store = Store.open(db_path)
+    import_posts(store, SAMPLE, now=SAMPLE_SEEN)
+    build_digest(store, SAMPLE_SEEN.date(), BuildOptions(themes=load_themes()), SAMPLE_SEEN)
+    store.close()
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("HOTDIGEST_", "TELEGRAM_"))}
+    port, token = _free_port(), "123456:demo-token"
+    fake = _python(
+        "from bot.cli.bot_commands import fake_telegram_command as c; c()",
+        *("--port", str(port), "--token", token, "--latency", "0", "--no-limits"),
+        env=env,
+        cwd=tmp_path,
+    )
+    base = f"http://127.0.0.1:{port}"
+    bot_env = {**env, "TELEGRAM_BOT_TOKEN": token, "TELEGRAM_API_BASE_URL": f"{base}/bot"}
+    run = _python(
+        "import sys; from bot.cli.bot_commands import run_command as c;"
+        "from bot.cli.common import CliState; c.main([], obj=CliState(None, sys.argv[1]))",
+        str(db_path),
+        env=bot_env,
+        cwd=tmp_path,
+    )
+    try:
+        with httpx.Client(base_url=f"{base}/_fake") as control:
+            _wait_for(lambda: control.get("/commands").json()["result"])  # the bot is up
+            said = {"chat_id": 1001, "user_id": 1001, "text": "/digest"}
+            assert control.post("/user_message", json=said).json()["ok"]
+            replies = _wait_for(
+                lambda: control.get("/messages", params={"chat_id": 1001}).json()["result"]
+            )
+        assert replies[0]["text"].startswith("科技热榜日报 · 2026-02-15")  # type: ignore[index]
+    finally:
+        run.send_signal(signal.SIGINT)
+        fake.send_signal(signal.SIGINT)
+        _, run_err = run.communicate(timeout=20)
+        fake_out, _ = fake.communicate(timeout=20)
+    assert run.returncode == 0, run_err
+    assert token not in run_err and "bot @hotdigest_bot ready" in run_err
+    assert f"export TELEGRAM_BOT_TOKEN={token}" in fake_out
+    assert json.dumps({"chat_id": 1001, "user_id": 1001, "text": "/digest"}) in fake_out
