@@ -16,7 +16,8 @@ from pathlib import Path
 from telegram import Bot
 
 from bot.config import Settings
-from bot.delivery import DeliveryOptions, push_due
+from bot.delivery import DeliveryOptions, PushReport, push_due
+from bot.fake_telegram import FakeRequest, FakeTelegram
 from bot.limits import Limits
 from bot.services import Services
 from digest import (
@@ -104,6 +105,39 @@ def add_chat(
 def delivery_settings(db_path: Path, **changes: object) -> Settings:
     """Settings for a delivery test: the database, defaults otherwise."""
     return replace(Settings(), db_path=db_path, telegram_token=TOKEN, **changes)  # type: ignore[arg-type]
+
+
+def fast_options(rate: float = 200.0, **changes: object) -> DeliveryOptions:
+    """Engine options for tests: ``rate`` messages/s, quick backoff."""
+    base = DeliveryOptions(
+        limits=Limits(per_second=rate), backoff=0.05, stale_after=timedelta(seconds=30)
+    )
+    return replace(base, **changes)  # type: ignore[arg-type]
+
+
+async def push_on_fake(
+    services: Services,
+    fake: FakeTelegram,
+    *,
+    now: datetime,
+    options: DeliveryOptions | None = None,
+    latency: float = 0.002,
+    senders: int = 4,
+    storm: int = 0,
+    day: str | None = None,
+) -> PushReport:
+    """``push_due`` through in-process senders; ``storm`` 429s hit the first sends."""
+    bots = [Bot(TOKEN, request=FakeRequest(fake, latency=latency)) for _ in range(senders)]
+    for bot in bots:
+        await bot.initialize()
+    if storm:  # after getMe, which an injection for every chat would refuse too
+        fake.inject(None, "flood", times=storm, retry_after=1)
+    try:
+        opts = options or fast_options()
+        return await push_due(services, bots[0], now=now, day=day, options=opts, bots=bots)
+    finally:
+        for bot in bots:
+            await bot.shutdown()
 
 
 async def _run(args: argparse.Namespace) -> None:

@@ -6,16 +6,20 @@ import itertools
 import time as clock
 from collections import Counter
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from delivery_worker import TOKEN, add_chat, delivery_settings, store_digest
-from telegram import Bot
+from delivery_worker import (
+    TOKEN,
+    add_chat,
+    delivery_settings,
+    fast_options,
+    push_on_fake,
+    store_digest,
+)
 
-from bot.delivery import DeliveryOptions, PushReport, push_due
-from bot.fake_telegram import FakeRequest, FakeTelegram, FloodLimits
-from bot.limits import Limits
+from bot.fake_telegram import FakeTelegram, FloodLimits
 from bot.services import Services
 from digest import Store
 from digest.ledger import Ledger
@@ -37,37 +41,6 @@ async def services(db_path: Path) -> AsyncIterator[Services]:
     made = Services.create(delivery_settings(db_path))
     yield made
     await made.close()
-
-
-def fast_options(rate: float = 200.0, **changes: object) -> DeliveryOptions:
-    base = DeliveryOptions(
-        limits=Limits(per_second=rate), backoff=0.05, stale_after=timedelta(seconds=30)
-    )
-    return DeliveryOptions(**{**{f: getattr(base, f) for f in base.__slots__}, **changes})  # type: ignore[arg-type]
-
-
-async def run_push(
-    services: Services,
-    fake: FakeTelegram,
-    *,
-    now: datetime = NOW,
-    options: DeliveryOptions | None = None,
-    latency: float = 0.002,
-    senders: int = 4,
-    storm: int = 0,
-) -> PushReport:
-    bots = [Bot(TOKEN, request=FakeRequest(fake, latency=latency)) for _ in range(senders)]
-    for bot in bots:
-        await bot.initialize()
-    if storm:  # after getMe, which an injection for every chat would refuse too
-        fake.inject(None, "flood", times=storm, retry_after=1)
-    try:
-        return await push_due(
-            services, bots[0], now=now, options=options or fast_options(), bots=bots
-        )
-    finally:
-        for bot in bots:
-            await bot.shutdown()
 
 
 def prepare(db_path: Path, fake: FakeTelegram, chats: int, **chat: object) -> None:
@@ -97,7 +70,7 @@ async def test_500_chats_get_their_push_once_without_a_429(
     fake = FakeTelegram(TOKEN, limits=FloodLimits(per_second=200))
     prepare(db_path, fake, 500)
     started = clock.perf_counter()
-    report = await run_push(services, fake)
+    report = await push_on_fake(services, fake, now=NOW)
     elapsed = clock.perf_counter() - started
     assert fake.stats()["served_429"] == 0
     assert sends_per_chat(fake) == {chat_id: 1 for chat_id in range(1, 501)}
@@ -107,14 +80,14 @@ async def test_500_chats_get_their_push_once_without_a_429(
     assert 2.4 < elapsed < 6, f"{report.rate:.0f} messages/s"
     print(f"500 chats: {report.rate:.0f} messages/s")
 
-    again = await run_push(services, fake)  # a second tick finds nothing to do
+    again = await push_on_fake(services, fake, now=NOW)  # a second tick finds nothing to do
     assert again.planned == 0 and len(fake.sent()) == 500
 
 
 async def test_parts_of_one_chat_are_a_second_apart(services: Services, db_path: Path) -> None:
     fake = FakeTelegram(TOKEN, limits=FloodLimits(per_second=200))
     prepare(db_path, fake, 3, mode="full", sections=("summary", "highlights", "metrics"))
-    report = await run_push(services, fake)
+    report = await push_on_fake(services, fake, now=NOW)
     assert fake.stats()["served_429"] == 0
     assert report.delivered == 3 and report.messages == 9
     for chat_id in (1, 2, 3):
@@ -140,7 +113,7 @@ async def test_injected_failures_end_delivered_deactivated_or_failed(
     fake.inject(4, "timeout", times=1)
     fake.inject(5, "server_error", times=None)  # never recovers
     fake.inject(6, "flood", times=2, retry_after=1)
-    report = await run_push(services, fake, options=fast_options(max_attempts=3))
+    report = await push_on_fake(services, fake, now=NOW, options=fast_options(max_attempts=3))
 
     sent = sends_per_chat(fake)
     new_group = fake.chats[-50].migrated_to
@@ -167,6 +140,6 @@ async def test_a_429_storm_pauses_and_every_chat_still_arrives(
 ) -> None:
     fake = FakeTelegram(TOKEN, limits=FloodLimits(per_second=200))
     prepare(db_path, fake, 60)
-    report = await run_push(services, fake, storm=25)
+    report = await push_on_fake(services, fake, now=NOW, storm=25)
     assert sends_per_chat(fake) == {chat_id: 1 for chat_id in range(1, 61)}
     assert report.floods == 25 and report.delivered == 60

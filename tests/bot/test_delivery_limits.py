@@ -1,0 +1,149 @@
+"""The push limiter on a fake clock, paid broadcast, and commands staying responsive."""
+
+from __future__ import annotations
+
+import asyncio
+import time as clock
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from delivery_worker import (
+    TOKEN,
+    add_chat,
+    delivery_settings,
+    fast_options,
+    push_on_fake,
+    store_digest,
+)
+from telegram import Bot
+
+from bot.fake_telegram import FakeRequest, FakeTelegram, FloodLimits
+from bot.limits import ChatGate, FloodWatch, Limits, Pacer
+from bot.services import Services
+from digest import Store
+
+NOW = datetime(2026, 3, 10, 0, 30, tzinfo=UTC)  # 08:30 in Shanghai
+
+
+class Clock:
+    """A settable monotonic clock; ``sleep`` advances it instead of waiting."""
+
+    def __init__(self) -> None:
+        self.now = 100.0
+
+    def __call__(self) -> float:
+        return self.now
+
+    async def sleep(self, seconds: float) -> None:
+        self.now += seconds
+
+
+@pytest.fixture(autouse=True)
+def timedelta_retry_after(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PTB_TIMEDELTA", "true")
+
+
+@pytest.fixture
+async def services(db_path: Path) -> AsyncIterator[Services]:
+    made = Services.create(delivery_settings(db_path))
+    yield made
+    await made.close()
+
+
+async def test_the_pacer_spaces_sends_below_the_rate_and_holds_on_a_bot_wide_429() -> None:
+    time = Clock()
+    pacer = Pacer(Limits(per_second=30), time, time.sleep)
+    stamps = []
+    for _ in range(90):
+        await pacer.reserve()
+        await pacer.admit()
+        stamps.append(time.now)
+    window = [sum(1 for s in stamps if start <= s < start + 1) for start in stamps]
+    assert max(window) <= 30  # never more than Telegram allows in any second
+    assert 90 / (stamps[-1] - stamps[0] + pacer.interval) == pytest.approx(29.4)
+    pacer.pause(3)
+    before = time.now
+    await pacer.reserve()
+    assert time.now - before == pytest.approx(3)
+
+
+async def test_admit_holds_back_sends_bunched_up_behind_a_slow_claim() -> None:
+    time = Clock()
+    pacer = Pacer(Limits(per_second=10), time, time.sleep)
+    for _ in range(10):  # ten slots reserved, then all claims finish at once
+        await pacer.reserve()
+    time.now += 0.5
+    for _ in range(10):
+        await pacer.admit()
+    first = time.now
+    await pacer.admit()  # the eleventh within a second must wait for the window
+    assert time.now - first == pytest.approx(1.0)
+
+
+def test_chats_wait_a_second_and_groups_twenty_a_minute() -> None:
+    time = Clock()
+    gate = ChatGate(Limits(), time)
+    gate.sent(1, group=False)
+    assert gate.ready_at(1) == pytest.approx(time.now + 1.1)
+    for n in range(20):
+        time.now = 200.0 + n * 1.2
+        gate.sent(-5, group=True)
+    # The 21st message to the group waits until the first leaves the minute (plus slack).
+    assert gate.ready_at(-5) == pytest.approx(200.0 + 60 + 0.1)
+    gate.pause(1, 30)
+    assert gate.ready_at(1) == pytest.approx(time.now + 30)
+    time.now += 100
+    gate.prune()
+    assert gate.ready_at(1) == 0.0 and gate.ready_at(-5) == 0.0
+
+
+def test_a_429_is_bot_wide_only_when_several_chats_get_one_at_once() -> None:
+    time = Clock()
+    watch = FloodWatch(time)
+    assert not watch.refused(1) and not watch.refused(1) and not watch.refused(2)
+    assert watch.refused(3)
+    time.now += 2
+    assert not watch.refused(4)
+
+
+async def test_paid_broadcast_goes_past_30_a_second_without_a_429(
+    services: Services, db_path: Path
+) -> None:
+    fake = FakeTelegram(TOKEN, limits=FloodLimits())  # 30/s free, 1000/s paid
+    store = Store.open(db_path)
+    store_digest(store, "2026-03-09")
+    for chat_id in range(1, 301):
+        add_chat(store, chat_id)
+        fake.add_chat(chat_id)
+    store.close()
+    options = fast_options(rate=400, paid_broadcast=True)
+    report = await push_on_fake(services, fake, now=NOW, options=options, senders=8)
+    assert report.delivered == 300 and fake.stats()["served_429"] == 0
+    assert all(r["allow_paid_broadcast"] for r in fake.sent())
+    assert report.rate > 250, f"{report.rate:.0f} messages/s"
+    print(f"paid broadcast: {report.rate:.0f} messages/s")
+
+
+async def test_command_replies_stay_responsive_while_pushes_are_paused(
+    services: Services, db_path: Path
+) -> None:
+    fake = FakeTelegram(TOKEN, limits=FloodLimits(per_second=200))
+    store = Store.open(db_path)
+    store_digest(store, "2026-03-09")
+    for chat_id in range(1, 41):
+        add_chat(store, chat_id)
+        fake.add_chat(chat_id)
+    store.close()
+    fake.add_chat(999)
+    push = asyncio.create_task(push_on_fake(services, fake, now=NOW, storm=10))
+    async with Bot(TOKEN, request=FakeRequest(fake)) as app_bot:
+        while fake.stats()["served_429"] < 10:  # the storm is on: pushes are paused
+            await asyncio.sleep(0.01)
+        started = clock.perf_counter()
+        await app_bot.send_message(999, "a command reply")
+        waited = clock.perf_counter() - started
+    report = await push
+    assert waited < 0.2  # not behind the pushes' one-second pause
+    assert report.delivered == 40
