@@ -5,7 +5,10 @@ after (``sent``, ``retry``, ``failed``...), so a run cut short by a crash or a s
 where it was. Crash policy: a part still ``sending`` when its pusher died (found older
 than ``stale_after``) becomes ``unconfirmed`` and is never resent. Telegram has no
 idempotency key, so such a part cannot be known to have arrived; resending could
-duplicate it, not resending can at worst miss that one part. Duplicates are impossible.
+duplicate it, not resending can at worst miss that one part. A crash never duplicates.
+The one duplicate left possible is a retried timeout: a 5xx did not deliver, but a
+timeout or a dropped connection after Telegram took the message did. Retries are
+bounded by ``max_attempts`` and counted in the row's ``attempts``.
 
 Pushes go through their own Bots, each with a small connection pool (httpx's cost grows
 with the pool's size), and their own limiter (``bot.limits``), never PTB's
