@@ -122,7 +122,7 @@ async def test_paid_broadcast_goes_past_30_a_second_without_a_429(
     report = await push_on_fake(services, fake, now=NOW, options=options, senders=8)
     assert report.delivered == 300 and fake.stats()["served_429"] == 0
     assert all(r["allow_paid_broadcast"] for r in fake.sent())
-    assert report.rate > 250, f"{report.rate:.0f} messages/s"
+    assert report.rate > 60, f"{report.rate:.0f} messages/s"  # past 30/s; slack for load
     print(f"paid broadcast: {report.rate:.0f} messages/s")
 
 
