@@ -145,5 +145,5 @@ async def test_command_replies_stay_responsive_while_pushes_are_paused(
         await app_bot.send_message(999, "a command reply")
         waited = clock.perf_counter() - started
     report = await push
-    assert waited < 0.2  # not behind the pushes' one-second pause
+    assert waited < 0.5  # not behind the pushes' one-second pause
     assert report.delivered == 40
