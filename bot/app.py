@@ -49,6 +49,7 @@ from .handlers_settings import (
     subscribe_command,
     unsubscribe_command,
 )
+from .jobs import register_jobs
 from .keyboards import (
     SettingsButton,
     ShownButton,
@@ -97,9 +98,11 @@ def build_application(
     *,
     request: BaseRequest | None = None,
     get_updates_request: BaseRequest | None = None,
+    schedule: bool = True,
 ) -> App:
     """The bot, ready for ``run_polling`` or :func:`running`; services start in post_init.
 
+    :param schedule: run the ingest, build and push jobs (off: the bot only answers).
     :raises ConfigError: no bot token is configured.
     """
     if not settings.telegram_token:
@@ -108,6 +111,8 @@ def build_application(
     async def post_init(application: App) -> None:
         application.bot_data[SERVICES_KEY] = Services.create(settings)
         await register_commands(application, settings)
+        if schedule:
+            register_jobs(application, settings)
         log.info("bot @%s ready", application.bot.username)
 
     builder = (

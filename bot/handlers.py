@@ -1,5 +1,4 @@
-"""What every handler shares (the chat, its language, replies, permissions) and the general
-commands: /start, /help, unknown commands, and the one error handler."""
+"""Shared handler steps (chat, language, replies, permissions) and /start, /help, errors."""
 
 from __future__ import annotations
 

@@ -10,6 +10,7 @@ from telegram.constants import ChatAction
 
 from digest import (
     BuildOptions,
+    Digest,
     SavedDigest,
     Store,
     build_digest,
@@ -23,6 +24,7 @@ from digest.refresh import ingest_in_thread
 from digest.stats import collect_stats
 
 from .context import BotContext
+from .delivery import push_correction
 from .handlers import Turn, explain, no_arguments, reply, turn_of
 from .parsing import ArgumentError, parse_rebuild
 
@@ -48,18 +50,29 @@ async def rebuild_command(update: Update, context: BotContext) -> None:
     if (turn := await turn_of(update, context)) is None or not await admitted(turn, "rebuild"):
         return
     try:
-        day = parse_rebuild(context.args or [])
+        args = parse_rebuild(context.args or [])
     except ArgumentError as exc:
         await explain(turn, exc)
         return
     await turn.chat.send_action(ChatAction.TYPING)
     options = turn.services.options
-    saved = await turn.services.store.run(lambda store: rebuild(store, day, options, utcnow()))
-    new = saved.digest
-    change = compare_digests(saved.previous, new) if saved.previous is not None else None
+    saved = await turn.services.store.run(lambda s: rebuild(s, args.day, options, utcnow()))
+    new, old = saved.digest, saved.previous
+    change = compare_digests(old, new) if old is not None else None
     await reply(
         turn, "rebuild", day=new.date, created=saved.created, version=new.version, change=change
     )
+    if args.push:
+        await push(turn, context, old if saved.created else None, new)
+
+
+async def push(turn: Turn, context: BotContext, old: Digest | None, new: Digest) -> None:
+    """Send ``new`` as a correction to the chats that received ``old``, and report."""
+    if old is None:  # unchanged, or a first version: the scheduled push sends that
+        await reply(turn, "nothing_to_correct", version=new.version)
+        return
+    report = await push_correction(turn.services, context.bot, old, new)
+    await reply(turn, "correction", version=new.version, report=report)
 
 
 async def stats_command(update: Update, context: BotContext) -> None:

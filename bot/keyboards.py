@@ -255,59 +255,45 @@ def settings_keyboard(
     sub: Subscription, menu: str, sources: Sequence[str], texts: BotTexts, lang: str
 ) -> InlineKeyboardMarkup:
     """The settings menu ``menu`` (main, time, zone, sections, sources) for ``sub``'s chat."""
-    chat = sub.chat_id
+    choices, width = _settings_choices(sub, menu, sources, texts, lang)
+    pressed = [
+        _button(label, SettingsButton(sub.chat_id, act, value)) for label, act, value in choices
+    ]
+    rows = [pressed[n : n + width] for n in range(0, len(pressed), width)]
+    if menu != "main":
+        rows.append(
+            [_button(texts.label("back", lang), SettingsButton(sub.chat_id, "menu", "main"))]
+        )
+    return InlineKeyboardMarkup(rows)
 
-    def press(label: str, action: str, value: str) -> InlineKeyboardButton:
-        return _button(label, SettingsButton(chat, action, value))
 
-    back = [press(texts.label("back", lang), "menu", "main")]
+def _settings_choices(
+    sub: Subscription, menu: str, sources: Sequence[str], texts: BotTexts, lang: str
+) -> tuple[list[tuple[str, str, str]], int]:
+    """(label, action, value) of each button of a settings menu, and how many fit a row."""
     if menu == "time":
-        times = [
-            press(
-                ("· " if t == sub.push_time.strftime("%H:%M") else "") + t,
-                "time",
-                t.replace(":", ""),
-            )
-            for t in TIMES
-        ]
-        return InlineKeyboardMarkup([times[n : n + 5] for n in range(0, len(times), 5)] + [back])
+        now = f"{sub.push_time:%H:%M}"
+        return [(("· " if t == now else "") + t, "time", t.replace(":", "")) for t in TIMES], 5
     if menu == "zone":
-        zones = [press(("· " if z == sub.timezone else "") + z, "zone", z) for z in ZONES]
-        return InlineKeyboardMarkup([zones[n : n + 2] for n in range(0, len(zones), 2)] + [back])
+        return [(("· " if z == sub.timezone else "") + z, "zone", z) for z in ZONES], 2
     if menu == "sections":
-        marks = [
-            press(
-                ("✅ " if s in sub.sections else "⬜ ") + texts.label(_label_key(s), lang),
-                "section",
-                s,
-            )
-            for s in SECTION_IDS
-        ]
-        return InlineKeyboardMarkup([marks[:3], marks[3:], back])
+        marks = [("✅ " if s in sub.sections else "⬜ ", s) for s in SECTION_IDS]
+        return [(m + texts.label(_label_key(s), lang), "section", s) for m, s in marks], 3
     if menu == "sources":
-        marks = [
-            press(f"{SOURCE_MARKS[source_state(sub, name)]} {name}", "source", str(n))
-            for n, name in enumerate(sources)
-        ]
-        return InlineKeyboardMarkup([marks[n : n + 2] for n in range(0, len(marks), 2)] + [back])
-    other = "en" if sub.language == "zh" else "zh"
+        states = [SOURCE_MARKS[source_state(sub, name)] for name in sources]
+        return [
+            (f"{m} {name}", "source", str(n))
+            for n, (m, name) in enumerate(zip(states, sources, strict=True))
+        ], 2
     mode = ("full_push", "full") if sub.mode == "brief" else ("brief", "brief")
-    return InlineKeyboardMarkup(
-        [
-            [
-                press(texts.label("other_language", lang), "lang", other),
-                press(texts.label(mode[0], lang), "mode", mode[1]),
-            ],
-            [
-                press(f"{texts.label('time', lang)} {sub.push_time:%H:%M}", "menu", "time"),
-                press(texts.label("zone", lang), "menu", "zone"),
-            ],
-            [
-                press(texts.label("sections", lang), "menu", "sections"),
-                press(texts.label("sources", lang), "menu", "sources"),
-            ],
-        ]
-    )
+    return [
+        (texts.label("other_language", lang), "lang", "en" if sub.language == "zh" else "zh"),
+        (texts.label(mode[0], lang), "mode", mode[1]),
+        (f"{texts.label('time', lang)} {sub.push_time:%H:%M}", "menu", "time"),
+        (texts.label("zone", lang), "menu", "zone"),
+        (texts.label("sections", lang), "menu", "sections"),
+        (texts.label("sources", lang), "menu", "sources"),
+    ], 2
 
 
 def _label_key(section: str) -> str:

@@ -183,11 +183,27 @@ def parse_sources(args: Sequence[str]) -> SourcesArgs:
     return SourcesArgs(index, day)
 
 
-def parse_rebuild(args: Sequence[str]) -> date | None:
-    """``[YYYY-MM-DD]``."""
-    if len(args) > 1:
-        raise ArgumentError("rebuild", "extra", args[1])
-    return parse_day(args[0], "rebuild") if args else None
+@dataclass(frozen=True, slots=True)
+class RebuildArgs:
+    day: date | None = None
+    push: bool = False  # send the new version as a correction to who got the old one
+
+
+PUSH_WORDS = {"--push", "—push", "push", "推送"}  # phones turn "--" into an em dash
+
+
+def parse_rebuild(args: Sequence[str]) -> RebuildArgs:
+    """``[YYYY-MM-DD] [--push]``."""
+    day: date | None = None
+    push = False
+    for token in args:
+        if token.lower() in PUSH_WORDS and not push:
+            push = True
+        elif day is None and not token.startswith("-"):
+            day = parse_day(token, "rebuild")
+        else:
+            raise ArgumentError("rebuild", "extra", token)
+    return RebuildArgs(day, push)
 
 
 def parse_nothing(args: Sequence[str], command: str) -> None:

@@ -44,9 +44,7 @@ async def serve_webhook(
     """
     path = path or urlsplit(url).path or "/"
     async with running(application):
-        await application.bot.set_webhook(
-            url, secret_token=secret, allowed_updates=Update.ALL_TYPES
-        )
+        await application.bot.set_webhook(url, secret_token=secret)
         async with await webhook_server(application, path, secret, listen, port):
             log.info("webhook listening on %s:%s%s", listen, port, path)
             await until_stopped()

@@ -122,9 +122,15 @@ def _python(code: str, *args: str, env: dict[str, str], cwd: Path) -> subprocess
     )
 
 
-def _wait_for(check: object, timeout: float = 20.0) -> object:
+def _wait_for(
+    check: object, processes: list[subprocess.Popen[str]], timeout: float = 20.0
+) -> object:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
+        for process in processes:
+            if process.poll() is not None:
+                out, err = process.communicate()
+                raise AssertionError(f"{process.args!r} ended early:\n{out}\n{err}")
         try:
             found = check()  # type: ignore[operator]
         except httpx.HTTPError:
@@ -153,18 +159,20 @@ def test_the_documented_demo_runs_end_to_end(db_path: Path, tmp_path: Path) -> N
     bot_env = {**env, "TELEGRAM_BOT_TOKEN": token, "TELEGRAM_API_BASE_URL": f"{base}/bot"}
     run = _python(
         "import sys; from bot.cli.bot_commands import run_command as c;"
-        "from bot.cli.common import CliState; c.main([], obj=CliState(None, sys.argv[1]))",
+        "from bot.cli.common import CliState;"
+        "c.main(['--no-schedule'], obj=CliState(None, sys.argv[1]))",
         str(db_path),
         env=bot_env,
         cwd=tmp_path,
     )
     try:
         with httpx.Client(base_url=f"{base}/_fake") as control:
-            _wait_for(lambda: control.get("/commands").json()["result"])  # the bot is up
+            _wait_for(lambda: control.get("/commands").json()["result"], [fake, run])
             said = {"chat_id": 1001, "user_id": 1001, "text": "/digest"}
             assert control.post("/user_message", json=said).json()["ok"]
             replies = _wait_for(
-                lambda: control.get("/messages", params={"chat_id": 1001}).json()["result"]
+                lambda: control.get("/messages", params={"chat_id": 1001}).json()["result"],
+                [fake, run],
             )
         assert replies[0]["text"].startswith("科技热榜日报 · 2026-02-15")  # type: ignore[index]
     finally:

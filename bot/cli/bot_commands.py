@@ -9,7 +9,6 @@ import secrets
 from dataclasses import replace
 
 import click
-from telegram import Update
 from telegram.error import InvalidToken, NetworkError
 
 from digest import ConfigError
@@ -31,9 +30,15 @@ FAKE_HOST = "127.0.0.1"
 @click.option("--listen", default="127.0.0.1", show_default=True, help="Webhook server address.")
 @click.option("--port", default=8443, show_default=True, type=int, help="Webhook server port.")
 @click.option("--path", "url_path", help="Local webhook path (default: the URL's path).")
+@click.option("--no-schedule", is_flag=True, help="Only answer: no scheduled fetch, build or push.")
 @pass_state
 def run_command(
-    state: CliState, webhook_url: str | None, listen: str, port: int, url_path: str | None
+    state: CliState,
+    webhook_url: str | None,
+    listen: str,
+    port: int,
+    url_path: str | None,
+    no_schedule: bool,
 ) -> None:
     """Run the Telegram bot with long polling, or as a webhook with --webhook.
 
@@ -51,19 +56,19 @@ def run_command(
     os.environ.setdefault("PTB_TIMEDELTA", "true")
     if webhook_url and not settings.webhook_secret:
         raise ConfigProblem("--webhook needs $TELEGRAM_WEBHOOK_SECRET (1-256 of A-Z a-z 0-9 _ -)")
-    application = start_up(settings)
+    application = start_up(settings, schedule=not no_schedule)
     if webhook_url:
         assert settings.webhook_secret is not None
         secret = settings.webhook_secret
         asyncio.run(serve_webhook(application, webhook_url, listen, port, secret, url_path))
     else:
-        application.run_polling(allowed_updates=Update.ALL_TYPES)
+        application.run_polling()
 
 
-def start_up(settings: Settings) -> App:
+def start_up(settings: Settings, schedule: bool) -> App:
     """The application, after Telegram accepted its token; click errors otherwise."""
     try:
-        application = build_application(settings)
+        application = build_application(settings, schedule=schedule)
         asyncio.run(check_token(application))
     except ConfigError as exc:
         raise ConfigProblem(str(exc)) from None
@@ -77,6 +82,20 @@ def start_up(settings: Settings) -> App:
             f"cannot reach the Bot API at {settings.telegram_base_url}: {type(exc).__name__}"
         ) from None
     return application
+
+
+def fake_instructions(base: str, token: str) -> str:
+    """How to point the bot at the fake, and to play a user with curl."""
+    said = '{"chat_id": 1001, "user_id": 1001, "text": "/digest"}'
+    return "\n".join(
+        [
+            f"fake Telegram Bot API on {base} (Ctrl-C stops it)",
+            f"export TELEGRAM_API_BASE_URL={base}/bot",
+            f"export TELEGRAM_BOT_TOKEN={token}",
+            f"curl -s {base}/_fake/user_message -H 'Content-Type: application/json' -d '{said}'",
+            f"curl -s '{base}/_fake/messages?chat_id=1001'",
+        ]
+    )
 
 
 @click.command("fake-telegram")
@@ -96,15 +115,7 @@ def fake_telegram_command(port: int, latency: float, no_limits: bool, token: str
     Example: hotdigest fake-telegram --port 8081 --no-limits
     """
     token = token or f"{secrets.randbelow(9 * 10**9) + 10**9}:{secrets.token_urlsafe(27)}"
-    base = f"http://{FAKE_HOST}:{port}"
-    click.echo(f"fake Telegram Bot API on {base} (Ctrl-C stops it)")
-    click.echo(f"export TELEGRAM_API_BASE_URL={base}/bot")
-    click.echo(f"export TELEGRAM_BOT_TOKEN={token}")
-    click.echo(
-        f"curl -s {base}/_fake/user_message -H 'Content-Type: application/json' "
-        """-d '{"chat_id": 1001, "user_id": 1001, "text": "/digest"}'"""
-    )
-    click.echo(f"curl -s '{base}/_fake/messages?chat_id=1001'")
+    click.echo(fake_instructions(f"http://{FAKE_HOST}:{port}", token))
     limits = None if no_limits else FloodLimits()
     try:
         asyncio.run(run_fake_server(FAKE_HOST, port, token, latency, limits))

@@ -69,8 +69,13 @@ def make_fake() -> FakeTelegram:
 
 def make_app(fake: FakeTelegram, settings: Settings) -> App:
     settings = replace(settings, telegram_token=fake.token, admins=(ADMIN,))
+    # No scheduled jobs: the tests drive every update themselves (tests/bot/test_jobs.py
+    # covers the jobs).
     return build_application(
-        settings, request=FakeRequest(fake), get_updates_request=FakeRequest(fake)
+        settings,
+        request=FakeRequest(fake),
+        get_updates_request=FakeRequest(fake),
+        schedule=False,
     )
 
 

@@ -32,9 +32,9 @@ from bot_harness import (
     wait_until,
 )
 
-from bot.app import running
+from bot.app import build_application, running
 from bot.config import Settings, SourceConfig
-from bot.fake_telegram import FakeTelegram
+from bot.fake_telegram import FakeRequest, FakeTelegram
 from bot.webhook import SECRET_HEADER, serve_webhook, webhook_server
 from digest import Digest, Store, import_posts
 
@@ -110,24 +110,15 @@ async def test_rebuild_reports_changes_and_old_buttons_know(
     assert NEW_POST["title"] in newest["text"]
 
 
-async def test_rebuild_of_a_day_without_posts_and_a_bad_date(bot: Bot) -> None:
-    [built] = await bot.say(ADMIN, ADMIN, "/rebuild 2026-01-01")
-    assert built["text"] == "Built digest 2026-01-01 v1."
-    replies = await bot.say(ADMIN, ADMIN, "/rebuild 2026-13-01")
-    assert "“2026-13-01” is not a date" in replies[0]["text"]
-    assert "/rebuild [YYYY-MM-DD]" in replies[-1]["text"]
-
-
-async def test_stats(bot: Bot, db_path: Path) -> None:
-    await bot.say(EN_USER, EN_USER, "/subscribe")
-    await bot.say(ZH_USER, ZH_USER, "/subscribe")
+def record_push(db_path: Path, rows: list[tuple[int, str]], version: int = 1) -> None:
+    """Ledger rows of a push of 2026-02-15, as the pusher writes them."""
     store = Store.open(db_path)
-    try:  # two parts of yesterday's push, as the pusher records them
-        for chat, status in ((EN_USER, "sent"), (ZH_USER, "failed")):
+    try:
+        for chat, status in rows:
             store.db["deliveries"].insert(
                 {
                     "date": "2026-02-15",
-                    "version": 1,
+                    "version": version,
                     "chat_id": chat,
                     "part": 1,
                     "parts": 1,
@@ -139,6 +130,36 @@ async def test_stats(bot: Bot, db_path: Path) -> None:
             )
     finally:
         store.close()
+
+
+async def test_rebuild_push_sends_a_correction_to_who_got_the_old_version(
+    bot: Bot, db_path: Path, tmp_path: Path
+) -> None:
+    [nothing] = (await bot.say(ADMIN, ADMIN, "/rebuild --push", replies=2))[1:]
+    assert nothing["text"].startswith("Nothing to push as a correction")
+    await bot.say(EN_USER, EN_USER, "/subscribe")
+    record_push(db_path, [(EN_USER, "sent")])
+    add_post(db_path, tmp_path)
+    before = len(bot.fake.sent(EN_USER))
+    report, correction = await bot.say(ADMIN, ADMIN, "/rebuild 2026-02-15 --push", replies=2)
+    assert report["text"].startswith("Digest 2026-02-15: changes from v1 to v2")
+    assert correction["text"] == "Correction v2: 1 of 1 chats received it (1 messages)."
+    pushed = bot.fake.sent(EN_USER)[before:]
+    assert pushed and NEW_POST["title"] in "".join(r["text"] for r in pushed)
+
+
+async def test_rebuild_of_a_day_without_posts_and_a_bad_date(bot: Bot) -> None:
+    [built] = await bot.say(ADMIN, ADMIN, "/rebuild 2026-01-01")
+    assert built["text"] == "Built digest 2026-01-01 v1."
+    replies = await bot.say(ADMIN, ADMIN, "/rebuild 2026-13-01")
+    assert "“2026-13-01” is not a date" in replies[0]["text"]
+    assert "/rebuild [YYYY-MM-DD]" in replies[-1]["text"]
+
+
+async def test_stats(bot: Bot, db_path: Path) -> None:
+    await bot.say(EN_USER, EN_USER, "/subscribe")
+    await bot.say(ZH_USER, ZH_USER, "/subscribe")
+    record_push(db_path, [(EN_USER, "sent"), (ZH_USER, "failed")])
     text = "\n".join(r["text"] for r in await bot.say(ADMIN, ADMIN, "/stats"))
     assert "Subscribers: private 2" in text and "Latest digest: 2026-02-15 v1" in text
     assert "Last push: 2026-02-15 v1 to 2 chats: sent 1, failed 1" in text
@@ -206,6 +227,19 @@ async def test_long_polling_and_the_command_menu(
     assert menus[(f"chat:{ADMIN}", "en")] == [*public, "rebuild", "stats", "ingest"]
     assert fake.commands[("default", "")][0]["description"] == "最新日报，可按栏目查看"
     no_rejections(fake)
+
+
+async def test_the_scheduled_jobs_come_with_the_application(
+    fake: FakeTelegram, settings: Settings
+) -> None:
+    settings = replace(settings, telegram_token=fake.token)
+    app = build_application(
+        settings, request=FakeRequest(fake), get_updates_request=FakeRequest(fake)
+    )
+    async with running(app):
+        assert app.job_queue is not None
+        names = sorted(job.name for job in app.job_queue.jobs() if job.name)
+    assert names == ["build", "deliver", "ingest"]
 
 
 def update_json(update_id: int, chat_id: int, text: str) -> dict[str, Any]:

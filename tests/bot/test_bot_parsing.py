@@ -25,6 +25,7 @@ from bot.keyboards import (
 )
 from bot.parsing import (
     ArgumentError,
+    RebuildArgs,
     parse_digest,
     parse_rebuild,
     parse_settings,
@@ -92,9 +93,11 @@ def test_sources_number_and_date() -> None:
 
 
 def test_rebuild_and_unsubscribe() -> None:
-    assert parse_rebuild([]) is None
-    assert parse_rebuild(["2026-02-15"]) == date(2026, 2, 15)
+    assert parse_rebuild([]) == RebuildArgs(None, push=False)
+    assert parse_rebuild(["2026-02-15", "—push"]) == RebuildArgs(date(2026, 2, 15), push=True)
+    assert parse_rebuild(["--push"]).push
     assert problem(parse_rebuild, ["yesterday"]) == ("date", "yesterday")
+    assert problem(parse_rebuild, ["--push", "--push"]) == ("extra", "--push")
     assert parse_unsubscribe(["@hotnews"]) == "@hotnews"
     assert problem(parse_unsubscribe, ["now"]) == ("target", "now")
 
