@@ -162,7 +162,7 @@ async def test_stats(bot: Bot, db_path: Path) -> None:
     record_push(db_path, [(EN_USER, "sent"), (ZH_USER, "failed")])
     text = "\n".join(r["text"] for r in await bot.say(ADMIN, ADMIN, "/stats"))
     assert "Subscribers: private 2" in text and "Latest digest: 2026-02-15 v1" in text
-    assert "Last push: 2026-02-15 v1 to 2 chats: sent 1, failed 1" in text
+    assert "Last push: 2026-02-15 to 2 chats: sent 1, failed 1" in text
     assert "no fetch yet" in text
 
 
