@@ -118,7 +118,11 @@ async def explain(turn: Turn, error: ArgumentError) -> None:
 
 
 async def edit(query: CallbackQuery, text: str, markup: InlineKeyboardMarkup | None) -> None:
-    """Replace a message's text and keyboard; pressing the button already shown is a no-op."""
+    """Replace a message's text and keyboard; an edit into the same content is not an error.
+
+    Keyboards never offer what is already shown (ShownButton), but two quick presses of
+    one button can still race into the same edit.
+    """
     try:
         await patiently(query.edit_message_text, text, reply_markup=markup)
     except BadRequest as exc:
