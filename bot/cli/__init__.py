@@ -5,7 +5,9 @@ from __future__ import annotations
 import click
 
 from ..logs import configure_logging
+from .bot_commands import fake_telegram_command, run_command
 from .common import CliState
+from .delivery_commands import deliveries_command, push_command
 from .digest_commands import (
     build_command,
     demo_command,
@@ -45,5 +47,9 @@ for command in (
     show_command,
     export_command,
     demo_command,
+    run_command,
+    push_command,
+    deliveries_command,
+    fake_telegram_command,
 ):
     main.add_command(command)
