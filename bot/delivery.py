@@ -30,7 +30,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from functools import partial
 
-from telegram import Bot, LinkPreviewOptions
+from telegram import Bot, InlineKeyboardMarkup, LinkPreviewOptions
 from telegram.constants import ParseMode
 from telegram.error import (
     BadRequest,
@@ -52,6 +52,7 @@ from digest import (
     render_telegram,
     utcnow,
 )
+from digest.bot_text import default_texts
 from digest.ledger import (
     CORRECTION,
     Claim,
@@ -70,6 +71,7 @@ from digest.subscriptions import Subscription, Subscriptions
 from digest.telegram_html import MESSAGE_LIMIT
 
 from .config import Settings
+from .keyboards import ViewButton, digest_keyboard
 from .limits import ChatQueue, FloodGate, Limits
 from .services import Services, StoreRunner
 
@@ -159,6 +161,14 @@ def render_parts(digest: Digest, chat: Subscription, kind: str) -> list[str]:
     return parts
 
 
+def push_keyboard(digest: Digest, chat: Subscription, parts: int) -> InlineKeyboardMarkup | None:
+    """A brief push ends with the /digest keyboard, so a reader opens any section in place."""
+    if chat.mode != "brief" or not parts:
+        return None
+    at = ViewButton(digest.date, digest.version, "push", page=parts - 1)
+    return digest_keyboard(at, parts, default_texts(), chat.language)
+
+
 @dataclass(eq=False)
 class _Push:
     """One chat's push in this run: the texts, the parts still to send, its retry counts."""
@@ -166,6 +176,7 @@ class _Push:
     job: PushJob
     texts: list[str]
     todo: deque[int]
+    markup: InlineKeyboardMarkup | None = None  # on the last part: switch sections in place
     attempts: int = 0
     floods: int = 0
 
@@ -269,6 +280,7 @@ class _Engine:
                 parse_mode=ParseMode.HTML,
                 link_preview_options=_NO_PREVIEW,
                 allow_paid_broadcast=True if self.options.paid_broadcast else None,
+                reply_markup=push.markup if key.part == len(push.texts) else None,
             )
         except TelegramError as exc:
             await self._refused(push, key, exc)
@@ -330,7 +342,14 @@ class _Engine:
         if moved is not None:
             todo = deque(range(1, len(push.texts) + 1))
             self._queue.add(
-                [_Push(replace(job, chat=moved, delivered=frozenset()), push.texts, todo)]
+                [
+                    _Push(
+                        replace(job, chat=moved, delivered=frozenset()),
+                        push.texts,
+                        todo,
+                        push.markup,
+                    )
+                ]
             )
             self.report.planned += 1
 
@@ -497,6 +516,7 @@ async def prepare(store: StoreRunner, jobs: Sequence[PushJob]) -> tuple[list[_Pu
     keys = {(job.date, job.version) for job in jobs}
     digests = await store.run(lambda s: {key: get_digest(s, *key) for key in keys})
     rendered: dict[tuple[object, ...], list[str]] = {}
+    markups: dict[tuple[object, ...], InlineKeyboardMarkup | None] = {}
     pushes, report, failed = [], PushReport(), []
     for job in jobs:
         digest, chat = digests[(job.date, job.version)], job.chat
@@ -506,13 +526,14 @@ async def prepare(store: StoreRunner, jobs: Sequence[PushJob]) -> tuple[list[_Pu
                 raise DigestError(f"digest {job.date} v{job.version} is not stored")
             if view not in rendered:
                 rendered[view] = render_parts(digest, chat, job.kind)
+                markups[view] = push_keyboard(digest, chat, len(rendered[view]))
         except DigestError as exc:
             failed.append((job, str(exc)))
             continue
         texts = rendered[view]
         todo = deque(n for n in range(1, len(texts) + 1) if n not in job.delivered)
         if todo:
-            pushes.append(_Push(job, texts, todo))
+            pushes.append(_Push(job, texts, todo, markups[view]))
     if failed:
         stamp = utcnow()
         await store.run(lambda s: [_fail(Ledger(s), job, why, stamp) for job, why in failed])

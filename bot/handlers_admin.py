@@ -17,7 +17,6 @@ from digest import (
     compare_digests,
     digest_versions,
     make_source,
-    utcnow,
     zone,
 )
 from digest.refresh import ingest_in_thread
@@ -56,7 +55,8 @@ async def rebuild_command(update: Update, context: BotContext) -> None:
         return
     await turn.chat.send_action(ChatAction.TYPING)
     options = turn.services.options
-    saved = await turn.services.store.run(lambda s: rebuild(s, args.day, options, utcnow()))
+    now = turn.services.clock()
+    saved = await turn.services.store.run(lambda s: rebuild(s, args.day, options, now))
     new, old = saved.digest, saved.previous
     change = compare_digests(old, new) if old is not None else None
     await reply(

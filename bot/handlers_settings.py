@@ -7,7 +7,7 @@ import asyncio
 from telegram import CallbackQuery, Update
 from telegram.constants import ChatType
 
-from digest import UsageError, utcnow
+from digest import UsageError
 from digest.chat_settings import (
     Edit,
     chat_settings,
@@ -67,8 +67,9 @@ async def subscribe_command(update: Update, context: BotContext) -> None:
     if (chat := await managed_chat(turn, args.target, "subscribe")) is None:
         return
     defaults = defaults_for(chat, turn)
+    now = turn.services.clock()
     sub = await turn.services.store.run(
-        lambda store: subscribe_chat(store, defaults, utcnow(), args.push_time, args.timezone)
+        lambda store: subscribe_chat(store, defaults, now, args.push_time, args.timezone)
     )
     await reply(turn, "subscribed", sub=sub, channel=channel_title(chat, turn))
 
@@ -83,7 +84,8 @@ async def unsubscribe_command(update: Update, context: BotContext) -> None:
         return
     if (chat := await managed_chat(turn, target, "unsubscribe")) is None:
         return
-    done = await turn.services.store.run(lambda store: unsubscribe_chat(store, chat.id, utcnow()))
+    now = turn.services.clock()
+    done = await turn.services.store.run(lambda store: unsubscribe_chat(store, chat.id, now))
     await reply(turn, "unsubscribed", done=done, channel=channel_title(chat, turn))
 
 
@@ -110,9 +112,8 @@ async def save_settings(turn: Turn, chat: AnyChat, change: Edit | None) -> Subsc
     defaults = defaults_for(chat, turn)
     if change is None:
         return await turn.services.store.run(lambda store: chat_settings(store, defaults))
-    return await turn.services.store.run(
-        lambda store: edit_settings(store, defaults, change, utcnow())
-    )
+    now = turn.services.clock()
+    return await turn.services.store.run(lambda store: edit_settings(store, defaults, change, now))
 
 
 async def show_settings(
@@ -181,6 +182,7 @@ async def on_subscribe_button(update: Update, context: BotContext) -> None:
         await query.answer(turn.texts.plain("group_admins_only", turn.lang), show_alert=True)
         return
     defaults = defaults_for(turn.chat, turn)
-    sub = await turn.services.store.run(lambda store: subscribe_chat(store, defaults, utcnow()))
+    now = turn.services.clock()
+    sub = await turn.services.store.run(lambda store: subscribe_chat(store, defaults, now))
     await query.answer(turn.texts.plain("saved", turn.lang))
     await reply(turn, "subscribed", sub=sub, channel=None)

@@ -28,7 +28,7 @@ from typing import Any
 
 from telegram.ext import Application, CallbackContext, JobQueue
 
-from digest import Store, build_digest, latest_digest, local_moment, make_source, utcnow, zone
+from digest import Store, build_digest, latest_digest, local_moment, make_source, zone
 from digest.refresh import ingest_in_thread
 
 from .config import Settings
@@ -126,7 +126,8 @@ async def ingest_job(context: Context) -> None:
 
 async def build_job(context: Context) -> None:
     """Build today's digest (in the configured zone) as a new version if its input changed."""
-    await build_due(services_of(context.application), utcnow(), missing_only=False)
+    services = services_of(context.application)
+    await build_due(services, services.clock(), missing_only=False)
 
 
 async def build_due(services: Services, now: datetime, *, missing_only: bool) -> date:
@@ -165,11 +166,13 @@ async def deliver_job(context: Context) -> None:
         return  # the running push goes on; what it leaves, the next tick picks up
     application = context.application
     services = services_of(application)
-    await build_due(services, utcnow(), missing_only=True)
+    await build_due(services, services.clock(), missing_only=True)
     run.task = application.create_task(_push(application, services, run), name="hotdigest-push")
 
 
 async def _push(application: App, services: Services, run: PushTask) -> PushReport:
-    report = await push_due(services, application.bot, stop=lambda: not application.running)
+    report = await push_due(
+        services, application.bot, now=services.clock(), stop=lambda: not application.running
+    )
     run.last = report
     return report

@@ -7,12 +7,13 @@ import logging
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import TypeVar
 
 import httpx
 
-from digest import BuildOptions, Store, make_http_client
+from digest import BuildOptions, Store, make_http_client, utcnow
 
 from .config import Settings, build_options
 
@@ -63,6 +64,8 @@ class Services:
     options: BuildOptions
     http: httpx.AsyncClient
     extras: dict[str, object] = field(default_factory=dict)
+    # What the scheduled jobs take as "now": the demo shifts it to fire a push at once.
+    clock: Callable[[], datetime] = utcnow
 
     @classmethod
     def create(cls, settings: Settings) -> Services:

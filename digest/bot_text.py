@@ -11,6 +11,7 @@ from typing import Any
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup
 
+from .document import source_label
 from .render import clean
 from .telegram_html import MESSAGE_LIMIT, safe_href, split_blocks
 
@@ -50,7 +51,9 @@ class BotTexts:
             trim_blocks=True,
             lstrip_blocks=True,
         )
-        self.env.filters.update(figure=figure, hhmm=hhmm, clean=clean, href=safe_href)
+        self.env.filters.update(
+            figure=figure, hhmm=hhmm, clean=clean, href=safe_href, site=source_label
+        )
         self.modules = {
             lang: self.env.get_template(f"bot/{lang}.html.j2").module for lang in LANGUAGES
         }

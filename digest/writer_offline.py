@@ -214,7 +214,7 @@ class OfflineWriter:
                 )
                 parts.append(
                     self.t(
-                        f"{label}热度 {span}，合计 {format_figure(total)}",
+                        f"{label} 热度 {span}，合计 {format_figure(total)}",
                         f"{label} heat {span}, total {format_figure(total)}",
                     )
                 )

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import tempfile
+import time
 from dataclasses import asdict
 from datetime import date
 from pathlib import Path
@@ -30,6 +32,7 @@ from digest import (
 )
 
 from ..config import build_options
+from ..demo import play
 from ..llm import llm_writers
 from .common import CliState, domain_errors, fail_usage, parse_date, pass_state
 
@@ -210,22 +213,40 @@ def export_command(state: CliState, out_dir: Path, language: str | None) -> None
 
 
 @click.command("demo")
-@click.option("--lang", "language", type=click.Choice(["zh", "en"]), default=None)
+@click.option("--digest-only", is_flag=True, help="Print the sample's digest, no bot.")
+@click.option(
+    "--lang",
+    "language",
+    type=click.Choice(["zh", "en"]),
+    default=None,
+    help="Language of --digest-only.",
+)
 @pass_state
 @domain_errors
-def demo_command(state: CliState, language: str | None) -> None:
-    """Build and print the bundled sample's digest in a temporary store (no token, no network).
+def demo_command(state: CliState, digest_only: bool, language: str | None) -> None:
+    """Run the bot on the bundled sample against an in-process fake Telegram (no token, no network).
 
-    Example: hotdigest demo --lang en
+    Imports the sample into a temporary store, builds its digest, starts the real bot
+    (handlers, scheduler, delivery engine) and plays a subscriber and an admin, printing
+    the conversation. Nothing is left behind.
+
+    Example: hotdigest demo
     """
     settings = state.settings
-    with tempfile.TemporaryDirectory(prefix="hotdigest-demo-") as scratch:
-        store = Store.open(Path(scratch) / "demo.db")
-        try:
-            report = import_posts(store, SAMPLE, now=utcnow())
-            click.echo(f"imported {report.saved} sample posts from {SAMPLE.name}\n")
-            when = utcnow()
-            saved = build_digest(store, SAMPLE_DATE, build_options(settings), when)
-            click.echo(render_text(saved.digest, language=language))
-        finally:
-            store.close()
+    if digest_only:
+        with tempfile.TemporaryDirectory(prefix="hotdigest-demo-") as scratch:
+            store = Store.open(Path(scratch) / "demo.db")
+            try:
+                import_posts(store, SAMPLE, now=utcnow())
+                saved = build_digest(store, SAMPLE_DATE, build_options(settings), utcnow())
+                click.echo(render_text(saved.digest, language=language))
+            finally:
+                store.close()
+        return
+    started = time.perf_counter()
+    stats = asyncio.run(play(settings, click.echo))
+    click.echo(
+        f"\n── done in {time.perf_counter() - started:.1f}s: {stats['sent']} messages sent, "
+        f"{stats['edited']} edited, {stats['served_429']} flood errors, "
+        f"{sum(stats['errors_by_code'].values())} API errors"
+    )

@@ -24,7 +24,7 @@ from bot_harness import (
 
 from bot.config import Settings
 from bot.fake_telegram import FakeTelegram
-from digest import Digest
+from digest import Digest, source_label
 
 # Markup, entities, an emoji outside the BMP and more than one message's worth of text.
 EVIL_TITLE = "<b>&amp; 🚀 " + "标题<i>x</i>&lt;" * 500
@@ -154,7 +154,7 @@ async def test_sources_list_pages_and_details(bot: Bot, digest_v1: Digest) -> No
     detail, _ = await bot.press(EN_USER, EN_USER, listing["message_id"], button(page2, "11"), 1)
     entry = digest_v1.sources[10]
     assert detail[0]["kind"] == "send" and entry.title in detail[0]["text"]
-    assert f"Site: {entry.source}" in detail[0]["text"]
+    assert f"Site: {source_label(entry.source, 'en')}" in detail[0]["text"]
 
 
 async def test_source_detail_shows_everything_and_the_citing_lines(
@@ -163,7 +163,7 @@ async def test_source_detail_shows_everything_and_the_citing_lines(
     entry = digest_v1.source(3)
     text = "\n".join(r["text"] for r in await bot.say(ZH_USER, ZH_USER, "/sources 3"))
     assert f"[3] {entry.title}" in text and f"链接：{entry.url}" in text
-    assert f"站点：{entry.source}" in text and "热度：" in text
+    assert f"站点：{source_label(entry.source, 'zh')}" in text and "热度：" in text
     if entry.author:
         assert f"作者：{entry.author}" in text
     for _, statement in digest_v1.citing(3, "zh"):
