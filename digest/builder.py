@@ -36,8 +36,16 @@ class BuildOptions:
     language: str = "zh"
     themes: tuple[Theme, ...] = ()
     sources: tuple[str, ...] = ()  # configured source names, for the health footer
+    include_sources: tuple[str, ...] = ()  # a chat's filter: only these sources (empty: all)
+    exclude_sources: tuple[str, ...] = ()  # a chat's filter: never these
     max_themes: int = MAX_THEMES
     max_items: int = MAX_ITEMS_PER_THEME
+
+    def wants(self, source: str) -> bool:
+        """Whether a chat's source filter lets posts of ``source`` into its digest."""
+        if self.include_sources and source not in self.include_sources:
+            return False
+        return source not in self.exclude_sources
 
     def window(self, day: date) -> tuple[datetime, datetime]:
         """[start, end) in UTC: ``window_hours`` ending at ``day``'s build time."""
@@ -57,7 +65,7 @@ def compose_digest(
     ``writers`` may rewrite prose afterwards (an LLM writer); each gets the offline digest.
     """
     start, end = options.window(day)
-    seen = store.posts_in_window(start, end)
+    seen = [item for item in store.posts_in_window(start, end) if options.wants(item.post.source)]
     footer = _footer(store, options, seen, start, end, now)
     if not seen:
         return _empty_digest(day, options, footer)
@@ -105,7 +113,11 @@ def _facts(
         )
     ]
     span = end - start
-    previous_seen = store.posts_in_window(start - span, start)
+    previous_seen = [
+        item
+        for item in store.posts_in_window(start - span, start)
+        if options.wants(item.post.source)
+    ]
     previous = {item.key: item.heat for item in previous_seen}
     current = {item.key for item in seen}
     days = store.sighting_days([p.key for p in cited], end - timedelta(days=STAYING_DAYS), end)

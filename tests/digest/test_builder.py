@@ -266,3 +266,17 @@ def test_a_hostile_title_is_data(store, options):
     digest = compose_digest(store, DAY, options, BUILT)
     assert digest.sources[0].title.startswith("<script>")
     assert json.loads(digest.to_json())["sources"][0]["url"] == "https://example.com/?a=1&b=<2>"
+
+
+def test_a_source_filter_builds_a_digest_of_those_sources_only(sample, options):
+    from dataclasses import replace
+
+    only = compose_digest(sample, DAY, replace(options, include_sources=("juejin",)), BUILT)
+    assert only.sources and {s.source for s in only.sources} == {"juejin"}
+    assert [s.index for s in only.sources] == list(range(1, len(only.sources) + 1))
+    without = compose_digest(
+        sample, DAY, replace(options, exclude_sources=("juejin", "hnrss")), BUILT
+    )
+    assert without.sources and not {s.source for s in without.sources} & {"juejin", "hnrss"}
+    full = compose_digest(sample, DAY, options, BUILT)
+    assert len({only.fingerprint, without.fingerprint, full.fingerprint}) == 3
