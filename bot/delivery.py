@@ -10,9 +10,10 @@ The one duplicate left possible is a retried timeout: a 5xx did not deliver, but
 timeout or a dropped connection after Telegram took the message did. Retries are
 bounded by ``max_attempts`` and counted in the row's ``attempts``.
 
-Pushes go through their own Bots, each with a small connection pool (httpx's cost grows
-with the pool's size), and their own limiter (``bot.limits``), never PTB's
-AIORateLimiter: a 429 pauses the chat it concerns and command replies stay responsive.
+Pushes go through their own Bots on a lean HTTP transport (``bot.transport``: httpx and
+PTB's Message parsing were most of the send path's CPU) and their own limiter
+(``bot.limits``), never PTB's AIORateLimiter: a 429 pauses the chat it concerns and
+command replies stay responsive.
 """
 
 from __future__ import annotations
@@ -30,8 +31,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from functools import partial
 
-from telegram import Bot, InlineKeyboardMarkup, LinkPreviewOptions
-from telegram.constants import ParseMode
+from telegram import Bot, InlineKeyboardMarkup
 from telegram.error import (
     BadRequest,
     ChatMigrated,
@@ -74,11 +74,11 @@ from .config import Settings
 from .keyboards import ViewButton, digest_keyboard
 from .limits import ChatQueue, FloodGate, Limits
 from .services import Services, StoreRunner
+from .transport import PushRequest, send_text
 
 log = logging.getLogger(__name__)
 
 GATE_KEY = "delivery.gate"
-_NO_PREVIEW = LinkPreviewOptions(is_disabled=True)  # a digest links many pages; no card
 _NOTE_ROOM = 80  # UTF-16 units a correction note may take from the first message
 CORRECTION_NOTES = {
     "zh": "<b>更正</b>：这份日报已更新为第 {version} 版。\n\n",
@@ -94,7 +94,8 @@ class DeliveryOptions:
     :param max_floods: 429s one part may get before it fails.
     :param backoff: seconds before the first retry after a timeout or 5xx; doubles.
     :param stale_after: a ``sending`` row this old lost its pusher (longer than any send).
-    :param senders: Bots to push through; ``connections`` is each one's pool size.
+    :param senders: Bots to push through; ``connections`` is each one's number of
+        keep-alive connections, and their product the number of sends in flight.
     """
 
     limits: Limits = field(default_factory=Limits)
@@ -104,8 +105,8 @@ class DeliveryOptions:
     backoff: float = 1.0
     backoff_cap: float = 30.0
     stale_after: timedelta = timedelta(minutes=2)
-    senders: int = 16
-    connections: int = 4
+    senders: int = 4
+    connections: int = 32  # 128 sends in flight: 1,000/s at a 128 ms round trip
     read_timeout: float = 10.0
 
     @classmethod
@@ -274,18 +275,17 @@ class _Engine:
         chat = push.chat
         self.gate.chats.sent(chat.chat_id, group=chat.chat_type != "private")
         try:
-            message = await bot.send_message(
+            message_id = await send_text(
+                bot,
                 chat.chat_id,
                 push.texts[key.part - 1],
-                parse_mode=ParseMode.HTML,
-                link_preview_options=_NO_PREVIEW,
-                allow_paid_broadcast=True if self.options.paid_broadcast else None,
-                reply_markup=push.markup if key.part == len(push.texts) else None,
+                markup=push.markup if key.part == len(push.texts) else None,
+                paid=self.options.paid_broadcast,
             )
         except TelegramError as exc:
             await self._refused(push, key, exc)
             return
-        await self._writer.write(Finish(key, "sent", message.message_id))
+        await self._writer.write(Finish(key, "sent", message_id))
         self.report.messages += 1
         push.todo.popleft()
         push.attempts = push.floods = 0
@@ -546,31 +546,28 @@ async def prepare(store: StoreRunner, jobs: Sequence[PushJob]) -> tuple[list[_Pu
 async def push_senders(
     services: Services, bot: Bot, options: DeliveryOptions
 ) -> AsyncIterator[list[Bot]]:
-    """Bots to push through, each with its own small connection pool.
+    """Bots to push through, each with ``options.connections`` lean keep-alive connections.
 
-    One big httpx pool costs CPU per request that grows with its size; several small
-    ones spread the same concurrency cheaply. An in-process transport (the demo's fake)
-    has no pool to spread, so the application's own bot is used as it is.
+    They share the bot's token but not its HTTPXRequest (see ``bot.transport`` for why),
+    and skip ``Bot.initialize``: its getMe per sender tells a push nothing. An in-process
+    transport (the demo's fake) has no connections to spread, so the application's own
+    bot is used as it is.
     """
     if not isinstance(bot.request, HTTPXRequest):
         yield [bot]
         return
-    _skip_sniffio_lookups()
     senders = []
     for _ in range(max(1, options.senders)):
-        request = HTTPXRequest(
-            connection_pool_size=options.connections, read_timeout=options.read_timeout
-        )
+        request = PushRequest(options.connections, read_timeout=options.read_timeout)
         senders.append(
             Bot(
                 bot.token,
                 base_url=services.settings.telegram_base_url,
                 request=request,
-                get_updates_request=request,  # never polls; no second pool
+                get_updates_request=request,  # never polls
             )
         )
     try:
-        await asyncio.gather(*(sender.initialize() for sender in senders))
         yield senders
     finally:
-        await asyncio.gather(*(sender.shutdown() for sender in senders))
+        await asyncio.gather(*(sender.request.shutdown() for sender in senders))
