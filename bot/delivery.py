@@ -24,7 +24,6 @@ import importlib.util
 import logging
 import sys
 import time
-from collections import deque
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field, replace
@@ -170,13 +169,17 @@ def push_keyboard(digest: Digest, chat: Subscription, parts: int) -> InlineKeybo
     return digest_keyboard(at, parts, default_texts(), chat.language)
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, slots=True)
 class _Push:
-    """One chat's push in this run: the texts, the parts still to send, its retry counts."""
+    """One chat's push in this run: the texts, the parts still to send, its retry counts.
+
+    A run holds one per chat (100,000 for a big push), hence slots and a list, not a
+    deque, for ``todo``: a deque takes over 600 bytes even for one part.
+    """
 
     job: PushJob
     texts: list[str]
-    todo: deque[int]
+    todo: list[int]
     markup: InlineKeyboardMarkup | None = None  # on the last part: switch sections in place
     attempts: int = 0
     floods: int = 0
@@ -287,7 +290,7 @@ class _Engine:
             return
         await self._writer.write(Finish(key, "sent", message_id))
         self.report.messages += 1
-        push.todo.popleft()
+        del push.todo[0]
         push.attempts = push.floods = 0
         if push.todo:
             self._queue.later(push, self.gate.chats.ready_at(chat.chat_id))
@@ -340,7 +343,7 @@ class _Engine:
         job, stamp = push.job, self.stamp()
         moved = await self.store.run(lambda s: follow_migration(s, job, new_id, stamp))
         if moved is not None:
-            todo = deque(range(1, len(push.texts) + 1))
+            todo = list(range(1, len(push.texts) + 1))
             self._queue.add(
                 [
                     _Push(
@@ -531,7 +534,7 @@ async def prepare(store: StoreRunner, jobs: Sequence[PushJob]) -> tuple[list[_Pu
             failed.append((job, str(exc)))
             continue
         texts = rendered[view]
-        todo = deque(n for n in range(1, len(texts) + 1) if n not in job.delivered)
+        todo = [n for n in range(1, len(texts) + 1) if n not in job.delivered]
         if todo:
             pushes.append(_Push(job, texts, todo, markups[view]))
     if failed:

@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from datetime import datetime, time
-from typing import Any
+from typing import Any, TypeVar
 
 from .clock import from_iso, parse_hhmm, to_iso, zone
 from .document import SECTION_IDS
 from .errors import UsageError
 from .store import Store
+
+T = TypeVar("T")
 
 CHAT_TYPES = ("private", "group", "supergroup", "channel")
 MODES = ("brief", "full")
@@ -131,7 +133,30 @@ class Subscriptions:
     def _select(self, clause: str, params: Iterable[Any] = ()) -> list[Subscription]:
         cursor = self.db.execute(f"SELECT * FROM chats {clause}", list(params))
         names = [c[0] for c in cursor.description]
-        return [_from_row(dict(zip(names, row, strict=True))) for row in cursor.fetchall()]
+        shared = _Shared()  # rows are read one by one: no second copy of 100k rows
+        return [_from_row(dict(zip(names, row, strict=True)), shared) for row in cursor]
+
+
+class _Shared:
+    """Equal settings decoded once and shared between rows.
+
+    A push holds every active chat's Subscription; 100,000 chats have a handful of
+    distinct zones, push times and section lists, but SQLite hands out a new string for
+    every cell, and each JSON list would decode to a new tuple: about 60 MB per 100,000.
+    """
+
+    def __init__(self) -> None:
+        self._seen: dict[tuple[str, Any], Any] = {}
+
+    def get(self, column: str, raw: Any, decode: Callable[[Any], T]) -> T:
+        key = (column, raw)
+        if key not in self._seen:
+            self._seen[key] = decode(raw)
+        return self._seen[key]  # type: ignore[no-any-return]
+
+
+def _json_tuple(text: str | None) -> tuple[str, ...]:
+    return tuple(json.loads(text or "[]"))
 
 
 def _to_row(sub: Subscription) -> dict[str, Any]:
@@ -154,18 +179,19 @@ def _to_row(sub: Subscription) -> dict[str, Any]:
     }
 
 
-def _from_row(row: dict[str, Any]) -> Subscription:
+def _from_row(row: dict[str, Any], shared: _Shared | None = None) -> Subscription:
+    one = shared or _Shared()
     return Subscription(
         chat_id=row["chat_id"],
-        chat_type=row["chat_type"],
+        chat_type=one.get("chat_type", row["chat_type"], str),
         title=row["title"],
-        language=row["language"],
-        push_time=parse_hhmm(row["push_time"]),
-        timezone=row["timezone"],
-        mode=row["mode"],
-        sections=tuple(json.loads(row["sections"] or "[]")) or SECTION_IDS,
-        include_sources=tuple(json.loads(row["include_sources"] or "[]")),
-        exclude_sources=tuple(json.loads(row["exclude_sources"] or "[]")),
+        language=one.get("language", row["language"], str),
+        push_time=one.get("push_time", row["push_time"], parse_hhmm),
+        timezone=one.get("timezone", row["timezone"], str),
+        mode=one.get("mode", row["mode"], str),
+        sections=one.get("sections", row["sections"], _json_tuple) or SECTION_IDS,
+        include_sources=one.get("include_sources", row["include_sources"], _json_tuple),
+        exclude_sources=one.get("exclude_sources", row["exclude_sources"], _json_tuple),
         active=bool(row["active"]),
         subscribed_at=from_iso(row["subscribed_at"]) if row["subscribed_at"] else None,
         updated_at=from_iso(row["updated_at"]) if row["updated_at"] else None,
