@@ -22,8 +22,14 @@ from telegram import (
 from telegram.constants import ChatType
 from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
 
-from digest.bot_text import BotTexts, default_texts, language_of
-from digest.chat_settings import ChatDefaults, chat_settings, stored_language
+from digest import (
+    BotTexts,
+    ChatDefaults,
+    chat_settings,
+    default_texts,
+    language_of,
+    stored_language,
+)
 
 from .context import BotContext
 from .keyboards import subscribe_keyboard

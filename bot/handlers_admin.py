@@ -14,13 +14,13 @@ from digest import (
     SavedDigest,
     Store,
     build_digest,
+    collect_stats,
     compare_digests,
     digest_versions,
+    ingest_in_thread,
     make_source,
     zone,
 )
-from digest.refresh import ingest_in_thread
-from digest.stats import collect_stats
 
 from .context import BotContext
 from .delivery import push_correction

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import math
+from collections import OrderedDict
 from dataclasses import replace
 from datetime import date
+from typing import Any, TypeVar
 
 from telegram import CallbackQuery, Update
 
-from digest import Digest, Store, digest_versions, get_digest, latest_digest
-from digest.render import render_telegram
+from digest import Digest, digest_versions, get_digest, render_telegram
 
 from .context import BotContext
 from .handlers import Turn, edit, explain, reply, send, turn_of
@@ -25,32 +26,100 @@ from .keyboards import (
 )
 from .parsing import ArgumentError, parse_digest, parse_sources
 
+T = TypeVar("T")
+VIEWS_KEY = "digest.views"
+
+
+class DigestViews:
+    """Digests and their rendered pages, kept for the next command (least recently used go).
+
+    A stored digest version never changes, so neither do its pages. Without this, each
+    /digest parsed the stored JSON and rendered its view with Jinja2 on a worker thread:
+    half of its CPU, and two thread hops that queue behind other chats' work
+    (``bench/commands.py``).
+    """
+
+    def __init__(self, size: int = 32) -> None:
+        self.size = size
+        self._digests: OrderedDict[tuple[str, int], Digest] = OrderedDict()
+        self._pages: OrderedDict[tuple[str, int, str, str, str], list[str]] = OrderedDict()
+
+    def digest(self, day: str, version: int) -> Digest | None:
+        return self._get(self._digests, (day, version))
+
+    def keep_digest(self, digest: Digest) -> None:
+        self._put(self._digests, (digest.date, digest.version), digest)
+
+    def pages(self, digest: Digest, view: str, lang: str) -> list[str] | None:
+        return self._get(self._pages, _page_key(digest, view, lang))
+
+    def keep_pages(self, digest: Digest, view: str, lang: str, pages: list[str]) -> None:
+        self._put(self._pages, _page_key(digest, view, lang), pages)
+
+    @staticmethod
+    def _get(cache: OrderedDict[Any, T], key: Any) -> T | None:
+        found = cache.get(key)
+        if found is not None:
+            cache.move_to_end(key)
+        return found
+
+    def _put(self, cache: OrderedDict[Any, T], key: Any, value: T) -> None:
+        cache[key] = value
+        cache.move_to_end(key)
+        while len(cache) > self.size:
+            cache.popitem(last=False)
+
+
+def _page_key(digest: Digest, view: str, lang: str) -> tuple[str, int, str, str, str]:
+    # The fingerprint too: a digest not read from this store (a test's, a demo's) may
+    # share a date and version with a stored one.
+    return (digest.date, digest.version, digest.fingerprint, view, lang)
+
+
+def views_of(turn: Turn) -> DigestViews:
+    """The services' DigestViews, made on first use."""
+    views = turn.services.extras.get(VIEWS_KEY)
+    if not isinstance(views, DigestViews):
+        views = turn.services.extras[VIEWS_KEY] = DigestViews()
+    return views
+
+
+async def stored_digest(turn: Turn, day: str, version: int) -> Digest | None:
+    """A digest version, from the views kept or else from the store."""
+    views = views_of(turn)
+    if (found := views.digest(day, version)) is None:
+        found = await turn.services.store.run(lambda store: get_digest(store, day, version))
+        if found is not None:
+            views.keep_digest(found)
+    return found
+
 
 async def load_digest(turn: Turn, day: date | None) -> tuple[Digest | None, str | None]:
     """The latest version of ``day`` (or of the newest day), and the newest date stored."""
-
-    def load(store: Store) -> tuple[Digest | None, str | None]:
-        found = latest_digest(store, day.isoformat() if day else None)
-        versions = digest_versions(store)
-        return found, versions[0][0] if versions else None
-
-    return await turn.services.store.run(load)
+    versions = await turn.services.store.run(digest_versions)
+    latest = versions[0][0] if versions else None
+    wanted = day.isoformat() if day else latest
+    found = next((version for d, version, *_ in versions if d == wanted), None)  # newest first
+    if wanted is None or found is None:
+        return None, latest
+    return await stored_digest(turn, wanted, found), latest
 
 
 async def load_version(turn: Turn, day: str, version: int) -> tuple[Digest | None, int | None]:
     """The version a button was made for, and the newest version of its day if newer."""
-
-    def load(store: Store) -> tuple[Digest | None, int | None]:
-        asked = get_digest(store, day, version)
-        newest = latest_digest(store, day)
-        return asked, newest.version if newest and newest.version > version else None
-
-    return await turn.services.store.run(load)
+    versions = await turn.services.store.run(digest_versions)
+    newest = next((v for d, v, *_ in versions if d == day), None)
+    asked = await stored_digest(turn, day, version)
+    return asked, newest if newest is not None and newest > version else None
 
 
-async def render(digest: Digest, view: str, lang: str) -> list[str]:
-    """Telegram messages of a view, rendered off the event loop (Jinja2 and splitting)."""
-    return await asyncio.to_thread(render_telegram, digest, view, lang)
+async def render(turn: Turn, digest: Digest, view: str, lang: str) -> list[str]:
+    """Telegram messages of a view: kept ones, or rendered off the event loop (Jinja2)."""
+    views = views_of(turn)
+    if (pages := views.pages(digest, view, lang)) is None:
+        pages = await asyncio.to_thread(render_telegram, digest, view, lang)
+        views.keep_pages(digest, view, lang, pages)
+    return pages
 
 
 async def acknowledge(
@@ -82,7 +151,7 @@ async def digest_command(update: Update, context: BotContext) -> None:
             turn, "no_digest", day=args.day.isoformat() if args.day else None, latest=latest
         )
     elif args.section is not None:
-        await send(turn, await render(digest, args.section, turn.lang))
+        await send(turn, await render(turn, digest, args.section, turn.lang))
     else:
         await show_view(turn, None, ViewButton(digest.date, digest.version, "push"), digest, None)
 
@@ -91,7 +160,7 @@ async def show_view(
     turn: Turn, query: CallbackQuery | None, at: ViewButton, digest: Digest, newer: int | None
 ) -> None:
     """One page of a view in a message with the digest keyboard: sent, or edited in place."""
-    pages = await render(digest, at.view, turn.lang)
+    pages = await render(turn, digest, at.view, turn.lang)
     at = replace(at, page=min(at.page, len(pages) - 1))
     markup = digest_keyboard(at, len(pages), turn.texts, turn.lang, newer)
     if query is None:

@@ -7,15 +7,15 @@ import asyncio
 from telegram import CallbackQuery, Update
 from telegram.constants import ChatType
 
-from digest import UsageError
-from digest.chat_settings import (
+from digest import (
     Edit,
+    Subscription,
+    UsageError,
     chat_settings,
     edit_settings,
     subscribe_chat,
     unsubscribe_chat,
 )
-from digest.subscriptions import Subscription
 
 from .context import BotContext
 from .handlers import (

@@ -28,8 +28,15 @@ from typing import Any
 
 from telegram.ext import Application, CallbackContext, JobQueue
 
-from digest import Store, build_digest, latest_digest, local_moment, make_source, zone
-from digest.refresh import ingest_in_thread
+from digest import (
+    Store,
+    build_digest,
+    ingest_in_thread,
+    latest_digest,
+    local_moment,
+    make_source,
+    zone,
+)
 
 from .config import Settings
 from .context import services_of

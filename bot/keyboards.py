@@ -15,10 +15,18 @@ from typing import TypeAlias, TypeVar
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
-from digest import SECTION_IDS, UsageError, parse_hhmm
-from digest.bot_text import BotTexts
-from digest.chat_settings import Edit, SettingChange, cycle_source, source_state, toggle_section
-from digest.subscriptions import Subscription
+from digest import (
+    SECTION_IDS,
+    BotTexts,
+    Edit,
+    SettingChange,
+    Subscription,
+    UsageError,
+    cycle_source,
+    parse_hhmm,
+    source_state,
+    toggle_section,
+)
 
 MAX_DATA = 64  # bytes, Telegram's limit for callback_data
 SEP = "|"

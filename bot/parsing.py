@@ -9,8 +9,7 @@ from dataclasses import dataclass
 from datetime import date, time
 from functools import cache
 
-from digest import SECTION_IDS, UsageError, parse_hhmm, section_id
-from digest.chat_settings import SettingChange
+from digest import SECTION_IDS, SettingChange, UsageError, parse_hhmm, section_id
 
 _TIME = re.compile(r"\d{1,2}[:：]\d{2}")  # a full-width colon is what Chinese keyboards type
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")

@@ -13,7 +13,21 @@ from .archive import (
     latest_digest,
     save_digest,
 )
+from .bot_text import BotTexts, default_texts, language_of
 from .builder import BuildOptions, build_digest, compose_digest
+from .chat_settings import (
+    ChatDefaults,
+    Edit,
+    SettingChange,
+    chat_settings,
+    cycle_source,
+    edit_settings,
+    source_state,
+    stored_language,
+    subscribe_chat,
+    toggle_section,
+    unsubscribe_chat,
+)
 from .clock import day_window, from_iso, local_moment, parse_hhmm, to_iso, utcnow, zone
 from .document import (
     SECTION_IDS,
@@ -38,9 +52,23 @@ from .errors import (
 )
 from .importer import ImportReport, import_posts
 from .ingest import IngestResult, ingest_sources
+from .ledger import (
+    CORRECTION,
+    Claim,
+    Finish,
+    Ledger,
+    PartKey,
+    PushJob,
+    PushPlan,
+    correction_jobs,
+    follow_migration,
+    plan_date,
+    plan_pushes,
+)
 from .llm_cache import llm_usage
 from .llm_client import LlmConfig
 from .models import Post, make_post, parse_heat
+from .refresh import ingest_in_thread
 from .render import (
     Renderer,
     digest_filename,
@@ -48,51 +76,78 @@ from .render import (
     render_telegram,
     render_text,
 )
+from .schedule import Schedule
 from .sources import make_http_client, make_source
+from .stats import collect_stats
 from .store import Fetch, SeenPost, Store
-from .telegram_html import safe_href, split_blocks, visible_length
+from .subscriptions import Subscription, Subscriptions
+from .telegram_html import MESSAGE_LIMIT, safe_href, split_blocks, visible_length
 from .themes import Theme, load_themes
 from .writer_llm import LlmWriter
 
 __all__ = [
+    "CORRECTION",
+    "MESSAGE_LIMIT",
     "SECTION_IDS",
     "Block",
+    "BotTexts",
     "BuildError",
     "BuildOptions",
+    "ChatDefaults",
+    "Claim",
     "ConfigError",
     "Digest",
     "DigestChange",
     "DigestError",
+    "Edit",
     "Fetch",
+    "Finish",
     "Footer",
     "ImportReport",
     "ImportRowError",
     "IngestResult",
+    "Ledger",
     "LlmConfig",
     "LlmWriter",
+    "PartKey",
     "Post",
+    "PushJob",
+    "PushPlan",
     "Renderer",
     "SavedDigest",
+    "Schedule",
     "Section",
     "SeenPost",
+    "SettingChange",
     "SourceEntry",
     "SourceError",
     "Statement",
     "Store",
     "StoreError",
+    "Subscription",
+    "Subscriptions",
     "Theme",
     "UsageError",
     "WriterError",
     "build_digest",
+    "chat_settings",
+    "collect_stats",
     "compare_digests",
     "compose_digest",
+    "correction_jobs",
+    "cycle_source",
     "day_window",
+    "default_texts",
     "digest_filename",
     "digest_versions",
+    "edit_settings",
+    "follow_migration",
     "from_iso",
     "get_digest",
     "import_posts",
+    "ingest_in_thread",
     "ingest_sources",
+    "language_of",
     "latest_digest",
     "llm_usage",
     "load_themes",
@@ -102,6 +157,8 @@ __all__ = [
     "make_source",
     "parse_heat",
     "parse_hhmm",
+    "plan_date",
+    "plan_pushes",
     "render_markdown",
     "render_telegram",
     "render_text",
@@ -109,8 +166,13 @@ __all__ = [
     "save_digest",
     "section_id",
     "source_label",
+    "source_state",
     "split_blocks",
+    "stored_language",
+    "subscribe_chat",
     "to_iso",
+    "toggle_section",
+    "unsubscribe_chat",
     "utcnow",
     "visible_length",
     "zone",

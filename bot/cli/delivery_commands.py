@@ -11,8 +11,7 @@ import click
 from telegram import Bot
 from telegram.error import InvalidToken, NetworkError
 
-from digest import ConfigError, Store
-from digest.ledger import Ledger, PushPlan
+from digest import ConfigError, Ledger, PushPlan, Store
 
 from ..config import Settings
 from ..delivery import (
