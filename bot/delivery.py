@@ -20,9 +20,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import importlib.util
 import logging
-import sys
 import time
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
@@ -370,18 +368,6 @@ class _Engine:
         log.warning("push to chat %s failed: %s", push.chat.chat_id, reason)
 
 
-def _skip_sniffio_lookups() -> None:
-    """Make httpcore's per-request ``import sniffio`` fail at once when it is not installed.
-
-    httpcore 1.0 imports sniffio on every request; anyio 4 and httpx 0.28 no longer pull
-    it in, and a failed import is not cached, so each request searched ``sys.path``
-    again: about 0.2 ms of CPU per message, a sixth of the send path. A ``None`` entry in
-    ``sys.modules`` is Python's own way to say "not importable".
-    """
-    if "sniffio" not in sys.modules and importlib.util.find_spec("sniffio") is None:
-        sys.modules["sniffio"] = None  # type: ignore[assignment]
-
-
 def _fail(ledger: Ledger, job: PushJob, reason: str, stamp: datetime) -> None:
     ledger.fail(PartKey(job.date, job.version, job.chat.chat_id, 1), job.kind, reason, stamp)
 
@@ -556,7 +542,7 @@ async def push_senders(
     transport (the demo's fake) has no connections to spread, so the application's own
     bot is used as it is.
     """
-    if not isinstance(bot.request, HTTPXRequest):
+    if not isinstance(bot.request, HTTPXRequest | PushRequest):
         yield [bot]
         return
     senders = []
