@@ -71,7 +71,7 @@ from .config import Settings
 from .keyboards import ViewButton, digest_keyboard
 from .limits import ChatQueue, FloodGate, Limits
 from .services import Services, StoreRunner
-from .transport import PushRequest, send_text
+from .transport import LeanRequest, send_text
 
 log = logging.getLogger(__name__)
 
@@ -542,12 +542,12 @@ async def push_senders(
     transport (the demo's fake) has no connections to spread, so the application's own
     bot is used as it is.
     """
-    if not isinstance(bot.request, HTTPXRequest | PushRequest):
+    if not isinstance(bot.request, HTTPXRequest | LeanRequest):
         yield [bot]
         return
     senders = []
     for _ in range(max(1, options.senders)):
-        request = PushRequest(options.connections, read_timeout=options.read_timeout)
+        request = LeanRequest(options.connections, read_timeout=options.read_timeout)
         senders.append(
             Bot(
                 bot.token,

@@ -12,7 +12,7 @@ from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.error import Forbidden, NetworkError, RetryAfter, TimedOut
 
 from bot.fake_telegram import FakeTelegram, serve_http
-from bot.transport import PushRequest, send_text
+from bot.transport import LeanRequest, send_text
 
 TOKEN = "123456:TEST-TOKEN"
 OK = b'{"ok": true, "result": {"message_id": 7}}'
@@ -66,7 +66,7 @@ async def canned() -> AsyncIterator[tuple[Canned, Bot]]:
     server = Canned()
     listener = await asyncio.start_server(server.handle, "127.0.0.1", 0)
     port = listener.sockets[0].getsockname()[1]
-    request = PushRequest(1, read_timeout=2.0)
+    request = LeanRequest(1, read_timeout=2.0)
     bot = Bot(TOKEN, base_url=f"http://127.0.0.1:{port}/bot", request=request)
     try:
         yield server, bot
@@ -128,7 +128,7 @@ async def test_telegram_errors_arrive_as_ptb_exceptions() -> None:
     fake = FakeTelegram(TOKEN, limits=None)
     fake.add_chat(1)
     async with serve_http(fake) as url:
-        request = PushRequest(2, read_timeout=0.3)
+        request = LeanRequest(2, read_timeout=0.3)
         bot = Bot(TOKEN, base_url=url, request=request)
         try:
             assert await send_text(bot, 1, "<b>one</b>", markup=None, paid=False) == 1
@@ -153,7 +153,7 @@ async def test_a_server_that_is_not_there_is_a_network_error() -> None:
     port = listener.sockets[0].getsockname()[1]
     listener.close()
     await listener.wait_closed()
-    request = PushRequest(1)
+    request = LeanRequest(1)
     bot = Bot(TOKEN, base_url=f"http://127.0.0.1:{port}/bot", request=request)
     with pytest.raises(NetworkError):
         await send_text(bot, 1, "x", markup=None, paid=False)
