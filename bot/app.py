@@ -23,8 +23,7 @@ from telegram.ext import (
 )
 from telegram.request import BaseRequest
 
-from digest import ConfigError
-from digest.bot_text import LANGUAGES, default_texts
+from digest import LANGUAGES, ConfigError, default_texts
 
 from .config import Settings
 from .context import SERVICES_KEY, BotContext, services_of

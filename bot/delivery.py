@@ -27,6 +27,7 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from functools import partial
+from typing import Any
 
 from telegram import Bot, InlineKeyboardMarkup
 from telegram.error import (
@@ -41,31 +42,32 @@ from telegram.error import (
 from telegram.request import HTTPXRequest
 
 from digest import (
+    CORRECTION,
+    MESSAGE_LIMIT,
     SECTION_IDS,
+    BuildOptions,
+    Claim,
     Digest,
     DigestError,
-    Store,
-    get_digest,
-    render_telegram,
-    utcnow,
-)
-from digest.bot_text import default_texts
-from digest.ledger import (
-    CORRECTION,
-    Claim,
     Finish,
     Ledger,
     PartKey,
     PushJob,
     PushPlan,
+    Schedule,
+    Store,
+    Subscription,
+    Subscriptions,
     correction_jobs,
+    default_texts,
+    filtered_digest,
     follow_migration,
+    get_digest,
     plan_date,
     plan_pushes,
+    render_telegram,
+    utcnow,
 )
-from digest.schedule import Schedule
-from digest.subscriptions import Subscription, Subscriptions
-from digest.telegram_html import MESSAGE_LIMIT
 
 from .config import Settings
 from .keyboards import ViewButton, digest_keyboard
@@ -471,7 +473,7 @@ async def deliver(
     plan: PushPlan | None = None,
 ) -> PushReport:
     """Render and send ``jobs``; a chat that fails never stops the others."""
-    pushes, report = await prepare(services.store, jobs)
+    pushes, report = await prepare(services.store, jobs, services.options)
     if plan is not None:
         report.skipped, report.busy = len(plan.skipped), plan.in_flight
     if not pushes:
@@ -500,16 +502,35 @@ async def deliver(
     return result
 
 
-async def prepare(store: StoreRunner, jobs: Sequence[PushJob]) -> tuple[list[_Push], PushReport]:
-    """Load each job's digest and render its parts (once per view); a bad view fails its chat."""
-    keys = {(job.date, job.version) for job in jobs}
-    digests = await store.run(lambda s: {key: get_digest(s, *key) for key in keys})
+async def prepare(
+    store: StoreRunner, jobs: Sequence[PushJob], options: BuildOptions | None = None
+) -> tuple[list[_Push], PushReport]:
+    """Load each job's digest and render its parts (once per view); a bad view fails its chat.
+
+    A chat with a source filter gets the digest rebuilt from those sources (once per
+    distinct filter) when ``options`` are given.
+    """
+    keys = {(job.date, job.version, *_filter(job, options)) for job in jobs}
+
+    def load(s: Store) -> dict[tuple[Any, ...], Digest | None]:
+        found: dict[tuple[Any, ...], Digest | None] = {}
+        for day, version, include, exclude in sorted(keys, key=lambda k: (k[2], k[3])):
+            stored = found.get((day, version, (), ())) or get_digest(s, day, version)
+            found[(day, version, include, exclude)] = (
+                filtered_digest(s, stored, options, include, exclude)
+                if stored is not None and options is not None
+                else stored
+            )
+        return found
+
+    digests = await store.run(load)
     rendered: dict[tuple[object, ...], list[str]] = {}
     markups: dict[tuple[object, ...], InlineKeyboardMarkup | None] = {}
     pushes, report, failed = [], PushReport(), []
     for job in jobs:
-        digest, chat = digests[(job.date, job.version)], job.chat
-        view = (job.date, job.version, job.kind, chat.mode, chat.sections, chat.language)
+        chat, chosen = job.chat, _filter(job, options)
+        digest = digests[(job.date, job.version, *chosen)]
+        view = (job.date, job.version, job.kind, chat.mode, chat.sections, chat.language, chosen)
         try:
             if digest is None:
                 raise DigestError(f"digest {job.date} v{job.version} is not stored")
@@ -529,6 +550,13 @@ async def prepare(store: StoreRunner, jobs: Sequence[PushJob]) -> tuple[list[_Pu
         report.failed = len(failed)
         report.errors = [(job.chat.chat_id, reason) for job, reason in failed]
     return pushes, report
+
+
+def _filter(job: PushJob, options: BuildOptions | None) -> tuple[tuple[str, ...], ...]:
+    """The chat's (include, exclude) source filter, or none when it cannot be applied."""
+    if options is None:
+        return ((), ())
+    return (tuple(job.chat.include_sources), tuple(job.chat.exclude_sources))
 
 
 @asynccontextmanager

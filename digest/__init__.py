@@ -14,7 +14,7 @@ from .archive import (
     save_digest,
 )
 from .bot_text import BotTexts, default_texts, language_of
-from .builder import BuildOptions, build_digest, compose_digest
+from .builder import BuildOptions, build_digest, compose_digest, filtered_digest
 from .chat_settings import (
     ChatDefaults,
     Edit,
@@ -30,6 +30,7 @@ from .chat_settings import (
 )
 from .clock import day_window, from_iso, local_moment, parse_hhmm, to_iso, utcnow, zone
 from .document import (
+    LANGUAGES,
     SECTION_IDS,
     Block,
     Digest,
@@ -87,6 +88,7 @@ from .writer_llm import LlmWriter
 
 __all__ = [
     "CORRECTION",
+    "LANGUAGES",
     "MESSAGE_LIMIT",
     "SECTION_IDS",
     "Block",
@@ -141,6 +143,7 @@ __all__ = [
     "digest_filename",
     "digest_versions",
     "edit_settings",
+    "filtered_digest",
     "follow_migration",
     "from_iso",
     "get_digest",

@@ -88,6 +88,26 @@ def build_digest(
     return save_digest(store, compose_digest(store, day, options, now, writers), now, force)
 
 
+def filtered_digest(
+    store: Store,
+    digest: Digest,
+    options: BuildOptions,
+    include: tuple[str, ...],
+    exclude: tuple[str, ...],
+) -> Digest:
+    """``digest`` as a chat with a source filter sees it: rebuilt from its sources only.
+
+    Same date, version and build time, so its ledger rows and buttons refer to the
+    stored version; the offline writer speaks for it (a filtered view has no LLM prose).
+    """
+    if not include and not exclude:
+        return digest
+    narrowed = replace(options, include_sources=include, exclude_sources=exclude)
+    built_at = datetime.fromisoformat(digest.footer.built_at)
+    rebuilt = compose_digest(store, date.fromisoformat(digest.date), narrowed, built_at)
+    return replace(rebuilt, version=digest.version)
+
+
 def _facts(
     store: Store,
     day: date,

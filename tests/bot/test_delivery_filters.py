@@ -1,0 +1,48 @@
+"""A chat's include/exclude source setting shapes what its push cites."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import UTC, datetime, time
+from pathlib import Path
+
+import pytest
+from delivery_worker import TOKEN, add_chat, delivery_settings, push_on_fake
+
+from bot.fake_telegram import FakeTelegram
+from bot.services import Services
+from digest import BuildOptions, Store, Subscriptions, build_digest, import_posts, load_themes
+
+SAMPLE = Path(__file__).resolve().parents[2] / "data" / "sample" / "posts.jsonl"
+SEEN = datetime(2026, 2, 15, 10, 0, tzinfo=UTC)
+AFTER_PUSH = datetime(2026, 2, 15, 11, 1, tzinfo=UTC)  # 19:01 in Shanghai
+
+
+@pytest.fixture(autouse=True)
+def timedelta_retry_after(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PTB_TIMEDELTA", "true")
+
+
+async def test_a_filtered_chat_gets_a_digest_of_its_sources_only(db_path: Path) -> None:
+    store = Store.open(db_path)
+    import_posts(store, SAMPLE, now=SEEN)
+    full = build_digest(store, SEEN.date(), BuildOptions(themes=load_themes()), SEEN).digest
+    subs = Subscriptions(store)
+    for chat_id in (1, 2, 3):
+        add_chat(store, chat_id, push_time=time(19, 0), since=SEEN)
+    subs.save(replace(subs.get(2), include_sources=("juejin",)), SEEN)
+    subs.save(replace(subs.get(3), exclude_sources=("juejin", "hnrss", "github")), SEEN)
+    store.close()
+    fake = FakeTelegram(TOKEN, limits=None)
+    for chat_id in (1, 2, 3):
+        fake.add_chat(chat_id)
+    services = Services.create(delivery_settings(db_path))
+    try:
+        report = await push_on_fake(services, fake, now=AFTER_PUSH)
+    finally:
+        await services.close()
+    assert report.delivered == 3
+    text = {chat_id: "\n".join(r["text"] for r in fake.sent(chat_id)) for chat_id in (1, 2, 3)}
+    assert full.headline.text in text[1]
+    assert "掘金" in text[2] and "Hacker News" not in text[2] and "V2EX" not in text[2]
+    assert "掘金" not in text[3] and "hnrss" not in text[3] and "Hacker News" in text[3]
