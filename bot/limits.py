@@ -48,18 +48,23 @@ class Limits:
 
 
 class Pacer:
-    """The bot-wide pace: evenly spaced slots, checked again against a one-second window.
+    """The bot-wide pace: evenly spaced slots, checked again against a sliding window.
 
     :meth:`reserve` spaces sends evenly before they are claimed in the ledger. A claim can
     be delayed (the store thread is shared), which could bunch sends up; :meth:`admit`,
-    called just before the request leaves, holds a send back while the last second already
-    holds a full second's worth, so bunching never turns into a 429.
+    called just before the request leaves, holds a send back while the window already
+    holds Telegram's count for a second. The window is that count at the paced rate
+    (1/headroom seconds: 1.02 s at 98%), not one second: evenly paced sends reach
+    Telegram with 20 ms to spare in each second, and sends bunched after a slow claim
+    keep that slack too, where a one-second window left them none against the least
+    network jitter.
     """
 
     def __init__(self, limits: Limits, clock: Clock = time.monotonic, sleep: Sleep = asyncio.sleep):
         rate = limits.per_second * limits.headroom
         self.interval = 1.0 / rate
-        self.cap = max(1, math.ceil(rate))
+        self.cap = max(1, math.floor(limits.per_second))
+        self.window = self.cap * self.interval
         self.clock = clock
         self.sleep = sleep
         self._next = 0.0
@@ -75,15 +80,15 @@ class Pacer:
             await self.sleep(slot - now)
 
     async def admit(self) -> None:
-        """Wait until one more send fits in the last second, then count it."""
+        """Wait until one more send fits in the window, then count it."""
         while True:
             now = self.clock()
             sent = self._sent
-            while sent and sent[0] <= now - 1.0:
+            while sent and sent[0] <= now - self.window:
                 sent.popleft()
             wait = max(self._paused_until - now, 0.0)
             if len(sent) >= self.cap:
-                wait = max(wait, sent[len(sent) - self.cap] + 1.0 - now)
+                wait = max(wait, sent[len(sent) - self.cap] + self.window - now)
             if wait <= 0:
                 sent.append(now)
                 return

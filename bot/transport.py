@@ -170,24 +170,15 @@ class LeanRequest(BaseRequest):
             f"{method} {target} HTTP/1.1\r\nHost: {parts.netloc}\r\n"
             f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n"
         ).encode()
+        write = self._seconds(write_timeout, self._write_timeout)
         read = self._seconds(read_timeout, self._read_timeout)
         async with self._slots:
             connection = await self._connection(origin, connect_timeout)
             try:
-                async with asyncio.timeout(self._seconds(write_timeout, self._write_timeout)):
-                    connection.writer.write(head + body)
-                    await connection.writer.drain()
-                async with asyncio.timeout(read):
-                    status, answer, keep = await _read_response(connection.reader)
-            except TimeoutError:
+                status, answer, keep = await _exchange(connection, head + body, write, read)
+            except BaseException:  # a failure, or a cancelled call: the stream is in between
                 connection.close()
-                raise TimedOut(f"no answer from the Bot API within {read:g}s") from None
-            except (OSError, asyncio.IncompleteReadError, asyncio.LimitOverrunError) as exc:
-                connection.close()
-                raise NetworkError(f"connection to the Bot API failed: {exc!r}") from exc
-            except ValueError as exc:  # not HTTP as we know it
-                connection.close()
-                raise NetworkError(f"malformed answer from the Bot API: {exc}") from exc
+                raise
             if keep:
                 connection.idle_since = time.monotonic()
                 self._idle.append(connection)
@@ -215,6 +206,24 @@ class LeanRequest(BaseRequest):
     @staticmethod
     def _seconds(value: Any, default: float) -> float | None:
         return default if isinstance(value, _DEFAULT) else value
+
+
+async def _exchange(
+    connection: _Connection, request: bytes, write: float | None, read: float | None
+) -> tuple[int, bytes, bool]:
+    """Send a request and read its response, with PTB's errors for what goes wrong."""
+    try:
+        async with asyncio.timeout(write):
+            connection.writer.write(request)
+            await connection.writer.drain()
+        async with asyncio.timeout(read):
+            return await _read_response(connection.reader)
+    except TimeoutError:
+        raise TimedOut("the Bot API did not answer in time") from None
+    except (OSError, asyncio.IncompleteReadError, asyncio.LimitOverrunError) as exc:
+        raise NetworkError(f"connection to the Bot API failed: {exc!r}") from exc
+    except ValueError as exc:  # not HTTP as we know it
+        raise NetworkError(f"malformed answer from the Bot API: {exc}") from exc
 
 
 async def _read_response(reader: asyncio.StreamReader) -> tuple[int, bytes, bool]:

@@ -78,8 +78,10 @@ async def test_admit_holds_back_sends_bunched_up_behind_a_slow_claim() -> None:
     for _ in range(10):
         await pacer.admit()
     first = time.now
-    await pacer.admit()  # the eleventh within a second must wait for the window
-    assert time.now - first == pytest.approx(1.0)
+    await pacer.admit()  # the eleventh must wait for the window
+    # The window is 10 sends at the paced 9.8/s, not one second: bunched sends keep the
+    # 20 ms of slack evenly paced ones have against jitter before Telegram counts them.
+    assert time.now - first == pytest.approx(1 / 0.98)
 
 
 def test_chats_wait_a_second_and_groups_twenty_a_minute() -> None:

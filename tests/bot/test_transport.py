@@ -30,7 +30,9 @@ class Canned:
     answers: list[bytes] = field(default_factory=list)  # whole responses, used in order
     requests: list[tuple[str, dict[str, str], bytes]] = field(default_factory=list)
     connections: int = 0
+    closed: int = 0  # connections the client closed
     close_after_answer: bool = False
+    silent: bool = False  # read requests, never answer
 
     async def handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         self.connections += 1
@@ -43,12 +45,14 @@ class Canned:
                 }
                 body = await reader.readexactly(int(headers.get("content-length", "0")))
                 self.requests.append((line, headers, body))
+                if self.silent:
+                    continue
                 writer.write(self.answers.pop(0) if self.answers else response(OK))
                 await writer.drain()
                 if self.close_after_answer:
                     break
         except asyncio.IncompleteReadError:
-            pass
+            self.closed += 1
         finally:
             writer.close()
 
@@ -122,6 +126,22 @@ async def test_chunked_answers_and_closed_connections_are_handled(
     await asyncio.sleep(0.05)  # its FIN arrives: the connection is not reused, no error
     await send_text(bot, 1, "e", markup=None, paid=False)
     assert server.connections == 3 and len(server.requests) == 5
+
+
+async def test_a_cancelled_call_closes_its_connection(canned: tuple[Canned, Bot]) -> None:
+    server, bot = canned
+    server.silent = True
+    call = asyncio.create_task(send_text(bot, 1, "a", markup=None, paid=False))
+    while not server.requests:
+        await asyncio.sleep(0.01)
+    call.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await call
+    for _ in range(100):
+        if server.closed:
+            break
+        await asyncio.sleep(0.01)
+    assert server.closed == 1  # not left open, nor handed to the next call mid-answer
 
 
 async def test_telegram_errors_arrive_as_ptb_exceptions() -> None:
