@@ -156,6 +156,10 @@ def test_the_documented_demo_runs_end_to_end(db_path: Path, tmp_path: Path) -> N
         cwd=tmp_path,
     )
     base = f"http://127.0.0.1:{port}"
+    # As the README does it: the fake is listening before the bot starts (the bot checks
+    # its token at start-up and exits if the API cannot be reached).
+    with httpx.Client(base_url=f"{base}/_fake") as control:
+        _wait_for(lambda: control.get("/stats").json()["ok"], [fake])
     bot_env = {**env, "TELEGRAM_BOT_TOKEN": token, "TELEGRAM_API_BASE_URL": f"{base}/bot"}
     run = _python(
         "import sys; from bot.cli.bot_commands import run_command as c;"
