@@ -1,0 +1,453 @@
+"""Benchmark plumbing: the sample store, and the fake Bot API and the bot in processes of their own.
+
+The benchmarks run three processes: the script (it seeds the store, plays users and
+reports), the fake Bot API (``fake`` below) and the bot (``push`` below, or
+``hotdigest run``). Each has its own CPU, so what the bot costs is measured in the bot's
+process alone (``resource.getrusage``).
+
+As a script it is those two processes:
+
+- ``python bench/harness.py fake --port P [--latency 0.05] [--no-limits] [--chats N]
+  [--summary FILE] [--timings]``: FakeTelegram over HTTP on 127.0.0.1, private chats
+  1..N registered, answering each Bot API call after ``--latency`` seconds. On SIGTERM it
+  writes its counters, its own CPU time and, with ``--timings``, when each user message
+  arrived, when its update left in getUpdates and when the reply came in, to ``FILE``.
+- ``python bench/harness.py push --db D --url U [--rate R] [--paid] [--senders S
+  --connections C]``: the application built and started as ``hotdigest run`` builds it
+  (no scheduled jobs), then ``push_due(day=...)`` as ``hotdigest push --date`` runs it;
+  prints one JSON line with the push report, the CPU the push took and the peak RSS.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import gc
+import json
+import math
+import os
+import platform
+import resource
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from collections import defaultdict, deque
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, replace
+from datetime import UTC, datetime
+from datetime import time as clock_time
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+ROOT = Path(__file__).resolve().parents[1]
+SAMPLE = ROOT / "data" / "sample" / "posts.jsonl"
+HARNESS = Path(__file__).resolve()
+DAY = "2026-02-15"  # the sample's digest
+BUILT = datetime(2026, 2, 15, 10, 0, tzinfo=UTC)
+TOKEN = "123456:BENCH-TOKEN-0123456789abcdefghij"
+HOST = "127.0.0.1"
+THREE_SECTIONS = ("summary", "highlights", "metrics")  # full mode: one message each
+
+
+# -- the machine and the figures ---------------------------------------------------------
+
+
+def machine() -> str:
+    """nproc, CPU model and Python version, for the README's tables."""
+    model = "unknown CPU"
+    with contextlib.suppress(OSError):
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    return f"{os.cpu_count()} cores ({model}), Python {platform.python_version()}"
+
+
+def key_values(figures: Mapping[str, object]) -> str:
+    """The ``KEY=VALUE ...`` last line."""
+    return " ".join(
+        f"{key}={value:.6g}" if isinstance(value, float) else f"{key}={value}"
+        for key, value in figures.items()
+    )
+
+
+def percentile(values: list[float], share: float) -> float:
+    """Nearest-rank percentile (``share`` in 0..1) of a non-empty list."""
+    ranked = sorted(values)
+    return ranked[min(len(ranked), max(1, math.ceil(share * len(ranked)))) - 1]
+
+
+# -- the store ------------------------------------------------------------------------
+
+
+def seed_store(
+    db_path: Path,
+    chats: int,
+    *,
+    mode: str = "full",
+    sections: tuple[str, ...] = THREE_SECTIONS,
+    language: str = "zh",
+) -> int:
+    """The sample posts, their digest for DAY and ``chats`` active private chats 1..N.
+
+    Returns how many messages the digest renders to for one chat of that kind.
+    """
+    from bot.delivery import render_parts
+    from digest import BuildOptions, Store, build_digest, import_posts, load_themes
+    from digest.ledger import PUSH
+    from digest.subscriptions import Subscription, Subscriptions
+
+    store = Store.open(db_path)
+    try:
+        import_posts(store, SAMPLE, now=BUILT)
+        options = BuildOptions(themes=load_themes())
+        digest = build_digest(store, datetime.fromisoformat(DAY).date(), options, BUILT).digest
+        subscriptions = Subscriptions(store)
+        base = Subscription(
+            chat_id=0,
+            chat_type="private",
+            language=language,
+            push_time=clock_time(8, 0),
+            timezone="Asia/Shanghai",
+            mode=mode,
+            sections=sections,
+            active=True,
+            subscribed_at=BUILT,
+        )
+        for chat_id in range(1, chats + 1):
+            subscriptions.save(replace(base, chat_id=chat_id), BUILT)
+        return len(render_parts(digest, base, PUSH))
+    finally:
+        store.close()
+
+
+# -- the fake Bot API process ------------------------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind((HOST, 0))
+        return int(probe.getsockname()[1])
+
+
+class FakeProcess:
+    """``harness.py fake`` in a subprocess; ``stop()`` returns what it wrote on SIGTERM."""
+
+    def __init__(
+        self,
+        *,
+        latency: float,
+        limits: bool,
+        chats: int = 0,
+        timings: bool = False,
+    ) -> None:
+        self.port = free_port()
+        self.base = f"http://{HOST}:{self.port}"
+        self.url = f"{self.base}/bot"
+        self._summary = Path(tempfile.mkstemp(prefix="hotdigest-fake-", suffix=".json")[1])
+        command = [
+            sys.executable,
+            str(HARNESS),
+            "fake",
+            f"--port={self.port}",
+            f"--latency={latency}",
+            f"--chats={chats}",
+            f"--summary={self._summary}",
+        ]
+        command += [] if limits else ["--no-limits"]
+        command += ["--timings"] if timings else []
+        self.process = subprocess.Popen(command, cwd=ROOT)
+        self._wait_ready(timeout=30 + chats / 5000)
+
+    def _wait_ready(self, timeout: float) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"the fake exited with {self.process.returncode}")
+            with contextlib.suppress(OSError), socket.create_connection((HOST, self.port), 0.2):
+                return
+            time.sleep(0.05)
+        self.stop()
+        raise RuntimeError("the fake did not start listening in time")
+
+    def stats(self) -> dict[str, Any]:
+        """``GET /_fake/stats``."""
+        answer = httpx.get(f"{self.base}/_fake/stats", timeout=30).json()
+        return dict(answer["result"])
+
+    def stop(self) -> dict[str, Any]:
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(timeout=60)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        try:
+            text = self._summary.read_text()
+            return dict(json.loads(text)) if text else {}
+        finally:
+            self._summary.unlink(missing_ok=True)
+
+    def __enter__(self) -> FakeProcess:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+
+# -- the bot process (a push) ----------------------------------------------------------
+
+
+def run_push(
+    db_path: Path,
+    url: str,
+    *,
+    rate: float | None = None,
+    paid: bool = False,
+    timeout: float,
+    env: Mapping[str, str] | None = None,
+    extra: list[str] | None = None,
+) -> dict[str, Any]:
+    """Run ``harness.py push`` in its own process; its JSON line as a dict."""
+    command = [sys.executable, str(HARNESS), "push", f"--db={db_path}", f"--url={url}"]
+    command += [f"--rate={rate}"] if rate else []
+    command += ["--paid"] if paid else []
+    command += extra or []
+    done = subprocess.run(
+        command,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env={**os.environ, **(env or {})},
+        check=False,
+    )
+    if done.returncode != 0:
+        sys.stderr.write(done.stderr[-4000:])
+        raise RuntimeError(f"the push process exited with {done.returncode}")
+    return dict(json.loads(done.stdout.strip().splitlines()[-1]))
+
+
+@dataclass
+class PushRun:
+    """One push measured: the bot's figures, the fake's counters and its own CPU."""
+
+    chats: int
+    parts: int  # messages per chat
+    bot: dict[str, Any]
+    fake_stats: dict[str, Any]
+    fake_cpu_s: float
+
+    @property
+    def messages(self) -> int:
+        return int(self.bot["messages"])
+
+
+def measure_push(
+    chats: int,
+    *,
+    latency: float,
+    limits: bool,
+    rate: float | None = None,
+    paid: bool = False,
+    mode: str = "full",
+    timeout: float,
+    extra: list[str] | None = None,
+) -> PushRun:
+    """Seed a store with ``chats`` subscribers, serve the fake, push DAY's digest to all."""
+    with tempfile.TemporaryDirectory(prefix="hotdigest-bench-") as scratch:
+        db_path = Path(scratch) / "bench.db"
+        began = time.perf_counter()
+        parts = seed_store(db_path, chats, mode=mode)
+        print(
+            f"seeded {chats:,} chats ({parts} messages each) in {time.perf_counter() - began:.1f}s"
+        )
+        fake = FakeProcess(latency=latency, limits=limits, chats=chats)
+        try:
+            bot = run_push(db_path, fake.url, rate=rate, paid=paid, timeout=timeout, extra=extra)
+            stats = fake.stats()
+        finally:
+            summary = fake.stop()
+    return PushRun(chats, parts, bot, stats, float(summary.get("cpu_s", 0.0)))
+
+
+def bot_environment(db_path: Path, url: str) -> dict[str, str]:
+    """What ``hotdigest run`` reads to use this store and this Bot API."""
+    return {
+        **os.environ,
+        "TELEGRAM_BOT_TOKEN": TOKEN,
+        "TELEGRAM_API_BASE_URL": url,
+        "HOTDIGEST_DB": str(db_path),
+        "HOTDIGEST_CONFIG": str(Path(os.devnull)),  # never a local hotdigest.toml
+    }
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU of a running process, from /proc (Linux)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def rss_mb() -> float:
+    """This process's resident set now, in MB."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+async def _push(args: argparse.Namespace) -> dict[str, Any]:
+    from bot.app import build_application, running
+    from bot.config import Settings
+    from bot.context import services_of
+    from bot.delivery import DeliveryOptions, push_due
+    from bot.limits import Limits
+
+    settings = replace(
+        Settings(),
+        db_path=Path(args.db),
+        telegram_token=TOKEN,
+        telegram_base_url=args.url,
+        allow_paid_broadcast=args.paid,
+        messages_per_second=1000.0 if args.paid else 30.0,
+    )
+    options = DeliveryOptions.from_settings(settings)
+    if args.rate:  # the bot's own pace lifted, to measure what the send path can do
+        options = replace(options, limits=Limits(per_second=args.rate))
+    if args.senders:
+        options = replace(options, senders=args.senders, connections=args.connections)
+    application = build_application(settings, schedule=False)  # as `hotdigest run` does
+    async with running(application):
+        services = services_of(application)
+        rss_before = rss_mb()
+        before, started = resource.getrusage(resource.RUSAGE_SELF), time.perf_counter()
+        report = await push_due(services, application.bot, day=args.day, options=options)
+        wall = time.perf_counter() - started
+        after = resource.getrusage(resource.RUSAGE_SELF)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    figures = asdict(report)
+    figures.pop("errors")
+    return {
+        **figures,
+        "errors": len(report.errors),
+        "rate": report.rate,
+        "wall_s": wall,  # planning and rendering included, not only the sends
+        "cpu_s": cpu,
+        "cpu_ms_per_message": 1000 * cpu / report.messages if report.messages else 0.0,
+        "rss_before_mb": rss_before,
+        "peak_rss_mb": after.ru_maxrss / 1024,
+    }
+
+
+# -- the fake process ------------------------------------------------------------------
+
+
+def _timed_fake(latency: float) -> Any:
+    """A FakeTelegram that notes, per user message, when it reached the bot and its reply came.
+
+    The latency is applied here rather than by the HTTP server, so that a reply's arrival
+    is known before the delay (the bot's share ends when its request arrives).
+    """
+    from bot.fake_telegram import FakeTelegram
+
+    class TimedFake(FakeTelegram):
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            super().__init__(*args, **kwargs)
+            self.waiting: dict[int, deque[dict[str, Any]]] = defaultdict(deque)
+            self.by_update: dict[int, dict[str, Any]] = {}
+            self.done: list[dict[str, Any]] = []
+
+        def user_sends(self, chat_id: int, user_id: int, text: str) -> Any:
+            message = super().user_sends(chat_id, user_id, text)
+            mark = {"chat": chat_id, "text": text, "said": time.monotonic()}
+            self.by_update[self._updates[-1]["update_id"]] = mark
+            self.waiting[chat_id].append(mark)
+            return message
+
+        async def call(self, token: str, method: str, params: Mapping[str, Any]) -> Any:
+            arrived = time.monotonic()
+            if latency:
+                await asyncio.sleep(latency)
+            status, body = await super().call(token, method, params)
+            now = time.monotonic()
+            if method == "getUpdates" and status == 200:
+                for update in body["result"]:
+                    mark = self.by_update.pop(update["update_id"], None)
+                    if mark is not None:
+                        mark["handed"] = now
+            elif method == "sendMessage" and status == 200:
+                waiting = self.waiting.get(int(body["result"]["chat"]["id"]))
+                if waiting:
+                    mark = waiting.popleft()
+                    mark["asked"], mark["recorded"] = arrived, now
+                    self.done.append(mark)
+            return status, body
+
+    return TimedFake
+
+
+async def _serve_fake(args: argparse.Namespace) -> None:
+    from bot.fake_telegram import FakeTelegram, FloodLimits, serve_http
+
+    limits = None if args.no_limits else FloodLimits()
+    kind = _timed_fake(args.latency) if args.timings else FakeTelegram
+    fake = kind(TOKEN, limits=limits)
+    for chat_id in range(1, args.chats + 1):
+        fake.add_chat(chat_id)
+    # No garbage collection in the fake: a pause of 20-50 ms (its heap grows with every
+    # message it records) holds requests that have arrived, then stamps them together
+    # against the flood limits, and the bot gets a 429 that Telegram, which counts a
+    # message when it arrives, would not send. A run is bounded; its garbage is small.
+    gc.disable()
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(signum, stop.set)
+    server_latency = 0.0 if args.timings else args.latency
+    async with serve_http(fake, HOST, args.port, latency=server_latency):
+        await stop.wait()
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    summary = {
+        "stats": fake.stats(),
+        "cpu_s": usage.ru_utime + usage.ru_stime,
+        "peak_rss_mb": usage.ru_maxrss / 1024,
+        "timings": getattr(fake, "done", []),
+    }
+    Path(args.summary).write_text(json.dumps(summary))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    commands = parser.add_subparsers(dest="command", required=True)
+    fake = commands.add_parser("fake", help="serve the fake Bot API")
+    fake.add_argument("--port", type=int, required=True)
+    fake.add_argument("--latency", type=float, default=0.05)
+    fake.add_argument("--no-limits", action="store_true")
+    fake.add_argument("--chats", type=int, default=0)
+    fake.add_argument("--summary", required=True)
+    fake.add_argument("--timings", action="store_true")
+    push = commands.add_parser("push", help="push DAY's digest to every subscribed chat")
+    push.add_argument("--db", required=True)
+    push.add_argument("--url", required=True)
+    push.add_argument("--day", default=DAY)
+    push.add_argument("--rate", type=float)
+    push.add_argument("--paid", action="store_true")
+    push.add_argument("--senders", type=int, help="Bots to push through (default: the engine's)")
+    push.add_argument("--connections", type=int, default=1, help="each sender's pool size")
+    args = parser.parse_args()
+    os.environ.setdefault("PTB_TIMEDELTA", "true")  # else PTB warns at each 429
+    if args.command == "fake":
+        asyncio.run(_serve_fake(args))
+    else:
+        print(json.dumps(asyncio.run(_push(args))))
+
+
+if __name__ == "__main__":
+    main()
