@@ -169,15 +169,32 @@ async def show_view(
         await edit(query, pages[at.page], markup)
 
 
-async def on_view_button(update: Update, context: BotContext) -> None:
-    """Switch section or page in place; an old version's buttons keep working."""
+B = TypeVar("B", ViewButton, SourcesButton, SourceButton)
+
+
+async def pressed(
+    update: Update, context: BotContext, kind: type[B]
+) -> tuple[Turn, CallbackQuery, B, Digest, int | None] | None:
+    """A digest button's turn, query, data and digest version, answered; None if gone.
+
+    Every digest button carries its digest's date and version, so an old message's
+    buttons still find their version (and say when a newer one exists).
+    """
     query = update.callback_query
     if query is None or (turn := await turn_of(update, context)) is None:
-        return
-    button = decode_as(query.data, ViewButton)
+        return None
+    button = decode_as(query.data, kind)
     digest, newer = await load_version(turn, button.day, button.version)
-    if (shown := await acknowledge(turn, query, digest, newer)) is not None:
-        await show_view(turn, query, button, shown, newer)
+    if (shown := await acknowledge(turn, query, digest, newer)) is None:
+        return None
+    return turn, query, button, shown, newer
+
+
+async def on_view_button(update: Update, context: BotContext) -> None:
+    """Switch section or page in place; an old version's buttons keep working."""
+    if (found := await pressed(update, context, ViewButton)) is not None:
+        turn, query, button, digest, newer = found
+        await show_view(turn, query, button, digest, newer)
 
 
 # -- /sources --------------------------------------------------------------------------
@@ -246,21 +263,13 @@ async def show_source(turn: Turn, digest: Digest, index: int) -> None:
 
 async def on_sources_button(update: Update, context: BotContext) -> None:
     """Turn a page of the source list in place."""
-    query = update.callback_query
-    if query is None or (turn := await turn_of(update, context)) is None:
-        return
-    button = decode_as(query.data, SourcesButton)
-    digest, newer = await load_version(turn, button.day, button.version)
-    if (shown := await acknowledge(turn, query, digest, newer)) is not None:
-        await show_sources(turn, query, button, shown, newer)
+    if (found := await pressed(update, context, SourcesButton)) is not None:
+        turn, query, button, digest, newer = found
+        await show_sources(turn, query, button, digest, newer)
 
 
 async def on_source_button(update: Update, context: BotContext) -> None:
     """Send one source in full below the list."""
-    query = update.callback_query
-    if query is None or (turn := await turn_of(update, context)) is None:
-        return
-    button = decode_as(query.data, SourceButton)
-    digest, newer = await load_version(turn, button.day, button.version)
-    if (shown := await acknowledge(turn, query, digest, newer)) is not None:
-        await show_source(turn, shown, button.index)
+    if (found := await pressed(update, context, SourceButton)) is not None:
+        turn, _, button, digest, _ = found
+        await show_source(turn, digest, button.index)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import json
-import tempfile
 import time
+from contextlib import closing
 from dataclasses import asdict
 from datetime import date
 from pathlib import Path
@@ -21,7 +21,6 @@ from digest import (
     digest_filename,
     digest_versions,
     get_digest,
-    import_posts,
     latest_digest,
     render_markdown,
     render_telegram,
@@ -32,12 +31,9 @@ from digest import (
 )
 
 from ..config import build_options
-from ..demo import play
+from ..demo import SAMPLE_DATE, play, scratch_store
 from ..llm import llm_writers
 from .common import CliState, domain_errors, fail_usage, parse_date, pass_state
-
-SAMPLE = Path(__file__).resolve().parents[2] / "data" / "sample" / "posts.jsonl"
-SAMPLE_DATE = date(2026, 2, 15)
 
 
 @click.command("build")
@@ -234,14 +230,10 @@ def demo_command(state: CliState, digest_only: bool, language: str | None) -> No
     """
     settings = state.settings
     if digest_only:
-        with tempfile.TemporaryDirectory(prefix="hotdigest-demo-") as scratch:
-            store = Store.open(Path(scratch) / "demo.db")
-            try:
-                import_posts(store, SAMPLE, now=utcnow())
-                saved = build_digest(store, SAMPLE_DATE, build_options(settings), utcnow())
-                click.echo(render_text(saved.digest, language=language))
-            finally:
-                store.close()
+        with scratch_store(settings) as demo, closing(Store.open(demo.db_path)) as store:
+            sample = latest_digest(store, SAMPLE_DATE.isoformat())
+            assert sample is not None  # scratch_store built it
+            click.echo(render_text(sample, language=language))
         return
     started = time.perf_counter()
     stats = asyncio.run(play(settings, click.echo))

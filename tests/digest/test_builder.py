@@ -79,14 +79,12 @@ def test_every_citation_resolves_and_every_source_is_cited(sample, options):
 
 def test_sources_are_numbered_in_order_of_first_citation(sample, options):
     digest = compose_digest(sample, DAY, options, BUILT)
-    order: list[int] = []
-    for cite in digest.headline.cites:
-        order.append(cite) if cite not in order else None
+    cites = [*digest.headline.cites]
     for section_id, statement in all_statements(digest):
-        if section_id == "sources":
-            continue
-        order.extend(c for c in statement.cites if c not in order)
-    assert order == list(range(1, len(order) + 1))
+        if section_id != "sources":
+            cites.extend(statement.cites)
+    first_seen = list(dict.fromkeys(cites))
+    assert first_seen == list(range(1, len(digest.sources) + 1))
 
 
 def test_links_come_from_the_store_not_the_prose(sample, options):
