@@ -98,10 +98,10 @@ def seed_store(
 
     Returns how many messages the digest renders to for one chat of that kind.
     """
-    from bot.delivery import render_parts
+    from bot.delivery.engine import render_parts
     from digest import BuildOptions, Store, build_digest, import_posts, load_themes
-    from digest.ledger import PUSH
-    from digest.subscriptions import Subscription, Subscriptions
+    from digest.push.ledger import PUSH
+    from digest.push.subscriptions import Subscription, Subscriptions
 
     store = Store.open(db_path)
     try:
@@ -307,8 +307,8 @@ async def _push(args: argparse.Namespace) -> dict[str, Any]:
     from bot.app import build_application, running
     from bot.config import Settings
     from bot.context import services_of
-    from bot.delivery import DeliveryOptions, push_due
-    from bot.limits import Limits
+    from bot.delivery.engine import DeliveryOptions, push_due
+    from bot.delivery.limits import Limits
 
     settings = replace(
         Settings(),

@@ -21,7 +21,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from digest.themes import OTHER_ID, Theme, assign_theme, load_themes, title_tokens  # noqa: E402
+from digest.build.themes import OTHER_ID, Theme, assign_theme, load_themes, title_tokens  # noqa: E402
 
 POSTS = ROOT / "data" / "sample" / "posts.jsonl"
 GOLD = Path(__file__).resolve().parent / "themes_gold.toml"

@@ -27,7 +27,16 @@ from digest import LANGUAGES, ConfigError, default_texts
 
 from .config import Settings
 from .context import SERVICES_KEY, BotContext, services_of
-from .handlers import (
+from .delivery.transport import LeanRequest
+from .handlers.admin import ingest_command, rebuild_command, stats_command
+from .handlers.digest import (
+    digest_command,
+    on_source_button,
+    on_sources_button,
+    on_view_button,
+    sources_command,
+)
+from .handlers.general import (
     error_handler,
     help_command,
     on_shown_button,
@@ -35,15 +44,7 @@ from .handlers import (
     start_command,
     unknown_command,
 )
-from .handlers_admin import ingest_command, rebuild_command, stats_command
-from .handlers_digest import (
-    digest_command,
-    on_source_button,
-    on_sources_button,
-    on_view_button,
-    sources_command,
-)
-from .handlers_settings import (
+from .handlers.settings import (
     on_settings_button,
     on_subscribe_button,
     settings_command,
@@ -61,7 +62,6 @@ from .keyboards import (
 )
 from .keyboards import matches as data_of
 from .services import Services
-from .transport import LeanRequest
 
 log = logging.getLogger(__name__)
 

@@ -40,7 +40,7 @@ from digest import (
 
 from .config import Settings
 from .context import services_of
-from .delivery import PushReport, push_due
+from .delivery.engine import PushReport, push_due
 from .services import Services
 
 log = logging.getLogger(__name__)

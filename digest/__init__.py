@@ -4,30 +4,8 @@ Never imports ``bot`` or ``telegram``: the Telegram front end depends on this
 package, not the other way round.
 """
 
-from .archive import (
-    DigestChange,
-    SavedDigest,
-    compare_digests,
-    digest_versions,
-    get_digest,
-    latest_digest,
-    save_digest,
-)
-from .bot_text import BotTexts, default_texts, language_of
-from .builder import BuildOptions, build_digest, compose_digest, filtered_digest
-from .chat_settings import (
-    ChatDefaults,
-    Edit,
-    SettingChange,
-    chat_settings,
-    cycle_source,
-    edit_settings,
-    source_state,
-    stored_language,
-    subscribe_chat,
-    toggle_section,
-    unsubscribe_chat,
-)
+from .build.builder import BuildOptions, build_digest, compose_digest, filtered_digest
+from .build.themes import Theme, load_themes
 from .clock import day_window, from_iso, local_moment, parse_hhmm, to_iso, utcnow, zone
 from .document import (
     LANGUAGES,
@@ -51,9 +29,21 @@ from .errors import (
     UsageError,
     WriterError,
 )
-from .importer import ImportReport, import_posts
-from .ingest import IngestResult, ingest_sources
-from .ledger import (
+from .models import Post, make_post, parse_heat
+from .push.chat_settings import (
+    ChatDefaults,
+    Edit,
+    SettingChange,
+    chat_settings,
+    cycle_source,
+    edit_settings,
+    source_state,
+    stored_language,
+    subscribe_chat,
+    toggle_section,
+    unsubscribe_chat,
+)
+from .push.ledger import (
     CORRECTION,
     Claim,
     Finish,
@@ -66,25 +56,35 @@ from .ledger import (
     plan_date,
     plan_pushes,
 )
-from .llm_cache import llm_usage
-from .llm_client import LlmConfig
-from .models import Post, make_post, parse_heat
-from .refresh import ingest_in_thread
-from .render import (
+from .push.schedule import Schedule
+from .push.subscriptions import Subscription, Subscriptions
+from .render.bot_text import BotTexts, default_texts, language_of
+from .render.renderer import (
     Renderer,
     digest_filename,
     render_markdown,
     render_telegram,
     render_text,
 )
-from .schedule import Schedule
+from .render.telegram_html import MESSAGE_LIMIT, safe_href, split_blocks, visible_length
 from .sources import make_http_client, make_source
-from .stats import collect_stats
-from .store import Fetch, SeenPost, Store
-from .subscriptions import Subscription, Subscriptions
-from .telegram_html import MESSAGE_LIMIT, safe_href, split_blocks, visible_length
-from .themes import Theme, load_themes
-from .writer_llm import LlmWriter
+from .sources.ingest import IngestResult, ingest_sources
+from .sources.refresh import ingest_in_thread
+from .store.archive import (
+    DigestChange,
+    SavedDigest,
+    compare_digests,
+    digest_versions,
+    get_digest,
+    latest_digest,
+    save_digest,
+)
+from .store.importer import ImportReport, import_posts
+from .store.llm_cache import llm_usage
+from .store.stats import collect_stats
+from .store.store import Fetch, SeenPost, Store
+from .writers.llm import LlmWriter
+from .writers.llm_client import LlmConfig
 
 __all__ = [
     "CORRECTION",

@@ -14,7 +14,7 @@ from telegram.error import InvalidToken, NetworkError
 from digest import ConfigError, Ledger, PushPlan, Store
 
 from ..config import Settings
-from ..delivery import (
+from ..delivery.engine import (
     DeliveryOptions,
     PushReport,
     plan_due,

@@ -16,9 +16,9 @@ from pathlib import Path
 from telegram import Bot
 
 from bot.config import Settings
-from bot.delivery import DeliveryOptions, PushReport, push_due
+from bot.delivery.engine import DeliveryOptions, PushReport, push_due
+from bot.delivery.limits import Limits
 from bot.fake_telegram import FakeRequest, FakeTelegram
-from bot.limits import Limits
 from bot.services import Services
 from digest import (
     SECTION_IDS,
@@ -31,7 +31,7 @@ from digest import (
     Store,
     save_digest,
 )
-from digest.subscriptions import Subscription, Subscriptions
+from digest.push.subscriptions import Subscription, Subscriptions
 
 TOKEN = "123456:TEST-TOKEN"
 SINCE = datetime(2026, 1, 1, tzinfo=UTC)

@@ -206,7 +206,7 @@ async def test_a_failing_handler_gets_an_apology_and_a_logged_traceback(
     async with bot_running(fake, broken) as bot:
         [apology] = await bot.say(ZH_USER, ZH_USER, "/digest")
     assert apology["text"] == "抱歉，我这边出了点问题，请稍后再试。"
-    [record] = [r for r in caplog.records if r.name == "bot.handlers"]
+    [record] = [r for r in caplog.records if r.name == "bot.handlers.general"]
     assert record.levelno == logging.ERROR and record.exc_info is not None
     assert "Traceback" not in apology["text"] and TOKEN not in caplog.text
 

@@ -28,7 +28,7 @@ from telegram import Update
 from bot.config import Settings
 from bot.fake_telegram import FakeTelegram
 from digest import Store
-from digest.subscriptions import Subscription, Subscriptions
+from digest.push.subscriptions import Subscription, Subscriptions
 
 
 @pytest.fixture(autouse=True)

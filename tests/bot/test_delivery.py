@@ -22,8 +22,8 @@ from delivery_worker import (
 from bot.fake_telegram import FakeTelegram, FloodLimits
 from bot.services import Services
 from digest import Store
-from digest.ledger import Ledger
-from digest.subscriptions import Subscriptions
+from digest.push.ledger import Ledger
+from digest.push.subscriptions import Subscriptions
 
 DAY = "2026-03-10"
 # 08:00 in Shanghai on DAY has passed; the digest of the day before is what 08:00 gets.

@@ -15,7 +15,7 @@ from delivery_worker import TOKEN, add_chat, store_digest
 
 from bot.fake_telegram import FakeTelegram, serve_http
 from digest import Store
-from digest.ledger import Ledger
+from digest.push.ledger import Ledger
 
 WORKER = Path(__file__).with_name("delivery_worker.py")
 CHATS = range(1, 31)

@@ -19,8 +19,8 @@ from delivery_worker import (
 )
 from telegram import Bot
 
+from bot.delivery.limits import ChatGate, FloodWatch, Limits, Pacer
 from bot.fake_telegram import FakeRequest, FakeTelegram, FloodLimits
-from bot.limits import ChatGate, FloodWatch, Limits, Pacer
 from bot.services import Services
 from digest import Store
 

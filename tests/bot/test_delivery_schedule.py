@@ -10,11 +10,11 @@ import pytest
 from delivery_worker import TOKEN, add_chat, delivery_settings, push_on_fake, store_digest
 from telegram import Bot
 
-from bot.delivery import push_correction
+from bot.delivery.engine import push_correction
 from bot.fake_telegram import FakeRequest, FakeTelegram, FloodLimits
 from bot.services import Services
 from digest import Store, get_digest
-from digest.ledger import Ledger
+from digest.push.ledger import Ledger
 
 SHANGHAI, BERLIN_NIGHT, BERLIN_NOON, LOS_ANGELES = 1, 2, 3, 4
 

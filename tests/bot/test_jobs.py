@@ -29,7 +29,7 @@ from bot.jobs import (
 )
 from bot.services import Services
 from digest import Store, latest_digest
-from digest.ledger import Ledger
+from digest.push.ledger import Ledger
 
 App = Application[Any, Any, Any, Any, Any, Any]
 

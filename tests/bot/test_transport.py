@@ -11,8 +11,8 @@ import pytest
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.error import Forbidden, NetworkError, RetryAfter, TimedOut
 
+from bot.delivery.transport import LeanRequest, send_text
 from bot.fake_telegram import FakeTelegram, serve_http
-from bot.transport import LeanRequest, send_text
 
 TOKEN = "123456:TEST-TOKEN"
 OK = b'{"ok": true, "result": {"message_id": 7}}'

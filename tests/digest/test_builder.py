@@ -21,7 +21,7 @@ from digest import (
     load_themes,
     make_post,
 )
-from digest.themes import assign_theme
+from digest.build.themes import assign_theme
 
 ROOT = Path(__file__).resolve().parents[2]
 SAMPLE = ROOT / "data" / "sample" / "posts.jsonl"

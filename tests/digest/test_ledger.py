@@ -8,7 +8,7 @@ from datetime import UTC, datetime, time, timedelta
 import pytest
 
 from digest import SECTION_IDS, Block, Digest, Footer, Section, Statement, Store, save_digest
-from digest.ledger import (
+from digest.push.ledger import (
     CORRECTION,
     PUSH,
     Claim,
@@ -20,8 +20,8 @@ from digest.ledger import (
     follow_migration,
     plan_pushes,
 )
-from digest.schedule import Schedule
-from digest.subscriptions import Subscription, Subscriptions
+from digest.push.schedule import Schedule
+from digest.push.subscriptions import Subscription, Subscriptions
 
 T0 = datetime(2026, 3, 10, 0, 30, tzinfo=UTC)
 SCHEDULE = Schedule(time(18, 30), "Asia/Shanghai", timedelta(hours=12))

@@ -14,7 +14,7 @@ from test_telegram_html import assert_rejoins, check_telegram_html
 
 from digest.document import SECTION_IDS, Digest
 from digest.errors import UsageError
-from digest.render import (
+from digest.render.renderer import (
     Renderer,
     default_renderer,
     digest_filename,
@@ -24,7 +24,7 @@ from digest.render import (
     render_telegram,
     render_text,
 )
-from digest.telegram_html import visible_text
+from digest.render.telegram_html import visible_text
 
 VIEWS = ("push", "full", *SECTION_IDS)
 EVIL = "javascript:alert(1)"

@@ -8,7 +8,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from digest.clock import zone
-from digest.schedule import Schedule, Slot, digest_date_for, push_moment
+from digest.push.schedule import Schedule, Slot, digest_date_for, push_moment
 
 SHANGHAI, BERLIN, LA = zone("Asia/Shanghai"), zone("Europe/Berlin"), zone("America/Los_Angeles")
 BUILD = time(18, 30)  # in Shanghai: 10:30 UTC all year

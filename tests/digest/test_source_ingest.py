@@ -8,9 +8,9 @@ from pathlib import Path
 import httpx
 import pytest
 
-from digest.ingest import IngestResult, ingest_sources
 from digest.sources import FetchResult, JuejinSource, RetryPolicy, Source, V2exSource
-from digest.store import Store
+from digest.sources.ingest import IngestResult, ingest_sources
+from digest.store.store import Store
 
 FIXTURES = Path(__file__).parent.parent / "fixtures" / "sources"
 NOW = datetime(2024, 5, 1, 8, 0, tzinfo=UTC)

@@ -12,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from digest import Fetch, Post, Store, StoreError, day_window
-from digest.schema import MIGRATIONS, schema_version
+from digest.store.schema import MIGRATIONS, schema_version
 
 T0 = datetime(2026, 2, 15, 10, 0, tzinfo=UTC)
 

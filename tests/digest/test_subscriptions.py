@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, time
 
 from digest import Store
-from digest.subscriptions import Subscription, Subscriptions
+from digest.push.subscriptions import Subscription, Subscriptions
 
 SINCE = datetime(2026, 1, 1, tzinfo=UTC)
 

@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from markupsafe import escape
 
-from digest.telegram_html import (
+from digest.render.telegram_html import (
     ALLOWED_TAGS,
     JOINER,
     MESSAGE_LIMIT,

@@ -20,9 +20,9 @@ from digest import (
     latest_digest,
     load_themes,
 )
-from digest.llm_cache import llm_usage
-from digest.llm_client import LlmConfig
-from digest.writer_llm import FALLBACK_WRITER, LlmWriter
+from digest.store.llm_cache import llm_usage
+from digest.writers.llm import FALLBACK_WRITER, LlmWriter
+from digest.writers.llm_client import LlmConfig
 
 ROOT = Path(__file__).resolve().parents[2]
 SAMPLE = ROOT / "data" / "sample" / "posts.jsonl"

@@ -13,9 +13,9 @@ import pytest
 from fake_llm import FakeLlm, Reply, answering, completion, ok, sequence, valid_answer
 
 from digest import BuildOptions, Digest, Store, compose_digest, import_posts, load_themes
-from digest.llm_cache import llm_usage
-from digest.llm_client import LlmConfig
-from digest.writer_llm import FALLBACK_WRITER, LlmWriter
+from digest.store.llm_cache import llm_usage
+from digest.writers.llm import FALLBACK_WRITER, LlmWriter
+from digest.writers.llm_client import LlmConfig
 
 ROOT = Path(__file__).resolve().parents[2]
 SAMPLE = ROOT / "data" / "sample" / "posts.jsonl"

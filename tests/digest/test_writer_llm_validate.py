@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from digest.llm_validate import (
+from digest.writers.llm_validate import (
     MAX_BLOCKS,
     MAX_TEXT,
     allowed_numbers,

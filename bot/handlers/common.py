@@ -1,0 +1,196 @@
+"""Shared handler steps: the resolved turn, language, replies and edits, permissions."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any, TypeVar
+
+from telegram import (
+    CallbackQuery,
+    Chat,
+    ChatFullInfo,
+    ChatMember,
+    InlineKeyboardMarkup,
+    Message,
+    Update,
+    User,
+)
+from telegram.constants import ChatType
+from telegram.error import BadRequest, Forbidden, RetryAfter
+
+from digest import (
+    BotTexts,
+    ChatDefaults,
+    default_texts,
+    language_of,
+    stored_language,
+)
+
+from ..context import BotContext
+from ..parsing import ArgumentError, parse_nothing
+from ..services import Services
+
+T = TypeVar("T")
+log = logging.getLogger(__name__)
+
+FLOOD_RETRIES = 3
+MAX_FLOOD_WAIT = 10.0  # seconds; a longer wait means the reply is better dropped than late
+ADMIN_STATUSES = (ChatMember.ADMINISTRATOR, ChatMember.OWNER)
+
+
+@dataclass(frozen=True, slots=True)
+class Turn:
+    """An update resolved once: its chat, message, user, and the language to reply in."""
+
+    chat: Chat
+    message: Message | None
+    user: User | None
+    lang: str
+    services: Services
+
+    @property
+    def texts(self) -> BotTexts:
+        return default_texts()
+
+    @property
+    def is_bot_admin(self) -> bool:
+        return self.user is not None and self.user.id in self.services.settings.admins
+
+
+async def turn_of(update: Update, context: BotContext) -> Turn | None:
+    """The update's chat and language (stored setting, else the user's, else the config's)."""
+    chat, user = update.effective_chat, update.effective_user
+    if chat is None:
+        return None
+    services = context.services
+    stored = await services.store.run(lambda store: stored_language(store, chat.id))
+    lang = stored or language_of(user.language_code if user else None)
+    return Turn(chat, update.effective_message, user, lang or services.settings.language, services)
+
+
+AnyChat = Chat | ChatFullInfo  # getChat answers with the latter
+
+
+def defaults_for(chat: AnyChat, turn: Turn) -> ChatDefaults:
+    """A chat's settings before it chose any: the config's, in the asker's language."""
+    settings = turn.services.settings
+    title = None if chat.type == ChatType.PRIVATE else chat.title  # no user names stored
+    return ChatDefaults(chat.id, chat.type, title, turn.lang, settings.push_time, settings.timezone)
+
+
+async def patiently(call: Callable[..., Awaitable[T]], *args: Any, **kwargs: Any) -> T:
+    """Make a Bot API call, waiting out flood control (429) a few times if it is short."""
+    for attempt in range(1, FLOOD_RETRIES + 1):
+        try:
+            return await call(*args, **kwargs)
+        except RetryAfter as exc:
+            wait = exc.retry_after
+            seconds = wait.total_seconds() if isinstance(wait, timedelta) else float(wait)
+            if attempt == FLOOD_RETRIES or seconds > MAX_FLOOD_WAIT:
+                raise
+            log.info("flood control: waiting %.0fs before retrying", seconds)
+            await asyncio.sleep(seconds)
+    raise AssertionError("unreachable")
+
+
+async def send(turn: Turn, parts: list[str], markup: InlineKeyboardMarkup | None = None) -> None:
+    """Send ``parts`` in order, the first as a reply; the keyboard goes on the last one."""
+    for n, part in enumerate(parts):
+        keyboard = markup if n == len(parts) - 1 else None
+        if turn.message is not None:
+            quote = None if n == 0 else False  # None: PTB quotes in groups, not in private
+            await patiently(turn.message.reply_text, part, reply_markup=keyboard, do_quote=quote)
+        else:
+            await patiently(turn.chat.send_message, part, reply_markup=keyboard)
+
+
+async def reply(
+    turn: Turn, name: str, markup: InlineKeyboardMarkup | None = None, **values: Any
+) -> None:
+    """Render the reply ``name`` in the chat's language (in a thread) and send it."""
+    parts = await asyncio.to_thread(turn.texts.messages, name, turn.lang, **values)
+    await send(turn, parts, markup)
+
+
+async def explain(turn: Turn, error: ArgumentError) -> None:
+    """The reply to a bad argument: what is wrong and the command's valid forms."""
+    await reply(turn, "usage", command=error.command, problem=error.problem, value=error.value)
+
+
+async def edit(query: CallbackQuery, text: str, markup: InlineKeyboardMarkup | None) -> None:
+    """Replace a message's text and keyboard; an edit into the same content is not an error.
+
+    Keyboards never offer what is already shown (ShownButton), but two quick presses of
+    one button can still race into the same edit.
+    """
+    try:
+        await patiently(query.edit_message_text, text, reply_markup=markup)
+    except BadRequest as exc:
+        if "not modified" not in exc.message.lower():
+            raise
+
+
+async def is_chat_admin(turn: Turn, user: User | None) -> bool:
+    """True in private chats, for a group's administrators, and for anonymous group admins."""
+    chat = turn.chat
+    if chat.type == ChatType.PRIVATE:
+        return True
+    message = turn.message
+    if message is not None and message.sender_chat is not None:
+        # An anonymous administrator writes as the group itself.
+        return message.sender_chat.id == chat.id
+    if user is None:
+        return False
+    member = await chat.get_member(user.id)
+    return member.status in ADMIN_STATUSES
+
+
+async def find_channel(turn: Turn, target: int | str) -> AnyChat | str:
+    """The channel a bot admin named, or why it cannot be managed (a template's ``kind``)."""
+    bot = turn.chat.get_bot()
+    try:
+        chat = await bot.get_chat(target)
+    except (BadRequest, Forbidden):
+        return "not_found"
+    if chat.type != ChatType.CHANNEL:
+        return "not_channel"
+    member = await chat.get_member(bot.id)
+    return chat if member.status in ADMIN_STATUSES else "bot_not_admin"
+
+
+async def managed_chat(turn: Turn, target: int | str | None, command: str) -> AnyChat | None:
+    """The chat a settings command acts on, if this user may change it; else reply why.
+
+    Groups: their administrators. Channels: the bot's admins, from anywhere, naming the
+    channel; inside a channel the reply says how.
+    """
+    if target is not None:
+        if not turn.is_bot_admin:
+            await reply(turn, "bot_admins_only", command=f"/{command} {target}")
+            return None
+        found = await find_channel(turn, target)
+        if isinstance(found, str):
+            await reply(turn, "target_problem", kind=found, target=str(target))
+            return None
+        return found
+    if turn.chat.type == ChatType.CHANNEL:
+        await reply(turn, "channel_how", chat_id=turn.chat.id)
+        return None
+    if not await is_chat_admin(turn, turn.user):
+        await reply(turn, "group_admins_only")
+        return None
+    return turn.chat
+
+
+async def no_arguments(turn: Turn, args: list[str] | None, command: str) -> bool:
+    """False (after explaining) when a command that takes no arguments got some."""
+    try:
+        parse_nothing(args or [], command)
+    except ArgumentError as exc:
+        await explain(turn, exc)
+        return False
+    return True

@@ -1,0 +1,275 @@
+"""/digest and /sources and their buttons: views, pages and sources of one digest version."""
+
+from __future__ import annotations
+
+import asyncio
+import math
+from collections import OrderedDict
+from dataclasses import replace
+from datetime import date
+from typing import Any, TypeVar
+
+from telegram import CallbackQuery, Update
+
+from digest import Digest, digest_versions, get_digest, render_telegram
+
+from ..context import BotContext
+from ..keyboards import (
+    PAGE_SIZE,
+    SourceButton,
+    SourcesButton,
+    ViewButton,
+    decode_as,
+    digest_keyboard,
+    sources_keyboard,
+)
+from ..parsing import ArgumentError, parse_digest, parse_sources
+from .common import Turn, edit, explain, reply, send, turn_of
+
+T = TypeVar("T")
+VIEWS_KEY = "digest.views"
+
+
+class DigestViews:
+    """Digests and their rendered pages, kept for the next command (least recently used go).
+
+    A stored digest version never changes, so neither do its pages. Without this, each
+    /digest parsed the stored JSON and rendered its view with Jinja2 on a worker thread:
+    half of its CPU, and two thread hops that queue behind other chats' work
+    (``bench/commands.py``).
+    """
+
+    def __init__(self, size: int = 32) -> None:
+        self.size = size
+        self._digests: OrderedDict[tuple[str, int], Digest] = OrderedDict()
+        self._pages: OrderedDict[tuple[str, int, str, str, str], list[str]] = OrderedDict()
+
+    def digest(self, day: str, version: int) -> Digest | None:
+        return self._get(self._digests, (day, version))
+
+    def keep_digest(self, digest: Digest) -> None:
+        self._put(self._digests, (digest.date, digest.version), digest)
+
+    def pages(self, digest: Digest, view: str, lang: str) -> list[str] | None:
+        return self._get(self._pages, _page_key(digest, view, lang))
+
+    def keep_pages(self, digest: Digest, view: str, lang: str, pages: list[str]) -> None:
+        self._put(self._pages, _page_key(digest, view, lang), pages)
+
+    @staticmethod
+    def _get(cache: OrderedDict[Any, T], key: Any) -> T | None:
+        found = cache.get(key)
+        if found is not None:
+            cache.move_to_end(key)
+        return found
+
+    def _put(self, cache: OrderedDict[Any, T], key: Any, value: T) -> None:
+        cache[key] = value
+        cache.move_to_end(key)
+        while len(cache) > self.size:
+            cache.popitem(last=False)
+
+
+def _page_key(digest: Digest, view: str, lang: str) -> tuple[str, int, str, str, str]:
+    # The fingerprint too: a digest not read from this store (a test's, a demo's) may
+    # share a date and version with a stored one.
+    return (digest.date, digest.version, digest.fingerprint, view, lang)
+
+
+def views_of(turn: Turn) -> DigestViews:
+    """The services' DigestViews, made on first use."""
+    views = turn.services.extras.get(VIEWS_KEY)
+    if not isinstance(views, DigestViews):
+        views = turn.services.extras[VIEWS_KEY] = DigestViews()
+    return views
+
+
+async def stored_digest(turn: Turn, day: str, version: int) -> Digest | None:
+    """A digest version, from the views kept or else from the store."""
+    views = views_of(turn)
+    if (found := views.digest(day, version)) is None:
+        found = await turn.services.store.run(lambda store: get_digest(store, day, version))
+        if found is not None:
+            views.keep_digest(found)
+    return found
+
+
+async def load_digest(turn: Turn, day: date | None) -> tuple[Digest | None, str | None]:
+    """The latest version of ``day`` (or of the newest day), and the newest date stored."""
+    versions = await turn.services.store.run(digest_versions)
+    latest = versions[0][0] if versions else None
+    wanted = day.isoformat() if day else latest
+    found = next((version for d, version, *_ in versions if d == wanted), None)  # newest first
+    if wanted is None or found is None:
+        return None, latest
+    return await stored_digest(turn, wanted, found), latest
+
+
+async def load_version(turn: Turn, day: str, version: int) -> tuple[Digest | None, int | None]:
+    """The version a button was made for, and the newest version of its day if newer."""
+    versions = await turn.services.store.run(digest_versions)
+    newest = next((v for d, v, *_ in versions if d == day), None)
+    asked = await stored_digest(turn, day, version)
+    return asked, newest if newest is not None and newest > version else None
+
+
+async def render(turn: Turn, digest: Digest, view: str, lang: str) -> list[str]:
+    """Telegram messages of a view: kept ones, or rendered off the event loop (Jinja2)."""
+    views = views_of(turn)
+    if (pages := views.pages(digest, view, lang)) is None:
+        pages = await asyncio.to_thread(render_telegram, digest, view, lang)
+        views.keep_pages(digest, view, lang, pages)
+    return pages
+
+
+async def acknowledge(
+    turn: Turn, query: CallbackQuery, digest: Digest | None, newer: int | None
+) -> Digest | None:
+    """Answer a digest button, saying plainly if its digest is gone or has a newer version."""
+    if digest is None:
+        await query.answer(turn.texts.plain("gone", turn.lang), show_alert=True)
+        return None
+    await query.answer(turn.texts.plain("newer", turn.lang, version=newer) if newer else None)
+    return digest
+
+
+# -- /digest ---------------------------------------------------------------------------
+
+
+async def digest_command(update: Update, context: BotContext) -> None:
+    """The overview with section buttons, or one section in full."""
+    if (turn := await turn_of(update, context)) is None:
+        return
+    try:
+        args = parse_digest(context.args or [])
+    except ArgumentError as exc:
+        await explain(turn, exc)
+        return
+    digest, latest = await load_digest(turn, args.day)
+    if digest is None:
+        await reply(
+            turn, "no_digest", day=args.day.isoformat() if args.day else None, latest=latest
+        )
+    elif args.section is not None:
+        await send(turn, await render(turn, digest, args.section, turn.lang))
+    else:
+        await show_view(turn, None, ViewButton(digest.date, digest.version, "push"), digest, None)
+
+
+async def show_view(
+    turn: Turn, query: CallbackQuery | None, at: ViewButton, digest: Digest, newer: int | None
+) -> None:
+    """One page of a view in a message with the digest keyboard: sent, or edited in place."""
+    pages = await render(turn, digest, at.view, turn.lang)
+    at = replace(at, page=min(at.page, len(pages) - 1))
+    markup = digest_keyboard(at, len(pages), turn.texts, turn.lang, newer)
+    if query is None:
+        await send(turn, [pages[at.page]], markup)
+    else:
+        await edit(query, pages[at.page], markup)
+
+
+B = TypeVar("B", ViewButton, SourcesButton, SourceButton)
+
+
+async def pressed(
+    update: Update, context: BotContext, kind: type[B]
+) -> tuple[Turn, CallbackQuery, B, Digest, int | None] | None:
+    """A digest button's turn, query, data and digest version, answered; None if gone.
+
+    Every digest button carries its digest's date and version, so an old message's
+    buttons still find their version (and say when a newer one exists).
+    """
+    query = update.callback_query
+    if query is None or (turn := await turn_of(update, context)) is None:
+        return None
+    button = decode_as(query.data, kind)
+    digest, newer = await load_version(turn, button.day, button.version)
+    if (shown := await acknowledge(turn, query, digest, newer)) is None:
+        return None
+    return turn, query, button, shown, newer
+
+
+async def on_view_button(update: Update, context: BotContext) -> None:
+    """Switch section or page in place; an old version's buttons keep working."""
+    if (found := await pressed(update, context, ViewButton)) is not None:
+        turn, query, button, digest, newer = found
+        await show_view(turn, query, button, digest, newer)
+
+
+# -- /sources --------------------------------------------------------------------------
+
+
+async def sources_command(update: Update, context: BotContext) -> None:
+    """The numbered source list, paged; with a number, that source in full."""
+    if (turn := await turn_of(update, context)) is None:
+        return
+    try:
+        args = parse_sources(context.args or [])
+    except ArgumentError as exc:
+        await explain(turn, exc)
+        return
+    digest, latest = await load_digest(turn, args.day)
+    if digest is None:
+        await reply(
+            turn, "no_digest", day=args.day.isoformat() if args.day else None, latest=latest
+        )
+    elif args.index is None:
+        await show_sources(turn, None, SourcesButton(digest.date, digest.version), digest, None)
+    else:
+        await show_source(turn, digest, args.index)
+
+
+async def show_sources(
+    turn: Turn, query: CallbackQuery | None, at: SourcesButton, digest: Digest, newer: int | None
+) -> None:
+    """A page of the source list (titles shortened, so a page fits one message)."""
+    pages = max(1, math.ceil(len(digest.sources) / PAGE_SIZE))
+    at = replace(at, page=min(at.page, pages - 1))
+    entries = digest.sources[at.page * PAGE_SIZE : (at.page + 1) * PAGE_SIZE]
+    text = await asyncio.to_thread(
+        turn.texts.html,
+        "source_list",
+        turn.lang,
+        entries=entries,
+        page=at.page + 1,
+        pages=pages,
+        date=digest.date,
+        version=digest.version,
+        total=len(digest.sources),
+    )
+    markup = sources_keyboard(at, [e.index for e in entries], pages, newer)
+    if query is None:
+        await send(turn, [text], markup)
+    else:
+        await edit(query, text, markup)
+
+
+async def show_source(turn: Turn, digest: Digest, index: int) -> None:
+    """Title, link, site, heat, author, brief, and every digest line citing the source."""
+    if not 1 <= index <= len(digest.sources):
+        await reply(turn, "no_source", index=index, total=len(digest.sources), date=digest.date)
+        return
+    lang = turn.lang if turn.lang in digest.sections else digest.language
+    cites = [
+        {"section": digest.section(section, lang).title, "text": statement.text}
+        for section, statement in digest.citing(index, lang)
+    ]
+    entry = digest.source(index)
+    await reply(
+        turn, "source_detail", entry=entry, cites=cites, date=digest.date, version=digest.version
+    )
+
+
+async def on_sources_button(update: Update, context: BotContext) -> None:
+    """Turn a page of the source list in place."""
+    if (found := await pressed(update, context, SourcesButton)) is not None:
+        turn, query, button, digest, newer = found
+        await show_sources(turn, query, button, digest, newer)
+
+
+async def on_source_button(update: Update, context: BotContext) -> None:
+    """Send one source in full below the list."""
+    if (found := await pressed(update, context, SourceButton)) is not None:
+        turn, _, button, digest, _ = found
+        await show_source(turn, digest, button.index)

@@ -1,0 +1,1 @@
+"""Building a digest: the window, ranking, themes and facts."""

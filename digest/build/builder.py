@@ -1,0 +1,345 @@
+"""Build the daily digest from the posts of one window: facts first, then sentences."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
+from datetime import date, datetime, time, timedelta
+
+from ..clock import local_moment, zone
+from ..document import SECTION_IDS, Block, Digest, Footer, Section, SourceEntry, Statement
+from ..store.archive import SavedDigest, save_digest
+from ..store.store import SeenPost, Store
+from ..writers.offline import SECTION_TITLES, Draft, DraftSection, OfflineWriter
+from .facts import BuildFacts, Key, SourceCount, ThemeTrend
+from .ranking import ThemeGroup, group_by_theme, merge_duplicates, normalise_heat
+from .themes import OTHER_ID, Theme
+
+BUILDER_VERSION = "1"  # part of the fingerprint: a new builder rebuilds unchanged data
+MAX_THEMES = 6
+MAX_ITEMS_PER_THEME = 4
+STAYING_DAYS = 7  # how far back "stayed on the lists several days" looks
+
+Writer = Callable[[Digest], Digest]
+
+
+@dataclass(frozen=True, slots=True)
+class BuildOptions:
+    """What a build depends on besides the store (plain values, not Settings)."""
+
+    timezone: str = "Asia/Shanghai"
+    build_time: time = time(18, 30)
+    window_hours: int = 24
+    language: str = "zh"
+    themes: tuple[Theme, ...] = ()
+    sources: tuple[str, ...] = ()  # configured source names, for the health footer
+    include_sources: tuple[str, ...] = ()  # a chat's filter: only these sources (empty: all)
+    exclude_sources: tuple[str, ...] = ()  # a chat's filter: never these
+    max_themes: int = MAX_THEMES
+    max_items: int = MAX_ITEMS_PER_THEME
+
+    def wants(self, source: str) -> bool:
+        """Whether a chat's source filter lets posts of ``source`` into its digest."""
+        if self.include_sources and source not in self.include_sources:
+            return False
+        return source not in self.exclude_sources
+
+    def window(self, day: date) -> tuple[datetime, datetime]:
+        """[start, end) in UTC: ``window_hours`` ending at ``day``'s build time."""
+        end = local_moment(day, self.build_time, zone(self.timezone))
+        return end - timedelta(hours=self.window_hours), end
+
+
+def compose_digest(
+    store: Store,
+    day: date,
+    options: BuildOptions,
+    now: datetime,
+    writers: Sequence[Writer] = (),
+) -> Digest:
+    """The digest for ``day`` (version 0, unsaved): deterministic for the same store and options.
+
+    ``writers`` may rewrite prose afterwards (an LLM writer); each gets the offline digest.
+    """
+    start, end = options.window(day)
+    seen = [item for item in store.posts_in_window(start, end) if options.wants(item.post.source)]
+    footer = _footer(store, options, seen, start, end, now)
+    if not seen:
+        return _empty_digest(day, options, footer)
+    facts = _facts(store, day, options, seen, start, end)
+    digest = _write(facts, options, footer)
+    for writer in writers:
+        digest = writer(digest)
+    return digest
+
+
+def build_digest(
+    store: Store,
+    day: date,
+    options: BuildOptions,
+    now: datetime,
+    force: bool = False,
+    writers: Sequence[Writer] = (),
+) -> SavedDigest:
+    """Compose the digest for ``day`` and store it as a new version if its input changed."""
+    return save_digest(store, compose_digest(store, day, options, now, writers), now, force)
+
+
+def filtered_digest(
+    store: Store,
+    digest: Digest,
+    options: BuildOptions,
+    include: tuple[str, ...],
+    exclude: tuple[str, ...],
+) -> Digest:
+    """``digest`` as a chat with a source filter sees it: rebuilt from its sources only.
+
+    Same date, version and build time, so its ledger rows and buttons refer to the
+    stored version; the offline writer speaks for it (a filtered view has no LLM prose).
+    """
+    if not include and not exclude:
+        return digest
+    narrowed = replace(options, include_sources=include, exclude_sources=exclude)
+    built_at = datetime.fromisoformat(digest.footer.built_at)
+    rebuilt = compose_digest(store, date.fromisoformat(digest.date), narrowed, built_at)
+    return replace(rebuilt, version=digest.version)
+
+
+def _facts(
+    store: Store,
+    day: date,
+    options: BuildOptions,
+    seen: list[SeenPost],
+    start: datetime,
+    end: datetime,
+) -> BuildFacts:
+    groups = _select(
+        group_by_theme(merge_duplicates(normalise_heat(seen)), options.themes), options
+    )
+    cited = [post for group in groups for post in group.posts]
+    cited_by_source = Counter(post.seen.post.source for post in cited)
+    per_source = [
+        SourceCount(
+            source,
+            count,
+            cited_by_source[source],
+            sum(1 for s in seen if s.post.source == source and s.heat is not None),
+        )
+        for source, count in sorted(
+            Counter(s.post.source for s in seen).items(), key=lambda kv: (-kv[1], kv[0])
+        )
+    ]
+    span = end - start
+    previous_seen = [
+        item
+        for item in store.posts_in_window(start - span, start)
+        if options.wants(item.post.source)
+    ]
+    previous = {item.key: item.heat for item in previous_seen}
+    current = {item.key for item in seen}
+    days = store.sighting_days([p.key for p in cited], end - timedelta(days=STAYING_DAYS), end)
+    return BuildFacts(
+        day=day,
+        language=options.language,
+        window_start=start,
+        window_end=end,
+        groups=groups,
+        window_posts=len(seen),
+        per_source=per_source,
+        previous=previous,
+        previous_posts=len(previous_seen),
+        dropped=len(set(previous) - current),
+        days_seen=days,
+        theme_trends=_trends(groups, previous_seen, options),
+    )
+
+
+def _select(groups: list[ThemeGroup], options: BuildOptions) -> list[ThemeGroup]:
+    """The hottest themes (Other last, and only if room), each trimmed to its hottest items."""
+    themed = [g for g in groups if g.theme.id != OTHER_ID]
+    other = [g for g in groups if g.theme.id == OTHER_ID]
+    chosen = (themed + other)[: options.max_themes]
+    return [ThemeGroup(g.theme, g.items[: options.max_items]) for g in chosen]
+
+
+def _trends(
+    groups: list[ThemeGroup], previous: list[SeenPost], options: BuildOptions
+) -> list[ThemeTrend]:
+    before = (
+        Counter(
+            group.theme.id
+            for group in group_by_theme(merge_duplicates(normalise_heat(previous)), options.themes)
+            for _ in group.posts
+        )
+        if previous
+        else Counter()
+    )
+    trends = [
+        ThemeTrend(g.theme.id, g.theme.zh, g.theme.en, len(g.posts), before[g.theme.id])
+        for g in groups
+        if g.theme.id != OTHER_ID
+    ]
+    return sorted(trends, key=lambda t: (-(t.now - t.before), t.theme_id)) if previous else []
+
+
+def _write(facts: BuildFacts, options: BuildOptions, footer: Footer) -> Digest:
+    languages = (options.language, *(lang for lang in ("zh", "en") if lang != options.language))
+    drafts = {lang: OfflineWriter(facts, lang) for lang in languages}
+    written = {lang: (w.headline(), w.sections()) for lang, w in drafts.items()}
+    numbering = _number(written[options.language])
+    by_key = {post.key: post for post in facts.cited_posts}
+    theme_of = {post.key: g.theme.id for g in facts.groups for post in g.posts}
+    sources = tuple(
+        SourceEntry(
+            index=n,
+            source=key[0],
+            post_id=key[1],
+            title=by_key[key].seen.post.title,
+            url=by_key[key].seen.post.url,
+            heat=by_key[key].seen.heat,
+            author=by_key[key].seen.post.author,
+            brief=by_key[key].seen.post.brief,
+            theme=theme_of[key],
+        )
+        for key, n in numbering.items()
+    )
+    sections = {
+        lang: (*(_section(d, numbering) for d in secs), _sources_section(sources, lang))
+        for lang, (_, secs) in written.items()
+    }
+    headlines = {lang: _statement(head, numbering) for lang, (head, _) in written.items()}
+    digest = Digest(
+        date=facts.day.isoformat(),
+        version=0,
+        fingerprint="",
+        language=options.language,
+        headline=headlines[options.language],
+        headlines=headlines,
+        sources=sources,
+        sections=sections,
+        footer=footer,
+        facts=_facts_json(facts, numbering),
+    )
+    return replace(digest, fingerprint=fingerprint(digest))
+
+
+def _number(written: tuple[Draft, list[DraftSection]]) -> dict[Key, int]:
+    """Number sources in order of first citation, reading the digest top to bottom."""
+    headline, sections = written
+    numbering: dict[Key, int] = {}
+    drafts = [headline] + [d for s in sections for b in s.blocks for d in b.statements]
+    for draft in drafts:
+        for key in draft.keys:
+            numbering.setdefault(key, len(numbering) + 1)
+    return numbering
+
+
+def _statement(draft: Draft, numbering: dict[Key, int]) -> Statement:
+    return Statement(draft.text, tuple(dict.fromkeys(numbering[k] for k in draft.keys)))
+
+
+def _section(draft: DraftSection, numbering: dict[Key, int]) -> Section:
+    blocks = tuple(
+        Block(tuple(_statement(d, numbering) for d in b.statements), b.heading)
+        for b in draft.blocks
+    )
+    return Section(draft.id, draft.title, blocks)
+
+
+def _sources_section(sources: Sequence[SourceEntry], language: str) -> Section:
+    lines = tuple(Statement(entry.title, (entry.index,)) for entry in sources)
+    return Section("sources", SECTION_TITLES[language]["sources"], (Block(lines),) if lines else ())
+
+
+def _facts_json(facts: BuildFacts, numbering: dict[Key, int]) -> dict[str, object]:
+    """The figures behind the prose, by source index, for writers and the bot."""
+    return {
+        "window_posts": facts.window_posts,
+        "previous_posts": facts.previous_posts,
+        "themes": [
+            {
+                "id": g.theme.id,
+                "zh": g.theme.zh,
+                "en": g.theme.en,
+                "items": [[numbering[p.key] for p in item.posts] for item in g.items],
+            }
+            for g in facts.groups
+        ],
+        "per_source": [
+            {"source": c.source, "posts": c.posts, "cited": c.cited, "with_heat": c.with_heat}
+            for c in facts.per_source
+        ],
+        "new": sorted(numbering[p.key] for p in facts.cited_posts if facts.is_new(p)),
+        "days_seen": {str(numbering[k]): d for k, d in sorted(facts.days_seen.items()) if d},
+    }
+
+
+def _footer(
+    store: Store,
+    options: BuildOptions,
+    seen: list[SeenPost],
+    start: datetime,
+    end: datetime,
+    now: datetime,
+) -> Footer:
+    health = store.source_health()
+    names = sorted(set(options.sources) | set(health))
+    failed = tuple(n for n in names if n in health and not health[n].ok)
+    stale = tuple(
+        n
+        for n in names
+        if n in health and n not in failed and (store.last_success(n) or start) < start
+    )
+    tz = zone(options.timezone)
+    return Footer(
+        built_at=now.astimezone(tz).isoformat(timespec="seconds"),
+        timezone=options.timezone,
+        window_start=start.astimezone(tz).isoformat(timespec="seconds"),
+        window_end=end.astimezone(tz).isoformat(timespec="seconds"),
+        sources_used=tuple(sorted({s.post.source for s in seen})),
+        sources_stale=stale,
+        sources_failed=failed,
+    )
+
+
+def _empty_digest(day: date, options: BuildOptions, footer: Footer) -> Digest:
+    notice = {"zh": "这个时间窗口内没有热门内容。", "en": "No hot posts in this window."}
+    sections = {
+        lang: tuple(
+            Section(
+                sid,
+                SECTION_TITLES[lang][sid],
+                (Block((Statement(notice[lang]),)),) if sid != "sources" else (),
+            )
+            for sid in SECTION_IDS
+        )
+        for lang in ("zh", "en")
+    }
+    headlines = {lang: Statement(notice[lang]) for lang in ("zh", "en")}
+    digest = Digest(
+        date=day.isoformat(),
+        version=0,
+        fingerprint="",
+        language=options.language,
+        headline=headlines[options.language],
+        headlines=headlines,
+        sources=(),
+        sections=sections,
+        footer=footer,
+        facts={"window_posts": 0},
+    )
+    return replace(digest, fingerprint=fingerprint(digest))
+
+
+def fingerprint(digest: Digest) -> str:
+    """Hash of everything the digest says, minus when it was built and its version."""
+    data = json.loads(digest.to_json())
+    data["footer"].pop("built_at", None)
+    data.pop("version", None)
+    data.pop("fingerprint", None)
+    data["builder"] = BUILDER_VERSION
+    blob = json.dumps(data, ensure_ascii=False, sort_keys=True).encode()
+    return hashlib.sha256(blob).hexdigest()[:16]

@@ -1,0 +1,202 @@
+"""The theme taxonomy and how a post is matched to a theme, for Chinese and English titles."""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..errors import ConfigError
+
+BUNDLED_THEMES = Path(__file__).resolve().parents[2] / "data" / "themes.toml"
+OTHER_ID = "other"
+TITLE_WEIGHT = 2.0
+BRIEF_WEIGHT = 1.0
+GENERIC_FACTOR = 0.5  # a keyword marked "!" (e.g. "AI") counts half
+
+
+@dataclass(frozen=True, slots=True)
+class Keyword:
+    text: str  # normalized (see ``normalize``)
+    generic: bool  # marked "!" in the taxonomy: counts half
+
+
+@dataclass(frozen=True, slots=True)
+class Theme:
+    id: str
+    zh: str
+    en: str
+    keywords: tuple[Keyword, ...] = ()
+
+    def label(self, language: str) -> str:
+        return self.zh if language == "zh" else self.en
+
+
+OTHER = Theme(OTHER_ID, "其他", "Other")
+
+
+_SPACE_NEAR_CJK = re.compile(r"\s+(?=[^\x00-\x7f])|(?<=[^\x00-\x7f])\s+")
+
+
+def normalize(text: str) -> str:
+    """Lower case, single spaces, none next to CJK: "AI 写" and "AI写" then match alike.
+
+    Spaces between Latin words stay, so "flutter 3.41" keeps its word boundary.
+    """
+    return _SPACE_NEAR_CJK.sub("", " ".join(text.lower().split()))
+
+
+def _keyword(raw: str) -> Keyword:
+    return Keyword(normalize(raw.rstrip("!")), generic=raw.endswith("!"))
+
+
+def load_themes(extra: Path | None = None, mode: str = "extend") -> tuple[Theme, ...]:
+    """The bundled taxonomy, extended or replaced by ``extra``; ConfigError on a bad file."""
+    themes = [] if (extra and mode == "replace") else _read(BUNDLED_THEMES)
+    if extra:
+        for theme in _read(extra):
+            themes = [t for t in themes if t.id != theme.id] + [theme]
+    return tuple(themes)
+
+
+def _read(path: Path) -> list[Theme]:
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"cannot read theme taxonomy: {exc}", file=str(path)) from None
+    entries = data.get("themes")
+    if not isinstance(entries, list) or not entries:
+        raise ConfigError("expected [[themes]] tables", key="themes", file=str(path))
+    themes = []
+    for position, entry in enumerate(entries, start=1):
+        key = f"themes[{position}]"
+        if not isinstance(entry, dict):
+            raise ConfigError("expected a table", key=key, file=str(path))
+        for name in ("id", "zh", "en"):
+            if not isinstance(entry.get(name), str) or not entry[name].strip():
+                raise ConfigError(f"missing or empty {name!r}", key=key, file=str(path))
+        words = entry.get("keywords", [])
+        if not isinstance(words, list) or not all(isinstance(w, str) and w.strip() for w in words):
+            raise ConfigError("keywords must be a list of strings", key=key, file=str(path))
+        if entry["id"] == OTHER_ID:
+            raise ConfigError(f"{OTHER_ID!r} is reserved", key=key, file=str(path))
+        themes.append(
+            Theme(entry["id"], entry["zh"], entry["en"], tuple(_keyword(w) for w in words))
+        )
+    return themes
+
+
+class KeywordIndex:
+    """All keywords of a taxonomy by first character: one pass over a text finds every match.
+
+    A regex per keyword costs a scan per keyword; here each position looks up only
+    the lengths of the keywords that start with its character (a handful).
+    """
+
+    def __init__(self, themes: Sequence[Theme]) -> None:
+        self.owners: dict[str, list[tuple[str, bool]]] = {}
+        for theme in themes:
+            for keyword in theme.keywords:
+                self.owners.setdefault(keyword.text, []).append((theme.id, keyword.generic))
+        lengths: dict[str, set[int]] = {}
+        for text in self.owners:
+            lengths.setdefault(text[0], set()).add(len(text))
+        self.lengths = {char: sorted(found, reverse=True) for char, found in lengths.items()}
+
+    def matches(self, text: str) -> list[tuple[int, int, str]]:
+        found = []
+        for start, char in enumerate(text):
+            for length in self.lengths.get(char, ()):
+                if start + length > len(text):
+                    continue
+                candidate = text[start : start + length]
+                if candidate in self.owners and _bounded(text, start, start + length):
+                    found.append((start, start + length, candidate))
+        return found
+
+
+def _ascii_alnum(char: str) -> bool:
+    return char.isascii() and char.isalnum()
+
+
+def _bounded(text: str, start: int, end: int) -> bool:
+    """Latin edges need a boundary: no ASCII letter or digit just outside them.
+
+    (A regex \\b would not do: it treats CJK characters as word characters.)
+    """
+    if _ascii_alnum(text[start]) and start > 0 and _ascii_alnum(text[start - 1]):
+        return False
+    return not (_ascii_alnum(text[end - 1]) and end < len(text) and _ascii_alnum(text[end]))
+
+
+# Keyed by identity: hashing a whole taxonomy on every call costs more than matching.
+# The entry keeps the sequence alive, so its id cannot be reused by another object.
+_INDEXES: dict[int, tuple[Sequence[Theme], KeywordIndex]] = {}
+
+
+def keyword_index(themes: Sequence[Theme]) -> KeywordIndex:
+    """The compiled index of a taxonomy (taxonomies are few and immutable: cache them)."""
+    cached = _INDEXES.get(id(themes))
+    if cached is None or cached[0] is not themes:
+        cached = _INDEXES[id(themes)] = (themes, KeywordIndex(themes))
+    return cached[1]
+
+
+def theme_scores(title: str, brief: str | None, themes: Sequence[Theme]) -> dict[str, float]:
+    """Score of each matching theme: longest keyword matches first, without overlaps."""
+    index = keyword_index(themes)
+    scores: dict[str, float] = {}
+    # Links in briefs ("Article URL: https://….html") say nothing about the topic.
+    brief = _URL.sub(" ", brief or "")
+    for text, weight in ((normalize(title), TITLE_WEIGHT), (normalize(brief), BRIEF_WEIGHT)):
+        if not text:
+            continue
+        # Longest first, so "android studio" (a tool) claims its span before "android".
+        matches = sorted(index.matches(text), key=lambda m: (-(m[1] - m[0]), m[0]))
+        taken: list[tuple[int, int]] = []
+        for start, end, keyword in matches:
+            if any(start < t_end and t_start < end for t_start, t_end in taken):
+                continue
+            taken.append((start, end))
+            for theme_id, generic in index.owners[keyword]:
+                scores[theme_id] = scores.get(theme_id, 0.0) + weight * (
+                    GENERIC_FACTOR if generic else 1.0
+                )
+    return scores
+
+
+def assign_theme(title: str, brief: str | None, themes: Sequence[Theme]) -> str | None:
+    """The best theme id for a post, ties to the earlier theme; None when nothing matches."""
+    scores = theme_scores(title, brief, themes)
+    if not scores:
+        return None
+    order = {theme.id: position for position, theme in enumerate(themes)}
+    return min(scores, key=lambda theme_id: (-scores[theme_id], order[theme_id]))
+
+
+_URL = re.compile(r"\b(?:https?://|www\.)\S+", re.IGNORECASE)
+_LATIN_WORD = re.compile(r"[a-z0-9][a-z0-9.+#-]*")
+_CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]+")
+STOPWORDS = frozenset(
+    "a an and are as at be by for from has have how i in is it its of on or our the this to "
+    "was we what when why with you your my new show ask hn vs via".split()
+)
+
+
+def title_tokens(text: str) -> frozenset[str]:
+    """Latin words (no stop words) plus CJK character bigrams: works without a segmenter."""
+    lowered = text.lower()
+    words = {w.strip(".-") for w in _LATIN_WORD.findall(lowered)}
+    tokens = {w for w in words if w and w not in STOPWORDS}
+    for run in _CJK.findall(lowered):
+        tokens.update(run[i : i + 2] for i in range(len(run) - 1))
+        if len(run) == 1:
+            tokens.add(run)
+    return frozenset(tokens)
+
+
+def jaccard(left: Iterable[str], right: Iterable[str]) -> float:
+    a, b = set(left), set(right)
+    return len(a & b) / len(a | b) if a and b else 0.0

@@ -1,0 +1,1 @@
+"""Pushes: subscriptions, chat settings, schedules and the delivery ledger."""

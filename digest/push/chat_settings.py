@@ -1,0 +1,142 @@
+"""A chat's settings as the bot changes them: defaults, subscribe, unsubscribe, edits."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from datetime import datetime, time
+
+from ..document import SECTION_IDS
+from ..errors import UsageError
+from ..store.store import Store
+from .subscriptions import Subscription, Subscriptions
+
+Edit = Callable[[Subscription], Subscription]
+FIELDS = (
+    "push_time",
+    "timezone",
+    "language",
+    "mode",
+    "sections",
+    "include_sources",
+    "exclude_sources",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class ChatDefaults:
+    """What a chat gets before it chose anything (from the config and the chat itself)."""
+
+    chat_id: int
+    chat_type: str
+    title: str | None
+    language: str
+    push_time: time
+    timezone: str
+
+    def subscription(self) -> Subscription:
+        return Subscription(
+            chat_id=self.chat_id,
+            chat_type=self.chat_type,
+            title=self.title,
+            language=self.language,
+            push_time=self.push_time,
+            timezone=self.timezone,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class SettingChange:
+    """One typed setting change (what ``/settings time 08:00`` asks for)."""
+
+    field: str  # one of FIELDS
+    value: object
+
+    def __call__(self, sub: Subscription) -> Subscription:
+        if self.field not in FIELDS:
+            raise UsageError(f"unknown setting {self.field!r}")
+        changed = replace(sub, **{self.field: self.value})
+        # A source is either only-included or excluded, never both.
+        if self.field == "include_sources":
+            keep = tuple(s for s in sub.exclude_sources if s not in changed.include_sources)
+            changed = replace(changed, exclude_sources=keep)
+        elif self.field == "exclude_sources":
+            keep = tuple(s for s in sub.include_sources if s not in changed.exclude_sources)
+            changed = replace(changed, include_sources=keep)
+        return changed
+
+
+def toggle_section(section: str) -> Edit:
+    """Show or hide one section; at least one stays (UsageError otherwise)."""
+
+    def edit(sub: Subscription) -> Subscription:
+        chosen = set(sub.sections) ^ {section}
+        if not chosen:
+            raise UsageError("keep at least one section")
+        return replace(sub, sections=tuple(s for s in SECTION_IDS if s in chosen))
+
+    return edit
+
+
+def cycle_source(source: str) -> Edit:
+    """Cycle one source: every source → only this one (and other includes) → excluded → back."""
+
+    def edit(sub: Subscription) -> Subscription:
+        if source in sub.include_sources:
+            return SettingChange("exclude_sources", (*sub.exclude_sources, source))(sub)
+        if source in sub.exclude_sources:
+            rest = tuple(s for s in sub.exclude_sources if s != source)
+            return replace(sub, exclude_sources=rest)
+        return SettingChange("include_sources", (*sub.include_sources, source))(sub)
+
+    return edit
+
+
+def source_state(sub: Subscription, source: str) -> str:
+    """``"only"``, ``"excluded"`` or ``"all"`` (no preference) for a source."""
+    if source in sub.include_sources:
+        return "only"
+    return "excluded" if source in sub.exclude_sources else "all"
+
+
+def chat_settings(store: Store, defaults: ChatDefaults) -> Subscription:
+    """The chat's stored settings, or its defaults (unsaved) for a chat never seen."""
+    return Subscriptions(store).get(defaults.chat_id) or defaults.subscription()
+
+
+def edit_settings(store: Store, defaults: ChatDefaults, edit: Edit, now: datetime) -> Subscription:
+    """Apply ``edit`` to the chat's settings and save them (subscribed or not).
+
+    :raises UsageError: the edit leaves an invalid setting.
+    """
+    return Subscriptions(store).save(edit(chat_settings(store, defaults)), now)
+
+
+def subscribe_chat(
+    store: Store,
+    defaults: ChatDefaults,
+    now: datetime,
+    push_time: time | None = None,
+    timezone: str | None = None,
+) -> Subscription:
+    """Subscribe the chat, keeping its earlier settings unless a time or zone is given."""
+    base = chat_settings(store, defaults)
+    base = replace(
+        base,
+        push_time=push_time or base.push_time,
+        timezone=timezone or base.timezone,
+        title=defaults.title,
+        chat_type=defaults.chat_type,
+    )
+    return Subscriptions(store).subscribe(base, now)
+
+
+def unsubscribe_chat(store: Store, chat_id: int, now: datetime) -> bool:
+    """Stop the chat's pushes; False when it was not subscribed."""
+    return Subscriptions(store).deactivate(chat_id, "unsubscribed", now)
+
+
+def stored_language(store: Store, chat_id: int) -> str | None:
+    """The language a chat chose, if the store knows the chat."""
+    found = Subscriptions(store).get(chat_id)
+    return found.language if found else None

@@ -1,0 +1,200 @@
+"""Chats the bot knows, their push settings, and whether they are subscribed."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, replace
+from datetime import datetime, time
+from typing import Any, TypeVar
+
+from ..clock import from_iso, parse_hhmm, to_iso, zone
+from ..document import SECTION_IDS
+from ..errors import UsageError
+from ..store.store import Store
+
+T = TypeVar("T")
+
+CHAT_TYPES = ("private", "group", "supergroup", "channel")
+MODES = ("brief", "full")
+
+
+@dataclass(frozen=True, slots=True)
+class Subscription:
+    """A chat's settings; ``active`` chats receive the daily push at ``push_time`` local time."""
+
+    chat_id: int
+    chat_type: str
+    language: str
+    push_time: time
+    timezone: str
+    title: str | None = None
+    mode: str = "brief"
+    sections: tuple[str, ...] = SECTION_IDS
+    include_sources: tuple[str, ...] = ()
+    exclude_sources: tuple[str, ...] = ()
+    active: bool = False
+    subscribed_at: datetime | None = None
+    updated_at: datetime | None = None
+    inactive_reason: str | None = None
+    migrated_to: int | None = None
+
+    @property
+    def is_group(self) -> bool:
+        return self.chat_type in ("group", "supergroup")
+
+    def wants_source(self, source: str) -> bool:
+        if self.include_sources and source not in self.include_sources:
+            return False
+        return source not in self.exclude_sources
+
+    def validate(self) -> Subscription:
+        """Raise UsageError naming the first bad field; return self when all is well."""
+        if self.chat_type not in CHAT_TYPES:
+            raise UsageError(f"unknown chat type {self.chat_type!r}")
+        if self.language not in ("zh", "en"):
+            raise UsageError("language must be zh or en")
+        if self.mode not in MODES:
+            raise UsageError("mode must be brief or full")
+        zone(self.timezone)  # ConfigError → caller reports
+        unknown = [s for s in self.sections if s not in SECTION_IDS]
+        if unknown or not self.sections:
+            raise UsageError(f"sections must be among {', '.join(SECTION_IDS)}")
+        return self
+
+
+class Subscriptions:
+    """The ``chats`` table: one row per chat, settings kept across unsubscribes."""
+
+    def __init__(self, store: Store) -> None:
+        self.db = store.db
+
+    def get(self, chat_id: int) -> Subscription | None:
+        row = self.db.execute("SELECT * FROM chats WHERE chat_id = ?", [chat_id]).fetchone()
+        if row is None:
+            return None
+        names = [c[0] for c in self.db.execute("SELECT * FROM chats LIMIT 0").description]
+        return _from_row(dict(zip(names, row, strict=True)))
+
+    def save(self, subscription: Subscription, now: datetime) -> Subscription:
+        """Insert or replace a chat's row (validated first)."""
+        saved = replace(subscription.validate(), updated_at=now)
+        with self.db.conn:
+            self.db["chats"].upsert(_to_row(saved), pk="chat_id")
+        return saved
+
+    def subscribe(self, base: Subscription, now: datetime) -> Subscription:
+        """Activate ``base`` (a new chat or an existing one with changed time/zone)."""
+        current = self.get(base.chat_id)
+        started = current.subscribed_at if current and current.active else now
+        return self.save(
+            replace(base, active=True, subscribed_at=started, inactive_reason=None), now
+        )
+
+    def deactivate(self, chat_id: int, reason: str, now: datetime) -> bool:
+        """Stop pushes to a chat (unsubscribed, blocked, gone); False if it was not active."""
+        with self.db.conn:
+            cursor = self.db.execute(
+                "UPDATE chats SET active = 0, inactive_reason = ?, updated_at = ? "
+                "WHERE chat_id = ? AND active = 1",
+                [reason, to_iso(now), chat_id],
+            )
+        return cursor.rowcount > 0
+
+    def migrate(self, old_id: int, new_id: int, now: datetime) -> Subscription | None:
+        """A group became a supergroup: move its settings to the new id."""
+        old = self.get(old_id)
+        if old is None:
+            return None
+        moved = replace(old, chat_id=new_id, chat_type="supergroup", migrated_to=None)
+        with self.db.conn:
+            self.db["chats"].upsert(_to_row(replace(moved, updated_at=now)), pk="chat_id")
+            self.db.execute(
+                "UPDATE chats SET active = 0, inactive_reason = 'migrated', migrated_to = ?, "
+                "updated_at = ? WHERE chat_id = ?",
+                [new_id, to_iso(now), old_id],
+            )
+        return self.get(new_id)
+
+    def active(self) -> list[Subscription]:
+        return self._select("WHERE active = 1 ORDER BY chat_id")
+
+    def all(self) -> list[Subscription]:
+        return self._select("ORDER BY chat_id")
+
+    def counts(self) -> dict[str, int]:
+        """Active chats by type, plus inactive ones."""
+        rows = self.db.execute(
+            "SELECT CASE WHEN active = 1 THEN chat_type ELSE 'inactive' END, count(*) "
+            "FROM chats GROUP BY 1"
+        ).fetchall()
+        return {kind: count for kind, count in rows}
+
+    def _select(self, clause: str, params: Iterable[Any] = ()) -> list[Subscription]:
+        cursor = self.db.execute(f"SELECT * FROM chats {clause}", list(params))
+        names = [c[0] for c in cursor.description]
+        shared = _Shared()  # rows are read one by one: no second copy of 100k rows
+        return [_from_row(dict(zip(names, row, strict=True)), shared) for row in cursor]
+
+
+class _Shared:
+    """Equal settings decoded once and shared between rows.
+
+    A push holds every active chat's Subscription; 100,000 chats have a handful of
+    distinct zones, push times and section lists, but SQLite hands out a new string for
+    every cell, and each JSON list would decode to a new tuple: about 60 MB per 100,000.
+    """
+
+    def __init__(self) -> None:
+        self._seen: dict[tuple[str, Any], Any] = {}
+
+    def get(self, column: str, raw: Any, decode: Callable[[Any], T]) -> T:
+        key = (column, raw)
+        if key not in self._seen:
+            self._seen[key] = decode(raw)
+        return self._seen[key]  # type: ignore[no-any-return]
+
+
+def _json_tuple(text: str | None) -> tuple[str, ...]:
+    return tuple(json.loads(text or "[]"))
+
+
+def _to_row(sub: Subscription) -> dict[str, Any]:
+    return {
+        "chat_id": sub.chat_id,
+        "chat_type": sub.chat_type,
+        "title": sub.title,
+        "language": sub.language,
+        "push_time": sub.push_time.strftime("%H:%M"),
+        "timezone": sub.timezone,
+        "mode": sub.mode,
+        "sections": json.dumps(list(sub.sections)),
+        "include_sources": json.dumps(list(sub.include_sources)),
+        "exclude_sources": json.dumps(list(sub.exclude_sources)),
+        "active": int(sub.active),
+        "subscribed_at": to_iso(sub.subscribed_at) if sub.subscribed_at else None,
+        "updated_at": to_iso(sub.updated_at) if sub.updated_at else None,
+        "inactive_reason": sub.inactive_reason,
+        "migrated_to": sub.migrated_to,
+    }
+
+
+def _from_row(row: dict[str, Any], shared: _Shared | None = None) -> Subscription:
+    one = shared or _Shared()
+    return Subscription(
+        chat_id=row["chat_id"],
+        chat_type=one.get("chat_type", row["chat_type"], str),
+        title=row["title"],
+        language=one.get("language", row["language"], str),
+        push_time=one.get("push_time", row["push_time"], parse_hhmm),
+        timezone=one.get("timezone", row["timezone"], str),
+        mode=one.get("mode", row["mode"], str),
+        sections=one.get("sections", row["sections"], _json_tuple) or SECTION_IDS,
+        include_sources=one.get("include_sources", row["include_sources"], _json_tuple),
+        exclude_sources=one.get("exclude_sources", row["exclude_sources"], _json_tuple),
+        active=bool(row["active"]),
+        subscribed_at=from_iso(row["subscribed_at"]) if row["subscribed_at"] else None,
+        updated_at=from_iso(row["updated_at"]) if row["updated_at"] else None,
+        inactive_reason=row["inactive_reason"],
+        migrated_to=row["migrated_to"],
+    )

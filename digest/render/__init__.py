@@ -1,0 +1,1 @@
+"""Rendering: one Jinja2 environment for digests (Telegram HTML, Markdown, text) and bot texts."""

@@ -1,0 +1,400 @@
+"""Render a Digest as Telegram HTML messages, Hugo Markdown or plain text, with Jinja2."""
+
+from __future__ import annotations
+
+import re
+import tomllib
+import unicodedata
+from dataclasses import dataclass
+from datetime import datetime
+from functools import cache
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+
+from ..document import (
+    SECTION_IDS,
+    Digest,
+    Section,
+    SourceEntry,
+    Statement,
+    section_id,
+    source_label,
+)
+from ..errors import UsageError
+from .telegram_html import MESSAGE_LIMIT, safe_href, split_blocks
+
+TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
+TELEGRAM_VIEWS = ("push", "full")
+PUSH_SOURCES = 5
+# Templates separate message blocks with this comment. Autoescaping turns every "<" of
+# the data into "&lt;", so the marker can only come from a template.
+BLOCK_MARK = "<!-- block -->"
+
+_TAIL = re.compile(r"[。．.!?！？;；…]+$")
+_MD_ESCAPE = re.compile(r"([\\`*_{}\[\]<>|~&])")
+# At the start of a line these open a heading, a list or a setext underline.
+_MD_LINE_START = re.compile(r"^(\d{1,9})(?=[.)](?:\s|$))|^(?=[#+=-])")
+_BLANK_LINES = re.compile(r"\n{3,}")
+_URL_ESCAPES = {c: f"%{ord(c):02X}" for c in "()<>{} "}
+
+
+@dataclass(frozen=True, slots=True)
+class Cite:
+    number: int
+    url: str | None  # None when the source has no safe http(s) link
+
+
+@dataclass(frozen=True, slots=True)
+class Line:
+    """A statement split for rendering: text, its citations, then its final punctuation."""
+
+    body: str
+    cites: tuple[Cite, ...]
+    tail: str
+    spaced: bool  # English puts a space before "[1]"; Chinese does not
+
+
+@dataclass(frozen=True, slots=True)
+class BlockView:
+    heading: str | None
+    lines: tuple[Line, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class SectionView:
+    id: str
+    title: str
+    blocks: tuple[BlockView, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class SourceView:
+    number: int
+    title: str
+    url: str | None
+    origin: str
+    heat: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class FooterView:
+    built_at: str
+    window: str
+    used: tuple[str, ...]
+    stale: tuple[str, ...]
+    failed: tuple[str, ...]
+    writer: str
+    notes: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Page:
+    """Everything a template may show, already cleaned: templates only add markup."""
+
+    language: str
+    t: dict[str, Any]
+    date: str
+    title: str
+    headline: Line
+    sections: tuple[SectionView, ...]
+    sources: tuple[SourceView, ...]
+    footer: FooterView
+    empty: bool
+    tags: tuple[str, ...]
+    slug: str
+    built_at_iso: str
+
+
+def clean(text: str | None) -> str:
+    """One line of text: whitespace runs become one space, control characters go.
+
+    Control characters would let a title rewrite the terminal (ANSI escapes) or break
+    a line-based format; zero-width and bidi characters stay, as real text uses them.
+    """
+    words = (text or "").split()
+    return "".join(ch for ch in " ".join(words) if unicodedata.category(ch) != "Cc")
+
+
+def escape_markdown(text: str) -> str:
+    """Backslash-escape what could make a link, HTML, emphasis, code or a shortcode."""
+    escaped = _MD_ESCAPE.sub(r"\\\1", text)
+    match = _MD_LINE_START.match(escaped)
+    return escaped if match is None else escaped[: match.end()] + "\\" + escaped[match.end() :]
+
+
+def markdown_url(url: str) -> str:
+    """A safe URL made usable inside ``(...)`` and ``<...>`` (and opaque to Hugo)."""
+    return "".join(_URL_ESCAPES.get(ch, ch) for ch in url)
+
+
+def yaml_string(text: str) -> str:
+    """A YAML double-quoted scalar; escapes what YAML would not keep as printable text."""
+    out = []
+    for ch in text:
+        code = ord(ch)
+        if ch in '"\\':
+            out.append("\\" + ch)
+        elif 0x20 <= code <= 0x7E or (0xA0 <= code <= 0xFFFD and code not in (0x2028, 0x2029)):
+            out.append(ch)
+        elif code > 0xFFFF:
+            out.append(f"\\U{code:08X}")
+        else:
+            out.append(f"\\u{code:04X}")
+    return '"' + "".join(out) + '"'
+
+
+def display_width(text: str) -> int:
+    """Terminal columns: wide East Asian characters take two, combining marks none."""
+    return sum(
+        0 if unicodedata.combining(ch) else 2 if unicodedata.east_asian_width(ch) in "WF" else 1
+        for ch in text
+    )
+
+
+def underline(text: str, char: str = "-") -> str:
+    return char * max(display_width(text), 1)
+
+
+def digest_filename(digest: Digest) -> str:
+    """The export file name: ``2026-02-15.md``, or ``2026-02-15-v2.md`` from version 2."""
+    return f"{digest.date}{_version_suffix(digest)}.md"
+
+
+def _version_suffix(digest: Digest) -> str:
+    return f"-v{digest.version}" if digest.version > 1 else ""
+
+
+def _figure(value: float) -> str:
+    return f"{value:,.0f}" if float(value).is_integer() else f"{value:,.1f}"
+
+
+def _local(moment: str, tz_name: str, fmt: str = "%Y-%m-%d %H:%M") -> str:
+    """An ISO time in the footer's zone; the raw text if either cannot be read."""
+    try:
+        parsed = datetime.fromisoformat(moment.strip().replace("Z", "+00:00"))
+        if parsed.tzinfo is not None:
+            parsed = parsed.astimezone(ZoneInfo(tz_name))
+    except (ValueError, ZoneInfoNotFoundError):
+        return moment
+    return parsed.strftime(fmt)
+
+
+class Renderer:
+    """Owns the Jinja2 environment; create one per process and reuse it."""
+
+    def __init__(self, templates: Path = TEMPLATES) -> None:
+        # Autoescaping stays on for everything but Markdown and text, whose escaping is
+        # their own (escape_markdown); HTML entities there would show up literally.
+        self.env = Environment(
+            loader=FileSystemLoader(templates),
+            autoescape=select_autoescape(
+                disabled_extensions=("md.j2", "txt.j2"), default=True, default_for_string=True
+            ),
+            undefined=StrictUndefined,
+            trim_blocks=True,
+            lstrip_blocks=True,
+            keep_trailing_newline=False,
+        )
+        # Label words live beside the templates, so wording changes never touch code.
+        self.labels = tomllib.loads((templates / "labels.toml").read_text(encoding="utf-8"))
+        self.env.filters.update(
+            md=escape_markdown, md_url=markdown_url, yaml=yaml_string, underline=underline
+        )
+
+    def _render(self, name: str, **context: Any) -> str:
+        # Data never holds a newline (see clean), so 3+ newlines are template layout.
+        text = self.env.get_template(name).render(**context)
+        return _BLANK_LINES.sub("\n\n", text).strip()
+
+    def telegram_blocks(
+        self, digest: Digest, view: str = "push", language: str | None = None
+    ) -> list[str]:
+        """The HTML blocks of a view, before they are packed into messages."""
+        _check_view(view)
+        page = self.page(digest, language)
+        if digest.is_empty:
+            html = self._render("telegram/empty.html.j2", p=page, push=view == "push")
+        elif view in TELEGRAM_VIEWS:
+            html = self._render(f"telegram/{view}.html.j2", p=page, top=page.sources[:PUSH_SOURCES])
+        else:
+            html = self._render("telegram/section.html.j2", p=page, s=_pick(page, view))
+        return [block.strip() for block in html.split(BLOCK_MARK) if block.strip()]
+
+    def telegram(
+        self,
+        digest: Digest,
+        view: str = "push",
+        language: str | None = None,
+        limit: int = MESSAGE_LIMIT,
+    ) -> list[str]:
+        return split_blocks(self.telegram_blocks(digest, view, language), limit)
+
+    def markdown(self, digest: Digest, language: str | None = None) -> str:
+        return self._render("markdown/digest.md.j2", p=self.page(digest, language)) + "\n"
+
+    def text(self, digest: Digest, section: str | None = None, language: str | None = None) -> str:
+        page = self.page(digest, language)
+        chosen = [_pick(page, section)] if section is not None else list(page.sections)
+        return self._render("text/digest.txt.j2", p=page, chosen=chosen) + "\n"
+
+    def page(self, digest: Digest, language: str | None = None) -> Page:
+        """The digest as templates see it, in ``language`` if written in it, else its own."""
+        lang = language if language in digest.sections else digest.language
+        t = self.labels.get(lang, self.labels["en"])
+        sections = tuple(
+            _section_view(digest, _digest_section(digest, sid, lang, t), lang)
+            for sid in SECTION_IDS
+        )
+        headline = _line(digest, digest.headline_in(lang), lang)
+        fallback_title = f"{t['digest']} {digest.date}"
+        title = (headline.body + headline.tail) if not digest.is_empty else ""
+        return Page(
+            language=lang,
+            t=t,
+            date=digest.date,
+            title=title or fallback_title,
+            headline=headline,
+            sections=sections,
+            sources=tuple(_source_view(entry, t, lang) for entry in digest.sources),
+            footer=_footer_view(digest),
+            empty=digest.is_empty,
+            tags=_tags(digest, lang),
+            slug=f"hotdigest-{digest.date}{_version_suffix(digest)}",
+            built_at_iso=digest.footer.built_at,
+        )
+
+
+def _digest_section(digest: Digest, sid: str, lang: str, t: dict[str, Any]) -> Section:
+    """The section ``sid``, or an empty one titled from the labels if the digest lacks it."""
+    try:
+        return digest.section(sid, lang)
+    except KeyError:
+        return Section(sid, t["sections"][sid], ())
+
+
+def _check_view(view: str) -> None:
+    if view not in TELEGRAM_VIEWS and section_id(view) is None:
+        raise UsageError(
+            f"unknown view {view!r}: use push, full or one of {', '.join(SECTION_IDS)}"
+        )
+
+
+def _pick(page: Page, name: str) -> SectionView:
+    sid = section_id(name)
+    if sid is None:
+        raise UsageError(f"unknown section {name!r}: use one of {', '.join(SECTION_IDS)}")
+    return next(s for s in page.sections if s.id == sid)
+
+
+def _line(digest: Digest, statement: Statement, lang: str) -> Line:
+    text = clean(statement.text)
+    match = _TAIL.search(text)
+    body, tail = (text[: match.start()], match.group()) if match and statement.cites else (text, "")
+    cites = tuple(Cite(n, _url(digest, n)) for n in statement.cites)
+    return Line(body, cites, tail, spaced=lang != "zh")
+
+
+def _url(digest: Digest, number: int) -> str | None:
+    try:
+        return safe_href(digest.source(number).url)
+    except IndexError:
+        return None
+
+
+def _section_view(digest: Digest, section: Section, lang: str) -> SectionView:
+    blocks = tuple(
+        BlockView(
+            clean(block.heading) or None, tuple(_line(digest, s, lang) for s in block.statements)
+        )
+        for block in section.blocks
+    )
+    return SectionView(section.id, clean(section.title), blocks)
+
+
+def _source_view(entry: SourceEntry, t: dict[str, Any], lang: str) -> SourceView:
+    heat = None if entry.heat is None else _figure(entry.heat)
+    return SourceView(
+        entry.index,
+        clean(entry.title) or t["untitled"],
+        safe_href(entry.url),
+        clean(source_label(entry.source, lang)),
+        heat,
+    )
+
+
+def _footer_view(digest: Digest) -> FooterView:
+    f = digest.footer
+    start = _local(f.window_start, f.timezone, "%m-%d %H:%M")
+    end = _local(f.window_end, f.timezone, "%m-%d %H:%M")
+    return FooterView(
+        built_at=f"{_local(f.built_at, f.timezone)} ({clean(f.timezone)})",
+        window=f"{clean(start)} – {clean(end)}",
+        used=tuple(clean(s) for s in f.sources_used),
+        stale=tuple(clean(s) for s in f.sources_stale),
+        failed=tuple(clean(s) for s in f.sources_failed),
+        writer=clean(f.writer),
+        notes=tuple(clean(n) for n in f.notes),
+    )
+
+
+def _tags(digest: Digest, lang: str) -> tuple[str, ...]:
+    """Theme labels, hottest first: from ``facts["themes"]``, else the sources' theme ids."""
+    themes = digest.facts.get("themes")
+    if isinstance(themes, list) and themes:
+        labels = (
+            clean(str(theme.get(lang) or theme.get("id") or ""))
+            for theme in themes
+            if isinstance(theme, dict) and theme.get("id") != "other"
+        )
+    else:
+        labels = (
+            clean(entry.theme) for entry in digest.sources if entry.theme and entry.theme != "other"
+        )
+    return tuple(dict.fromkeys(label for label in labels if label))
+
+
+@cache
+def default_renderer() -> Renderer:
+    """A shared Renderer for callers that do not hold one (the CLI, tests)."""
+    return Renderer()
+
+
+def render_telegram(
+    digest: Digest,
+    view: str = "push",
+    language: str | None = None,
+    limit: int = MESSAGE_LIMIT,
+    *,
+    renderer: Renderer | None = None,
+) -> list[str]:
+    """Telegram HTML messages of ``view``: "push", "full" or a section id or alias.
+
+    Every message is valid on its own and at most ``limit`` visible UTF-16 units.
+
+    :raises UsageError: for an unknown view.
+    """
+    return (renderer or default_renderer()).telegram(digest, view, language, limit)
+
+
+def render_markdown(
+    digest: Digest, language: str | None = None, *, renderer: Renderer | None = None
+) -> str:
+    """Markdown with Hugo front matter, for ``hotdigest export``."""
+    return (renderer or default_renderer()).markdown(digest, language)
+
+
+def render_text(
+    digest: Digest,
+    section: str | None = None,
+    language: str | None = None,
+    *,
+    renderer: Renderer | None = None,
+) -> str:
+    """Plain text for the terminal: the whole digest, or one section (id or alias).
+
+    :raises UsageError: for an unknown section.
+    """
+    return (renderer or default_renderer()).text(digest, section, language)

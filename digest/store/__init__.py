@@ -1,0 +1,1 @@
+"""The store: one SQLite file, its schema, imports, digest archive and caches."""

@@ -1,0 +1,1 @@
+"""Writers: the offline prose and the optional LLM writer with its validation."""
