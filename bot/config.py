@@ -56,6 +56,7 @@ class Settings:
     themes_mode: str = "extend"
     ingest_minutes: int = 60
     ingest_timeout: float = 15.0
+    ingest_max_body_bytes: int = 5_000_000
     push_time: time = time(19, 0)
     max_push_delay_hours: int = 12
     messages_per_second: float = 30.0
@@ -245,8 +246,14 @@ OPTIONS: tuple[Option, ...] = (
     Option(
         "ingest.timeout",
         "ingest_timeout",
-        "Seconds before one source request times out.",
+        "Seconds one source request may take in all, however slowly its body arrives.",
         _float(1, 300),
+    ),
+    Option(
+        "ingest.max_body_bytes",
+        "ingest_max_body_bytes",
+        "Largest source response (decoded bytes) read; a bigger one fails the source.",
+        _int(10_000, 500_000_000),
     ),
     Option(
         "schedule.push_time",
