@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import tomllib
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
 from datetime import time
 from pathlib import Path
 from typing import Any
@@ -71,6 +71,13 @@ class Settings:
     llm_api_key: str | None = field(default=None, repr=False)
     sources: tuple[SourceConfig, ...] = DEFAULT_SOURCES
     origin: Mapping[str, str] = field(default_factory=dict, compare=False)
+
+    @property
+    def secrets(self) -> tuple[str, ...]:
+        """The values of every secret setting (a field kept out of repr), for the log
+        filter: a new secret is masked as soon as its field is declared ``repr=False``."""
+        values = (getattr(self, f.name) for f in fields(self) if not f.repr)
+        return tuple(value for value in values if isinstance(value, str) and value)
 
 
 @dataclass(frozen=True, slots=True)

@@ -16,8 +16,8 @@ from digest import ConfigError
 from ..app import App, build_application, check_token
 from ..config import Settings
 from ..fake_telegram import FloodLimits, run_fake_server
-from ..logs import configure_logging
-from ..webhook import serve_webhook
+from ..logs import configure_logging, mask_token
+from ..webhook import WebhookRefusedError, serve_webhook
 from .common import CliState, ConfigProblem, pass_state
 
 FAKE_HOST = "127.0.0.1"
@@ -51,7 +51,7 @@ def run_command(
     """
     settings = replace(state.settings, db_path=state.db_path)
     verbose = logging.getLogger().level <= logging.DEBUG
-    configure_logging("DEBUG" if verbose else "INFO", token=settings.telegram_token)
+    configure_logging("DEBUG" if verbose else "INFO", secrets=settings.secrets)
     # Opt in to PTB's timedelta time periods now, so RetryAfter does not warn at each 429.
     os.environ.setdefault("PTB_TIMEDELTA", "true")
     if webhook_url and not settings.webhook_secret:
@@ -60,7 +60,10 @@ def run_command(
     if webhook_url:
         assert settings.webhook_secret is not None
         secret = settings.webhook_secret
-        asyncio.run(serve_webhook(application, webhook_url, listen, port, secret, url_path))
+        try:
+            asyncio.run(serve_webhook(application, webhook_url, listen, port, secret, url_path))
+        except WebhookRefusedError as exc:
+            raise ConfigProblem(mask_token(str(exc))) from None
     else:
         application.run_polling()
 

@@ -19,6 +19,7 @@ from digest import (
 )
 
 from ..config import Settings, load_settings
+from ..logs import mask_in_logs
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -42,6 +43,7 @@ class CliState:
                 self._settings = load_settings(self.config_file)
             except ConfigError as exc:
                 raise ConfigProblem(f"invalid configuration: {exc}") from None
+            mask_in_logs(self._settings.secrets)
         return self._settings
 
     @property

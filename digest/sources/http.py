@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import random
 import time
+import zlib
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 
@@ -58,7 +59,12 @@ def make_http_client(
         # Connecting should be quick; a slow list may take the whole budget to read.
         timeout=httpx.Timeout(timeout, connect=min(timeout, 10.0)),
         follow_redirects=True,
-        headers={"User-Agent": USER_AGENT, "Accept-Language": "en,zh-CN;q=0.8"},
+        # Only the encodings request() inflates itself, within the body cap.
+        headers={
+            "User-Agent": USER_AGENT,
+            "Accept-Language": "en,zh-CN;q=0.8",
+            "Accept-Encoding": "gzip, deflate",
+        },
         limits=httpx.Limits(max_connections=20, max_keepalive_connections=10),
     )
 
@@ -131,7 +137,7 @@ async def request(
             async with asyncio.timeout(min(bounds.timeout, max(0.0, deadline - retry.clock()))):
                 response = await _get(client, url, bounds, params, headers)
         except TimeoutError as exc:
-            last_error = httpx.TimeoutException(f"no whole answer within {bounds.timeout:g} s")
+            last_error = _WholeRequestTimeout(f"no whole answer within {bounds.timeout:g} s")
             last_error.__cause__ = exc
             continue
         except _BodyTooLarge as exc:
@@ -153,6 +159,10 @@ class _BodyTooLarge(Exception):
     pass
 
 
+class _WholeRequestTimeout(httpx.TimeoutException):
+    pass
+
+
 async def _get(
     client: httpx.AsyncClient,
     url: str,
@@ -162,17 +172,20 @@ async def _get(
 ) -> httpx.Response:
     """GET, reading a success's decoded body up to ``bounds.max_body_bytes``.
 
-    Streaming, so an oversized or inflating body is cut off while it arrives, never
-    held whole. An error's body is not read at all.
+    Streaming, so an oversized body is cut off while it arrives, never held whole.
+    An error's body is not read at all.
     """
     async with client.stream("GET", url, params=params, headers=headers) as streamed:
         if not (streamed.is_success or streamed.status_code == 304):
             return streamed
-        body = bytearray()
-        async for chunk in streamed.aiter_bytes():
-            body += chunk
-            if len(body) > bounds.max_body_bytes:
-                raise _BodyTooLarge(f"body over {bounds.max_body_bytes:,} bytes (decoded)")
+        if streamed.is_stream_consumed:  # built in memory (a MockTransport): decoded already
+            inflate = _Inflater("", bounds.max_body_bytes)
+            inflate.feed(streamed.content)
+        else:
+            inflate = _Inflater(streamed.headers.get("content-encoding", ""), bounds.max_body_bytes)
+            async for raw in streamed.aiter_raw():
+                inflate.feed(raw)
+        body = inflate.finish()
     # The decoded body, so the headers that described the encoded one go.
     kept = [
         (name, value)
@@ -182,11 +195,54 @@ async def _get(
     return httpx.Response(
         streamed.status_code,
         headers=kept,
-        content=bytes(body),
+        content=body,
         request=streamed.request,
         extensions=streamed.extensions,
         default_encoding=streamed.default_encoding,
     )
+
+
+class _Inflater:
+    """Decode a gzip/deflate body at most ``cap`` bytes at a time.
+
+    httpx's decoder inflates each network chunk whole (a 64 KB chunk of a gzip bomb is
+    64 MB); zlib's ``max_length`` stops at the cap instead.
+    """
+
+    def __init__(self, encoding: str, cap: int) -> None:
+        codings = [c.strip().lower() for c in encoding.split(",") if c.strip()]
+        codings = [c for c in codings if c != "identity"]
+        if len(codings) > 1 or (codings and codings[0] not in ("gzip", "x-gzip", "deflate")):
+            raise httpx.DecodingError(f"unsupported content-encoding {encoding!r}")
+        # 47: a gzip or zlib header, detected; raw deflate is tried on a header error.
+        self.zlib = zlib.decompressobj(47) if codings else None
+        self.raw_deflate = codings == ["deflate"]
+        self.cap = cap
+        self.body = bytearray()
+
+    def feed(self, data: bytes) -> None:
+        if self.zlib is None:
+            self._keep(data)
+            return
+        while data:
+            try:
+                self._keep(self.zlib.decompress(data, self.cap - len(self.body) + 1))
+            except zlib.error as exc:
+                if not (self.raw_deflate and not self.body):
+                    raise httpx.DecodingError(f"body is not valid compressed data: {exc}") from None
+                self.zlib, self.raw_deflate = zlib.decompressobj(-zlib.MAX_WBITS), False
+                continue
+            data = self.zlib.unconsumed_tail
+
+    def finish(self) -> bytes:
+        if self.zlib is not None:
+            self._keep(self.zlib.flush(self.cap - len(self.body) + 1))
+        return bytes(self.body)
+
+    def _keep(self, data: bytes) -> None:
+        self.body += data
+        if len(self.body) > self.cap:
+            raise _BodyTooLarge(f"body over {self.cap:,} bytes (decoded)")
 
 
 def _delay(retry: RetryPolicy, index: int, response: httpx.Response | None) -> float:
@@ -224,7 +280,8 @@ def _final_error(
         else:
             reason = status
     elif isinstance(error, httpx.TimeoutException):
-        reason = f"timed out ({type(error).__name__}) after {attempts} attempts"
+        why = str(error) if isinstance(error, _WholeRequestTimeout) else type(error).__name__
+        reason = f"timed out ({why}) after {attempts} attempts"
     else:
         reason = f"network error ({type(error).__name__}: {error}) after {attempts} attempts"
     return SourceError(f"{source}: {reason} ({where})")

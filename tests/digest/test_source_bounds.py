@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import time
+import tracemalloc
 from collections.abc import AsyncIterator
 
 import pytest
@@ -56,7 +57,13 @@ async def test_a_gzip_bomb_is_stopped_while_it_inflates(
 ) -> None:
     server, url = hostile
     assert len(server.bomb) < 100_000  # 20 MB once inflated
-    _, error = await fetch(f"{url}/bomb", timeout=30)
+    tracemalloc.start()
+    try:
+        _, error = await fetch(f"{url}/bomb", timeout=30)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 8_000_000  # the 1 MB cap, a chunk, copies; never the 20 MB
     assert "body over 1,000,000 bytes (decoded)" in error
 
 
