@@ -349,6 +349,9 @@ def _read_toml(file: Path) -> dict[str, Any]:
         raise ConfigError(f"cannot read: {exc}", file=str(file)) from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"not valid TOML: {exc}", file=str(file)) from None
+    except RecursionError:  # tomllib parses nested arrays recursively
+        reason = "not valid TOML: arrays or tables nested too deeply"
+        raise ConfigError(reason, file=str(file)) from None
     return _flatten(data, str(file))
 
 

@@ -163,7 +163,7 @@ def make_post(
         raise ValueError(f"post_id {_short(post_id)} is not a string or integer")
     if len(str(post_id).strip()) > MAX_URL:  # RSS uses links as ids; nothing is longer
         raise ValueError(f"post_id {_short(str(post_id))} is longer than {MAX_URL} characters")
-    url_text = clean_text(url, MAX_URL)
+    url_text = _link(url)
     if url_text and not url_text.lower().startswith(("http://", "https://")):
         raise ValueError(f"url {url_text[:80]!r} is not an http(s) link")
     if rank is not None and (isinstance(rank, bool) or not isinstance(rank, int | str)):
@@ -192,6 +192,14 @@ def make_post(
         brief=clean_text(brief, MAX_BRIEF),
         published_at=_parse_time(published_at),
     )
+
+
+def _link(value: object) -> str | None:
+    """A URL whole or not at all: one cut short (with "…") would be a live, broken link."""
+    text = clean_text(value, MAX_URL + 1)
+    if text is None or len(text) > MAX_URL or " " in text:
+        return None
+    return text
 
 
 def _parse_time(value: object) -> datetime | None:

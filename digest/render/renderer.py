@@ -6,7 +6,7 @@ import re
 import tomllib
 import unicodedata
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -25,6 +25,8 @@ from ..document import (
 )
 from ..errors import UsageError
 from .telegram_html import MESSAGE_LIMIT, safe_href, split_blocks
+
+_ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
 TELEGRAM_VIEWS = ("push", "full")
@@ -159,8 +161,18 @@ def underline(text: str, char: str = "-") -> str:
 
 
 def digest_filename(digest: Digest) -> str:
-    """The export file name: ``2026-02-15.md``, or ``2026-02-15-v2.md`` from version 2."""
-    return f"{digest.date}{_version_suffix(digest)}.md"
+    """The export file name: ``2026-02-15.md``, or ``2026-02-15-v2.md`` from version 2.
+
+    :raises ValueError: a date or version no build makes (a tampered store), so no
+        name can point outside the export folder.
+    """
+    day, version = digest.date, digest.version
+    if not (isinstance(day, str) and _ISO_DAY.fullmatch(day)) or type(version) is not int:
+        raise ValueError(f"stored digest has a bad date or version: {str(day)[:40]!r}")
+    date.fromisoformat(day)
+    if version < 1:
+        raise ValueError(f"stored digest {day} has version {version}")
+    return f"{day}{_version_suffix(digest)}.md"
 
 
 def _version_suffix(digest: Digest) -> str:

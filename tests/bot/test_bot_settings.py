@@ -87,6 +87,10 @@ async def test_subscribe_with_defaults_then_time_and_zone(bot: Bot, db_path: Pat
     [
         ("/subscribe 25:00", "“25:00” is not a time of day"),
         ("/subscribe 08:00 Mars/Base", "“Mars/Base” is not a time zone"),
+        ("/subscribe 08:00 localtime", "“localtime” is not a time zone"),  # the host's zone
+        ("/subscribe 08:00 Factory", "“Factory” is not a time zone"),
+        ("/subscribe 08:00 EST5EDT", "“EST5EDT” is not a time zone"),
+        ("/settings zone posix/Asia/Tokyo", "“posix/Asia/Tokyo” is not a time zone"),
         ("/unsubscribe please", "“please” is not a chat"),
         ("/settings colour red", "“colour” is not a setting"),
         ("/settings lang fr", "“fr” is not a valid value here"),
