@@ -200,12 +200,19 @@ def add_handlers(application: App) -> None:
         (SubscribeButton, on_subscribe_button),
         (ShownButton, on_shown_button),
     ]
+    # PTB hands a query with empty or no data to the first handler that has a pattern,
+    # whatever the pattern: this one takes them (and only them) first, to be answered.
+    application.add_handler(CallbackQueryHandler(on_unknown_button, pattern=_no_data))
     for kind, callback in buttons:
         application.add_handler(CallbackQueryHandler(callback, pattern=data_of(kind)))
     application.add_handler(CallbackQueryHandler(on_unknown_button))
     unknown = MESSAGES & (filters.COMMAND | (filters.TEXT & filters.ChatType.PRIVATE))
     application.add_handler(MessageHandler(unknown, unknown_command))
     application.add_error_handler(error_handler)
+
+
+def _no_data(data: object) -> bool:
+    return False  # only called for non-empty data; see add_handlers
 
 
 async def register_commands(application: App, settings: Settings) -> None:
