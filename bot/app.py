@@ -62,6 +62,7 @@ from .keyboards import (
 )
 from .keyboards import matches as data_of
 from .services import Services
+from .updates import GuardedUpdates
 
 log = logging.getLogger(__name__)
 
@@ -173,7 +174,8 @@ def build_application(
     # The lean transport the pushes use (bot.transport) also for replies and polling.
     # Replies are capped at 30/s by Telegram; 8 connections carry 160/s at 50 ms.
     builder = builder.request(request or LeanRequest(REPLY_CONNECTIONS))
-    builder = builder.get_updates_request(get_updates_request or LeanRequest(1))
+    # Unreadable updates are skipped there, or polling would spin on them (bot/updates.py).
+    builder = builder.get_updates_request(GuardedUpdates(get_updates_request or LeanRequest(1)))
     application: App = builder.build()
     application.bot_data["language"] = settings.language  # for the error handler's apology
     add_handlers(application)

@@ -272,6 +272,10 @@ class FakeTelegram:
 
     # -- updates -------------------------------------------------------------------
 
+    def raw_update(self, body: JSONDict) -> None:
+        """Queue an update exactly as given, even one no client can read (robustness tests)."""
+        self._push_update(body)
+
     def _push_update(self, body: JSONDict) -> None:
         self._updates.append({"update_id": next(self._update_ids), **body})
         for waiter in self._waiters:
