@@ -13,7 +13,7 @@ from typing import TypeVar
 
 import httpx
 
-from digest import BuildOptions, Store, make_http_client, utcnow
+from digest import BuildOptions, Renderer, Store, make_http_client, utcnow
 
 from .config import Settings, build_options
 
@@ -63,6 +63,8 @@ class Services:
     store: StoreRunner
     options: BuildOptions
     http: httpx.AsyncClient
+    # The one Jinja2 environment: digests and bot replies (templates read once).
+    renderer: Renderer = field(default_factory=Renderer)
     extras: dict[str, object] = field(default_factory=dict)
     # What the scheduled jobs take as "now": the demo shifts it to fire a push at once.
     clock: Callable[[], datetime] = utcnow

@@ -87,7 +87,7 @@ async def _dry_run(settings: Settings, day: str | None) -> list[str]:
     try:
         options = DeliveryOptions.from_settings(settings)
         plan = await plan_due(services, day=day, options=options, record=False)
-        pushes, report = await prepare(services.store, plan.jobs)
+        pushes, report = await prepare(services.store, services.renderer, plan.jobs)
     finally:
         await services.close()
     lines = [

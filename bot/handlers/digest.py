@@ -11,7 +11,7 @@ from typing import Any, TypeVar
 
 from telegram import CallbackQuery, Update
 
-from digest import Digest, digest_versions, get_digest, render_telegram
+from digest import Digest, digest_versions, get_digest
 
 from ..context import BotContext
 from ..keyboards import (
@@ -117,7 +117,7 @@ async def render(turn: Turn, digest: Digest, view: str, lang: str) -> list[str]:
     """Telegram messages of a view: kept ones, or rendered off the event loop (Jinja2)."""
     views = views_of(turn)
     if (pages := views.pages(digest, view, lang)) is None:
-        pages = await asyncio.to_thread(render_telegram, digest, view, lang)
+        pages = await asyncio.to_thread(turn.services.renderer.telegram, digest, view, lang)
         views.keep_pages(digest, view, lang, pages)
     return pages
 
