@@ -1,1 +1,1 @@
-"""hotdigest's Telegram front end: the Application, handlers, delivery, the CLI and configuration."""
+"""hotdigest's Telegram front end: the Application, handlers, delivery, CLI and config."""
