@@ -34,7 +34,7 @@ sys.path.insert(0, str(ROOT / "tests" / "digest"))
 from hostile_http import HostileServer  # noqa: E402
 
 from digest import Store, ingest_sources, make_http_client, make_source  # noqa: E402
-from digest.retry_after import retry_after_seconds  # noqa: E402
+from digest.clock import retry_after_seconds  # noqa: E402
 
 CASES = ("drip", "429", "huge", "bomb")
 ANCHOR_RETRY_CAP = 60.0  # what the sources' RetryPolicy waited at most, per retry

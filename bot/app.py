@@ -23,7 +23,7 @@ from telegram.ext import (
 )
 from telegram.request import BaseRequest
 
-from digest import LANGUAGES, ConfigError, default_texts
+from digest import LANGUAGES, ConfigError
 
 from .config import Settings
 from .context import SERVICES_KEY, BotContext, services_of
@@ -219,7 +219,7 @@ def _no_data(data: object) -> bool:
 
 async def register_commands(application: App, settings: Settings) -> None:
     """The command menu per language (the configured one by default); admins also see theirs."""
-    texts, bot = default_texts(), application.bot
+    texts, bot = services_of(application).renderer.texts, application.bot
     for lang in LANGUAGES:
         table = texts.table("commands", lang)
         code = None if lang == settings.language else lang

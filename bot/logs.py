@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import logging
 import re
+import warnings
 from collections.abc import Iterable
+
+from telegram.warnings import PTBDeprecationWarning
+
+# The start of PTB 22's warning when it hands out an int time period (e.g. retry_after).
+PTB_TIME_PERIOD_WARNING = r".*PTB_TIMEDELTA"
 
 MASK = "<secret>"
 # Bot API URLs carry the token as /bot<token>/; match the token shape too, so a
@@ -65,6 +71,17 @@ def mask_secrets(text: str, secrets: Iterable[str] = ()) -> str:
 def mask_token(text: str, token: str | None = None) -> str:
     """``mask_secrets`` for one optional secret (error messages that may quote the token)."""
     return mask_secrets(text, secret_values([token]))
+
+
+def quiet_time_period_warning() -> None:
+    """Silence PTB 22's deprecation warning about int time periods (one per RetryAfter).
+
+    The alternative, opting in through the PTB_TIMEDELTA environment variable, would
+    mean mutating the environment; our code reads ``retry_after`` in either form.
+    """
+    warnings.filterwarnings(
+        "ignore", message=PTB_TIME_PERIOD_WARNING, category=PTBDeprecationWarning
+    )
 
 
 def configure_logging(level: str = "INFO", secrets: Iterable[str | None] = ()) -> None:

@@ -16,6 +16,7 @@ import click
 from digest import (
     Digest,
     DigestChange,
+    Renderer,
     Store,
     build_digest,
     compare_digests,
@@ -164,8 +165,11 @@ def load_digest(store: Store, day: str | None, version: int | None) -> Digest:
 def render_output(
     digest: Digest, section: str | None, fmt: str, language: str | None, as_json: bool
 ) -> str:
+    renderer = Renderer()
     if fmt == "telegram":
-        messages = render_telegram(digest, view=section or "full", language=language)
+        messages = render_telegram(
+            digest, view=section or "full", language=language, renderer=renderer
+        )
         if as_json:
             return json.dumps(messages, ensure_ascii=False, indent=2)
         return "\n\n----- message -----\n\n".join(messages)
@@ -175,8 +179,8 @@ def render_output(
         data = asdict(digest.section(section, language))
         return json.dumps(data, ensure_ascii=False, indent=2)
     if fmt == "markdown":
-        return render_markdown(digest, language=language)
-    return render_text(digest, section=section, language=language)
+        return render_markdown(digest, language=language, renderer=renderer)
+    return render_text(digest, section=section, language=language, renderer=renderer)
 
 
 @click.command("export")
@@ -196,7 +200,7 @@ def export_command(state: CliState, out_dir: Path, language: str | None) -> None
     Example: hotdigest export --out site/content/posts
     """
     out_dir.mkdir(parents=True, exist_ok=True)
-    written, skipped = 0, 0
+    written, skipped, renderer = 0, 0, Renderer()
     with state.store() as store:
         days = sorted({row[0] for row in digest_versions(store)})
         for day in days:
@@ -208,7 +212,8 @@ def export_command(state: CliState, out_dir: Path, language: str | None) -> None
                 click.echo(f"skipped: {exc}", err=True)
                 skipped += 1
                 continue
-            (out_dir / name).write_text(render_markdown(digest, language=language), "utf-8")
+            markdown = render_markdown(digest, language=language, renderer=renderer)
+            (out_dir / name).write_text(markdown, encoding="utf-8")
             written += 1
     click.echo(f"wrote {written} digests to {out_dir}")
     if skipped:

@@ -11,8 +11,8 @@ from dataclasses import dataclass, field
 
 import httpx
 
+from ..clock import retry_after_seconds
 from ..errors import SourceError
-from ..retry_after import retry_after_seconds
 
 # Our own, honest User-Agent for APIs; sites that serve bots a different page
 # (GitHub trending, some Chinese sites) get BROWSER_USER_AGENT per request.

@@ -11,8 +11,8 @@ from typing import Any
 
 import httpx
 
+from ..clock import retry_after_seconds
 from ..errors import WriterError
-from ..retry_after import retry_after_seconds
 
 log = logging.getLogger(__name__)
 

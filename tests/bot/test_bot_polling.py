@@ -12,11 +12,6 @@ from bot.app import running
 from bot.config import Settings
 
 
-@pytest.fixture(autouse=True)
-def timedelta_retry_after(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("PTB_TIMEDELTA", "true")
-
-
 async def test_an_unreadable_update_is_skipped_and_logged_once(
     settings: Settings, db_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:

@@ -1,4 +1,4 @@
-"""The one Retry-After parser the sources and the LLM client share."""
+"""The one Retry-After parser (digest.clock) the sources and the LLM client share."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from digest.retry_after import retry_after_seconds
+from digest.clock import retry_after_seconds
 
 NOW = datetime(2024, 5, 1, 12, 0, 0, tzinfo=UTC)
 
