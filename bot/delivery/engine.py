@@ -540,8 +540,17 @@ async def prepare(
     for job in jobs:
         chat, chosen = job.chat, _filter(job, options)
         digest = digests[(job.date, job.version, *chosen)]
-        view = (job.date, job.version, job.kind, chat.mode, chat.sections, chat.language)
-        view += (chat.timezone, chosen)  # the zone: "generated at" may be a tg-time
+        # The zone too: "generated at" is a tg-time for a reader in another zone.
+        view = (
+            job.date,
+            job.version,
+            job.kind,
+            chat.mode,
+            chat.sections,
+            chat.language,
+            chat.timezone,
+            chosen,
+        )
         try:
             if digest is None:
                 raise DigestError(f"digest {job.date} v{job.version} is not stored")
