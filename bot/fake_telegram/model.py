@@ -81,6 +81,8 @@ class FakeTelegram:
         self.store: dict[tuple[int, int], JSONDict] = {}  # current Message objects
         self.journal = Journal(clock)
         self.commands: dict[tuple[str, str], list[JSONDict]] = {}
+        # ("description" | "short_description", language code or "") -> text
+        self.descriptions: dict[tuple[str, str], str] = {}
         self.webhook: JSONDict | None = None
         self._queries: dict[str, int] = {}  # callback query id -> answers given
         self._updates: list[JSONDict] = []
