@@ -26,6 +26,7 @@ from telegram.ext import (
     ContextTypes,
     Defaults,
     MessageHandler,
+    MessageReactionHandler,
     filters,
 )
 from telegram.request import BaseRequest
@@ -51,6 +52,7 @@ from .handlers.general import (
     start_command,
     unknown_command,
 )
+from .handlers.reactions import on_reaction
 from .handlers.settings import (
     on_settings_button,
     on_subscribe_button,
@@ -76,6 +78,9 @@ App: TypeAlias = Application[Any, BotContext, Any, Any, Any, Any]
 Callback: TypeAlias = Callable[[Update, BotContext], Coroutine[Any, Any, None]]
 
 PUBLIC_COMMANDS = ("digest", "sources", "subscribe", "unsubscribe", "settings", "help", "start")
+# Telegram's default set leaves reactions out; they are readers' feedback on pushes.
+# chat_member stays out: it would report every member joining a large group.
+ALLOWED_UPDATES = [kind for kind in Update.ALL_TYPES if kind != Update.CHAT_MEMBER]
 # In groups members read; only chat administrators change the chat's subscription.
 GROUP_MEMBER_COMMANDS = ("digest", "sources", "help")
 GROUP_ADMIN_COMMANDS = ("digest", "sources", "subscribe", "unsubscribe", "settings", "help")
@@ -213,6 +218,7 @@ def add_handlers(application: App) -> None:
     for kind, callback in buttons:
         application.add_handler(CallbackQueryHandler(callback, pattern=data_of(kind)))
     application.add_handler(CallbackQueryHandler(on_unknown_button))
+    application.add_handler(MessageReactionHandler(on_reaction))
     unknown = MESSAGES & (filters.COMMAND | (filters.TEXT & filters.ChatType.PRIVATE))
     application.add_handler(MessageHandler(unknown, unknown_command))
     application.add_error_handler(error_handler)

@@ -71,6 +71,7 @@ async def get_updates(fake: FakeTelegram, params: Params) -> list[JSONDict]:
             "can't use getUpdates method while webhook is active; "
             "use deleteWebhook to delete the webhook first",
         )
+    remember_allowed_updates(fake, params)
     offset = get_int(params, "offset", 0)
     limit = min(max(get_int(params, "limit", 100), 1), 100)
     timeout = max(get_number(params, "timeout", 0), 0)
@@ -81,10 +82,21 @@ async def get_updates(fake: FakeTelegram, params: Params) -> list[JSONDict]:
     return updates
 
 
+def remember_allowed_updates(fake: FakeTelegram, params: Params) -> None:
+    """Telegram keeps the last list given; an empty list means its default set."""
+    if "allowed_updates" not in params:
+        return
+    kinds = get_json(params, "allowed_updates")
+    if not isinstance(kinds, list) or not all(isinstance(k, str) for k in kinds):
+        raise bad_request("can't parse allowed updates JSON array")
+    fake.allowed_updates = frozenset(kinds) or None
+
+
 async def set_webhook(fake: FakeTelegram, params: Params) -> bool:
     url = str(params.get("url") or "")
     if url and not url.startswith("https://"):
         raise bad_request("bad webhook: An HTTPS URL must be provided for webhook")
+    remember_allowed_updates(fake, params)
     fake.webhook = {"url": url, "secret_token": params.get("secret_token")} if url else None
     if get_bool(params, "drop_pending_updates"):
         fake.drop_updates()
