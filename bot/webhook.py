@@ -18,7 +18,7 @@ from urllib.parse import urlsplit
 from telegram import Update
 from telegram.error import TelegramError
 
-from .app import App, running
+from .app import ALLOWED_UPDATES, App, running
 
 log = logging.getLogger(__name__)
 
@@ -51,7 +51,9 @@ async def serve_webhook(
     path = path or urlsplit(url).path or "/"
     async with running(application):
         try:
-            await application.bot.set_webhook(url, secret_token=secret)
+            await application.bot.set_webhook(
+                url, secret_token=secret, allowed_updates=ALLOWED_UPDATES
+            )
         except TelegramError as exc:
             raise WebhookRefusedError(
                 f"Telegram refused the webhook {url}: {exc.message}"
