@@ -5,6 +5,7 @@ package, not the other way round.
 """
 
 from .build.builder import BuildOptions, build_digest, compose_digest, filtered_digest
+from .build.heat import HeatChart, heat_chart
 from .build.themes import Theme, load_themes
 from .clock import day_window, from_iso, local_moment, parse_hhmm, to_iso, utcnow, zone
 from .document import (
@@ -60,6 +61,7 @@ from .push.reactions import ANONYMOUS_REACTOR, DayReactions, reactions_by_day, r
 from .push.schedule import Schedule
 from .push.subscriptions import Subscription, Subscriptions
 from .render.bot_text import BotTexts, language_of
+from .render.chart import render_chart
 from .render.renderer import (
     Renderer,
     digest_filename,
@@ -109,6 +111,7 @@ __all__ = [
     "Fetch",
     "Finish",
     "Footer",
+    "HeatChart",
     "ImportReport",
     "ImportRowError",
     "IngestResult",
@@ -150,6 +153,7 @@ __all__ = [
     "follow_migration",
     "from_iso",
     "get_digest",
+    "heat_chart",
     "import_posts",
     "ingest_in_thread",
     "ingest_sources",
@@ -167,6 +171,7 @@ __all__ = [
     "plan_pushes",
     "reactions_by_day",
     "record_reactions",
+    "render_chart",
     "render_markdown",
     "render_telegram",
     "render_text",
