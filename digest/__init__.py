@@ -69,7 +69,14 @@ from .render.renderer import (
     render_telegram,
     render_text,
 )
-from .render.telegram_html import MESSAGE_LIMIT, safe_href, split_blocks, visible_length
+from .render.telegram_html import (
+    CAPTION_LIMIT,
+    MESSAGE_LIMIT,
+    safe_href,
+    split_blocks,
+    split_caption,
+    visible_length,
+)
 from .sources import make_http_client, make_source
 from .sources.ingest import IngestResult, ingest_sources
 from .sources.refresh import ingest_in_thread
@@ -92,6 +99,7 @@ from .writers.llm_client import LlmConfig
 
 __all__ = [
     "ANONYMOUS_REACTOR",
+    "CAPTION_LIMIT",
     "CORRECTION",
     "LANGUAGES",
     "MESSAGE_LIMIT",
@@ -181,6 +189,7 @@ __all__ = [
     "source_label",
     "source_state",
     "split_blocks",
+    "split_caption",
     "store_problem",
     "stored_language",
     "subscribe_chat",

@@ -5,18 +5,19 @@ Why not PTB's HTTPXRequest: measured by ``bench/send_path.py`` against a fake Bo
 (request and response objects, pool bookkeeping, a socket check per request), and a
 quarter in PTB building a ``Message`` with dozens of entities from each answer, which a
 push never reads (:func:`send_text` skips that). The bot's calls are small JSON POSTs to
-one host that need none of httpx's features (redirects, cookies, proxies, HTTP/2, file
-uploads: the bot sends none), so :class:`LeanRequest` speaks just that HTTP/1.1 over
-asyncio streams: JSON bodies, Content-Length or chunked answers, keep-alive connections,
-TLS for https. PTB's :class:`~telegram.request.BaseRequest` around it still turns
-statuses into ``RetryAfter``, ``Forbidden``, ``ChatMigrated``... The application uses it
-for replies and polling too (``bench/commands.py``: 8 -> 5 ms of CPU per command).
+one host that need none of httpx's features (redirects, cookies, proxies, HTTP/2), so
+:class:`LeanRequest` speaks just that HTTP/1.1 over asyncio streams: JSON bodies (multipart
+for a chart's photo), Content-Length or chunked answers, keep-alive connections, TLS for https.
+PTB's :class:`~telegram.request.BaseRequest` around it still turns statuses into
+``RetryAfter``, ``Forbidden``, ``ChatMigrated``... The application uses it for replies
+and polling too (``bench/commands.py``: 8 -> 5 ms of CPU per command).
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
+import secrets
 import ssl
 import time
 from dataclasses import dataclass
@@ -105,7 +106,7 @@ class _Connection:
 class LeanRequest(BaseRequest):
     """Up to ``connections`` keep-alive HTTP/1.1 connections to the Bot API, JSON bodies.
 
-    Calls beyond ``connections`` wait for a free one. Files are not supported.
+    Calls beyond ``connections`` wait for a free one. Files go as multipart/form-data.
 
     :param idle_timeout: a connection idle this long is replaced rather than reused, so a
         server closing idle connections never meets a request on its way.
@@ -159,16 +160,14 @@ class LeanRequest(BaseRequest):
         pool_timeout: Any = BaseRequest.DEFAULT_NONE,
     ) -> tuple[int, bytes]:
         """One request on an idle connection (or a new one); (status, body) as BaseRequest wants."""
-        if request_data is not None and request_data.contains_files:
-            raise NetworkError("LeanRequest sends no files")
-        body = json.dumps(request_data.parameters).encode() if request_data else b""
+        body, content_type = _encode(request_data)
         parts = urlsplit(url)
         tls = parts.scheme == "https"
         origin = (parts.scheme, parts.hostname or "", parts.port or (443 if tls else 80))
         target = f"{parts.path}?{parts.query}" if parts.query else parts.path
         head = (
             f"{method} {target} HTTP/1.1\r\nHost: {parts.netloc}\r\n"
-            f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n"
+            f"Content-Type: {content_type}\r\nContent-Length: {len(body)}\r\n\r\n"
         ).encode()
         write = self._seconds(write_timeout, self._write_timeout)
         read = self._seconds(read_timeout, self._read_timeout)
@@ -206,6 +205,30 @@ class LeanRequest(BaseRequest):
     @staticmethod
     def _seconds(value: Any, default: float) -> float | None:
         return default if isinstance(value, _DEFAULT) else value
+
+
+def _encode(request_data: RequestData | None) -> tuple[bytes, str]:
+    """The body and its content type: JSON, or multipart/form-data when files go along
+    (a chart's photo), fields encoded as PTB's own HTTPXRequest encodes them."""
+    if request_data is None:
+        return b"", "application/json"
+    if not request_data.contains_files:
+        return json.dumps(request_data.parameters).encode(), "application/json"
+    boundary = secrets.token_hex(16)
+    parts: list[bytes] = []
+    for name, value in request_data.json_parameters.items():
+        head = f'Content-Disposition: form-data; name="{name}"\r\n\r\n'
+        parts.append(head.encode() + value.encode())
+    for name, (filename, content, mimetype) in request_data.multipart_data.items():
+        head = (
+            f'Content-Disposition: form-data; name="{name}"; filename="{filename or name}"\r\n'
+            f"Content-Type: {mimetype}\r\n\r\n"
+        )
+        data = content if isinstance(content, bytes) else content.read()
+        parts.append(head.encode() + data)
+    delimiter = f"--{boundary}\r\n".encode()
+    body = b"".join(delimiter + part + b"\r\n" for part in parts) + f"--{boundary}--\r\n".encode()
+    return body, f"multipart/form-data; boundary={boundary}"
 
 
 async def _exchange(

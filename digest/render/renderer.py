@@ -22,7 +22,7 @@ from ..document import (
 from ..errors import UsageError
 from .bot_text import BotTexts
 from .environment import TEMPLATES, figure, make_environment, marked_blocks, tidy
-from .telegram_html import MESSAGE_LIMIT, safe_href, split_blocks
+from .telegram_html import MESSAGE_LIMIT, safe_href, split_blocks, split_caption
 from .text import clean
 
 _ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
@@ -175,6 +175,12 @@ class Renderer:
         reader_zone: str | None = None,
     ) -> list[str]:
         return split_blocks(self.telegram_blocks(digest, view, language, reader_zone), limit)
+
+    def telegram_caption(
+        self, digest: Digest, language: str | None = None, reader_zone: str | None = None
+    ) -> tuple[str, list[str]]:
+        """The brief push as a photo's caption (≤ 1024) and the messages that follow it."""
+        return split_caption(self.telegram_blocks(digest, "push", language, reader_zone))
 
     def markdown(self, digest: Digest, language: str | None = None) -> str:
         return self._render("markdown/digest.md.j2", p=self.page(digest, language)) + "\n"
