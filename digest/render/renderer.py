@@ -182,8 +182,12 @@ class Renderer:
         """The brief push as a photo's caption (≤ 1024) and the messages that follow it."""
         return split_caption(self.telegram_blocks(digest, "push", language, reader_zone))
 
-    def markdown(self, digest: Digest, language: str | None = None) -> str:
-        return self._render("markdown/digest.md.j2", p=self.page(digest, language)) + "\n"
+    def markdown(
+        self, digest: Digest, language: str | None = None, image: str | None = None
+    ) -> str:
+        """The Hugo page; ``image`` (a path relative to the page) becomes its cover."""
+        page = self.page(digest, language)
+        return self._render("markdown/digest.md.j2", p=page, image=image) + "\n"
 
     def text(self, digest: Digest, section: str | None = None, language: str | None = None) -> str:
         page = self.page(digest, language)
@@ -337,10 +341,14 @@ def render_telegram(
 
 
 def render_markdown(
-    digest: Digest, language: str | None = None, *, renderer: Renderer | None = None
+    digest: Digest,
+    language: str | None = None,
+    *,
+    renderer: Renderer | None = None,
+    image: str | None = None,
 ) -> str:
-    """Markdown with Hugo front matter, for ``hotdigest export``."""
-    return (renderer or Renderer()).markdown(digest, language)
+    """Markdown with Hugo front matter, for ``hotdigest export``; ``image``: its cover."""
+    return (renderer or Renderer()).markdown(digest, language, image)
 
 
 def render_text(
