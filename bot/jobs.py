@@ -38,7 +38,7 @@ from digest import (
     zone,
 )
 
-from .config import Settings
+from .config import Settings, ingest_proxies
 from .context import services_of
 from .delivery.engine import PushReport, push_due
 from .services import Services
@@ -126,7 +126,11 @@ async def ingest_job(context: Context) -> None:
     settings = services_of(context.application).settings
     sources = [make_source(s.kind, s.name, s.options) for s in settings.sources]
     results = await asyncio.to_thread(
-        ingest_in_thread, settings.db_path, sources, settings.ingest_timeout
+        ingest_in_thread,
+        settings.db_path,
+        sources,
+        settings.ingest_timeout,
+        ingest_proxies(settings),
     )
     log.info("ingest: %d of %d sources ok", sum(r.ok for r in results), len(results))
 

@@ -15,7 +15,7 @@ import httpx
 
 from digest import BuildOptions, Renderer, Store, make_http_client, utcnow
 
-from .config import Settings, build_options
+from .config import Settings, build_options, ingest_proxies
 
 T = TypeVar("T")
 log = logging.getLogger(__name__)
@@ -75,7 +75,7 @@ class Services:
             settings=settings,
             store=StoreRunner(settings.db_path),
             options=build_options(settings),
-            http=make_http_client(settings.ingest_timeout),
+            http=make_http_client(settings.ingest_timeout, ingest_proxies(settings)),
         )
 
     async def close(self) -> None:

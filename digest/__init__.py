@@ -67,7 +67,14 @@ from .render.renderer import (
     render_text,
 )
 from .render.telegram_html import MESSAGE_LIMIT, safe_href, split_blocks, visible_length
-from .sources import make_http_client, make_source
+from .sources import (
+    Proxies,
+    check_proxy_url,
+    make_http_client,
+    make_source,
+    mask_password,
+    proxy_password,
+)
 from .sources.ingest import IngestResult, ingest_sources
 from .sources.refresh import ingest_in_thread
 from .store.archive import (
@@ -113,6 +120,7 @@ __all__ = [
     "LlmWriter",
     "PartKey",
     "Post",
+    "Proxies",
     "PushJob",
     "PushPlan",
     "Renderer",
@@ -133,6 +141,7 @@ __all__ = [
     "WriterError",
     "build_digest",
     "chat_settings",
+    "check_proxy_url",
     "collect_stats",
     "compare_digests",
     "compose_digest",
@@ -157,10 +166,12 @@ __all__ = [
     "make_http_client",
     "make_post",
     "make_source",
+    "mask_password",
     "parse_heat",
     "parse_hhmm",
     "plan_date",
     "plan_pushes",
+    "proxy_password",
     "render_markdown",
     "render_telegram",
     "render_text",

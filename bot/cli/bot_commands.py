@@ -14,7 +14,7 @@ from telegram.error import InvalidToken, NetworkError
 from digest import ConfigError
 
 from ..app import App, build_application, check_token
-from ..config import Settings
+from ..config import Settings, secrets_of
 from ..fake_telegram import FloodLimits, run_fake_server
 from ..logs import configure_logging
 from ..webhook import serve_webhook
@@ -51,7 +51,7 @@ def run_command(
     """
     settings = replace(state.settings, db_path=state.db_path)
     verbose = logging.getLogger().level <= logging.DEBUG
-    configure_logging("DEBUG" if verbose else "INFO", token=settings.telegram_token)
+    configure_logging("DEBUG" if verbose else "INFO", settings.telegram_token, secrets_of(settings))
     # Opt in to PTB's timedelta time periods now, so RetryAfter does not warn at each 429.
     os.environ.setdefault("PTB_TIMEDELTA", "true")
     if webhook_url and not settings.webhook_secret:

@@ -13,7 +13,8 @@ from telegram.error import InvalidToken, NetworkError
 
 from digest import ConfigError, Ledger, PushPlan, Store
 
-from ..config import Settings
+from ..config import Settings, secrets_of
+from ..delivery.client import TransportOptions, make_request
 from ..delivery.engine import (
     DeliveryOptions,
     PushReport,
@@ -21,7 +22,7 @@ from ..delivery.engine import (
     prepare,
     push_due,
 )
-from ..logs import mask_token
+from ..logs import mask_secrets
 from ..services import Services
 from .common import CliState, domain_errors, parse_date, pass_state
 
@@ -55,7 +56,9 @@ def push_command(state: CliState, day: str | None, dry_run: bool) -> None:
     except InvalidToken:
         raise click.ClickException("the Bot API rejected the bot token") from None
     except NetworkError as exc:
-        raise click.ClickException(f"cannot reach the Bot API: {mask_token(str(exc))}") from None
+        raise click.ClickException(
+            f"cannot reach the Bot API: {mask_secrets(str(exc), secrets_of(settings))}"
+        ) from None
     click.echo(describe_report(report))
 
 
@@ -76,7 +79,8 @@ def deliveries_command(state: CliState, day: str | None) -> None:
 async def _push(settings: Settings, token: str, day: str | None) -> PushReport:
     services = Services.create(settings)
     try:
-        bot = Bot(token, base_url=settings.telegram_base_url)
+        request = make_request(TransportOptions.from_settings(settings), 1)
+        bot = Bot(token, base_url=settings.telegram_base_url, request=request)
         return await push_due(services, bot, day=day)
     finally:
         await services.close()

@@ -20,7 +20,7 @@ from digest import (
     zone,
 )
 
-from ..config import describe
+from ..config import describe, ingest_proxies
 from .common import (
     CliState,
     domain_errors,
@@ -143,7 +143,7 @@ def ingest_command(state: CliState, names: tuple[str, ...]) -> None:
             click.echo(f"{result.source}: FAILED: {result.error}")
 
     async def run() -> list[Any]:
-        async with make_http_client(settings.ingest_timeout) as client:
+        async with make_http_client(settings.ingest_timeout, ingest_proxies(settings)) as client:
             return await ingest_sources(store, sources, client, on_result=progress)
 
     store = state.open_store()

@@ -22,6 +22,7 @@ from digest import (
     zone,
 )
 
+from ..config import ingest_proxies
 from ..context import BotContext
 from ..delivery.engine import push_correction
 from ..parsing import ArgumentError, parse_rebuild
@@ -94,6 +95,10 @@ async def ingest_command(update: Update, context: BotContext) -> None:
     settings = turn.services.settings
     sources = [make_source(s.kind, s.name, s.options) for s in settings.sources]
     results = await asyncio.to_thread(
-        ingest_in_thread, settings.db_path, sources, settings.ingest_timeout
+        ingest_in_thread,
+        settings.db_path,
+        sources,
+        settings.ingest_timeout,
+        ingest_proxies(settings),
     )
     await reply(turn, "ingest", results=results)

@@ -12,6 +12,7 @@ from email.utils import parsedate_to_datetime
 import httpx
 
 from ..errors import SourceError
+from .proxy import Proxies
 
 # Our own, honest User-Agent for APIs; sites that serve bots a different page
 # (GitHub trending, some Chinese sites) get BROWSER_USER_AGENT per request.
@@ -24,14 +25,21 @@ BROWSER_USER_AGENT = (
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 
 
-def make_http_client(timeout: float) -> httpx.AsyncClient:
-    """The client every collector shares; the caller owns it and closes it."""
+def make_http_client(timeout: float, proxies: Proxies | None = None) -> httpx.AsyncClient:
+    """The client every collector shares; the caller owns it and closes it.
+
+    :param proxies: where requests go through; None or empty: direct. The environment is
+        not read here (``trust_env=False``): the caller passes what it chose.
+    """
+    limits = httpx.Limits(max_connections=20, max_keepalive_connections=10)
     return httpx.AsyncClient(
         # Connecting should be quick; a slow list may take the whole budget to read.
         timeout=httpx.Timeout(timeout, connect=min(timeout, 10.0)),
         follow_redirects=True,
         headers={"User-Agent": USER_AGENT, "Accept-Language": "en,zh-CN;q=0.8"},
-        limits=httpx.Limits(max_connections=20, max_keepalive_connections=10),
+        limits=limits,
+        trust_env=False,
+        mounts=proxies.mounts(limits) if proxies else None,
     )
 
 
