@@ -39,7 +39,7 @@ def make_http_client(timeout: float, proxies: Proxies | None = None) -> httpx.As
         headers={"User-Agent": USER_AGENT, "Accept-Language": "en,zh-CN;q=0.8"},
         limits=limits,
         trust_env=False,
-        mounts=proxies.mounts(limits) if proxies else None,
+        transport=proxies.transport(limits) if proxies else None,
     )
 
 

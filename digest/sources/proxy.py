@@ -87,19 +87,35 @@ class Proxies:
                 return True
         return False
 
-    def mounts(self, limits: httpx.Limits) -> dict[str, httpx.AsyncBaseTransport | None]:
-        """httpx mounts routing each target as these proxies say (None: go direct)."""
-        mounts: dict[str, httpx.AsyncBaseTransport | None] = {}
-        for host in (h.strip() for h in self.no_proxy.split(",")):
-            if host == "*":
-                return {}
-            if host:
-                mounts[f"all://{_pattern(host)}"] = None
-        for scheme, proxy in (("http", self.http), ("https", self.https)):
-            if proxy:
-                transport = httpx.AsyncHTTPTransport(proxy=proxy, limits=limits)
-                mounts[f"{scheme}://"] = transport
-        return mounts
+    def transport(self, limits: httpx.Limits) -> httpx.AsyncBaseTransport:
+        """An httpx transport that sends each request as :meth:`for_url` says."""
+        return _Routed(self, limits)
+
+
+class _Routed(httpx.AsyncBaseTransport):
+    """Direct, or through the proxy the target's scheme and NO_PROXY choose.
+
+    httpx's own mounts cannot express NO_PROXY's networks (10.0.0.0/8), and one matcher
+    for the bot and the sources keeps them in agreement.
+    """
+
+    def __init__(self, proxies: Proxies, limits: httpx.Limits) -> None:
+        self._proxies = proxies
+        self._direct = httpx.AsyncHTTPTransport(limits=limits)
+        self._through = {
+            url: httpx.AsyncHTTPTransport(proxy=url, limits=limits)
+            for url in {proxies.http, proxies.https}
+            if url
+        }
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        proxy = self._proxies.for_url(str(request.url))
+        chosen = self._through[proxy] if proxy else self._direct
+        return await chosen.handle_async_request(request)
+
+    async def aclose(self) -> None:
+        for transport in (self._direct, *self._through.values()):
+            await transport.aclose()
 
 
 def _in_network(host: str, entry: str) -> bool:
@@ -107,13 +123,3 @@ def _in_network(host: str, entry: str) -> bool:
         return ipaddress.ip_address(host) in ipaddress.ip_network(entry, strict=False)
     except ValueError:  # a name, not an address or a network
         return False
-
-
-def _pattern(host: str) -> str:
-    """A NO_PROXY entry as an httpx mount pattern (as httpx's own environment support does)."""
-    bare = host.lstrip(".")
-    try:
-        address = ipaddress.ip_address(bare.strip("[]"))
-    except ValueError:
-        return bare if bare == "localhost" else f"*{bare}"
-    return f"[{address}]" if address.version == 6 else str(address)
