@@ -76,6 +76,7 @@ from .sources import (
     proxy_password,
 )
 from .sources.ingest import IngestResult, ingest_sources
+from .sources.probe import Probe, probe_source
 from .sources.refresh import ingest_in_thread
 from .store.archive import (
     DigestChange,
@@ -86,12 +87,14 @@ from .store.archive import (
     latest_digest,
     save_digest,
 )
+from .store.check import check_store
 from .store.importer import ImportReport, import_posts
 from .store.llm_cache import llm_usage
 from .store.stats import collect_stats
 from .store.store import Fetch, SeenPost, Store
 from .writers.llm import LlmWriter
 from .writers.llm_client import LlmConfig
+from .writers.llm_probe import probe_llm
 
 __all__ = [
     "CORRECTION",
@@ -120,6 +123,7 @@ __all__ = [
     "LlmWriter",
     "PartKey",
     "Post",
+    "Probe",
     "Proxies",
     "PushJob",
     "PushPlan",
@@ -142,6 +146,7 @@ __all__ = [
     "build_digest",
     "chat_settings",
     "check_proxy_url",
+    "check_store",
     "collect_stats",
     "compare_digests",
     "compose_digest",
@@ -171,6 +176,8 @@ __all__ = [
     "parse_hhmm",
     "plan_date",
     "plan_pushes",
+    "probe_llm",
+    "probe_source",
     "proxy_password",
     "render_markdown",
     "render_telegram",

@@ -105,8 +105,8 @@ class DeliveryOptions:
     backoff: float = 1.0
     backoff_cap: float = 30.0
     stale_after: timedelta = timedelta(minutes=2)
-    senders: int = 1
-    connections: int = 128  # sends in flight: 1,000/s at a 128 ms round trip
+    senders: int = 4
+    connections: int = 32  # 128 sends in flight: 1,000/s at a 128 ms round trip
     read_timeout: float = 10.0
 
     @classmethod
