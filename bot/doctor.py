@@ -121,5 +121,3 @@ async def source_checks(settings: Settings) -> list[Check]:
         Check(f"source {source.name}", probe.ok, probe.detail.removeprefix(f"{source.name}: "))
         for source, probe in zip(sources, probes, strict=True)
     ]
-
-
