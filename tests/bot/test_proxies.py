@@ -12,11 +12,13 @@ from pathlib import Path
 
 import pytest
 import trustme
+from click.testing import CliRunner
 from proxies import HttpProxy, Socks5Proxy, serving
 from telegram import Bot
 from telegram.error import NetworkError
 
 from bot.app import build_application, running
+from bot.cli import main
 from bot.config import Settings, describe, ingest_proxies, load_settings, secrets_of, telegram_proxy
 from bot.delivery.client import TransportOptions, make_request, send_text
 from bot.fake_telegram import FakeTelegram, serve_http
@@ -233,3 +235,16 @@ def test_transport_setting(tmp_path: Path) -> None:
     path.write_text('[telegram]\ntransport = "curl"\n', encoding="utf-8")
     with pytest.raises(Exception, match="aiohttp, httpx"):
         load_settings(path, environ={})
+
+
+def test_hotdigest_config_masks_the_proxy_password(
+    runner: CliRunner, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("TELEGRAM_PROXY", f"socks5://{USER}:{PASSWORD}@127.0.0.1:1080")
+    monkeypatch.setenv("HTTPS_PROXY", f"http://{USER}:{PASSWORD}@10.0.0.1:3128")
+    shown = runner.invoke(main, ["config"])
+    as_json = runner.invoke(main, ["config", "--json"])
+    assert shown.exit_code == 0 and as_json.exit_code == 0
+    assert f"socks5://{USER}:***@127.0.0.1:1080" in shown.output
+    assert "https: http://reader:***@10.0.0.1:3128" in shown.output  # ingest: the variables
+    assert PASSWORD not in shown.output + as_json.output
