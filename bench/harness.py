@@ -454,7 +454,9 @@ def main() -> None:
     push.add_argument("--senders", type=int, help="Bots to push through (default: the engine's)")
     push.add_argument("--connections", type=int, default=1, help="each sender's pool size")
     args = parser.parse_args()
-    os.environ.setdefault("PTB_TIMEDELTA", "true")  # else PTB warns at each 429
+    from bot.logs import quiet_time_period_warning
+
+    quiet_time_period_warning()
     if args.command == "fake":
         asyncio.run(_serve_fake(args))
     else:

@@ -40,7 +40,9 @@ from typing import Any
 from harness import ROOT, TOKEN, FakeProcess, key_values, machine, measure_push
 
 CLIENTS = ("aiohttp", "httpx", "ptb-default", "lean")
-TEXT = "<b>今日要点</b> " + "Rust 与 Python 的异步运行时对比，性能 &amp; 生态。" * 40  # ~1,500 chars
+TEXT = (
+    "<b>今日要点</b> " + "Rust 与 Python 的异步运行时对比，性能 &amp; 生态。" * 40
+)  # ~1,500 chars
 
 
 def load() -> str:

@@ -24,7 +24,7 @@ from digest import (
     probe_source,
 )
 
-from .config import Settings, ingest_proxies, secrets_of, telegram_proxy
+from .config import Settings, ingest_proxies, telegram_proxy
 from .delivery.client import TransportOptions, make_request
 from .llm import llm_config
 from .logs import mask_secrets
@@ -51,7 +51,7 @@ async def run_checks(settings: Settings, request: BaseRequest | None = None) -> 
     if settings.llm_enabled:
         llm = await probe_llm(llm_config(settings))
         checks.append(Check("llm", llm.ok, f"{settings.llm_base_url}: {llm.detail}"))
-    secrets = secrets_of(settings)
+    secrets = settings.secrets
     return [Check(c.name, c.ok, mask_secrets(c.detail, secrets)) for c in checks]
 
 
@@ -115,7 +115,9 @@ def _webhook(info: WebhookInfo) -> Check:
 async def source_checks(settings: Settings) -> list[Check]:
     """One request per configured source, at once, through the sources' proxies."""
     sources = [make_source(s.kind, s.name, s.options) for s in settings.sources]
-    async with make_http_client(settings.ingest_timeout, ingest_proxies(settings)) as client:
+    async with make_http_client(
+        settings.ingest_timeout, settings.ingest_max_body_bytes, proxies=ingest_proxies(settings)
+    ) as client:
         probes = await asyncio.gather(*(probe_source(client, source) for source in sources))
     return [
         Check(f"source {source.name}", probe.ok, probe.detail.removeprefix(f"{source.name}: "))

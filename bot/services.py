@@ -16,6 +16,7 @@ import httpx
 from digest import BuildOptions, Renderer, Store, make_http_client, utcnow
 
 from .config import Settings, build_options, ingest_proxies
+from .views import DigestViews
 
 T = TypeVar("T")
 log = logging.getLogger(__name__)
@@ -66,6 +67,7 @@ class Services:
     # The one Jinja2 environment: digests and bot replies (templates read once).
     renderer: Renderer = field(default_factory=Renderer)
     extras: dict[str, object] = field(default_factory=dict)
+    views: DigestViews = field(default_factory=DigestViews)
     # What the scheduled jobs take as "now": the demo shifts it to fire a push at once.
     clock: Callable[[], datetime] = utcnow
 
@@ -75,7 +77,11 @@ class Services:
             settings=settings,
             store=StoreRunner(settings.db_path),
             options=build_options(settings),
-            http=make_http_client(settings.ingest_timeout, ingest_proxies(settings)),
+            http=make_http_client(
+                settings.ingest_timeout,
+                settings.ingest_max_body_bytes,
+                proxies=ingest_proxies(settings),
+            ),
         )
 
     async def close(self) -> None:

@@ -56,6 +56,7 @@ from .push.ledger import (
     plan_date,
     plan_pushes,
 )
+from .push.reactions import ANONYMOUS_REACTOR, DayReactions, reactions_by_day, record_reactions
 from .push.schedule import Schedule
 from .push.subscriptions import Subscription, Subscriptions
 from .render.bot_text import BotTexts, language_of
@@ -90,6 +91,7 @@ from .store.archive import (
 from .store.check import check_store
 from .store.importer import ImportReport, import_posts
 from .store.llm_cache import llm_usage
+from .store.problems import store_problem
 from .store.stats import collect_stats
 from .store.store import Fetch, SeenPost, Store
 from .writers.llm import LlmWriter
@@ -97,6 +99,7 @@ from .writers.llm_client import LlmConfig
 from .writers.llm_probe import probe_llm
 
 __all__ = [
+    "ANONYMOUS_REACTOR",
     "CORRECTION",
     "LANGUAGES",
     "MESSAGE_LIMIT",
@@ -108,6 +111,7 @@ __all__ = [
     "ChatDefaults",
     "Claim",
     "ConfigError",
+    "DayReactions",
     "Digest",
     "DigestChange",
     "DigestError",
@@ -179,6 +183,8 @@ __all__ = [
     "probe_llm",
     "probe_source",
     "proxy_password",
+    "reactions_by_day",
+    "record_reactions",
     "render_markdown",
     "render_telegram",
     "render_text",
@@ -188,6 +194,7 @@ __all__ = [
     "source_label",
     "source_state",
     "split_blocks",
+    "store_problem",
     "stored_language",
     "subscribe_chat",
     "to_iso",

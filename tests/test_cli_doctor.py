@@ -114,7 +114,7 @@ async def test_every_check_passes_through_the_proxy(settings: Settings, tmp_path
         "llm",
     ]
     assert all(check.ok for check in checks), lines
-    assert "via socks5://u:***@127.0.0.1" in lines[0]
+    assert "via socks5://u:<secret>@127.0.0.1" in lines[0]
     assert lines[1].startswith("ok   telegram.token: accepted: @") and "none set" in lines[2]
     assert "schema version" in lines[3] and "HTTP 200 from 127.0.0.1" in lines[4]
     assert proxy.log.destinations  # getMe and getWebhookInfo went through it

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import os
 from collections import Counter
 from dataclasses import replace
 
@@ -13,7 +12,7 @@ from telegram.error import InvalidToken, NetworkError
 
 from digest import ConfigError, Ledger, PushPlan, Store
 
-from ..config import Settings, secrets_of
+from ..config import Settings
 from ..delivery.client import TransportOptions, make_request
 from ..delivery.engine import (
     DeliveryOptions,
@@ -50,14 +49,13 @@ def push_command(state: CliState, day: str | None, dry_run: bool) -> None:
         return
     if not settings.telegram_token:
         raise ConfigError("TELEGRAM_BOT_TOKEN is not set (get a token from @BotFather)")
-    os.environ.setdefault("PTB_TIMEDELTA", "true")  # else PTB warns on every 429
     try:
         report = asyncio.run(_push(settings, settings.telegram_token, when))
     except InvalidToken:
         raise click.ClickException("the Bot API rejected the bot token") from None
     except NetworkError as exc:
         raise click.ClickException(
-            f"cannot reach the Bot API: {mask_secrets(str(exc), secrets_of(settings))}"
+            f"cannot reach the Bot API: {mask_secrets(str(exc), settings.secrets)}"
         ) from None
     click.echo(describe_report(report))
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import os
 import sys
 from dataclasses import replace
 
@@ -27,7 +26,6 @@ def doctor_command(state: CliState) -> None:
     Example: hotdigest doctor
     """
     settings = replace(state.settings, db_path=state.db_path)
-    os.environ.setdefault("PTB_TIMEDELTA", "true")  # as `hotdigest run`: no PTB warning
     checks = asyncio.run(run_checks(settings))
     for check in checks:
         click.echo(check.line())

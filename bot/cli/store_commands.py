@@ -143,7 +143,11 @@ def ingest_command(state: CliState, names: tuple[str, ...]) -> None:
             click.echo(f"{result.source}: FAILED: {result.error}")
 
     async def run() -> list[Any]:
-        async with make_http_client(settings.ingest_timeout, ingest_proxies(settings)) as client:
+        async with make_http_client(
+            settings.ingest_timeout,
+            settings.ingest_max_body_bytes,
+            proxies=ingest_proxies(settings),
+        ) as client:
             return await ingest_sources(store, sources, client, on_result=progress)
 
     store = state.open_store()

@@ -99,6 +99,7 @@ async def ingest_command(update: Update, context: BotContext) -> None:
         settings.db_path,
         sources,
         settings.ingest_timeout,
+        settings.ingest_max_body_bytes,
         ingest_proxies(settings),
     )
     await reply(turn, "ingest", results=results)
