@@ -26,7 +26,7 @@ import asyncio
 import json
 import ssl
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 import aiohttp
 import certifi
@@ -90,6 +90,9 @@ class AiohttpRequest(BaseRequest):
     async def initialize(self) -> None:
         """Open the session (connections open on first use); again after a shutdown."""
         if self._session is None or self._session.closed:
+            # asyncio primitives bind to the loop they first wait in; `hotdigest run`
+            # checks the token in one loop and polls in another.
+            self._slots = asyncio.Semaphore(self._connections)
             self._session = self._open()
 
     async def shutdown(self) -> None:
@@ -106,8 +109,8 @@ class AiohttpRequest(BaseRequest):
                 proxy_type=_SOCKS[scheme],
                 host=parts.hostname or "",
                 port=parts.port or 1080,
-                username=parts.username,
-                password=parts.password,
+                username=unquote(parts.username) if parts.username else None,
+                password=unquote(parts.password) if parts.password else None,
                 rdns=True,  # the proxy resolves names: local DNS may be what is blocked
                 **options,
             )

@@ -270,3 +270,25 @@ async def test_an_unknown_ca_is_refused(server_tls: ssl.SSLContext) -> None:
                 await Bot(TOKEN, base_url=url, request=request).get_me()
         finally:
             await request.shutdown()
+
+
+def test_one_request_object_serves_two_event_loops() -> None:
+    """`hotdigest run` checks the token in one loop and polls in another."""
+    fake = FakeTelegram(TOKEN, limits=None)
+    fake.add_chat(1)
+    request = AiohttpRequest(1)  # one connection: the second loop's calls must wait
+
+    async def use(texts: list[str]) -> None:
+        async with serve_http(fake) as url:
+            await request.initialize()
+            bot = Bot(TOKEN, base_url=url, request=request)
+            try:
+                await asyncio.gather(
+                    *(send_text(bot, 1, t, markup=None, paid=False) for t in texts)
+                )
+            finally:
+                await request.shutdown()
+
+    asyncio.run(use(["a", "b"]))
+    asyncio.run(use(["c", "d", "e"]))
+    assert sorted(record["text"] for record in fake.sent(1)) == ["a", "b", "c", "d", "e"]

@@ -249,3 +249,14 @@ def test_hotdigest_config_masks_the_proxy_password(
     assert f"socks5://{USER}:***@127.0.0.1:1080" in shown.output
     assert "https: http://reader:***@10.0.0.1:3128" in shown.output  # ingest: the variables
     assert PASSWORD not in shown.output + as_json.output
+
+
+async def test_a_socks_password_with_reserved_characters() -> None:
+    fake = FakeTelegram(TOKEN, limits=None)
+    proxy = Socks5Proxy(USER, "p@ss:w/rd")
+    async with serve_http(fake) as url, serving(proxy) as port:
+        encoded = f"socks5h://{USER}:p%40ss%3Aw%2Frd@127.0.0.1:{port}"
+        request = make_request(TransportOptions(proxy=encoded), 1)
+        async with Bot(TOKEN, base_url=url, request=request) as bot:
+            assert (await bot.get_me()).id == fake.bot_user["id"]
+    assert proxy.log.destinations and not proxy.log.refused
