@@ -24,7 +24,7 @@ from digest import (
     utcnow,
 )
 
-from .config import Settings, build_options
+from .config import Settings, build_options, ingest_proxies
 from .views import DigestViews
 
 T = TypeVar("T")
@@ -86,7 +86,11 @@ class Services:
             settings=settings,
             store=StoreRunner(settings.db_path),
             options=build_options(settings),
-            http=make_http_client(settings.ingest_timeout, settings.ingest_max_body_bytes),
+            http=make_http_client(
+                settings.ingest_timeout,
+                settings.ingest_max_body_bytes,
+                proxies=ingest_proxies(settings),
+            ),
         )
 
     async def chart(

@@ -12,7 +12,7 @@ from PIL import Image
 from telegram import Bot as PtbBot
 from telegram.error import BadRequest
 
-from bot.delivery.transport import LeanRequest
+from bot.delivery.aiohttp_request import AiohttpRequest
 from bot.fake_telegram import FakeTelegram, serve_http
 from digest import CAPTION_LIMIT, Digest, Renderer, visible_length
 from digest.render.chart import HEIGHT, WIDTH
@@ -25,10 +25,11 @@ PNG_1x1 = bytes.fromhex(
 
 @asynccontextmanager
 async def serve_http_bot(fake: FakeTelegram) -> AsyncIterator[PtbBot]:
-    """PTB's Bot on the bot's own LeanRequest, against the fake over HTTP on 127.0.0.1:
+    """PTB's Bot on the bot's own AiohttpRequest, against the fake over HTTP on 127.0.0.1:
     the upload goes as real multipart/form-data through the fake's HTTP parser."""
     async with serve_http(fake) as url:
-        request = LeanRequest(1)
+        request = AiohttpRequest(1)
+        await request.initialize()
         bot = PtbBot(fake.token, base_url=url, request=request)
         try:
             yield bot
