@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from ..document import Digest
@@ -53,6 +54,7 @@ class HeatChart:
     days: tuple[dt.date, ...]
     themes: tuple[ThemeSeries, ...]
     posts: tuple[TopPost, ...]
+    weekly: bool = False  # a week's chart: its posts are the stories longest on the lists
 
     @property
     def is_empty(self) -> bool:
@@ -69,30 +71,39 @@ def heat_chart(store: Store, digest: Digest, options: BuildOptions) -> HeatChart
     day = dt.date.fromisoformat(digest.date)
     days = tuple(day - dt.timedelta(days=back) for back in range(CHART_DAYS - 1, -1, -1))
     wanted = [t for t in digest.facts.get("themes", []) if t.get("id") != OTHER_ID]
-    wanted = wanted[:CHART_THEMES]
-    ids = [str(t["id"]) for t in wanted]
+    labels = [
+        (str(t["id"]), str(t.get("zh", t["id"])), str(t.get("en", t["id"])))
+        for t in wanted[:CHART_THEMES]
+    ]
+    themes, today = theme_heat(store, labels, days, options)
+    return HeatChart(digest.date, digest.version, days, themes, _top_posts(digest, today))
+
+
+def theme_heat(
+    store: Store,
+    labels: Sequence[tuple[str, str, str]],
+    days: Sequence[dt.date],
+    options: BuildOptions,
+) -> tuple[tuple[ThemeSeries, ...], dict[tuple[str, str], float]]:
+    """Each theme's heat per day (``labels``: id, zh, en), scaled to a peak of 100, and
+    every post's percentile on the last day."""
+    ids = {theme_id for theme_id, _, _ in labels}
     heat: dict[str, list[float]] = defaultdict(lambda: [0.0] * len(days))
-    today: dict[tuple[str, str], float] = {}
+    last: dict[tuple[str, str], float] = {}
     for position, one_day in enumerate(days):
         start, end = options.window(one_day)
         seen = [s for s in store.posts_in_window(start, end) if options.wants(s.post.source)]
         scored = normalise_heat(seen)
-        if one_day == day:
-            today = {post.key: post.score for post in scored}
+        last = {post.key: post.score for post in scored}
         for group in group_by_theme(merge_duplicates(scored), options.themes):
             if group.theme.id in ids:
                 heat[group.theme.id][position] += sum(p.score for p in group.posts)
     peak = max((v for values in heat.values() for v in values), default=0.0) or 1.0
-    themes = tuple(
-        ThemeSeries(
-            str(t["id"]),
-            str(t.get("zh", t["id"])),
-            str(t.get("en", t["id"])),
-            tuple(round(100 * v / peak, 1) for v in heat[str(t["id"])]),
-        )
-        for t in wanted
+    series = tuple(
+        ThemeSeries(theme_id, zh, en, tuple(round(100 * v / peak, 1) for v in heat[theme_id]))
+        for theme_id, zh, en in labels
     )
-    return HeatChart(digest.date, digest.version, days, themes, _top_posts(digest, today))
+    return series, last
 
 
 def _top_posts(digest: Digest, scores: dict[tuple[str, str], float]) -> tuple[TopPost, ...]:

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from ..errors import UsageError
 from ..store.store import SeenPost, Store
 from .builder import BuildOptions
+from .heat import CHART_POSTS, CHART_THEMES, HeatChart, TopPost, theme_heat
 from .ranking import ScoredPost, group_by_theme, merge_duplicates, normalise_heat
 from .themes import OTHER_ID
 
@@ -60,6 +61,22 @@ class WeekFacts:
     stories: tuple[WeekStory, ...]  # longest on the lists, then hottest
     themes: tuple[WeekTheme, ...]  # rising first, falling last
     top_by_source: dict[str, tuple[WeekStory, ...]]
+
+
+def week_chart(store: Store, facts: WeekFacts, options: BuildOptions) -> HeatChart:
+    """The week's chart: its most active themes day by day, and its longest-running stories.
+
+    Drawn by the daily chart's renderer; the chart's date is the week's name, and each
+    story is numbered by its place among the week's stories.
+    """
+    active = sorted(facts.themes, key=lambda t: (-t.now, t.theme_id))[:CHART_THEMES]
+    labels = [(t.theme_id, t.zh, t.en) for t in active if t.now]
+    themes, _ = theme_heat(store, labels, facts.days, options)
+    posts = tuple(
+        TopPost(n, s.post.post.source, s.post.post.title, round(100 * s.score, 1))
+        for n, s in enumerate(facts.stories[:CHART_POSTS], start=1)
+    )
+    return HeatChart(facts.week, 0, facts.days, themes, posts, weekly=True)
 
 
 def parse_week(text: str) -> tuple[str, tuple[dt.date, ...]]:

@@ -28,6 +28,7 @@ FONT_FILE = "fonts/ofl/notosanssc/NotoSansSC[wght].ttf"
 TITLE_CHARS = 22  # a bar label longer than this is cut, so the bars keep their width
 INK = "#222222"
 COLOURS = ("#d62728", "#1f77b4", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b")
+WEEKLY_POSTS = {"zh": "本周在榜最久（源内热度百分位）", "en": "Longest on the lists this week"}
 LABELS = {
     "zh": ("热度趋势", "主题热度（近 {days} 天，峰值 = 100）", "今日热门（源内热度百分位）"),
     "en": ("Heat", "Theme heat (last {days} days, peak = 100)", "Top posts (heat percentile)"),
@@ -68,6 +69,8 @@ def draw_chart(chart: HeatChart, language: str = "zh") -> Figure:
     from matplotlib.figure import Figure
 
     title, trend_title, posts_title = LABELS.get(language, LABELS["en"])
+    if chart.weekly:
+        posts_title = WEEKLY_POSTS.get(language, WEEKLY_POSTS["en"])
     figure = Figure(figsize=(WIDTH / DPI, HEIGHT / DPI), dpi=DPI, facecolor="white")
     FigureCanvasAgg(figure)
     trend, posts = figure.subplots(1, 2, gridspec_kw={"width_ratios": (1.1, 1.0)})

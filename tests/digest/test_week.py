@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import io
 from dataclasses import replace
 from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
+from PIL import Image
 
 from digest import BuildOptions, Store, UsageError, load_themes, make_post
-from digest.build.week import parse_week, week_facts, week_window
+from digest.build.week import parse_week, week_chart, week_facts, week_window
+from digest.render.chart import HEIGHT, WIDTH, draw_chart, render_chart
 
 WEEK = "2026-W07"  # Monday 2026-02-09 to Sunday 2026-02-15
 MONDAY = date(2026, 2, 9)
@@ -97,3 +100,19 @@ def test_a_source_filter_narrows_the_week(fortnight: Store, options: BuildOption
     facts = week_facts(fortnight, WEEK, replace(options, exclude_sources=("hackernews",)))
     assert facts.per_source == {"juejin": 1, "v2ex": 1}
     assert "ai-models" not in {t.theme_id for t in facts.themes if t.now}
+
+
+def test_the_weeks_chart_draws_its_themes_day_by_day(
+    fortnight: Store, options: BuildOptions
+) -> None:
+    facts = week_facts(fortnight, WEEK, options)
+    chart = week_chart(fortnight, facts, options)
+    assert chart.weekly and chart.date == WEEK and chart.days == facts.days
+    ai = next(s for s in chart.themes if s.theme_id == "ai-models")
+    assert len(ai.values) == 7 and max(ai.values) == 100.0 and min(ai.values) > 0
+    assert chart.posts[0].title == "GPT-5 model" and chart.posts[0].index == 1
+    png = Image.open(io.BytesIO(render_chart(chart, "zh")))
+    assert png.size == (WIDTH, HEIGHT)
+    figure = draw_chart(chart, "zh")
+    assert "本周在榜最久" in figure.axes[1].get_title()
+    assert WEEK in figure._suptitle.get_text()
