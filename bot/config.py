@@ -56,6 +56,7 @@ class Settings:
     themes_mode: str = "extend"
     ingest_minutes: int = 60
     ingest_timeout: float = 15.0
+    alert_after_hours: int = 6
     push_time: time = time(19, 0)
     max_push_delay_hours: int = 12
     messages_per_second: float = 30.0
@@ -247,6 +248,12 @@ OPTIONS: tuple[Option, ...] = (
         "ingest_timeout",
         "Seconds before one source request times out.",
         _float(1, 300),
+    ),
+    Option(
+        "ingest.alert_after_hours",
+        "alert_after_hours",
+        "Hours a source may keep failing before the bot's admins are told.",
+        _int(1, 24 * 7),
     ),
     Option(
         "schedule.push_time",

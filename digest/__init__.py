@@ -4,7 +4,9 @@ Never imports ``bot`` or ``telegram``: the Telegram front end depends on this
 package, not the other way round.
 """
 
+from .alerts import Alert, build_alerts, ingest_alerts
 from .build.builder import BuildOptions, build_digest, compose_digest, filtered_digest
+from .build.day import DayBuild, build_day, build_in_thread, build_off_loop
 from .build.themes import Theme, load_themes
 from .clock import day_window, from_iso, local_moment, parse_hhmm, to_iso, utcnow, zone
 from .document import (
@@ -79,7 +81,9 @@ from .store.archive import (
     latest_digest,
     save_digest,
 )
+from .store.build_log import BuildRecord, last_build
 from .store.importer import ImportReport, import_posts
+from .store.incidents import open_incidents
 from .store.llm_cache import llm_usage
 from .store.stats import collect_stats
 from .store.store import Fetch, SeenPost, Store
@@ -91,13 +95,16 @@ __all__ = [
     "LANGUAGES",
     "MESSAGE_LIMIT",
     "SECTION_IDS",
+    "Alert",
     "Block",
     "BotTexts",
     "BuildError",
     "BuildOptions",
+    "BuildRecord",
     "ChatDefaults",
     "Claim",
     "ConfigError",
+    "DayBuild",
     "Digest",
     "DigestChange",
     "DigestError",
@@ -131,7 +138,11 @@ __all__ = [
     "Theme",
     "UsageError",
     "WriterError",
+    "build_alerts",
+    "build_day",
     "build_digest",
+    "build_in_thread",
+    "build_off_loop",
     "chat_settings",
     "collect_stats",
     "compare_digests",
@@ -148,9 +159,11 @@ __all__ = [
     "from_iso",
     "get_digest",
     "import_posts",
+    "ingest_alerts",
     "ingest_in_thread",
     "ingest_sources",
     "language_of",
+    "last_build",
     "latest_digest",
     "llm_usage",
     "load_themes",
@@ -158,6 +171,7 @@ __all__ = [
     "make_http_client",
     "make_post",
     "make_source",
+    "open_incidents",
     "parse_heat",
     "parse_hhmm",
     "plan_date",
