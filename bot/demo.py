@@ -112,7 +112,8 @@ class Stage:
             if count != last_count:
                 last_count, quiet_since = count, time.monotonic()
             elif count > before and time.monotonic() - quiet_since >= SETTLE:
-                break
+                if not self.fake.sent(chat_id)[-1]["text"].startswith("⏳"):
+                    break  # not /rebuild's progress: its result is an edit still to come
             await asyncio.sleep(0.01)
         new = self.fake.sent(chat_id)[before:]
         for record in new:

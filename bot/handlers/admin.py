@@ -50,14 +50,15 @@ def default_day(store: Store, now: datetime, timezone: str) -> date:
 class Progress:
     """/rebuild's one message, edited as the build goes: stages, then the result.
 
-    Stage edits are coalesced and spaced by ``PROGRESS_GAP`` (an LLM build reports six
-    steps in seconds when answers are cached); the result is edited in at once.
+    Edits are coalesced and spaced by ``PROGRESS_GAP``: an LLM build reports its steps
+    faster than Telegram lets a chat's message change; the latest step wins.
     """
 
     def __init__(self, turn: Turn, day: date, model: str | None) -> None:
         self.turn, self.day, self.model = turn, day, model
         self.message: Message | None = None
         self._shown = ""
+        self._last = 0.0  # loop time of the last send or edit: one per PROGRESS_GAP
         self._stage: tuple[str, str] | None = None
         self._task: asyncio.Task[None] | None = None
 
@@ -67,6 +68,7 @@ class Progress:
             self.message = await patiently(self.turn.message.reply_text, text)
         else:
             self.message = await patiently(self.turn.chat.send_message, text)
+        self._last = asyncio.get_running_loop().time()
 
     def update(self, stage: str, detail: str) -> None:
         """Called on the event loop for each build step."""
@@ -79,13 +81,15 @@ class Progress:
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
+        # Telegram allows about one message (edits too) per second in a chat.
+        await asyncio.sleep(self._last + PROGRESS_GAP - asyncio.get_running_loop().time())
         await self._edit(text)
 
     async def _edit_stages(self) -> None:
         while self._stage is not None:
+            await asyncio.sleep(self._last + PROGRESS_GAP - asyncio.get_running_loop().time())
             stage, self._stage = self._stage, None
             await self._edit(self._render(*stage))
-            await asyncio.sleep(PROGRESS_GAP)
 
     def _render(self, stage: str, detail: str) -> str:
         section = "" if detail == "offline" else detail
@@ -96,6 +100,7 @@ class Progress:
         if self.message is None or text == self._shown:
             return
         self._shown = text
+        self._last = asyncio.get_running_loop().time()
         try:
             await patiently(self.message.edit_text, text)
         except BadRequest as exc:  # the same text again is not an error
