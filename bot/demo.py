@@ -111,9 +111,13 @@ class Stage:
             count = len(self.fake.sent(chat_id))
             if count != last_count:
                 last_count, quiet_since = count, time.monotonic()
-            elif count > before and time.monotonic() - quiet_since >= SETTLE:
-                if not self.fake.sent(chat_id)[-1]["text"].startswith("⏳"):
-                    break  # not /rebuild's progress: its result is an edit still to come
+            elif (
+                count > before
+                and time.monotonic() - quiet_since >= SETTLE
+                # /rebuild's progress: its result is an edit still to come
+                and not self.fake.sent(chat_id)[-1]["text"].startswith("⏳")
+            ):
+                break
             await asyncio.sleep(0.01)
         new = self.fake.sent(chat_id)[before:]
         for record in new:
