@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 from telegram import Bot
 from telegram.error import TelegramError
 
-from digest import Alert, IngestResult, default_texts, ingest_alerts
+from digest import Alert, IngestResult, ingest_alerts
 
 from .delivery.engine import DeliveryOptions, flood_gate
 from .delivery.transport import send_text
@@ -45,7 +45,11 @@ async def announce(services: Services, bot: Bot, alerts: Sequence[Alert]) -> int
         return 0
     texts = [
         await asyncio.to_thread(
-            default_texts().html, "alert", settings.language, a=alert, tz=settings.timezone
+            services.renderer.texts.html,
+            "alert",
+            settings.language,
+            a=alert,
+            tz=settings.timezone,
         )
         for alert in alerts
     ]

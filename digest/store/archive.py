@@ -27,7 +27,7 @@ def save_digest(
     version = (latest.version if latest else 0) + 1
     saved = replace(digest, version=version)
     with store.db.conn:
-        store.db["digests"].insert(
+        store.db.table("digests").insert(
             {
                 "date": saved.date,
                 "version": version,
@@ -71,7 +71,7 @@ def digest_versions(store: Store, with_posts: bool = False) -> list[tuple[str, i
         f"SELECT date, version, built_at, writer FROM digests {where}"
         "ORDER BY date DESC, version DESC"
     )
-    return [tuple(row) for row in rows.fetchall()]  # type: ignore[misc]
+    return [tuple(row) for row in rows.fetchall()]
 
 
 @dataclass(frozen=True, slots=True)

@@ -52,11 +52,6 @@ FEED = """<?xml version="1.0"?><rss version="2.0"><channel><title>Feed</title>
 </channel></rss>"""
 
 
-@pytest.fixture(autouse=True)
-def timedelta_retry_after(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("PTB_TIMEDELTA", "true")  # PTB 22 warns whenever RetryAfter is built
-
-
 @pytest.fixture
 def fake() -> FakeTelegram:
     return make_fake()

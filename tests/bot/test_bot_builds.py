@@ -21,11 +21,6 @@ from digest import Store, latest_digest
 MODEL = "fake-model"
 
 
-@pytest.fixture(autouse=True)
-def timedelta_retry_after(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("PTB_TIMEDELTA", "true")
-
-
 @pytest.fixture
 def fake() -> FakeTelegram:
     return make_fake()

@@ -30,11 +30,6 @@ from digest import Digest, source_label
 EVIL_TITLE = "<b>&amp; 🚀 " + "标题<i>x</i>&lt;" * 500
 
 
-@pytest.fixture(autouse=True)
-def timedelta_retry_after(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("PTB_TIMEDELTA", "true")  # PTB 22 warns whenever RetryAfter is built
-
-
 @pytest.fixture
 def fake() -> FakeTelegram:
     return make_fake()

@@ -24,11 +24,6 @@ BUILT = datetime(2026, 2, 18, 10, 30, tzinfo=UTC)
 CHAT = 7001  # pushes at 19:00 Shanghai, 11:00 UTC
 
 
-@pytest.fixture(autouse=True)
-def timedelta_retry_after(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("PTB_TIMEDELTA", "true")
-
-
 @pytest.fixture
 def fake() -> FakeTelegram:
     fake = make_fake()

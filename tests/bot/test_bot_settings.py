@@ -31,11 +31,6 @@ from digest import Store
 from digest.push.subscriptions import Subscription, Subscriptions
 
 
-@pytest.fixture(autouse=True)
-def timedelta_retry_after(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("PTB_TIMEDELTA", "true")  # PTB 22 warns whenever RetryAfter is built
-
-
 @pytest.fixture
 def fake() -> FakeTelegram:
     return make_fake()

@@ -31,11 +31,6 @@ NOW = datetime(2026, 3, 10, 0, 30, tzinfo=UTC)
 YESTERDAY = "2026-03-09"
 
 
-@pytest.fixture(autouse=True)
-def timedelta_retry_after(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("PTB_TIMEDELTA", "true")  # else PTB warns whenever RetryAfter is built
-
-
 @pytest.fixture
 async def services(db_path: Path) -> AsyncIterator[Services]:
     made = Services.create(delivery_settings(db_path))

@@ -40,11 +40,6 @@ class Clock:
         self.now += seconds
 
 
-@pytest.fixture(autouse=True)
-def timedelta_retry_after(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("PTB_TIMEDELTA", "true")
-
-
 @pytest.fixture
 async def services(db_path: Path) -> AsyncIterator[Services]:
     made = Services.create(delivery_settings(db_path))

@@ -19,11 +19,6 @@ from digest.push.ledger import Ledger
 SHANGHAI, BERLIN_NIGHT, BERLIN_NOON, LOS_ANGELES = 1, 2, 3, 4
 
 
-@pytest.fixture(autouse=True)
-def timedelta_retry_after(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("PTB_TIMEDELTA", "true")
-
-
 @pytest.fixture
 async def services(db_path: Path) -> AsyncIterator[Services]:
     made = Services.create(delivery_settings(db_path))
