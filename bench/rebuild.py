@@ -118,10 +118,11 @@ def main() -> None:
                 wait_for(finished, args.llm_delay * 8 + 60, "the rebuild")
                 done.set()
 
-            watcher = threading.Thread(target=watch)
+            # Without an LLM request (the anchor) there is nothing to wait for: measure as
+            # long as the LLM build would take.
+            timer = threading.Timer(args.llm_delay * 3, done.set)
+            watcher = threading.Thread(target=watch) if asked else timer
             watcher.start()
-            if not asked:  # nothing to wait for: measure as long as the LLM build would take
-                threading.Timer(args.llm_delay * 3, done.set).start()
             sent = asyncio.run(users_digest(base, args.users, args.interval, done))
             watcher.join()
             seconds = time.monotonic() - started

@@ -34,6 +34,7 @@ def save_digest(
                 "built_at": to_iso(built_at),
                 "writer": saved.footer.writer,
                 "fingerprint": saved.fingerprint,
+                "sources": len(saved.sources),
                 "data": saved.to_json(),
             }
         )
@@ -66,7 +67,7 @@ def digest_versions(store: Store, with_posts: bool = False) -> list[tuple[str, i
     :param with_posts: leave out empty digests (stored before empty windows stopped
         being stored): they are never shown as the latest nor pushed.
     """
-    where = "WHERE json_array_length(data, '$.sources') > 0 " if with_posts else ""
+    where = "WHERE sources > 0 " if with_posts else ""
     rows = store.db.execute(
         f"SELECT date, version, built_at, writer FROM digests {where}"
         "ORDER BY date DESC, version DESC"

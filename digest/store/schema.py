@@ -166,6 +166,10 @@ def _v5_llm(db: sqlite_utils.Database) -> None:
 
 
 def _v6_day_builds(db: sqlite_utils.Database) -> None:
+    # How many sources each stored digest cites, so "the newest digest with posts" is an
+    # index-only question rather than a parse of every stored digest's JSON.
+    db.execute("ALTER TABLE digests ADD COLUMN sources INTEGER NOT NULL DEFAULT 1")
+    db.execute("UPDATE digests SET sources = json_array_length(data, '$.sources')")
     # The last build attempt of each digest date, so an empty window (which stores no
     # digest) still leaves a trace: /digest, /stats and skipped pushes say why.
     db.table("day_builds").create(
