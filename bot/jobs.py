@@ -43,6 +43,7 @@ from .builds import build
 from .config import Settings
 from .context import services_of
 from .delivery.engine import PushReport, plan_due, push_due
+from .llm import llm_config
 from .services import Services
 
 log = logging.getLogger(__name__)
@@ -132,6 +133,19 @@ async def ingest_job(context: Context) -> None:
     )
     log.info("ingest: %d of %d sources ok", sum(r.ok for r in results), len(results))
     await check_ingest(services, context.application.bot, results, services.clock())
+    await upgrade_fallback(services, context.application.bot, services.clock())
+
+
+async def upgrade_fallback(services: Services, bot: Bot, now: datetime) -> None:
+    """While the due digest holds offline text where an LLM is configured (it fell back),
+    every ingest run asks the LLM again; once it answers, its text is a new version."""
+    config = llm_config(services.settings)
+    if config is None or services.build_lock.locked():
+        return
+    day = due_build_date(services.settings, now)
+    stored = await services.store.run(lambda store: latest_digest(store, day.isoformat()))
+    if stored is not None and not stored.is_empty and stored.footer.writer != f"llm:{config.model}":
+        await build(services, bot, day, now)
 
 
 async def build_job(context: Context) -> None:
@@ -185,8 +199,11 @@ async def deliver_job(context: Context) -> None:
     application = context.application
     services = services_of(application)
     now = services.clock()
-    await build_due(services, application.bot, now, missing_only=True)
-    await refresh_due(services, application.bot, now)
+    # A build already running (an LLM build may take minutes) makes the fresh version;
+    # the tick does not wait behind it: what is due now goes out, the rest next tick.
+    if not services.build_lock.locked():
+        await build_due(services, application.bot, now, missing_only=True)
+        await refresh_due(services, application.bot, now)
     run.task = application.create_task(_push(application, services, run), name="hotdigest-push")
 
 

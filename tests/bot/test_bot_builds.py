@@ -6,6 +6,7 @@ import shutil
 import time
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import replace
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +16,9 @@ from fake_llm import FakeLlm, Reply, answering, invalid_answer, serve, valid_ans
 
 from bot.cli import main
 from bot.config import Settings
+from bot.context import services_of
 from bot.fake_telegram import FakeTelegram
+from bot.jobs import upgrade_fallback
 from digest import Store, latest_digest
 
 MODEL = "fake-model"
@@ -139,6 +142,25 @@ async def test_a_fallback_is_reported_alerted_and_upgraded_once_the_llm_answers(
     assert digest.version == 2 and digest.footer.writer == f"llm:{MODEL}"
     same, quiet = await bot.rebuild("/rebuild")
     assert same["text"].startswith("Digest 2026-02-15 is unchanged: v2 stays.") and quiet == []
+
+
+async def test_an_ingest_run_upgrades_a_stored_fallback_once_the_llm_answers(
+    bot: Bot, llm: FakeLlm, fake: FakeTelegram, db_path: Path
+) -> None:
+    llm.responder = answering(invalid_answer)
+    await bot.rebuild("/rebuild", extra=1)  # v1 (offline) kept, the LLM incident opened
+    services = services_of(bot.app)
+    after_build = datetime(2026, 2, 15, 11, 0, tzinfo=UTC)  # 2026-02-15 is the due day
+    await upgrade_fallback(services, bot.app.bot, after_build)  # still rejected: kept
+    assert stored(db_path).version == 1
+    llm.responder = answering(valid_answer)
+    await upgrade_fallback(services, bot.app.bot, after_build)
+    digest = stored(db_path)
+    assert digest.version == 2 and digest.footer.writer == f"llm:{MODEL}"
+    assert alerts(fake)[-1] == f"✅ 大模型（{MODEL}）已恢复：2026-02-15 已有其撰写的文本。"
+    asked = len(llm.requests)
+    await upgrade_fallback(services, bot.app.bot, after_build)  # LLM text stored: nothing to do
+    assert len(llm.requests) == asked
 
 
 async def test_an_llm_build_never_holds_up_other_users(
