@@ -4,7 +4,6 @@ Never imports ``bot`` or ``telegram``: the Telegram front end depends on this
 package, not the other way round.
 """
 
-from .alerts import Alert, build_alerts, ingest_alerts
 from .build.builder import BuildOptions, build_digest, compose_digest, filtered_digest
 from .build.day import DayBuild, build_day, build_in_thread, build_off_loop
 from .build.themes import Theme, load_themes
@@ -32,6 +31,7 @@ from .errors import (
     WriterError,
 )
 from .models import Post, make_post, parse_heat
+from .push.alerts import Alert, build_alerts, ingest_alerts
 from .push.chat_settings import (
     ChatDefaults,
     Edit,

@@ -19,11 +19,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from .build.day import DayBuild
-from .clock import from_iso, to_iso
-from .sources.ingest import IngestResult
-from .store.incidents import open_incident, resolve_incident
-from .store.store import Store
+from ..build.day import DayBuild
+from ..clock import from_iso, to_iso
+from ..sources.ingest import IngestResult
+from ..store.incidents import open_incident, resolve_incident
+from ..store.store import Store
 
 ALL_SOURCES = "ingest:all"
 LLM = "llm"
