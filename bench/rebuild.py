@@ -40,11 +40,12 @@ from fake_llm import FakeLlm, Reply, answering, serve, valid_answer
 ADMIN = 900
 
 
-def slow_llm(delay: float) -> FakeLlm:
+def slow_llm(delay: float, answered: list[float]) -> FakeLlm:
     answer = answering(valid_answer)
 
     def respond(request: dict[str, Any]) -> Reply:
         time.sleep(delay)  # the endpoint's own thread (ThreadingHTTPServer)
+        answered.append(time.monotonic())
         return answer(request)
 
     return FakeLlm(respond)
@@ -77,7 +78,8 @@ def main() -> None:
     parser.add_argument("--root", type=Path, default=ROOT, help="checkout the bot runs from")
     args = parser.parse_args()
     print(machine(), f"bot from {args.root}")
-    llm = slow_llm(args.llm_delay)
+    answered: list[float] = []
+    llm = slow_llm(args.llm_delay, answered)
     with tempfile.TemporaryDirectory(prefix="hotdigest-bench-") as scratch, serve(llm) as url:
         db_path, config = Path(scratch) / "bench.db", Path(scratch) / "hotdigest.toml"
         seed_store(db_path, 0)
@@ -141,6 +143,17 @@ def main() -> None:
     print(
         f"/digest n={f['n']} e2e p50 {f['e2e_p50']:.1f} ms p99 {f['e2e_p99']:.1f} ms | "
         f"bot's share p50 {f['bot_p50']:.1f} ms p99 {f['bot_p99']:.1f} ms max {f['bot_max']:.1f} ms"
+    )
+    slowest = sorted(marks, key=lambda m: m.get("asked", 0) - m.get("handed", 0))[-10:]
+    print(
+        "slowest 10 (s after /rebuild, ms):",
+        ", ".join(
+            f"+{m['handed'] - started:.1f}s {1000 * (m['asked'] - m['handed']):.0f}"
+            for m in slowest
+            if "handed" in m and "asked" in m
+        ),
+        "| LLM answers at",
+        ", ".join(f"+{t - started:.1f}s" for t in answered),
     )
     figures = {"llm_asked": asked, "llm_requests": len(llm.requests), "digests": f["n"]}
     figures |= {f"digest_{k}_ms": round(f[k], 1) for k in ("bot_p50", "bot_p99", "bot_max")}
