@@ -58,6 +58,7 @@ from .push.ledger import (
     plan_date,
     plan_pushes,
 )
+from .push.reactions import ANONYMOUS_REACTOR, DayReactions, reactions_by_day, record_reactions
 from .push.schedule import Schedule
 from .push.subscriptions import Subscription, Subscriptions
 from .render.bot_text import BotTexts, language_of
@@ -91,6 +92,7 @@ from .writers.llm import LlmWriter
 from .writers.llm_client import LlmConfig
 
 __all__ = [
+    "ANONYMOUS_REACTOR",
     "CORRECTION",
     "LANGUAGES",
     "MESSAGE_LIMIT",
@@ -105,6 +107,7 @@ __all__ = [
     "Claim",
     "ConfigError",
     "DayBuild",
+    "DayReactions",
     "Digest",
     "DigestChange",
     "DigestError",
@@ -175,6 +178,8 @@ __all__ = [
     "parse_hhmm",
     "plan_date",
     "plan_pushes",
+    "reactions_by_day",
+    "record_reactions",
     "render_markdown",
     "render_telegram",
     "render_text",

@@ -165,7 +165,31 @@ def _v5_llm(db: sqlite_utils.Database) -> None:
     db.table("llm_calls").create_index(["at"], index_name="idx_llm_calls_at")
 
 
-def _v6_day_builds(db: sqlite_utils.Database) -> None:
+def _v6_reactions(db: sqlite_utils.Database) -> None:
+    # One row per (pushed message, who reacted, emoji); channel reactions are anonymous
+    # totals, kept under actor 0 with their count.
+    db.table("reactions").create(
+        {
+            "chat_id": int,
+            "message_id": int,
+            "actor": int,
+            "emoji": str,
+            "count": int,
+            "date": str,
+            "version": int,
+            "updated_at": str,
+        },
+        pk=("chat_id", "message_id", "actor", "emoji"),
+        not_null={"date", "version", "count", "updated_at"},
+    )
+    db.table("reactions").create_index(["date", "version"], index_name="idx_reactions_digest")
+    # A reaction names a message; the ledger says which digest that message carried.
+    db.table("deliveries").create_index(
+        ["chat_id", "message_id"], index_name="idx_deliveries_message"
+    )
+
+
+def _v7_day_builds(db: sqlite_utils.Database) -> None:
     # How many sources each stored digest cites, so "the newest digest with posts" is an
     # index-only question rather than a parse of every stored digest's JSON.
     db.execute("ALTER TABLE digests ADD COLUMN sources INTEGER NOT NULL DEFAULT 1")
@@ -189,7 +213,7 @@ def _v6_day_builds(db: sqlite_utils.Database) -> None:
     )
 
 
-def _v7_incidents(db: sqlite_utils.Database) -> None:
+def _v8_incidents(db: sqlite_utils.Database) -> None:
     # Admin alert incidents: one row per incident key while open, kept when resolved, so
     # a restart neither repeats an alert nor forgets to announce the recovery.
     db.table("incidents").create(
@@ -211,8 +235,9 @@ MIGRATIONS: tuple[Migration, ...] = (
     _v3_chats,
     _v4_deliveries,
     _v5_llm,
-    _v6_day_builds,
-    _v7_incidents,
+    _v6_reactions,
+    _v7_day_builds,
+    _v8_incidents,
 )
 
 

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from ..push.ledger import PUSH, STATUSES, Ledger
+from ..push.reactions import DayReactions, reactions_by_day
 from ..push.subscriptions import Subscriptions
 from .archive import digest_versions
 from .build_log import BuildRecord, last_build
@@ -32,6 +33,8 @@ class BotStats:
     latest: tuple[str, int] | None  # (date, version) of the newest digest with posts
     build: BuildRecord | None = None  # the newest date's last build attempt
     incidents: tuple[tuple[str, str, datetime], ...] = ()  # open admin alerts
+    latest: tuple[str, int] | None  # (date, version) of the newest digest
+    reactions: tuple[DayReactions, ...] = ()  # newest days first
 
 
 def collect_stats(store: Store) -> BotStats:
@@ -46,6 +49,7 @@ def collect_stats(store: Store) -> BotStats:
         latest=(versions[0][0], versions[0][1]) if versions else None,
         build=last_build(store),
         incidents=tuple(open_incidents(store)),
+        reactions=tuple(reactions_by_day(store)),
     )
 
 
