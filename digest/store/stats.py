@@ -33,7 +33,6 @@ class BotStats:
     latest: tuple[str, int] | None  # (date, version) of the newest digest with posts
     build: BuildRecord | None = None  # the newest date's last build attempt
     incidents: tuple[tuple[str, str, datetime], ...] = ()  # open admin alerts
-    latest: tuple[str, int] | None  # (date, version) of the newest digest
     reactions: tuple[DayReactions, ...] = ()  # newest days first
 
 
