@@ -21,6 +21,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.themes_days import print_scores, score_all  # noqa: E402
 from digest.build.themes import OTHER_ID, Theme, assign_theme, load_themes, title_tokens  # noqa: E402
 
 POSTS = ROOT / "data" / "sample" / "posts.jsonl"
@@ -164,6 +165,8 @@ def evaluate(name: str, build: Callable[[], Matcher], cases: Sequence[Case]) -> 
 
 
 def main() -> None:
+    scores = score_all()
+    print_scores(scores, verbose="-v" in sys.argv)
     themes = load_themes()
     cases = load_cases(themes)
     approaches: list[tuple[str, str, Callable[[], Matcher]]] = [
@@ -207,6 +210,12 @@ def main() -> None:
     contenders = [kr for kr in results if kr[0] != "shipped_title"]
     winner = max(contenders, key=lambda kr: (kr[1].correct, -kr[1].us_per_post))[0]
     pairs = [f"posts={len(cases)}"]
+    for s in scores:
+        day = s.name.split()[-1]
+        pairs += [f"f1[{day}]={s.f1:.2f}", f"coverage[{day}]={s.coverage:.2f}"]
+    tp, pred = sum(s.story_tp for s in scores), sum(s.story_pred for s in scores)
+    gold = sum(s.story_gold for s in scores)
+    pairs += [f"story_precision={tp / pred if pred else 1:.2f}", f"story_recall={tp / gold:.2f}"]
     for key, r in results:
         pairs += [
             f"{key}_acc={r.correct / r.total:.3f}",

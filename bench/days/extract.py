@@ -12,7 +12,7 @@ import argparse
 import json
 import re
 import subprocess
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 MIRROR = Path("/work/.mirror")
@@ -41,7 +41,7 @@ def _show(spec: tuple[str, str], day: str) -> tuple[str, str, str]:
 
 def extract(day: str, juejin_top: int) -> tuple[list[dict[str, object]], list[str]]:
     # Seen at 10:00 UTC (18:00 Asia/Shanghai), inside the default 18:30 build window.
-    seen = datetime.combine(date.fromisoformat(day), datetime.min.time(), timezone.utc)
+    seen = datetime.combine(date.fromisoformat(day), datetime.min.time(), UTC)
     stamp = (seen + timedelta(hours=10)).isoformat().replace("+00:00", "Z")
     posts: list[dict[str, object]] = []
     origins = []

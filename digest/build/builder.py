@@ -15,12 +15,14 @@ from ..store.archive import SavedDigest, save_digest
 from ..store.store import SeenPost, Store
 from ..writers.offline import SECTION_TITLES, Draft, DraftSection, OfflineWriter
 from .facts import BuildFacts, Key, SourceCount, ThemeTrend
-from .ranking import ThemeGroup, group_by_theme, merge_duplicates, normalise_heat
-from .themes import OTHER_ID, Theme
+from .ranking import ScoredPost, ThemeGroup, group_by_theme, merge_duplicates, normalise_heat
+from .themes import OTHER_ID, Theme, story_vocabulary
 
 BUILDER_VERSION = "1"  # part of the fingerprint: a new builder rebuilds unchanged data
-MAX_THEMES = 6
-MAX_ITEMS_PER_THEME = 4
+# One brief push lists a post per line (~60 characters): 60 posts fit one 4096-character
+# message, and the full sections then cover a busy day's on-topic posts.
+MAX_POSTS = 60
+TOP_PER_SOURCE = 3  # each list's top posts are always considered, however cold its heat
 STAYING_DAYS = 7  # how far back "stayed on the lists several days" looks
 
 Writer = Callable[[Digest], Digest]
@@ -38,8 +40,7 @@ class BuildOptions:
     sources: tuple[str, ...] = ()  # configured source names, for the health footer
     include_sources: tuple[str, ...] = ()  # a chat's filter: only these sources (empty: all)
     exclude_sources: tuple[str, ...] = ()  # a chat's filter: never these
-    max_themes: int = MAX_THEMES
-    max_items: int = MAX_ITEMS_PER_THEME
+    max_posts: int = MAX_POSTS
 
     def wants(self, source: str) -> bool:
         """Whether a chat's source filter lets posts of ``source`` into its digest."""
@@ -116,9 +117,7 @@ def _facts(
     start: datetime,
     end: datetime,
 ) -> BuildFacts:
-    groups = _select(
-        group_by_theme(merge_duplicates(normalise_heat(seen)), options.themes), options
-    )
+    groups = _select(_themed(seen, options.themes), options.max_posts)
     cited = [post for group in groups for post in group.posts]
     cited_by_source = Counter(post.seen.post.source for post in cited)
     per_source = [
@@ -157,23 +156,48 @@ def _facts(
     )
 
 
-def _select(groups: list[ThemeGroup], options: BuildOptions) -> list[ThemeGroup]:
-    """The hottest themes (Other last, and only if room), each trimmed to its hottest items."""
-    themed = [g for g in groups if g.theme.id != OTHER_ID]
-    other = [g for g in groups if g.theme.id == OTHER_ID]
-    chosen = (themed + other)[: options.max_themes]
-    return [ThemeGroup(g.theme, g.items[: options.max_items]) for g in chosen]
+def _themed(seen: Sequence[SeenPost], themes: tuple[Theme, ...]) -> list[ThemeGroup]:
+    items = merge_duplicates(normalise_heat(seen), story_vocabulary(themes))
+    return group_by_theme(items, themes)
+
+
+def _select(groups: list[ThemeGroup], max_posts: int) -> list[ThemeGroup]:
+    """Items hottest first until ``max_posts`` posts, themed before Other.
+
+    Each source's TOP_PER_SOURCE posts are kept whatever the limit: a list whose
+    heat runs cold (V2EX) still shows what tops it.
+    """
+    posts = [post for group in groups for post in group.posts]
+    top = {
+        post.key
+        for source in {p.seen.post.source for p in posts}
+        for post in sorted((p for p in posts if p.seen.post.source == source), key=_hottest_key)[
+            :TOP_PER_SOURCE
+        ]
+    }
+    entries = [(group.theme.id == OTHER_ID, item) for group in groups for item in group.items]
+    must = {id(item) for _, item in entries if any(p.key in top for p in item.posts)}
+    kept: set[int] = set(must)
+    count = sum(len(item.posts) for _, item in entries if id(item) in must)
+    for _, item in sorted(entries, key=lambda e: (e[0], _hottest_key(e[1].lead))):
+        if id(item) in kept or count + len(item.posts) > max_posts:
+            continue
+        kept.add(id(item))
+        count += len(item.posts)
+    chosen = [ThemeGroup(g.theme, [i for i in g.items if id(i) in kept]) for g in groups]
+    return [g for g in chosen if g.items]
+
+
+def _hottest_key(post: ScoredPost) -> tuple[float, int, float]:
+    rank = post.seen.rank if post.seen.rank is not None else 1_000_000
+    return (-post.score, rank, -(post.seen.heat or 0.0))
 
 
 def _trends(
     groups: list[ThemeGroup], previous: list[SeenPost], options: BuildOptions
 ) -> list[ThemeTrend]:
     before = (
-        Counter(
-            group.theme.id
-            for group in group_by_theme(merge_duplicates(normalise_heat(previous)), options.themes)
-            for _ in group.posts
-        )
+        Counter(group.theme.id for group in _themed(previous, options.themes) for _ in group.posts)
         if previous
         else Counter()
     )
