@@ -27,7 +27,8 @@ Key = tuple[str, str]
 @dataclass(frozen=True, slots=True)
 class Gold:
     themes: dict[Key, str]  # every post of the day; "other" = off-topic
-    stories: list[frozenset[Key]]
+    titles: dict[Key, str]
+    stories: list[frozenset[Key]] | None  # None: not labelled for stories
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,22 +46,27 @@ class DayScore:
     story_gold: int
     off_topic_themed: list[str]  # titles of off-topic posts given a tech theme
     missing: list[str]  # on-topic posts left out of the themes
+    wrong: list[str]  # "title | gold | digest" where the digest's theme differs
 
 
 def load_gold(path: Path) -> Gold:
     data = tomllib.loads(path.read_text(encoding="utf-8"))
     themes: dict[Key, str] = {}
+    titles: dict[Key, str] = {}
     for entry in data["posts"]:
         if "key" in entry:
             source, post_id = entry["key"].split(":", 1)
         else:  # bench/themes_gold.toml (the sample) keys by source and post_id
             source, post_id = entry["source"], entry["post_id"]
         themes[(source, post_id)] = entry["theme"]
+        titles[(source, post_id)] = entry.get("title", post_id)
+    if "stories" not in data:  # the sample's labels predate story labelling
+        return Gold(themes, titles, None)
     stories = [
         frozenset(tuple(k.split(":", 1)) for k in group["posts"])  # type: ignore[misc]
         for group in data.get("stories", [])
     ]
-    return Gold(themes, stories)  # type: ignore[arg-type]
+    return Gold(themes, titles, stories)  # type: ignore[arg-type]
 
 
 def labelled_days() -> list[tuple[str, Path, Path]]:
@@ -114,8 +120,10 @@ def score_day(name: str, digest: Digest, gold: Gold) -> DayScore:
     f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
     on_topic = [k for k, t in gold.themes.items() if t != OTHER]
     covered = [k for k in on_topic if k in predicted]
+    story_gold = _pairs(gold.stories or [])
     story_pred = {p for p in _pairs(items) if all(k in gold.themes for k in p)}
-    story_gold = _pairs(gold.stories)
+    if gold.stories is None:
+        story_pred = set()
     return DayScore(
         name=name,
         posts=len(gold.themes),
@@ -129,6 +137,11 @@ def score_day(name: str, digest: Digest, gold: Gold) -> DayScore:
         story_pred=len(story_pred),
         story_gold=len(story_gold),
         off_topic_themed=[title[k] for k in predicted if gold.themes.get(k) == OTHER],
+        wrong=[
+            f"{title[k][:50]} | {gold.themes[k]} | {predicted[k]}"
+            for k in themed
+            if gold.themes[k] != predicted[k]
+        ],
         missing=[title.get(k, ":".join(k)) for k in on_topic if k not in predicted],
     )
 
@@ -147,7 +160,7 @@ def print_scores(scores: Sequence[DayScore], verbose: bool = True) -> None:
         f"{'coverage':>8} {'story P':>8} {'story R':>8} {'off-topic':>9}"
     )
     print(
-        f"\nDigest themes per labelled day (targets: F1 >= 0.85, coverage >= 0.8, "
+        "\nDigest themes per labelled day (targets: F1 >= 0.85, coverage >= 0.8, "
         "story recall >= 0.8, precision >= 0.95)\n"
     )
     print(header)
@@ -172,5 +185,7 @@ def print_scores(scores: Sequence[DayScore], verbose: bool = True) -> None:
                 print(f"\n{s.name}:")
             for t in s.off_topic_themed:
                 print(f"  off-topic but themed: {t[:60]}")
+            for t in s.wrong:
+                print(f"  theme: {t}")
             for t in s.missing:
                 print(f"  on-topic, not themed: {t[:60]}")

@@ -16,7 +16,7 @@ from ..store.store import SeenPost, Store
 from ..writers.offline import SECTION_TITLES, Draft, DraftSection, OfflineWriter
 from .facts import BuildFacts, Key, SourceCount, ThemeTrend
 from .ranking import ScoredPost, ThemeGroup, group_by_theme, merge_duplicates, normalise_heat
-from .themes import OTHER_ID, Theme, story_vocabulary
+from .themes import OTHER_ID, Theme
 
 BUILDER_VERSION = "1"  # part of the fingerprint: a new builder rebuilds unchanged data
 # One brief push lists a post per line (~60 characters): 60 posts fit one 4096-character
@@ -157,7 +157,7 @@ def _facts(
 
 
 def _themed(seen: Sequence[SeenPost], themes: tuple[Theme, ...]) -> list[ThemeGroup]:
-    items = merge_duplicates(normalise_heat(seen), story_vocabulary(themes))
+    items = merge_duplicates(normalise_heat(seen))
     return group_by_theme(items, themes)
 
 

@@ -161,14 +161,8 @@ def _phrases(title: str) -> frozenset[tuple[str, ...]]:
     return frozenset(found)
 
 
-def merge_duplicates(
-    posts: Sequence[ScoredPost], vocabulary: frozenset[str] = frozenset()
-) -> list[Item]:
-    """Union posts that are the same story: same link, alike titles, or shared names.
-
-    ``vocabulary`` (the taxonomy's keywords) marks names too common to identify a
-    story alone ("claude", "gemini"); see ``_same_story``.
-    """
+def merge_duplicates(posts: Sequence[ScoredPost]) -> list[Item]:
+    """Union posts that are the same story: same link, alike titles, or shared rare names."""
     parent = list(range(len(posts)))
 
     def find(i: int) -> int:
@@ -211,9 +205,7 @@ def merge_duplicates(
         if jaccard(tokens[i], tokens[j]) >= SIMILAR_TITLES or phrases[i] & phrases[j]:
             union(i, j)
     for i, j in combinations(range(len(posts)), 2):
-        if find(i) != find(j) and _same_story(
-            posts[i], posts[j], names, i, j, frequency, vocabulary
-        ):
+        if find(i) != find(j) and _same_story(posts[i], posts[j], names, i, j, frequency):
             union(i, j)
     groups: dict[int, list[ScoredPost]] = defaultdict(list)
     for i, post in enumerate(posts):
@@ -242,15 +234,15 @@ def _same_story(
     i: int,
     j: int,
     frequency: Counter[str],
-    vocabulary: frozenset[str],
 ) -> bool:
     """Posts on different lists naming the same rare things report the same event.
 
     Across sources and languages a title shares names, not wording: "SpaceX 收购
     Cursor" and "SpaceX to buy Cursor for $60B". A name is rare when at most
-    STORY_RARE posts of the window carry it and it is not a taxonomy keyword; two
-    shared names, one of them rare, make a story. A GitHub repository named in
-    another list's title ("BerriAI/litellm", "Litellm 1.82.7 … compromised") is one.
+    STORY_RARE posts of the window carry it; two shared names, one of them
+    rare, make a story ("claude" is on too many posts to count, "spacex" is not). A
+    GitHub repository named in another list's title is one ("BerriAI/litellm" and
+    "Litellm 1.82.7 … compromised").
     Posts of one list are left to the title rules: two juejin articles on one product
     are two articles.
     """
@@ -258,10 +250,10 @@ def _same_story(
         return False
     shared = names[i] & names[j]
     distinct = {w for w in shared if frequency[w] <= STORY_COMMON}
-    rare = {w for w in distinct if frequency[w] <= STORY_RARE and w not in vocabulary}
+    rare = {w for w in distinct if frequency[w] <= STORY_RARE}
     if rare and len(distinct) >= 2:
         return True
-    for repo, other, k in ((a, b, j), (b, a, i)):
+    for repo, k in ((a, j), (b, i)):
         if repo.seen.post.source == "github" and "/" in repo.seen.post.title:
             name = repo.seen.post.title.rsplit("/", 1)[-1].lower()
             if len(name) >= 5 and name in names[k] and frequency[name] <= STORY_RARE:

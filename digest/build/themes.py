@@ -140,13 +140,6 @@ def _bounded(text: str, start: int, end: int) -> bool:
 _INDEXES: dict[int, tuple[Sequence[Theme], KeywordIndex]] = {}
 
 
-def story_vocabulary(themes: Sequence[Theme]) -> frozenset[str]:
-    """Single-word Latin keywords: names too common in a taxonomy to identify one story."""
-    return frozenset(
-        k.text for t in themes for k in t.keywords if k.text.isascii() and " " not in k.text
-    )
-
-
 def keyword_index(themes: Sequence[Theme]) -> KeywordIndex:
     """The compiled index of a taxonomy (taxonomies are few and immutable: cache them)."""
     cached = _INDEXES.get(id(themes))
