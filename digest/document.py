@@ -104,6 +104,7 @@ class Footer:
     sources_failed: tuple[str, ...] = ()
     writer: str = "offline"
     notes: tuple[str, ...] = ()  # e.g. why a section fell back to the offline writer
+    posts_left_out: int = 0  # posts of the window the digest does not cite (digest.max_posts)
 
 
 @dataclass(frozen=True, slots=True)

@@ -13,7 +13,7 @@ from ..clock import local_moment, zone
 from ..document import SECTION_IDS, Block, Digest, Footer, Section, SourceEntry, Statement
 from ..store.archive import SavedDigest, save_digest
 from ..store.store import SeenPost, Store
-from ..writers.offline import SECTION_TITLES, Draft, DraftSection, OfflineWriter
+from ..writers.offline import SECTION_TITLES, STAYING_DAYS, Draft, DraftSection, OfflineWriter
 from .facts import BuildFacts, Key, SourceCount, ThemeTrend
 from .ranking import ScoredPost, ThemeGroup, group_by_theme, merge_duplicates, normalise_heat
 from .themes import OTHER_ID, Theme
@@ -23,7 +23,6 @@ BUILDER_VERSION = "1"  # part of the fingerprint: a new builder rebuilds unchang
 # message, and the full sections then cover a busy day's on-topic posts.
 MAX_POSTS = 60
 TOP_PER_SOURCE = 3  # each list's top posts are always considered, however cold its heat
-STAYING_DAYS = 7  # how far back "stayed on the lists several days" looks
 
 Writer = Callable[[Digest], Digest]
 
@@ -71,6 +70,7 @@ def compose_digest(
     if not seen:
         return _empty_digest(day, options, footer)
     facts = _facts(store, day, options, seen, start, end)
+    footer = replace(footer, posts_left_out=facts.window_posts - len(facts.cited_posts))
     digest = _write(facts, options, footer)
     for writer in writers:
         digest = writer(digest)
@@ -153,7 +153,18 @@ def _facts(
         dropped=len(set(previous) - current),
         days_seen=days,
         theme_trends=_trends(groups, previous_seen, options),
+        places=_places(seen),
     )
+
+
+def _places(seen: Sequence[SeenPost]) -> dict[Key, int]:
+    """Each post's place on its own list in this window: heat, else the list's order."""
+    places: dict[Key, int] = {}
+    counts: Counter[str] = Counter()
+    for post in normalise_heat(seen):  # hottest first within every source
+        counts[post.seen.post.source] += 1
+        places[post.key] = counts[post.seen.post.source]
+    return places
 
 
 def _themed(seen: Sequence[SeenPost], themes: tuple[Theme, ...]) -> list[ThemeGroup]:

@@ -47,6 +47,7 @@ class BuildFacts:
     dropped: int = 0
     days_seen: dict[Key, int] = field(default_factory=dict)
     theme_trends: list[ThemeTrend] = field(default_factory=list)
+    places: dict[Key, int] = field(default_factory=dict)  # 1 = top of its own list
 
     @property
     def cited_posts(self) -> list[ScoredPost]:

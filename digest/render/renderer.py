@@ -88,6 +88,7 @@ class FooterView:
     failed: tuple[str, ...]
     writer: str
     notes: tuple[str, ...]
+    left_out: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -337,6 +338,7 @@ def _footer_view(digest: Digest) -> FooterView:
         failed=tuple(clean(s) for s in f.sources_failed),
         writer=clean(f.writer),
         notes=tuple(clean(n) for n in f.notes),
+        left_out=f.posts_left_out,
     )
 
 

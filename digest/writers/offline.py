@@ -9,9 +9,10 @@ from ..build.ranking import Item, ScoredPost, ThemeGroup
 from ..build.themes import OTHER_ID
 from ..document import source_label
 
-MAX_KEY_POINTS = 5
-MIN_KEY_POINTS = 3
 BRIEF_CHARS = 120
+STAYING_DAYS = 7  # the builder counts days on the lists over this many days
+_SENTENCE_ENDS = ("。", "！", "？", "；", "!", "?", ";", ". ", "…")
+_CLAUSE_ENDS = ("，", "、", "：", ", ", ": ", " - ", " — ")
 SECTION_TITLES = {
     "zh": {
         "summary": "核心摘要",
@@ -51,6 +52,25 @@ class DraftSection:
     blocks: tuple[DraftBlock, ...]
 
 
+def cut_brief(text: str, limit: int = BRIEF_CHARS) -> str:
+    """``text`` in at most ``limit`` characters, cut after a sentence, else a clause, else a
+    word, and ending with "…" when cut; never mid-word unless one word fills the limit.
+
+    A cut nearer the start than 40% of ``limit`` would drop too much: the next kind of
+    boundary is tried instead.
+    """
+    text = " ".join(text.split())
+    if len(text) <= limit:
+        return text
+    head = text[: limit - 1]
+    floor = int(limit * 0.4)
+    for marks in (_SENTENCE_ENDS, _CLAUSE_ENDS, (" ",)):
+        end = max(head.rfind(mark) for mark in marks)
+        if end >= floor:
+            return head[:end].rstrip(" ,.;:，。；：、") + "…"
+    return head + "…"
+
+
 def format_figure(value: float) -> str:
     return f"{value:,.0f}" if float(value).is_integer() else f"{value:,.1f}"
 
@@ -73,11 +93,26 @@ class OfflineWriter:
         return f"《{title}》" if self.zh else f"“{title}”"
 
     def heat(self, post: ScoredPost) -> str:
-        if post.seen.heat is None:
-            return self.t("未提供热度数据", "no heat figure given")
+        """Where the post stands on its own list, and its heat figure if the list gives one.
+
+        Heat figures of different lists mean different things (HN points, juejin heat),
+        so a post is only ever said to lead its own list.
+        """
         label = source_label(post.seen.post.source, self.language)
+        place = self.facts.places.get(post.key)
+        if post.seen.heat is None and post.seen.rank is None:
+            # Neither a figure nor a list position: any place would be our guess.
+            return self.t(f"{label}，未提供热度数据", f"{label}, no heat figure given")
+        if place is None:
+            where = label
+        elif place == 1:
+            where = self.t(f"{label}榜首", f"#1 on {label}")
+        else:
+            where = self.t(f"{label}第 {place} 名", f"#{place} on {label}")
+        if post.seen.heat is None:
+            return where
         figure = format_figure(post.seen.heat)
-        return self.t(f"{label} 热度 {figure}", f"heat {figure} on {label}")
+        return self.t(f"{where}，热度 {figure}", f"{where}, heat {figure}")
 
     def label(self, group: ThemeGroup) -> str:
         return group.theme.label(self.language)
@@ -98,42 +133,81 @@ class OfflineWriter:
         ]
 
     def summary(self) -> list[DraftBlock]:
-        groups = [g for g in self.facts.groups if g.theme.id != OTHER_ID][:MAX_KEY_POINTS]
-        if len(groups) < MIN_KEY_POINTS:
-            groups = self.facts.groups[:MIN_KEY_POINTS]
-        points = [self.key_point(group) for group in groups]
-        head = self.headline()
-        intro = Draft(
-            self.t(
-                f"今日头条：{self.quote(self.facts.groups[0].items[0].lead)}，"
-                f"{self.heat(self.facts.groups[0].items[0].lead)}。",
-                f"Top story: {self.quote(self.facts.groups[0].items[0].lead)}, "
-                f"{self.heat(self.facts.groups[0].items[0].lead)}.",
-            ),
-            head.keys,
-        )
-        return [DraftBlock((intro,)), DraftBlock(tuple(points))]
-
-    def key_point(self, group: ThemeGroup) -> Draft:
-        items = group.items[:3]
-        lead = items[0].lead
-        others = "、".join(self.quote(item.lead) for item in items[1:])
-        count = len(group.posts)
-        if self.zh:
-            text = (
-                f"【{self.label(group)}】{count} 篇上榜，"
-                f"最热的是{self.quote(lead)}（{self.heat(lead)}）"
-            )
-            text += f"，另有{others}。" if others else "。"
+        """Two to four sentences: the main theme and why it leads, then the next two."""
+        themed = [g for g in self.facts.groups if g.theme.id != OTHER_ID]
+        if not themed:
+            lead = self.facts.groups[0].items[0].lead
+            return [
+                DraftBlock(
+                    (
+                        Draft(
+                            self.t(
+                                f"今天的帖子没有形成明显的主题，最靠前的是{self.quote(lead)}"
+                                f"（{self.heat(lead)}）。",
+                                f"No theme stands out today; the top post is "
+                                f"{self.quote(lead)} ({self.heat(lead)}).",
+                            ),
+                            (lead.key,),
+                        ),
+                        Draft(self.t(self._window_sentence(), self._window_sentence())),
+                    )
+                )
+            ]
+        main, *rest = themed
+        sentences = [self._main_theme(main)]
+        if rest:
+            sentences.append(self._next_themes(rest[:2]))
         else:
-            others_en = ", ".join(self.quote(item.lead) for item in items[1:])
-            noun = "post" if count == 1 else "posts"
-            text = (
-                f"{self.label(group)}: {count} {noun}, "
-                f"led by {self.quote(lead)} ({self.heat(lead)})"
+            sentences.append(Draft(self._window_sentence()))
+        return [DraftBlock(tuple(sentences))]
+
+    def _window_sentence(self) -> str:
+        cited = len(self.facts.cited_posts)
+        return self.t(
+            f"本期窗口共 {self.facts.window_posts} 篇，摘要收录 {cited} 篇。",
+            f"The window holds {self.facts.window_posts} posts; the digest cites {cited}.",
+        )
+
+    def _sources_of(self, group: ThemeGroup) -> str:
+        counts: dict[str, int] = {}
+        for post in group.posts:
+            counts[post.seen.post.source] = counts.get(post.seen.post.source, 0) + 1
+        ordered = sorted(counts, key=lambda s: (-counts[s], s))
+        return ("、" if self.zh else ", ").join(source_label(s, self.language) for s in ordered)
+
+    def _main_theme(self, group: ThemeGroup) -> Draft:
+        lead = group.items[0].lead
+        count, sources = len(group.posts), self._sources_of(group)
+        trend = next((t for t in self.facts.theme_trends if t.theme_id == group.theme.id), None)
+        change = ""
+        if self.facts.previous_posts and trend is not None:
+            change = self.t(f"，上期 {trend.before} 篇", f"; {trend.before} last time")
+        text = self.t(
+            f"今天的主线是{self.label(group)}：{count} 篇上榜，来自{sources}，"
+            f"按各榜名次折算的热度合计最高；领头的是{self.quote(lead)}（{self.heat(lead)}）"
+            f"{change}。",
+            f"The day's main theme is {self.label(group)}: {count} "
+            f"{'post' if count == 1 else 'posts'} from {sources}, the highest heat once each "
+            f"list's ranks are made comparable; it is led by {self.quote(lead)} "
+            f"({self.heat(lead)}){change}.",
+        )
+        return Draft(text, tuple(k for item in group.items[:3] for k in _keys(item)))
+
+    def _next_themes(self, groups: list[ThemeGroup]) -> Draft:
+        parts = []
+        for group in groups:
+            lead = group.items[0].lead
+            count = len(group.posts)
+            parts.append(
+                self.t(
+                    f"{self.label(group)}（{count} 篇，领头的是{self.quote(lead)}，"
+                    f"{self.heat(lead)}）",
+                    f"{self.label(group)} ({count} {'post' if count == 1 else 'posts'}, "
+                    f"led by {self.quote(lead)}, {self.heat(lead)})",
+                )
             )
-            text += f"; also {others_en}." if others_en else "."
-        return Draft(text, tuple(k for item in items for k in _keys(item)))
+        text = self.t(f"其次是{'和'.join(parts)}。", f"Next come {' and '.join(parts)}.")
+        return Draft(text, tuple(k for g in groups for k in _keys(g.items[0])))
 
     def highlights(self) -> list[DraftBlock]:
         blocks = []
@@ -155,7 +229,7 @@ class OfflineWriter:
         )
         brief = lead.seen.post.brief
         if brief:
-            short = brief if len(brief) <= BRIEF_CHARS else brief[: BRIEF_CHARS - 1] + "…"
+            short = cut_brief(brief)
             text += self.t(f"摘要：{short}", f" In brief: {short}")
         if len(item.posts) > 1:
             also = ("、" if self.zh else ", ").join(self.quote(p) for p in item.posts[1:])
@@ -301,84 +375,103 @@ class OfflineWriter:
         return lines
 
     def outlook(self) -> list[DraftBlock]:
+        """Rising themes, newcomers and stayers; plainly says when history is too short."""
+        blocks = [self._history_note()] if not self.facts.previous_posts else []
+        for build in (self._rising, self._newcomers, self._staying):
+            if (block := build()) is not None:
+                blocks.append(block)
+        if len(blocks) == 1 and not self.facts.previous_posts:
+            blocks.append(self._busiest())
+        return blocks
+
+    def _history_note(self) -> DraftBlock:
+        days = max(self.facts.days_seen.values(), default=1)
+        return DraftBlock(
+            (
+                Draft(
+                    self.t(
+                        f"历史数据不足：上一个窗口没有数据，最近 {STAYING_DAYS} 天里最多只有 "
+                        f"{days} 天的记录，还谈不上升温或降温。",
+                        f"Too little history: the previous window is empty and the last "
+                        f"{STAYING_DAYS} days hold at most {days} "
+                        f"{'day' if days == 1 else 'days'} of lists, so nothing can be said "
+                        "about rising or falling themes yet.",
+                    )
+                ),
+            ),
+            self.t("历史", "History"),
+        )
+
+    def _rising(self) -> DraftBlock | None:
+        by_id = {g.theme.id: g for g in self.facts.groups}
+        trends = [t for t in self.facts.theme_trends if t.now > t.before and t.theme_id in by_id]
+        if not trends:
+            return None
+        lines = tuple(
+            Draft(
+                self.t(
+                    f"{t.zh}：本期 {t.now} 篇，上期 {t.before} 篇。",
+                    f"{t.en}: {t.now} posts now, {t.before} last time.",
+                ),
+                tuple(p.key for p in by_id[t.theme_id].posts[:5]),
+            )
+            for t in trends[:5]
+        )
+        return DraftBlock(lines, self.t("升温的主题", "Themes on the rise"))
+
+    def _newcomers(self) -> DraftBlock | None:
         facts = self.facts
-        blocks = []
-        by_id = {g.theme.id: g for g in facts.groups}
-        trends = [t for t in facts.theme_trends if t.now > t.before and t.theme_id in by_id]
-        if trends:
-            blocks.append(
-                DraftBlock(
-                    tuple(
-                        Draft(
-                            self.t(
-                                f"{t.zh}：本期 {t.now} 篇，上期 {t.before} 篇。",
-                                f"{t.en}: {t.now} posts now, {t.before} last time.",
-                            ),
-                            tuple(p.key for p in by_id[t.theme_id].posts[:5]),
-                        )
-                        for t in trends[:5]
-                    ),
-                    self.t("升温的主题", "Themes on the rise"),
-                )
-            )
         new = [p for p in facts.cited_posts if facts.is_new(p)]
-        if new and len(new) < len(facts.cited_posts):
-            blocks.append(
-                DraftBlock(
-                    tuple(
-                        Draft(
-                            self.t(
-                                f"{self.quote(p)} 首次上榜（{self.heat(p)}）。",
-                                f"{self.quote(p)} is new on the lists ({self.heat(p)}).",
-                            ),
-                            (p.key,),
-                        )
-                        for p in new[:5]
-                    ),
-                    self.t("新面孔", "Newcomers"),
-                )
+        if not new or len(new) == len(facts.cited_posts):
+            return None
+        lines = tuple(
+            Draft(
+                self.t(
+                    f"{self.quote(p)} 首次上榜（{self.heat(p)}）。",
+                    f"{self.quote(p)} is new on the lists ({self.heat(p)}).",
+                ),
+                (p.key,),
             )
+            for p in new[:5]
+        )
+        return DraftBlock(lines, self.t("新面孔", "Newcomers"))
+
+    def _staying(self) -> DraftBlock | None:
+        facts = self.facts
         staying = sorted(
             ((p, facts.days_seen.get(p.key, 0)) for p in facts.cited_posts),
             key=lambda pair: -pair[1],
         )
-        staying = [(p, days) for p, days in staying if days >= 2][:5]
-        if staying:
-            blocks.append(
-                DraftBlock(
-                    tuple(
-                        Draft(
-                            self.t(
-                                f"{self.quote(p)} 已连续 {days} 天出现在榜单上。",
-                                f"{self.quote(p)} has been on the lists on {days} days.",
-                            ),
-                            (p.key,),
-                        )
-                        for p, days in staying
-                    ),
-                    self.t("持续上榜", "Staying power"),
-                )
+        chosen = [(p, days) for p, days in staying if days >= 2][:5]
+        if not chosen:
+            return None
+        lines = tuple(
+            Draft(
+                self.t(
+                    f"{self.quote(p)} 最近 {STAYING_DAYS} 天里有 {days} 天出现在榜单上。",
+                    f"{self.quote(p)} has been on the lists on {days} of the last "
+                    f"{STAYING_DAYS} days.",
+                ),
+                (p.key,),
             )
-        if not blocks:
-            lead = facts.groups[0]
-            blocks.append(
-                DraftBlock(
-                    (
-                        Draft(
-                            self.t(
-                                "数据只覆盖这一期，尚看不出趋势；"
-                                f"本期最集中的主题是{self.label(lead)}（{len(lead.posts)} 篇）。",
-                                "The data covers this window only, so no trend shows yet; "
-                                f"the busiest theme is {self.label(lead)} "
-                                f"({len(lead.posts)} posts).",
-                            ),
-                            tuple(p.key for p in lead.posts[:3]),
-                        ),
+            for p, days in chosen
+        )
+        return DraftBlock(lines, self.t("持续上榜", "Staying power"))
+
+    def _busiest(self) -> DraftBlock:
+        lead = next((g for g in self.facts.groups if g.theme.id != OTHER_ID), self.facts.groups[0])
+        return DraftBlock(
+            (
+                Draft(
+                    self.t(
+                        f"本期最集中的主题是{self.label(lead)}（{len(lead.posts)} 篇）。",
+                        f"The busiest theme is {self.label(lead)} ({len(lead.posts)} posts).",
                     ),
-                    self.t("信号", "Signals"),
-                )
-            )
-        return blocks
+                    tuple(p.key for p in lead.posts[:3]),
+                ),
+            ),
+            self.t("信号", "Signals"),
+        )
 
 
 def heat_moves(facts: BuildFacts) -> list[tuple[ScoredPost, float, float]]:
