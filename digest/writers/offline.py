@@ -71,6 +71,14 @@ def cut_brief(text: str, limit: int = BRIEF_CHARS) -> str:
     return head + "…"
 
 
+_ENDINGS = ("。", "！", "？", "!", "?", ".", "…", "；", ";")
+
+
+def _gap(label: str) -> str:
+    """A space between a Latin source name and the Chinese that follows it."""
+    return " " if label[-1:].isascii() else ""
+
+
 def format_figure(value: float) -> str:
     return f"{value:,.0f}" if float(value).is_integer() else f"{value:,.1f}"
 
@@ -106,9 +114,9 @@ class OfflineWriter:
         if place is None:
             where = label
         elif place == 1:
-            where = self.t(f"{label}榜首", f"#1 on {label}")
+            where = self.t(f"{label}{_gap(label)}榜首", f"#1 on {label}")
         else:
-            where = self.t(f"{label}第 {place} 名", f"#{place} on {label}")
+            where = self.t(f"{label}{_gap(label)}第 {place} 名", f"#{place} on {label}")
         if post.seen.heat is None:
             return where
         figure = format_figure(post.seen.heat)
@@ -116,6 +124,10 @@ class OfflineWriter:
 
     def label(self, group: ThemeGroup) -> str:
         return group.theme.label(self.language)
+
+    def named(self, group: ThemeGroup) -> str:
+        """The theme's label set off from the sentence around it."""
+        return f"「{self.label(group)}」" if self.zh else self.label(group)
 
     # -- sections --------------------------------------------------------------
 
@@ -183,10 +195,10 @@ class OfflineWriter:
         if self.facts.previous_posts and trend is not None:
             change = self.t(f"，上期 {trend.before} 篇", f"; {trend.before} last time")
         text = self.t(
-            f"今天的主线是{self.label(group)}：{count} 篇上榜，来自{sources}，"
+            f"今天的主线是{self.named(group)}：{count} 篇上榜，来自{sources}，"
             f"按各榜名次折算的热度合计最高；领头的是{self.quote(lead)}（{self.heat(lead)}）"
             f"{change}。",
-            f"The day's main theme is {self.label(group)}: {count} "
+            f"The day's main theme is {self.named(group)}: {count} "
             f"{'post' if count == 1 else 'posts'} from {sources}, the highest heat once each "
             f"list's ranks are made comparable; it is led by {self.quote(lead)} "
             f"({self.heat(lead)}){change}.",
@@ -200,9 +212,9 @@ class OfflineWriter:
             count = len(group.posts)
             parts.append(
                 self.t(
-                    f"{self.label(group)}（{count} 篇，领头的是{self.quote(lead)}，"
+                    f"{self.named(group)}（{count} 篇，领头的是{self.quote(lead)}，"
                     f"{self.heat(lead)}）",
-                    f"{self.label(group)} ({count} {'post' if count == 1 else 'posts'}, "
+                    f"{self.named(group)} ({count} {'post' if count == 1 else 'posts'}, "
                     f"led by {self.quote(lead)}, {self.heat(lead)})",
                 )
             )
@@ -230,7 +242,8 @@ class OfflineWriter:
         brief = lead.seen.post.brief
         if brief:
             short = cut_brief(brief)
-            text += self.t(f"摘要：{short}", f" In brief: {short}")
+            end = "" if short.endswith(_ENDINGS) else self.t("。", ".")
+            text += self.t(f"摘要：{short}{end}", f" In brief: {short}{end}")
         if len(item.posts) > 1:
             also = ("、" if self.zh else ", ").join(self.quote(p) for p in item.posts[1:])
             n = len(item.posts) - 1
