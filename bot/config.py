@@ -15,7 +15,7 @@ from datetime import time
 from pathlib import Path
 from typing import Any
 
-from digest import BuildOptions, ConfigError, load_themes, make_source, parse_hhmm, zone
+from digest import MAX_POSTS, BuildOptions, ConfigError, load_themes, make_source, parse_hhmm, zone
 
 DEFAULT_BASE_URL = "https://api.telegram.org/bot"
 CONFIG_ENV = "HOTDIGEST_CONFIG"
@@ -54,6 +54,7 @@ class Settings:
     window_hours: int = 24
     themes_file: Path | None = None
     themes_mode: str = "extend"
+    max_posts: int = MAX_POSTS
     ingest_minutes: int = 60
     ingest_timeout: float = 15.0
     push_time: time = time(19, 0)
@@ -235,6 +236,12 @@ OPTIONS: tuple[Option, ...] = (
         "themes_mode",
         "extend: add to the bundled themes; replace: use only the file's.",
         _themes_mode,
+    ),
+    Option(
+        "digest.max_posts",
+        "max_posts",
+        "Most posts a digest cites (each source's top 3 always count): one brief push.",
+        _int(5, 500),
     ),
     Option(
         "ingest.interval_minutes",
@@ -440,5 +447,6 @@ def build_options(settings: Settings) -> BuildOptions:
         window_hours=settings.window_hours,
         language=settings.language,
         themes=load_themes(settings.themes_file, settings.themes_mode),
+        max_posts=settings.max_posts,
         sources=tuple(source.name for source in settings.sources),
     )

@@ -4,7 +4,13 @@ Never imports ``bot`` or ``telegram``: the Telegram front end depends on this
 package, not the other way round.
 """
 
-from .build.builder import BuildOptions, build_digest, compose_digest, filtered_digest
+from .build.builder import (
+    MAX_POSTS,
+    BuildOptions,
+    build_digest,
+    compose_digest,
+    filtered_digest,
+)
 from .build.themes import Theme, load_themes
 from .clock import day_window, from_iso, local_moment, parse_hhmm, to_iso, utcnow, zone
 from .document import (
@@ -89,6 +95,7 @@ from .writers.llm_client import LlmConfig
 __all__ = [
     "CORRECTION",
     "LANGUAGES",
+    "MAX_POSTS",
     "MESSAGE_LIMIT",
     "SECTION_IDS",
     "Block",
