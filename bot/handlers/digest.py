@@ -214,6 +214,8 @@ async def sources_command(update: Update, context: BotContext) -> None:
         await reply(
             turn, "no_digest", day=args.day.isoformat() if args.day else None, latest=latest
         )
+    elif args.left_out:
+        await show_left_out(turn, digest)
     elif args.index is None:
         await show_sources(turn, None, SourcesButton(digest.date, digest.version), digest, None)
     else:
@@ -243,6 +245,22 @@ async def show_sources(
         await send(turn, [text], markup)
     else:
         await edit(query, text, markup)
+
+
+LEFT_OUT_SHOWN = 25  # one message: 25 short lines stay far below 4096 characters
+
+
+async def show_left_out(turn: Turn, digest: Digest) -> None:
+    """The window's posts the digest did not cite (``digest.max_posts``), hottest first."""
+    posts = digest.facts.get("left_out", [])
+    entries = posts if isinstance(posts, list) else []
+    await reply(
+        turn,
+        "left_out_list",
+        entries=entries[:LEFT_OUT_SHOWN],
+        total=len(entries),
+        date=digest.date,
+    )
 
 
 async def show_source(turn: Turn, digest: Digest, index: int) -> None:

@@ -70,7 +70,7 @@ def compose_digest(
     if not seen:
         return _empty_digest(day, options, footer)
     facts = _facts(store, day, options, seen, start, end)
-    footer = replace(footer, posts_left_out=facts.window_posts - len(facts.cited_posts))
+    footer = replace(footer, posts_left_out=len(facts.left_out))
     digest = _write(facts, options, footer)
     for writer in writers:
         digest = writer(digest)
@@ -154,6 +154,7 @@ def _facts(
         days_seen=days,
         theme_trends=_trends(groups, previous_seen, options),
         places=_places(seen),
+        left_out=[p for p in normalise_heat(seen) if p.key not in {c.key for c in cited}],
     )
 
 
@@ -309,6 +310,17 @@ def _facts_json(facts: BuildFacts, numbering: dict[Key, int]) -> dict[str, objec
         ],
         "new": sorted(numbering[p.key] for p in facts.cited_posts if facts.is_new(p)),
         "days_seen": {str(numbering[k]): d for k, d in sorted(facts.days_seen.items()) if d},
+        # For `/sources all`: what max_posts kept out, so a reader can still find it.
+        "left_out": [
+            {
+                "source": p.seen.post.source,
+                "post_id": p.seen.post.post_id,
+                "title": p.seen.post.title,
+                "url": p.seen.post.url,
+                "heat": p.seen.heat,
+            }
+            for p in facts.left_out
+        ],
     }
 
 

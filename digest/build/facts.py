@@ -48,6 +48,9 @@ class BuildFacts:
     days_seen: dict[Key, int] = field(default_factory=dict)
     theme_trends: list[ThemeTrend] = field(default_factory=list)
     places: dict[Key, int] = field(default_factory=dict)  # 1 = top of its own list
+    left_out: list[ScoredPost] = field(
+        default_factory=list
+    )  # window posts not cited, hottest first
 
     @property
     def cited_posts(self) -> list[ScoredPost]:
