@@ -20,6 +20,7 @@ from bot.config import (
     OPTIONS,
     Settings,
     SourceConfig,
+    build_options,
     describe,
     load_settings,
     setting_names,
@@ -185,13 +186,15 @@ def test_sources_table_replaces_the_defaults(tmp_path: Path) -> None:
     path = toml_file(
         tmp_path,
         '[[sources]]\nname = "hn"\nkind = "hackernews"\nlimit = 10\n'
-        '[[sources]]\nname = "feed"\nkind = "rss"\nurl = "https://hnrss.org/frontpage"\n',
+        '[[sources]]\nname = "Hacker News 首页"\nkind = "rss"\nurl = "https://hnrss.org/frontpage"\n',
     )
     settings = load_settings(path, environ={})
     assert settings.sources == (
         SourceConfig("hn", "hackernews", {"limit": 10}),
-        SourceConfig("feed", "rss", {"url": "https://hnrss.org/frontpage"}),
+        SourceConfig("Hacker News 首页", "rss", {"url": "https://hnrss.org/frontpage"}),
     )
+    # The display name is the name digests show and /settings takes.
+    assert build_options(settings).sources == ("hn", "Hacker News 首页")
 
 
 @pytest.mark.parametrize(

@@ -310,6 +310,7 @@ def _facts_json(facts: BuildFacts, numbering: dict[Key, int]) -> dict[str, objec
         ],
         "new": sorted(numbering[p.key] for p in facts.cited_posts if facts.is_new(p)),
         "days_seen": {str(numbering[k]): d for k, d in sorted(facts.days_seen.items()) if d},
+        "places": {str(numbering[k]): facts.places[k] for k in numbering if k in facts.places},
         # For `/sources all`: what max_posts kept out, so a reader can still find it.
         "left_out": [
             {

@@ -7,6 +7,8 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 
 from digest import BuildOptions, Digest, Store, compose_digest, load_themes, make_post
+from digest.writers.llm_prompt import messages, section_data
+from digest.writers.llm_validate import allowed_numbers
 from digest.writers.offline import cut_brief
 
 DAY = date(2026, 3, 25)
@@ -239,3 +241,44 @@ def test_outlook_with_history_shows_rising_themes_and_stayers(store: Store, opti
     assert "「后端与架构」" not in outlook[0]  # plain theme names in the outlook lines
     assert any(line.startswith("后端与架构：本期 2 篇，上期 0 篇") for line in outlook)
     assert any("《Vue 3 组件》 最近 7 天里有 2 天出现在榜单上" in line for line in outlook)
+
+
+# -- the LLM writer gets the same facts -------------------------------------------------
+
+
+def test_llm_prompt_carries_stories_places_and_the_per_list_rule(store, options):
+    store.save_posts(
+        [
+            make_post(source="juejin", post_id="j", title="SpaceX 收购 Cursor，马斯克花600亿美元"),
+            make_post(
+                source="hackernews", post_id="h", title="SpaceX to buy Cursor for $60B", heat=900
+            ),
+            make_post(source="hackernews", post_id="k", title="Kotlin 2.3 released", heat=50),
+        ],
+        SEEN,
+    )
+    digest = compose_digest(store, DAY, options, BUILT)
+    data = section_data(digest)
+    index = {(e.source, e.post_id): e.index for e in digest.sources}
+    assert data["stories"] == [[index[("hackernews", "h")], index[("juejin", "j")]]]
+    place = {p["index"]: p["place_on_its_list"] for p in data["posts"]}
+    assert place[index[("hackernews", "h")]] == 1 and place[index[("hackernews", "k")]] == 2
+    system, user = messages("summary", "zh", data)
+    assert "never compare them across lists" in system["content"]
+    assert "DATA.stories are one event" in system["content"]
+    assert "two to four statements" in user["content"]
+    assert str(index[("juejin", "j")]) not in allowed_numbers({"stories": data["stories"]})
+
+
+# -- display names ----------------------------------------------------------------------
+
+
+def test_an_rss_source_is_shown_by_its_configured_name(store, options):
+    store.save_posts(
+        [make_post(source="Hacker News 首页", post_id="1", title="Rust in the kernel", heat=2)],
+        SEEN,
+    )
+    digest = compose_digest(store, DAY, options, BUILT)
+    lines = " ".join(texts(digest, "highlights") + texts(digest, "summary"))
+    assert "Hacker News 首页榜首，热度 2" in lines
+    assert "rss" not in lines.lower()
