@@ -140,6 +140,7 @@ def _facts(
     previous = {item.key: item.heat for item in previous_seen}
     current = {item.key for item in seen}
     days = store.sighting_days([p.key for p in cited], end - timedelta(days=STAYING_DAYS), end)
+    history = _history(store, options, start, span)
     return BuildFacts(
         day=day,
         language=options.language,
@@ -152,7 +153,8 @@ def _facts(
         previous_posts=len(previous_seen),
         dropped=len(set(previous) - current),
         days_seen=days,
-        theme_trends=_trends(groups, previous_seen, options),
+        theme_trends=_trends(groups, previous_seen, history, options),
+        history_days=len(history),
         places=_places(seen),
         left_out=[p for p in normalise_heat(seen) if p.key not in {c.key for c in cited}],
     )
@@ -205,20 +207,54 @@ def _hottest_key(post: ScoredPost) -> tuple[float, int, float]:
     return (-post.score, rank, -(post.seen.heat or 0.0))
 
 
+def _history(
+    store: Store, options: BuildOptions, start: datetime, span: timedelta
+) -> list[Counter[str]]:
+    """Posts per theme in each earlier window of the last STAYING_DAYS days that has posts."""
+    windows = []
+    for back in range(1, max(1, STAYING_DAYS * timedelta(days=1) // span)):
+        posts = [
+            p
+            for p in store.posts_in_window(start - span * back, start - span * (back - 1))
+            if options.wants(p.post.source)
+        ]
+        if posts:
+            groups = _themed(posts, options.themes)
+            windows.append(Counter(g.theme.id for g in groups for _ in g.posts))
+    return windows
+
+
 def _trends(
-    groups: list[ThemeGroup], previous: list[SeenPost], options: BuildOptions
+    groups: list[ThemeGroup],
+    previous: list[SeenPost],
+    history: list[Counter[str]],
+    options: BuildOptions,
 ) -> list[ThemeTrend]:
+    """Today's themes and the week's against the previous window and the week's average."""
+    if not previous and not history:
+        return []
     before = (
         Counter(group.theme.id for group in _themed(previous, options.themes) for _ in group.posts)
         if previous
         else Counter()
     )
+    now = Counter({g.theme.id: len(g.posts) for g in groups})
+    themes = {t.id: t for t in options.themes if not t.chatter}
+    themes.update({g.theme.id: g.theme for g in groups if g.theme.id != OTHER_ID})
+    seen_ids = set(now) | {theme_id for window in history for theme_id in window}
     trends = [
-        ThemeTrend(g.theme.id, g.theme.zh, g.theme.en, len(g.posts), before[g.theme.id])
-        for g in groups
-        if g.theme.id != OTHER_ID
+        ThemeTrend(
+            theme_id,
+            themes[theme_id].zh,
+            themes[theme_id].en,
+            now[theme_id],
+            before[theme_id],
+            sum(window[theme_id] for window in history) / len(history) if history else 0.0,
+        )
+        for theme_id in seen_ids
+        if theme_id in themes
     ]
-    return sorted(trends, key=lambda t: (-(t.now - t.before), t.theme_id)) if previous else []
+    return sorted(trends, key=lambda t: (-(t.now - t.before), t.theme_id))
 
 
 def _write(facts: BuildFacts, options: BuildOptions, footer: Footer) -> Digest:

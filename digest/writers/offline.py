@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..build.facts import BuildFacts, Key, SourceCount
+from ..build.facts import BuildFacts, Key, SourceCount, ThemeTrend
 from ..build.ranking import Item, ScoredPost, ThemeGroup
 from ..build.themes import OTHER_ID
 from ..document import source_label
 
 BRIEF_CHARS = 120
 STAYING_DAYS = 7  # the builder counts days on the lists over this many days
+HISTORY_ENOUGH = 3  # earlier days with posts before trends are stated without a caveat
 _SENTENCE_ENDS = ("。", "！", "？", "；", "!", "?", ";", ". ", "…")
 _CLAUSE_ENDS = ("，", "、", "：", ", ", ": ", " - ", " — ")
 SECTION_TITLES = {
@@ -388,49 +389,66 @@ class OfflineWriter:
         return lines
 
     def outlook(self) -> list[DraftBlock]:
-        """Rising themes, newcomers and stayers; plainly says when history is too short."""
-        blocks = [self._history_note()] if not self.facts.previous_posts else []
-        for build in (self._rising, self._newcomers, self._staying):
+        """The last 7 days: rising and falling themes, stayers; says when history is short."""
+        facts = self.facts
+        blocks = [self._history_note()] if facts.history_days < HISTORY_ENOUGH else []
+        for build in (self._rising, self._falling, self._newcomers, self._staying):
             if (block := build()) is not None:
                 blocks.append(block)
-        if len(blocks) == 1 and not self.facts.previous_posts:
+        if len(blocks) == 1 and not facts.history_days:
             blocks.append(self._busiest())
         return blocks
 
     def _history_note(self) -> DraftBlock:
-        days = max(self.facts.days_seen.values(), default=1)
-        return DraftBlock(
-            (
-                Draft(
-                    self.t(
-                        f"历史数据不足：上一个窗口没有数据，最近 {STAYING_DAYS} 天里最多只有 "
-                        f"{days} 天的记录，还谈不上升温或降温。",
-                        f"Too little history: the previous window is empty and the last "
-                        f"{STAYING_DAYS} days hold at most {days} "
-                        f"{'day' if days == 1 else 'days'} of lists, so nothing can be said "
-                        "about rising or falling themes yet.",
-                    )
-                ),
+        days = self.facts.history_days
+        if not days:
+            text = self.t(
+                f"历史数据不足：最近 {STAYING_DAYS} 天里只有本期的数据，还谈不上升温或降温。",
+                f"Too little history: of the last {STAYING_DAYS} days only this window has "
+                "posts, so nothing can be said about rising or falling themes yet.",
+            )
+        else:
+            text = self.t(
+                f"历史数据有限：最近 {STAYING_DAYS} 天里此前只有 {days} 天有数据，"
+                "下面的趋势仅供参考。",
+                f"Little history: only {days} earlier {'day' if days == 1 else 'days'} of "
+                f"the last {STAYING_DAYS} {'has' if days == 1 else 'have'} posts, so read "
+                "the trends below with care.",
+            )
+        return DraftBlock((Draft(text),), self.t("历史", "History"))
+
+    def _trend_line(self, t: ThemeTrend) -> Draft:
+        by_id = {g.theme.id: g for g in self.facts.groups}
+        days, week = self.facts.history_days, format_figure(round(t.week, 1))
+        keys = tuple(p.key for p in by_id[t.theme_id].posts[:5]) if t.theme_id in by_id else ()
+        return Draft(
+            self.t(
+                f"{t.zh}：本期 {t.now} 篇，上期 {t.before} 篇，此前 {days} 天平均每天 {week} 篇。",
+                f"{t.en}: {t.now} posts now, {t.before} last time, {week} a day over the "
+                f"{days} earlier {'day' if days == 1 else 'days'}.",
             ),
-            self.t("历史", "History"),
+            keys,
         )
 
     def _rising(self) -> DraftBlock | None:
-        by_id = {g.theme.id: g for g in self.facts.groups}
-        trends = [t for t in self.facts.theme_trends if t.now > t.before and t.theme_id in by_id]
+        if not self.facts.history_days:
+            return None
+        trends = [t for t in self.facts.theme_trends if t.now > t.week and t.now > t.before]
+        trends.sort(key=lambda t: (-(t.now - t.week), t.theme_id))
         if not trends:
             return None
-        lines = tuple(
-            Draft(
-                self.t(
-                    f"{t.zh}：本期 {t.now} 篇，上期 {t.before} 篇。",
-                    f"{t.en}: {t.now} posts now, {t.before} last time.",
-                ),
-                tuple(p.key for p in by_id[t.theme_id].posts[:5]),
-            )
-            for t in trends[:5]
-        )
+        lines = tuple(self._trend_line(t) for t in trends[:5])
         return DraftBlock(lines, self.t("升温的主题", "Themes on the rise"))
+
+    def _falling(self) -> DraftBlock | None:
+        if not self.facts.history_days:
+            return None
+        trends = [t for t in self.facts.theme_trends if t.week >= 2 and t.now < t.week / 2]
+        trends.sort(key=lambda t: (-(t.week - t.now), t.theme_id))
+        if not trends:
+            return None
+        lines = tuple(self._trend_line(t) for t in trends[:3])
+        return DraftBlock(lines, self.t("降温的主题", "Themes cooling down"))
 
     def _newcomers(self) -> DraftBlock | None:
         facts = self.facts

@@ -282,3 +282,36 @@ def test_an_rss_source_is_shown_by_its_configured_name(store, options):
     lines = " ".join(texts(digest, "highlights") + texts(digest, "summary"))
     assert "Hacker News 首页榜首，热度 2" in lines
     assert "rss" not in lines.lower()
+
+
+def test_outlook_over_a_week_names_rising_and_falling_themes(store: Store, options):
+    for back in range(1, 5):  # four earlier days: three Vue posts a day, no Rust
+        day = SEEN - timedelta(days=back)
+        store.save_posts(
+            [
+                make_post(source="juejin", post_id=f"v{back}{n}", title=t, heat=5)
+                for n, t in enumerate(("Vue 响应式原理", "CSS 容器查询", "Vite 插件开发"))
+            ],
+            day,
+        )
+    store.save_posts(
+        [
+            make_post(source="juejin", post_id="r1", title="Rust 所有权", heat=8),
+            make_post(source="juejin", post_id="r2", title="Kafka 消息积压", heat=7),
+        ],
+        SEEN,
+    )
+    outlook = texts(compose_digest(store, DAY, options, BUILT), "outlook")
+    assert not any(line.startswith("历史数据") for line in outlook)
+    assert "后端与架构：本期 2 篇，上期 0 篇，此前 4 天平均每天 0 篇。" in outlook
+    assert "前端与 Web：本期 0 篇，上期 3 篇，此前 4 天平均每天 3 篇。" in outlook
+
+
+def test_outlook_with_one_earlier_day_gives_its_trends_a_caveat(store: Store, options):
+    store.save_posts(
+        [make_post(source="juejin", post_id="a", title="Vue 3 组件", heat=5)],
+        SEEN - timedelta(days=1),
+    )
+    store.save_posts([make_post(source="juejin", post_id="b", title="Rust 所有权", heat=8)], SEEN)
+    outlook = texts(compose_digest(store, DAY, options, BUILT), "outlook")
+    assert outlook[0].startswith("历史数据有限：最近 7 天里此前只有 1 天有数据")
