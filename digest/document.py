@@ -192,7 +192,12 @@ def digest_from_dict(data: dict[str, Any]) -> Digest:
         headlines={k: _statement(v) for k, v in data.get("headlines", {}).items()},
         sources=tuple(SourceEntry(**entry) for entry in data["sources"]),
         sections=sections,
-        footer=Footer(**{k: tuple(v) if isinstance(v, list) else v for k, v in footer.items()}),
+        footer=_footer(footer),
         facts=data.get("facts", {}),
         format_version=data.get("format_version", FORMAT_VERSION),
     )
+
+
+def _footer(data: dict[str, Any]) -> Footer:
+    fields: dict[str, Any] = {k: tuple(v) if isinstance(v, list) else v for k, v in data.items()}
+    return Footer(**fields)
