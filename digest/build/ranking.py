@@ -300,19 +300,26 @@ def _is_repository(item: Item) -> bool:
 
 
 def _item_theme(item: Item, themes: Sequence[Theme]) -> str | None:
+    """A story's theme: what its titles say together; briefs only when titles say nothing.
+
+    Several lists titling one event agree on its topic ("… on PyPI are compromised"),
+    where a repository's description says what the project is in general.
+    """
     if len(item.posts) == 1:
         post = item.lead.seen.post
         return assign_theme(post.title, post.brief, themes)
-    totals: dict[str, float] = defaultdict(float)
-    for member in item.posts:
-        for theme_id, score in theme_scores(
-            member.seen.post.title, member.seen.post.brief, themes
-        ).items():
-            totals[theme_id] += score
-    if not totals:
-        return None
     order = {theme.id: position for position, theme in enumerate(themes)}
-    return min(totals, key=lambda t: (-totals[t], order[t]))
+    for with_briefs in (False, True):
+        totals: dict[str, float] = defaultdict(float)
+        for member in item.posts:
+            post = member.seen.post
+            for theme_id, score in theme_scores(
+                post.title, post.brief if with_briefs else None, themes
+            ).items():
+                totals[theme_id] += score
+        if totals:
+            return min(totals, key=lambda t: (-totals[t], order[t]))
+    return None
 
 
 OPEN_SOURCE = "open-source"
