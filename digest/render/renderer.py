@@ -260,7 +260,7 @@ class Renderer:
             headline=headline,
             sections=sections,
             sources=tuple(_source_view(entry, t, lang) for entry in digest.sources),
-            footer=_footer_view(digest),
+            footer=_footer_view(digest, lang),
             empty=digest.is_empty,
             tags=_tags(digest, lang),
             slug=f"hotdigest-{digest.date}{_version_suffix(digest)}",
@@ -326,16 +326,16 @@ def _source_view(entry: SourceEntry, t: dict[str, Any], lang: str) -> SourceView
     )
 
 
-def _footer_view(digest: Digest) -> FooterView:
+def _footer_view(digest: Digest, lang: str) -> FooterView:
     f = digest.footer
     start = _local(f.window_start, f.timezone, "%m-%d %H:%M")
     end = _local(f.window_end, f.timezone, "%m-%d %H:%M")
     return FooterView(
         built_at=f"{_local(f.built_at, f.timezone)} ({clean(f.timezone)})",
         window=f"{clean(start)} – {clean(end)}",
-        used=tuple(clean(s) for s in f.sources_used),
-        stale=tuple(clean(s) for s in f.sources_stale),
-        failed=tuple(clean(s) for s in f.sources_failed),
+        used=tuple(clean(source_label(s, lang)) for s in f.sources_used),
+        stale=tuple(clean(source_label(s, lang)) for s in f.sources_stale),
+        failed=tuple(clean(source_label(s, lang)) for s in f.sources_failed),
         writer=clean(f.writer),
         notes=tuple(clean(n) for n in f.notes),
         left_out=f.posts_left_out,

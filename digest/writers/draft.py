@@ -75,8 +75,8 @@ SENTENCE_ENDINGS = ("。", "！", "？", "!", "?", ".", "…", "；", ";")
 
 
 def _gap(label: str) -> str:
-    """A space between a Latin source name and the Chinese that follows it."""
-    return " " if label[-1:].isascii() else ""
+    """A space between a name written in Latin letters and the Chinese that follows it."""
+    return " " if any(c.isascii() and c.isalpha() for c in label) else ""
 
 
 def format_figure(value: float) -> str:

@@ -103,7 +103,7 @@ class OfflineWriter(Voice):
         if self.facts.previous_posts and trend is not None:
             change = self.t(f"，上期 {trend.before} 篇", f"; {trend.before} last time")
         text = self.t(
-            f"今天的主线是{self.named(group)}：{count} 篇上榜，来自{sources}，"
+            f"今天的主线是{self.named(group)}：{count} 篇上榜，来自{_lead_gap(sources)}{sources}，"
             f"按各榜名次折算的热度合计最高；领头的是{self.quote(lead)}（{self.heat(lead)}）"
             f"{change}。",
             f"The day's main theme is {self.named(group)}: {count} "
@@ -307,3 +307,8 @@ def heat_moves(facts: BuildFacts) -> list[tuple[ScoredPost, float, float]]:
         if before is not None and post.seen.heat is not None:
             moves.append((post, before, post.seen.heat))
     return moves
+
+
+def _lead_gap(text: str) -> str:
+    """A space between Chinese and a name in Latin letters that follows it."""
+    return " " if text[:1].isascii() else ""

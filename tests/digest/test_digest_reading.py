@@ -280,7 +280,7 @@ def test_an_rss_source_is_shown_by_its_configured_name(store, options):
     )
     digest = compose_digest(store, DAY, options, BUILT)
     lines = " ".join(texts(digest, "highlights") + texts(digest, "summary"))
-    assert "Hacker News 首页榜首，热度 2" in lines
+    assert "Hacker News 首页 榜首，热度 2" in lines
     assert "rss" not in lines.lower()
 
 
