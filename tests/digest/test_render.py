@@ -65,7 +65,11 @@ def test_full_view_has_every_section_in_order_and_the_whole_footer() -> None:
     text = "\n".join(visible_text(m) for m in render_telegram(digest, "full"))
     titles = [section.title for section in digest.sections["en"]]
     assert [text.index(t + "\n") for t in titles] == sorted(text.index(t + "\n") for t in titles)
-    for label in ("Built: 2026-02-15 18:11 (Asia/Shanghai)", "Stale: V2EX", "Failed: GitHub Trending"):
+    for label in (
+        "Built: 2026-02-15 18:11 (Asia/Shanghai)",
+        "Stale: V2EX",
+        "Failed: GitHub Trending",
+    ):
         assert label in text
     assert "Writer: offline" in text and "Notes: summary fell back" in text
 
