@@ -144,7 +144,7 @@ class Digest:
 
     def citing(self, index: int, language: str | None = None) -> list[tuple[str, Statement]]:
         """(section id, statement) for every statement that cites source ``index``."""
-        found = []
+        found: list[tuple[str, Statement]] = []
         for section in self.sections[language or self.language]:
             for block in section.blocks:
                 found.extend((section.id, s) for s in block.statements if index in s.cites)
@@ -192,12 +192,12 @@ def digest_from_dict(data: dict[str, Any]) -> Digest:
         headlines={k: _statement(v) for k, v in data.get("headlines", {}).items()},
         sources=tuple(SourceEntry(**entry) for entry in data["sources"]),
         sections=sections,
-        footer=_footer(footer),
+        footer=Footer(**_footer_fields(footer)),
         facts=data.get("facts", {}),
         format_version=data.get("format_version", FORMAT_VERSION),
     )
 
 
-def _footer(data: dict[str, Any]) -> Footer:
-    fields: dict[str, Any] = {k: tuple(v) if isinstance(v, list) else v for k, v in data.items()}
-    return Footer(**fields)
+def _footer_fields(footer: dict[str, Any]) -> dict[str, Any]:
+    """JSON lists back to the tuples Footer holds."""
+    return {k: tuple(v) if isinstance(v, list) else v for k, v in footer.items()}
