@@ -112,7 +112,8 @@ class OutlookWriter(Voice):
         return DraftBlock(lines, self.t("持续上榜", "Staying power"))
 
     def _busiest(self) -> DraftBlock:
-        lead = next((g for g in self.facts.groups if g.theme.id != OTHER_ID), self.facts.groups[0])
+        themed = [g for g in self.facts.groups if g.theme.id != OTHER_ID] or self.facts.groups
+        lead = max(themed, key=lambda g: len(g.posts))  # the first of equals: the hottest
         return DraftBlock(
             (
                 Draft(
