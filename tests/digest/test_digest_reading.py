@@ -315,3 +315,9 @@ def test_outlook_with_one_earlier_day_gives_its_trends_a_caveat(store: Store, op
     store.save_posts([make_post(source="juejin", post_id="b", title="Rust 所有权", heat=8)], SEEN)
     outlook = texts(compose_digest(store, DAY, options, BUILT), "outlook")
     assert outlook[0].startswith("历史数据有限：最近 7 天里此前只有 1 天有数据")
+
+
+def test_a_command_line_tool_for_python_scripts_is_a_developer_tool(options):
+    from digest.build.themes import assign_theme
+
+    assert assign_theme("两行代码，给 Python 脚本生成命令行", None, options.themes) == "dev-tools"
