@@ -7,6 +7,7 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 
 from digest import BuildOptions, Digest, Store, compose_digest, load_themes, make_post
+from digest.build.themes import assign_theme
 from digest.writers.llm_prompt import messages, section_data
 from digest.writers.llm_validate import allowed_numbers
 from digest.writers.offline import cut_brief
@@ -318,6 +319,4 @@ def test_outlook_with_one_earlier_day_gives_its_trends_a_caveat(store: Store, op
 
 
 def test_a_command_line_tool_for_python_scripts_is_a_developer_tool(options):
-    from digest.build.themes import assign_theme
-
     assert assign_theme("两行代码，给 Python 脚本生成命令行", None, options.themes) == "dev-tools"
