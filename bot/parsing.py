@@ -276,23 +276,8 @@ def _names(field: str, text: str, sources: Sequence[str]) -> tuple[str, ...]:
         return tuple(s for s in SECTION_IDS if s in chosen)
     if lowered & NOTHING:
         return ()
-    return _source_names(text, sources)
-
-
-def _source_names(text: str, sources: Sequence[str]) -> tuple[str, ...]:
-    """Configured source names in ``text``, any case, in the order given.
-
-    A display name may hold spaces ("Hacker News 最新"), so whole names are found
-    first, longest first, before the rest is split into words.
-    """
-    found: list[tuple[int, str]] = []
-    rest = text
-    for name in sorted(sources, key=len, reverse=True):
-        pattern = re.compile(rf"(?<![^,，、\s]){re.escape(name)}(?![^,，、\s])", re.IGNORECASE)
-        for match in pattern.finditer(rest):
-            found.append((match.start(), name))
-        rest = pattern.sub(lambda m: " " * len(m.group()), rest)
-    unknown = [t for t in _LIST_SEPARATORS.split(rest) if t]
+    by_name = {name.lower(): name for name in sources}
+    unknown = [t for t in tokens if t.lower() not in by_name]
     if unknown:
         raise ArgumentError("settings", "source", unknown[0])
-    return tuple(dict.fromkeys(name for _, name in sorted(found)))
+    return tuple(dict.fromkeys(by_name[t.lower()] for t in tokens))

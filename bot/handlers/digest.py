@@ -181,6 +181,7 @@ async def show_sources(
         date=digest.date,
         version=digest.version,
         total=len(digest.sources),
+        names=digest.facts.get("source_names", {}),
     )
     markup = sources_keyboard(at, [e.index for e in entries], pages, newer)
     if query is None:
@@ -202,6 +203,7 @@ async def show_left_out(turn: Turn, digest: Digest) -> None:
         entries=entries[:LEFT_OUT_SHOWN],
         total=len(entries),
         date=digest.date,
+        names=digest.facts.get("source_names", {}),
     )
 
 
@@ -216,8 +218,15 @@ async def show_source(turn: Turn, digest: Digest, index: int) -> None:
         for section, statement in digest.citing(index, lang)
     ]
     entry = digest.source(index)
+    names = digest.facts.get("source_names", {})
     await reply(
-        turn, "source_detail", entry=entry, cites=cites, date=digest.date, version=digest.version
+        turn,
+        "source_detail",
+        entry=entry,
+        cites=cites,
+        date=digest.date,
+        version=digest.version,
+        names=names,
     )
 
 

@@ -83,9 +83,7 @@ def _github() -> FetchResult:
 
 
 def _hnrss() -> FetchResult:
-    return parse_feed(
-        (FIXTURES / "rss_hnrss_newest.xml").read_bytes(), source="Hacker News 最新"
-    )  # its configured name: shown in digests
+    return parse_feed((FIXTURES / "rss_hnrss_newest.xml").read_bytes(), source="hnrss")
 
 
 PAYLOADS: list[tuple[str, Callable[[], FetchResult]]] = [

@@ -40,6 +40,7 @@ class BuildOptions:
     include_sources: tuple[str, ...] = ()  # a chat's filter: only these sources (empty: all)
     exclude_sources: tuple[str, ...] = ()  # a chat's filter: never these
     max_posts: int = MAX_POSTS
+    source_names: tuple[tuple[str, str], ...] = ()  # (source, display name) from the config
 
     def wants(self, source: str) -> bool:
         """Whether a chat's source filter lets posts of ``source`` into its digest."""
@@ -156,6 +157,7 @@ def _facts(
         theme_trends=_trends(groups, previous_seen, history, options),
         history_days=len(history),
         places=_places(seen),
+        source_names=dict(options.source_names),
         left_out=[p for p in normalise_heat(seen) if p.key not in {c.key for c in cited}],
     )
 
@@ -346,6 +348,7 @@ def _facts_json(facts: BuildFacts, numbering: dict[Key, int]) -> dict[str, objec
         ],
         "new": sorted(numbering[p.key] for p in facts.cited_posts if facts.is_new(p)),
         "days_seen": {str(numbering[k]): d for k, d in sorted(facts.days_seen.items()) if d},
+        "source_names": dict(facts.source_names),
         "places": {str(numbering[k]): facts.places[k] for k in numbering if k in facts.places},
         # For `/sources all`: what max_posts kept out, so a reader can still find it.
         "left_out": [

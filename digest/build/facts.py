@@ -50,6 +50,7 @@ class BuildFacts:
     theme_trends: list[ThemeTrend] = field(default_factory=list)
     history_days: int = 0  # earlier days of the last 7 with posts: trends need a few
     places: dict[Key, int] = field(default_factory=dict)  # 1 = top of its own list
+    source_names: dict[str, str] = field(default_factory=dict)  # display names by source
     left_out: list[ScoredPost] = field(
         default_factory=list
     )  # window posts not cited, hottest first

@@ -104,7 +104,7 @@ class Voice:
         Heat figures of different lists mean different things (HN points, juejin heat),
         so a post is only ever said to lead its own list.
         """
-        label = source_label(post.seen.post.source, self.language)
+        label = self.site(post.seen.post.source)
         place = self.facts.places.get(post.key)
         if post.seen.heat is None and post.seen.rank is None:
             # Neither a figure nor a list position: any place would be our guess.
@@ -119,6 +119,10 @@ class Voice:
             return where
         figure = format_figure(post.seen.heat)
         return self.t(f"{where}，热度 {figure}", f"{where}, heat {figure}")
+
+    def site(self, source: str) -> str:
+        """The list's name as readers know it (a configured display name first)."""
+        return source_label(source, self.language, self.facts.source_names)
 
     def label(self, group: ThemeGroup) -> str:
         return group.theme.label(self.language)

@@ -84,6 +84,7 @@ def section_data(digest: Digest) -> dict[str, Any]:
     days = facts.get("days_seen", {})
     new = set(facts.get("new", []))
     places = facts.get("places", {})
+    names = facts.get("source_names", {})
     theme_label = {t["id"]: t.get(language) or t["id"] for t in facts.get("themes", [])}
     return {
         "date": digest.date,
@@ -92,7 +93,7 @@ def section_data(digest: Digest) -> dict[str, Any]:
         "cited_posts": len(digest.sources),
         "per_source": [
             {
-                "source": source_label(c["source"], language),
+                "source": source_label(c["source"], language, names),
                 "posts": c["posts"],
                 "cited": c["cited"],
                 "with_heat": c["with_heat"],
@@ -115,7 +116,7 @@ def section_data(digest: Digest) -> dict[str, Any]:
                 "title": entry.title,
                 "brief": _short(entry.brief),
                 "heat": None if entry.heat is None else round(entry.heat, 1),
-                "source": source_label(entry.source, language),
+                "source": source_label(entry.source, language, names),
                 "place_on_its_list": places.get(str(entry.index)),
                 "theme": theme_label.get(entry.theme or "", entry.theme),
                 "new_today": entry.index in new,

@@ -93,7 +93,7 @@ class OfflineWriter(Voice):
         for post in group.posts:
             counts[post.seen.post.source] = counts.get(post.seen.post.source, 0) + 1
         ordered = sorted(counts, key=lambda s: (-counts[s], s))
-        return ("、" if self.zh else ", ").join(source_label(s, self.language) for s in ordered)
+        return ("、" if self.zh else ", ").join(self.site(s) for s in ordered)
 
     def _main_theme(self, group: ThemeGroup) -> Draft:
         lead = group.items[0].lead
@@ -199,7 +199,7 @@ class OfflineWriter(Voice):
             missing = sum(
                 1 for p in group.posts if p.seen.post.source == source and p.seen.heat is None
             )
-            label = source_label(source, self.language)
+            label = self.site(source)
             if figures:
                 low, high, total = min(figures), max(figures), sum(figures)
                 span = (
@@ -229,7 +229,7 @@ class OfflineWriter(Voice):
         return Draft(text, tuple(p.key for p in group.posts))
 
     def source_count(self, count: SourceCount) -> Draft:
-        label = source_label(count.source, self.language)
+        label = self.site(count.source)
         return Draft(
             self.t(
                 f"{label}：窗口内 {count.posts} 篇，{count.with_heat} 篇有热度数据，"

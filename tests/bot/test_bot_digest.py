@@ -31,10 +31,10 @@ EVIL_TITLE = "<b>&amp; 🚀 " + "标题<i>x</i>&lt;" * 500
 
 async def test_start_explains_and_offers_subscribe(bot: Bot) -> None:
     [zh] = await bot.say(ZH_USER, ZH_USER, "/start")
-    assert "科技热榜日报机器人" in zh["text"] and "juejin" in zh["text"]
+    assert "科技热榜日报机器人" in zh["text"] and "掘金" in zh["text"]
     assert button(zh, "订阅").startswith("u|")
     [en] = await bot.say(EN_USER, EN_USER, "/start")
-    assert "tech hot list digest bot" in en["text"]
+    assert "tech hot list digest bot" in en["text"] and "Juejin" in en["text"]
     [fr] = await bot.say(OTHER_USER, OTHER_USER, "/start")  # neither zh nor en: the config's
     assert "科技热榜日报机器人" in fr["text"]
 

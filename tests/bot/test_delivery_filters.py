@@ -25,7 +25,7 @@ async def test_a_filtered_chat_gets_a_digest_of_its_sources_only(db_path: Path) 
     for chat_id in (1, 2, 3):
         add_chat(store, chat_id, push_time=time(19, 0), since=SEEN)
     subs.save(replace(subs.get(2), include_sources=("juejin",)), SEEN)
-    subs.save(replace(subs.get(3), exclude_sources=("juejin", "Hacker News 最新", "github")), SEEN)
+    subs.save(replace(subs.get(3), exclude_sources=("juejin", "hnrss", "github")), SEEN)
     store.close()
     fake = FakeTelegram(TOKEN, limits=None)
     for chat_id in (1, 2, 3):
@@ -39,4 +39,4 @@ async def test_a_filtered_chat_gets_a_digest_of_its_sources_only(db_path: Path) 
     text = {chat_id: "\n".join(r["text"] for r in fake.sent(chat_id)) for chat_id in (1, 2, 3)}
     assert full.headline.text in text[1]
     assert "掘金" in text[2] and "Hacker News" not in text[2] and "V2EX" not in text[2]
-    assert "掘金" not in text[3] and "Hacker News 最新" not in text[3] and "Hacker News" in text[3]
+    assert "掘金" not in text[3] and "hnrss" not in text[3] and "Hacker News" in text[3]

@@ -260,11 +260,11 @@ def test_a_source_filter_builds_a_digest_of_those_sources_only(sample, options):
     assert only.sources and {s.source for s in only.sources} == {"juejin"}
     assert [s.index for s in only.sources] == list(range(1, len(only.sources) + 1))
     without = compose_digest(
-        sample, DAY, replace(options, exclude_sources=("juejin", "Hacker News 最新")), BUILT
+        sample, DAY, replace(options, exclude_sources=("juejin", "hnrss")), BUILT
     )
     assert without.sources and not {s.source for s in without.sources} & {
         "juejin",
-        "Hacker News 最新",
+        "hnrss",
     }
     full = compose_digest(sample, DAY, options, BUILT)
     assert len({only.fingerprint, without.fingerprint, full.fingerprint}) == 3

@@ -2,11 +2,20 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from digest import BuildOptions, Digest, Store, compose_digest, load_themes, make_post
+from digest import (
+    BuildOptions,
+    Digest,
+    Store,
+    compose_digest,
+    load_themes,
+    make_post,
+    render_telegram,
+)
 from digest.build.themes import assign_theme
 from digest.writers.llm_prompt import messages, section_data
 from digest.writers.llm_validate import allowed_numbers
@@ -274,15 +283,20 @@ def test_llm_prompt_carries_stories_places_and_the_per_list_rule(store, options)
 # -- display names ----------------------------------------------------------------------
 
 
-def test_an_rss_source_is_shown_by_its_configured_name(store, options):
+def test_an_rss_source_is_shown_by_its_display_name_everywhere(store, options):
     store.save_posts(
-        [make_post(source="Hacker News 首页", post_id="1", title="Rust in the kernel", heat=2)],
-        SEEN,
+        [make_post(source="hnrss", post_id="1", title="Rust in the kernel", heat=2)], SEEN
     )
-    digest = compose_digest(store, DAY, options, BUILT)
+    named = replace(options, source_names=(("hnrss", "Hacker News 首页"),))
+    digest = compose_digest(store, DAY, named, BUILT)
     lines = " ".join(texts(digest, "highlights") + texts(digest, "summary"))
-    assert "Hacker News 首页 榜首，热度 2" in lines
-    assert "rss" not in lines.lower()
+    assert "Hacker News 首页 榜首，热度 2" in lines and "hnrss" not in lines
+    rendered = " ".join(render_telegram(digest, "full"))
+    assert "Hacker News 首页" in rendered and "hnrss" not in rendered.replace("hnrss.org", "")
+    data = section_data(digest)
+    assert {p["source"] for p in data["posts"]} == {"Hacker News 首页"}
+    unnamed = compose_digest(store, DAY, options, BUILT)
+    assert "hnrss 榜首" in " ".join(texts(unnamed, "highlights"))
 
 
 def test_outlook_over_a_week_names_rising_and_falling_themes(store: Store, options):
