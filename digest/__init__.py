@@ -4,7 +4,13 @@ Never imports ``bot`` or ``telegram``: the Telegram front end depends on this
 package, not the other way round.
 """
 
-from .build.builder import BuildOptions, build_digest, compose_digest, filtered_digest
+from .build.builder import (
+    MAX_POSTS,
+    BuildOptions,
+    build_digest,
+    compose_digest,
+    filtered_digest,
+)
 from .build.day import DayBuild, build_day, build_in_thread, build_off_loop
 from .build.themes import Theme, load_themes
 from .clock import day_window, from_iso, local_moment, parse_hhmm, to_iso, utcnow, zone
@@ -106,6 +112,7 @@ __all__ = [
     "ANONYMOUS_REACTOR",
     "CORRECTION",
     "LANGUAGES",
+    "MAX_POSTS",
     "MESSAGE_LIMIT",
     "SECTION_IDS",
     "Alert",
