@@ -46,7 +46,6 @@ async def test_digest_chart_sends_the_png_with_the_brief_push_as_caption(
     bot: Bot, digest_v1: Digest
 ) -> None:
     caption, rest = Renderer().telegram_caption(digest_v1, "zh")
-    assert rest, "the sample's brief push is longer than a caption: the rest follows"
     sent = await bot.say(ZH_USER, ZH_USER, "/digest chart", replies=1 + len(rest))
     photo, *texts = sent
     assert photo["photo"] is not None

@@ -11,9 +11,20 @@ from matplotlib.font_manager import findfont
 from matplotlib.ft2font import FT2Font
 from PIL import Image
 
-from digest import BuildOptions, Store, compose_digest, load_themes, make_post
+from digest import (
+    CAPTION_LIMIT,
+    MESSAGE_LIMIT,
+    BuildOptions,
+    Store,
+    compose_digest,
+    load_themes,
+    make_post,
+    split_caption,
+    visible_length,
+)
 from digest.build.heat import CHART_DAYS, HeatChart, TopPost, heat_chart
 from digest.render.chart import HEIGHT, WIDTH, cjk_font_path, draw_chart, render_chart
+from digest.render.telegram_html import visible_text
 
 DAY = date(2026, 2, 15)
 BUILT = datetime(2026, 2, 15, 10, 30, tzinfo=UTC)
@@ -120,3 +131,18 @@ def test_the_title_names_the_date(sample, options, language):
     digest = compose_digest(sample, DAY, options, BUILT)
     figure = draw_chart(heat_chart(sample, digest, options), language)
     assert "2026-02-15" in figure._suptitle.get_text()
+
+
+def test_a_caption_is_cut_cleanly_and_the_rest_follows():
+    block = "<b>标题</b> " + '<a href="https://e.x/1">链接文字</a> 和说明。' * 150
+    blocks = [block, "<i>尾声</i>"]
+    caption, rest = split_caption(blocks)
+    assert 0 < visible_length(caption) <= CAPTION_LIMIT
+    assert rest and all(visible_length(part) <= MESSAGE_LIMIT for part in rest)
+    for html in (caption, *rest):  # every piece is balanced: tags closed where it was cut
+        assert html.count("<a ") == html.count("</a>") and html.count("<b>") == html.count("</b>")
+    whole = "".join(visible_text(b) for b in blocks)
+    joined = "".join(visible_text(p) for p in (caption, *rest))
+    assert joined.replace(" ", "").replace("\n", "") == whole.replace(" ", "").replace("\n", "")
+    short, none = split_caption(["<b>短</b>"])
+    assert (short, none) == ("<b>短</b>", [])
