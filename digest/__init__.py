@@ -79,10 +79,21 @@ from .store.archive import (
     latest_digest,
     save_digest,
 )
+from .store.backup import BackupReport, backup_database, restore_database, verify_database
 from .store.importer import ImportReport, import_posts
 from .store.llm_cache import llm_usage
+from .store.lock import lock_holder, store_lock
+from .store.retention import (
+    BatchSizer,
+    PruneStep,
+    TableSize,
+    prune_steps,
+    table_sizes,
+    timed_prune_batch,
+)
 from .store.stats import collect_stats
 from .store.store import Fetch, SeenPost, Store
+from .store.vitals import StoreVitals, check_store
 from .writers.llm import LlmWriter
 from .writers.llm_client import LlmConfig
 
@@ -91,6 +102,8 @@ __all__ = [
     "LANGUAGES",
     "MESSAGE_LIMIT",
     "SECTION_IDS",
+    "BackupReport",
+    "BatchSizer",
     "Block",
     "BotTexts",
     "BuildError",
@@ -113,6 +126,7 @@ __all__ = [
     "LlmWriter",
     "PartKey",
     "Post",
+    "PruneStep",
     "PushJob",
     "PushPlan",
     "Renderer",
@@ -126,13 +140,17 @@ __all__ = [
     "Statement",
     "Store",
     "StoreError",
+    "StoreVitals",
     "Subscription",
     "Subscriptions",
+    "TableSize",
     "Theme",
     "UsageError",
     "WriterError",
+    "backup_database",
     "build_digest",
     "chat_settings",
+    "check_store",
     "collect_stats",
     "compare_digests",
     "compose_digest",
@@ -155,6 +173,7 @@ __all__ = [
     "llm_usage",
     "load_themes",
     "local_moment",
+    "lock_holder",
     "make_http_client",
     "make_post",
     "make_source",
@@ -162,21 +181,27 @@ __all__ = [
     "parse_hhmm",
     "plan_date",
     "plan_pushes",
+    "prune_steps",
     "render_markdown",
     "render_telegram",
     "render_text",
+    "restore_database",
     "safe_href",
     "save_digest",
     "section_id",
     "source_label",
     "source_state",
     "split_blocks",
+    "store_lock",
     "stored_language",
     "subscribe_chat",
+    "table_sizes",
+    "timed_prune_batch",
     "to_iso",
     "toggle_section",
     "unsubscribe_chat",
     "utcnow",
+    "verify_database",
     "visible_length",
     "zone",
 ]
