@@ -51,6 +51,7 @@ from .handlers.settings import (
     subscribe_command,
     unsubscribe_command,
 )
+from .health import Health
 from .jobs import register_jobs
 from .keyboards import (
     SettingsButton,
@@ -61,7 +62,9 @@ from .keyboards import (
     ViewButton,
 )
 from .keyboards import matches as data_of
+from .metrics import MeteredRequest, Metrics
 from .services import Services
+from .upkeep import register_upkeep
 
 log = logging.getLogger(__name__)
 
@@ -138,20 +141,27 @@ def build_application(
     request: BaseRequest | None = None,
     get_updates_request: BaseRequest | None = None,
     schedule: bool = True,
+    metrics: Metrics | None = None,
+    health: Health | None = None,
 ) -> App:
     """The bot, ready for ``run_polling`` or :func:`running`; services start in post_init.
 
-    :param schedule: run the ingest, build and push jobs (off: the bot only answers).
+    :param schedule: run the ingest, build, push and upkeep jobs (off: the bot only answers).
+    :param metrics: where sends and jobs are counted (default: a registry of its own).
+    :param health: what ``/healthz`` judges; fed by getUpdates answers and the store check.
     :raises ConfigError: no bot token is configured.
     """
     if not settings.telegram_token:
         raise ConfigError("TELEGRAM_BOT_TOKEN is not set (get a token from @BotFather)")
 
+    metrics = metrics or Metrics()
+
     async def post_init(application: App) -> None:
-        application.bot_data[SERVICES_KEY] = Services.create(settings)
+        application.bot_data[SERVICES_KEY] = Services.create(settings, metrics, health)
         await register_commands(application, settings)
         if schedule:
             register_jobs(application, settings)
+        register_upkeep(application, settings, vitals=health is not None, maintenance=schedule)
         log.info("bot @%s ready", application.bot.username)
 
     builder = (
@@ -172,8 +182,12 @@ def build_application(
     )
     # The lean transport the pushes use (bot.transport) also for replies and polling.
     # Replies are capped at 30/s by Telegram; 8 connections carry 160/s at 50 ms.
-    builder = builder.request(request or LeanRequest(REPLY_CONNECTIONS))
-    builder = builder.get_updates_request(get_updates_request or LeanRequest(1))
+    # Wrapped to count replies, and to see polling's pulse in each getUpdates answer.
+    replies = metrics.metered(request or LeanRequest(REPLY_CONNECTIONS), "reply")
+    polls = MeteredRequest(
+        get_updates_request or LeanRequest(1), metrics, None, health.polled if health else None
+    )
+    builder = builder.request(replies).get_updates_request(polls)
     application: App = builder.build()
     application.bot_data["language"] = settings.language  # for the error handler's apology
     add_handlers(application)

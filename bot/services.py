@@ -16,6 +16,8 @@ import httpx
 from digest import BuildOptions, Store, make_http_client, utcnow
 
 from .config import Settings, build_options
+from .health import Health
+from .metrics import Metrics
 
 T = TypeVar("T")
 log = logging.getLogger(__name__)
@@ -66,14 +68,20 @@ class Services:
     extras: dict[str, object] = field(default_factory=dict)
     # What the scheduled jobs take as "now": the demo shifts it to fire a push at once.
     clock: Callable[[], datetime] = utcnow
+    metrics: Metrics = field(default_factory=Metrics)
+    health: Health | None = None  # what /healthz judges, with `run --metrics`
 
     @classmethod
-    def create(cls, settings: Settings) -> Services:
+    def create(
+        cls, settings: Settings, metrics: Metrics | None = None, health: Health | None = None
+    ) -> Services:
         return cls(
             settings=settings,
             store=StoreRunner(settings.db_path),
             options=build_options(settings),
             http=make_http_client(settings.ingest_timeout),
+            metrics=metrics or Metrics(),
+            health=health,
         )
 
     async def close(self) -> None:

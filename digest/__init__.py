@@ -79,7 +79,13 @@ from .store.archive import (
     latest_digest,
     save_digest,
 )
-from .store.backup import BackupReport, backup_database, restore_database, verify_database
+from .store.backup import (
+    BackupReport,
+    backup_database,
+    backup_into,
+    restore_database,
+    verify_database,
+)
 from .store.importer import ImportReport, import_posts
 from .store.llm_cache import llm_usage
 from .store.lock import lock_holder, store_lock
@@ -148,6 +154,7 @@ __all__ = [
     "UsageError",
     "WriterError",
     "backup_database",
+    "backup_into",
     "build_digest",
     "chat_settings",
     "check_store",

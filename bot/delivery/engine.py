@@ -263,6 +263,10 @@ class _Engine:
             finally:
                 self._queue.done()
 
+    def queued(self) -> int:
+        """Chats whose parts are not all sent yet (for the queue-depth gauge)."""
+        return len(self._queue)
+
     def _stopped(self) -> bool:
         return self._fatal is not None or self.stop()
 
@@ -486,7 +490,8 @@ async def deliver(
         )
         engine.report = report
         log.info("push run: %d chats", len(pushes))
-        result = await engine.run(pushes)
+        with services.metrics.queue(engine.queued):
+            result = await engine.run(pushes)
     log.info(
         "push run done: %d chats delivered, %d messages in %.1fs (%.1f/s), %d deactivated, "
         "%d migrated, %d failed, %d 429s",
@@ -570,12 +575,13 @@ async def push_senders(
     transport (the demo's fake) has no connections to spread, so the application's own
     bot is used as it is.
     """
-    if not isinstance(bot.request, HTTPXRequest | LeanRequest):
+    if not isinstance(getattr(bot.request, "inner", bot.request), HTTPXRequest | LeanRequest):
         yield [bot]
         return
     senders = []
     for _ in range(max(1, options.senders)):
-        request = LeanRequest(options.connections, read_timeout=options.read_timeout)
+        lean = LeanRequest(options.connections, read_timeout=options.read_timeout)
+        request = services.metrics.metered(lean, "push")
         senders.append(
             Bot(
                 bot.token,

@@ -15,6 +15,7 @@ import sqlite3
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 
 from ..errors import StoreError
@@ -142,3 +143,28 @@ def _connect(path: Path) -> Iterator[sqlite3.Connection]:
         yield conn
     finally:
         conn.close()
+
+
+BACKUP_PATTERN = "hotdigest-*.db"
+
+
+def backup_into(
+    source: Path | str, directory: Path | str, keep: int, now: datetime
+) -> tuple[BackupReport, list[Path]]:
+    """A dated, verified backup in ``directory``; then only the newest ``keep`` are kept.
+
+    Returns the report and the older backups deleted. Names sort by time
+    (``hotdigest-20260215T040000Z.db``), and only files of that form are ever deleted.
+    """
+    directory = Path(directory)
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise StoreError(f"cannot create backup directory {str(directory)!r}: {exc}") from exc
+    name = f"hotdigest-{now.astimezone(UTC).strftime('%Y%m%dT%H%M%SZ')}.db"
+    report = backup_database(source, directory / name)
+    backups = sorted(directory.glob(BACKUP_PATTERN))
+    removed = backups[: max(0, len(backups) - keep)]
+    for old in removed:
+        old.unlink(missing_ok=True)
+    return report, removed

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import sqlite3
 from dataclasses import dataclass, field
 from datetime import datetime
 
 from ..clock import from_iso, to_iso
+from ..errors import StoreError
 from ..writers.llm import FALLBACK_WRITER
 from .llm_cache import llm_usage
 from .store import Store
@@ -23,7 +25,17 @@ class StoreVitals:
 
 
 def check_store(store: Store, now: datetime) -> StoreVitals:
-    """Commit a heartbeat (so a read-only or full disk shows), then read the figures."""
+    """Commit a heartbeat (so a read-only or full disk shows), then read the figures.
+
+    :raises StoreError: the write or a read failed (the reason is SQLite's).
+    """
+    try:
+        return _check(store, now)
+    except sqlite3.Error as exc:
+        raise StoreError(f"store check failed: {exc}") from exc
+
+
+def _check(store: Store, now: datetime) -> StoreVitals:
     with store.db.conn:
         store.db.conn.execute(
             "INSERT OR REPLACE INTO _meta (key, value) VALUES ('heartbeat', ?)", [to_iso(now)]
