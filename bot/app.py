@@ -235,7 +235,11 @@ async def register_commands(application: App, settings: Settings) -> None:
             try:
                 await bot.set_my_commands(every, BotCommandScopeChat(admin), language_code=code)
             except (BadRequest, Forbidden):  # an admin who never opened a chat with the bot
-                log.warning("no admin command menu for user %s: no chat with the bot", admin)
+                log.warning(
+                    "no admin command menu for user %s: no chat with the bot",
+                    admin,
+                    extra={"chat_id": admin},
+                )
 
 
 @asynccontextmanager

@@ -8,6 +8,7 @@ prometheus_client's own WSGI app over the bot's registry.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import threading
 import time
@@ -50,6 +51,10 @@ class Health:
     vitals: StoreVitals | None = None
     store_error: str | None = None
     _monotonic_start: float = field(default_factory=time.monotonic)
+
+    def serving_on(self, server: asyncio.Server) -> None:
+        """The webhook's server, whose ``is_serving`` tells whether updates can arrive."""
+        self.serving = server.is_serving
 
     def polled(self) -> None:
         self.polled_at = time.monotonic()
@@ -137,20 +142,31 @@ def parse_address(text: str) -> tuple[str, int]:
     return host.strip("[]"), int(port)
 
 
-@contextmanager
-def ops_server(host: str, port: int, health: Health, metrics: Metrics) -> Iterator[tuple[str, int]]:
-    """Serve ``/healthz`` and ``/metrics`` on a thread for the block; yields the bound address.
+class OpsServer:
+    """``/healthz`` and ``/metrics`` served on a thread until :meth:`close`."""
 
-    :raises OSError: the address cannot be bound.
-    """
-    server = make_server(host, port, ops_app(health, metrics), _Server, _QuietHandler)
-    thread = threading.Thread(target=server.serve_forever, name="hotdigest-ops", daemon=True)
-    thread.start()
-    bound = server.server_address
-    log.info("health and metrics on http://%s:%s/healthz and /metrics", bound[0], bound[1])
+    def __init__(self, host: str, port: int, health: Health, metrics: Metrics) -> None:
+        """Bind and start serving; raises OSError when the address cannot be bound."""
+        self._server = make_server(host, port, ops_app(health, metrics), _Server, _QuietHandler)
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, name="hotdigest-ops", daemon=True
+        )
+        self._thread.start()
+        bound = self._server.server_address
+        self.address = (str(bound[0]), int(bound[1]))
+        log.info("health and metrics on http://%s:%s/healthz and /metrics", *self.address)
+
+    def close(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+        self._thread.join(timeout=5)
+
+
+@contextmanager
+def ops_server(host: str, port: int, health: Health, metrics: Metrics) -> Iterator[OpsServer]:
+    """An :class:`OpsServer` for the block (port 0 picks a free one)."""
+    server = OpsServer(host, port, health, metrics)
     try:
-        yield str(bound[0]), int(bound[1])
+        yield server
     finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=5)
+        server.close()

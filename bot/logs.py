@@ -5,6 +5,8 @@ from __future__ import annotations
 import logging
 import re
 
+from .log_format import make_formatter
+
 # Bot API URLs carry the token as /bot<token>/; match the token shape too, so a
 # token quoted anywhere (PTB's "invalid token" error does) is masked.
 _TOKEN_PATTERN = re.compile(r"(?:bot)?\d{5,}:[A-Za-z0-9_-]{20,}")
@@ -34,12 +36,11 @@ def mask_token(text: str, token: str | None = None) -> str:
     return _TOKEN_PATTERN.sub("<token>", text)
 
 
-def configure_logging(level: str = "INFO", token: str | None = None) -> None:
-    """key=value friendly lines on stderr; httpx/httpcore quiet (their URLs hold the token)."""
+def configure_logging(level: str = "INFO", token: str | None = None, fmt: str = "text") -> None:
+    """key=value friendly lines (or JSON ones) on stderr; httpx/httpcore quiet (their URLs
+    hold the token)."""
     handler = logging.StreamHandler()
-    handler.setFormatter(
-        logging.Formatter("%(asctime)s level=%(levelname)s logger=%(name)s %(message)s")
-    )
+    handler.setFormatter(make_formatter(fmt))
     handler.addFilter(TokenFilter(token))
     root = logging.getLogger()
     root.handlers[:] = [handler]

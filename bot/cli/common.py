@@ -33,6 +33,7 @@ class ConfigProblem(click.ClickException):
 class CliState:
     config_file: str | None
     db_override: str | None = None
+    log_format: str = "text"
     _settings: Settings | None = field(default=None, repr=False)
 
     @property

@@ -365,13 +365,14 @@ class _Engine:
         chat_id, stamp = push.chat.chat_id, self.stamp()
         await self.store.run(lambda s: Subscriptions(s).deactivate(chat_id, reason, stamp))
         self.report.deactivated += 1
-        log.info("chat %s deactivated: %s", chat_id, reason)
+        log.info("chat %s deactivated: %s", chat_id, reason, extra={"chat_id": chat_id})
 
     async def _give_up(self, push: _Push, key: PartKey, reason: str) -> None:
         await self._writer.write(Finish(key, "failed", error=reason))
         self.report.failed += 1
         self.report.errors.append((push.chat.chat_id, reason))
-        log.warning("push to chat %s failed: %s", push.chat.chat_id, reason)
+        chat_id = push.chat.chat_id
+        log.warning("push to chat %s failed: %s", chat_id, reason, extra={"chat_id": chat_id})
 
 
 def _fail(ledger: Ledger, job: PushJob, reason: str, stamp: datetime) -> None:
