@@ -103,11 +103,14 @@ def verify_database(path: Path | str, expected: dict[str, int] | None = None) ->
 
     :raises StoreError: the file is damaged, or a table's rows differ from ``expected``.
     """
-    with _connect(Path(path)) as conn:
-        problems = [row[0] for row in conn.execute("PRAGMA integrity_check")]
-        if problems != ["ok"]:
-            raise StoreError(f"{str(path)!r} is damaged: {'; '.join(problems[:5])}")
-        rows = table_rows(conn)
+    try:
+        with _connect(Path(path)) as conn:
+            problems = [row[0] for row in conn.execute("PRAGMA integrity_check")]
+            rows = table_rows(conn) if problems == ["ok"] else {}
+    except sqlite3.DatabaseError as exc:  # too broken to check: "file is not a database"...
+        problems = [str(exc)]
+    if problems != ["ok"]:
+        raise StoreError(f"{str(path)!r} is damaged: {'; '.join(problems[:5])}")
     if expected is not None and rows != expected:
         differ = sorted(
             name for name in set(rows) | set(expected) if rows.get(name) != expected.get(name)
