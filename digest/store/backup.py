@@ -88,8 +88,7 @@ def restore_database(
         raise StoreError(f"no backup at {str(backup)!r}")
     started = time.perf_counter()
     try:
-        with _connect(backup) as src:
-            rows = verify_database(backup, table_rows(src))
+        rows = verify_database(backup)
         target.parent.mkdir(parents=True, exist_ok=True)
         with _connect(backup) as src, _connect(target) as dst:
             src.backup(dst, pages=pages)
