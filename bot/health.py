@@ -28,6 +28,8 @@ from .metrics import Metrics
 
 log = logging.getLogger(__name__)
 
+HEALTH_PATH = "/healthz"
+METRICS_PATH = "/metrics"
 VITALS_SECONDS = 15  # how often the store check runs (bot.upkeep)
 POLL_SILENCE = 60.0  # getUpdates long-polls 10 s at a time: 60 s without an answer is down
 INGEST_MISSES = 3  # scheduled ingests that may fail or be missed in a row
@@ -106,9 +108,9 @@ def ops_app(
 
     def app(environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         path = environ.get("PATH_INFO", "")
-        if path == "/metrics":
+        if path == METRICS_PATH:
             return metrics_app(environ, start_response)  # type: ignore[no-any-return]
-        if path != "/healthz":
+        if path != HEALTH_PATH:
             return _text(start_response, "404 Not Found", "not found: try /healthz or /metrics")
         problems = health.problems()
         if problems:
