@@ -24,7 +24,9 @@ from digest import (
     StoreError,
     backup_into,
     check_store,
+    checkpoint_file,
     prune_steps,
+    set_autocheckpoint,
     timed_prune_batch,
     zone,
 )
@@ -49,6 +51,7 @@ class PruneReport:
     deleted: dict[str, int] = field(default_factory=dict)
     batches: int = 0
     longest: float = 0.0  # seconds of the slowest batch (its transaction)
+    seconds: list[float] = field(default_factory=list)  # every batch's, in order
 
 
 def register_upkeep(
@@ -140,9 +143,32 @@ async def prune_store(
     sizer: BatchSizer | None = None,
     pause: float = PRUNE_PAUSE,
 ) -> PruneReport:
-    """Delete what ``steps`` cover, one short transaction per store call."""
+    """Delete what ``steps`` cover, one short transaction per store call.
+
+    The WAL is checkpointed between batches on a thread of its own rather than by the
+    batch's commit, so the store thread is free for commands while pages are copied.
+    """
     sizer = sizer or BatchSizer()
     report = PruneReport()
+    on_file = str(store.db_path) != ":memory:"
+    if on_file:
+        previous = await store.run(partial(set_autocheckpoint, pages=0))
+    try:
+        await _prune(store, steps, sizer, pause, report, on_file)
+    finally:
+        if on_file:
+            await store.run(partial(set_autocheckpoint, pages=previous))
+    return report
+
+
+async def _prune(
+    store: StoreRunner,
+    steps: list[PruneStep],
+    sizer: BatchSizer,
+    pause: float,
+    report: PruneReport,
+    checkpoint: bool,
+) -> None:
     for step in steps:
         report.deleted[step.table] = 0
         while True:
@@ -152,10 +178,12 @@ async def prune_store(
             report.deleted[step.table] += deleted
             report.batches += 1
             report.longest = max(report.longest, seconds)
+            report.seconds.append(seconds)
+            if checkpoint:
+                await asyncio.to_thread(checkpoint_file, store.db_path)
             if deleted < limit:
                 break
             await asyncio.sleep(pause)
-    return report
 
 
 def _batch(step: PruneStep, limit: int, store: Store) -> tuple[int, float]:

@@ -13,6 +13,7 @@ import sqlite3
 import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from pathlib import Path
 
 from ..clock import to_iso
 from .store import Store
@@ -81,7 +82,7 @@ class BatchSizer:
     a quick one.
     """
 
-    def __init__(self, target: float = 0.02, start: int = 1000, low: int = 50, high: int = 50000):
+    def __init__(self, target: float = 0.01, start: int = 500, low: int = 50, high: int = 50000):
         self.target, self.size, self.low, self.high = target, start, low, high
 
     def timed(self, seconds: float) -> None:
@@ -128,3 +129,27 @@ def _bytes_by_table(store: Store) -> dict[str, int] | None:
     except sqlite3.OperationalError:  # SQLite built without SQLITE_ENABLE_DBSTAT_VTAB
         return None
     return {name: int(size) for name, size in rows}
+
+
+def set_autocheckpoint(store: Store, pages: int) -> int:
+    """Set the WAL auto-checkpoint threshold (0: off); returns the one it replaces.
+
+    A commit that crosses the threshold copies the WAL into the database before it
+    returns: on the store thread, that stalls the commands queued behind a prune batch.
+    """
+    previous = int(store.db.execute("PRAGMA wal_autocheckpoint").fetchone()[0])
+    store.db.execute(f"PRAGMA wal_autocheckpoint = {int(pages)}")
+    return previous
+
+
+def checkpoint_file(path: str | Path) -> None:
+    """Copy what the WAL holds into the database, on a connection of its own.
+
+    PASSIVE never takes the write lock and never waits for readers, so the bot's store
+    thread goes on writing while it runs.
+    """
+    conn = sqlite3.connect(path, timeout=30)
+    try:
+        conn.execute("PRAGMA wal_checkpoint(PASSIVE)")
+    finally:
+        conn.close()
