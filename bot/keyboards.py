@@ -161,13 +161,19 @@ def _settings(fields: list[str]) -> SettingsButton:
     return SettingsButton(_int(chat_id, -(10**15)), action, value)
 
 
+def _shown(fields: list[str]) -> ShownButton:
+    if fields:
+        raise ValueError("extra fields")
+    return ShownButton()
+
+
 _PARSERS: dict[str, Callable[[list[str]], Button]] = {
     "v": _view,
     "l": lambda f: SourcesButton(_day(f[0]), _int(f[1], 1), _int(f[2])),
     "i": lambda f: SourceButton(_day(f[0]), _int(f[1], 1), _int(f[2], 1)),
     "s": _settings,
     "u": lambda f: SubscribeButton(_int(f[0], -(10**15))),
-    "n": lambda f: ShownButton() if not f else _int("extra"),  # type: ignore[func-returns-value]
+    "n": lambda f: _shown(f),
 }
 
 

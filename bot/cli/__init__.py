@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from ..log_format import FORMATS
-from ..logs import configure_logging
+from ..logs import configure_logging, quiet_time_period_warning
 from .bot_commands import fake_telegram_command, run_command
 from .common import CliState
 from .delivery_commands import deliveries_command, push_command
@@ -49,6 +49,7 @@ def main(
     """
     ctx.obj = CliState(config_file, db_override, log_format)
     configure_logging("DEBUG" if verbose else "WARNING", fmt=log_format)
+    quiet_time_period_warning()
 
 
 for command in (

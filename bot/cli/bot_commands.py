@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import os
 import secrets
 from collections.abc import Iterator
 from dataclasses import replace
@@ -67,8 +66,6 @@ def run_command(
     settings = replace(state.settings, db_path=state.db_path)
     verbose = logging.getLogger().level <= logging.DEBUG
     configure_logging("DEBUG" if verbose else "INFO", settings.telegram_token, state.log_format)
-    # Opt in to PTB's timedelta time periods now, so RetryAfter does not warn at each 429.
-    os.environ.setdefault("PTB_TIMEDELTA", "true")
     if webhook_url and not settings.webhook_secret:
         raise ConfigProblem("--webhook needs $TELEGRAM_WEBHOOK_SECRET (1-256 of A-Z a-z 0-9 _ -)")
     address = _address(metrics_address)

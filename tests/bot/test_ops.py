@@ -31,11 +31,6 @@ from digest import IngestResult, Store, StoreVitals
 NOW = datetime(2026, 2, 15, 10, 0, tzinfo=UTC)
 
 
-@pytest.fixture(autouse=True)
-def timedelta_retry_after(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("PTB_TIMEDELTA", "true")
-
-
 class Clock:
     def __init__(self) -> None:
         self.now = NOW
