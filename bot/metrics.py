@@ -144,7 +144,7 @@ class MeteredRequest(BaseRequest):
     """A Bot API request object that counts the messages passing through another one.
 
     :param kind: the label of its messages (reply, push, alert); None counts nothing.
-    :param answered: called after every answer with an HTTP status (polling's pulse).
+    :param answered: called after every 200 answer (getUpdates: polling's pulse).
     """
 
     __slots__ = ("_answered", "_kind", "_metrics", "inner")
@@ -195,7 +195,7 @@ class MeteredRequest(BaseRequest):
             if kind is not None:
                 self._metrics.failed.labels(kind).inc()
             raise
-        if self._answered is not None:
+        if self._answered is not None and status == 200:  # a 409 (another poller) is no pulse
             self._answered()
         if kind is not None:
             self._count(kind, status, time.perf_counter() - started)
