@@ -349,6 +349,7 @@ async def _push_with(application: Any, args: argparse.Namespace, options: Any) -
 
     async with running(application):
         services = services_of(application)
+        await asyncio.sleep(args.idle)  # probes of an idle bot first (bench/ops.py)
         rss_before = rss_mb()
         before, started = resource.getrusage(resource.RUSAGE_SELF), time.perf_counter()
         report = await push_due(services, application.bot, day=args.day, options=options)
@@ -465,6 +466,7 @@ def main() -> None:
     push.add_argument("--senders", type=int, help="Bots to push through (default: the engine's)")
     push.add_argument("--connections", type=int, default=1, help="each sender's pool size")
     push.add_argument("--metrics", help="serve /healthz and /metrics at HOST:PORT meanwhile")
+    push.add_argument("--idle", type=float, default=0.0, help="seconds to wait before pushing")
     args = parser.parse_args()
     from bot.logs import quiet_time_period_warning
 
