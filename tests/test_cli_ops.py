@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import json
+import os
+import signal
 from pathlib import Path
 
+import httpx
 import pytest
 from click.testing import CliRunner
+from test_cli_bot import _free_port, _python, _wait_for
 
 from bot.cli import main
-from digest import store_lock
+from digest import Store, lock_holder, store_lock
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = ROOT / "data" / "sample" / "posts.jsonl"
@@ -86,3 +90,52 @@ def test_run_rejects_a_metrics_address_that_is_not_host_and_port(
     monkeypatch.setenv("TELEGRAM_BOT_TOKEN", TOKEN)
     result = runner.invoke(main, ["--db", str(tmp_path / "h.db"), "run", "--metrics", "9108"])
     assert result.exit_code == 2 and "HOST:PORT" in result.output
+
+
+def test_run_serves_health_and_metrics_holds_the_lock_and_logs_json(tmp_path: Path) -> None:
+    """`hotdigest --log-format json run --metrics` as a process, against the fake Bot API."""
+    db = tmp_path / "live.db"
+    Store.open(db).close()
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("HOTDIGEST_", "TELEGRAM_"))}
+    port, ops_port, token = _free_port(), _free_port(), "123456:ops-token-0123456789abcdefghij"
+    fake = _python(
+        "from bot.cli.bot_commands import fake_telegram_command as c; c()",
+        *("--port", str(port), "--token", token, "--latency", "0", "--no-limits"),
+        env=env,
+        cwd=tmp_path,
+    )
+    base = f"http://127.0.0.1:{port}"
+    with httpx.Client(base_url=f"{base}/_fake") as control:
+        _wait_for(lambda: control.get("/stats").json()["ok"], [fake])
+    bot_env = {**env, "TELEGRAM_BOT_TOKEN": token, "TELEGRAM_API_BASE_URL": f"{base}/bot"}
+    args = ["--db", str(db), "--log-format", "json", "run", "--no-schedule"]
+    run = _python(
+        "import sys; from bot.cli import main; main(sys.argv[1:])",
+        *args,
+        *("--metrics", f"127.0.0.1:{ops_port}"),
+        env=bot_env,
+        cwd=tmp_path,
+    )
+    try:
+        with httpx.Client(base_url=f"http://127.0.0.1:{ops_port}") as ops:
+            _wait_for(lambda: ops.get("/healthz").status_code == 200, [fake, run])
+            assert lock_holder(db) == run.pid
+            with httpx.Client(base_url=f"{base}/_fake") as control:
+                said = {"chat_id": 1001, "user_id": 1001, "text": "/help"}
+                assert control.post("/user_message", json=said).json()["ok"]
+                _wait_for(
+                    lambda: control.get("/messages", params={"chat_id": 1001}).json()["result"],
+                    [fake, run],
+                )
+            text = ops.get("/metrics").text
+        assert 'hotdigest_messages_sent_total{kind="reply"} 1.0' in text
+    finally:
+        run.send_signal(signal.SIGINT)
+        fake.send_signal(signal.SIGINT)
+        _, run_err = run.communicate(timeout=20)
+        fake.communicate(timeout=20)
+    assert run.returncode == 0, run_err
+    assert lock_holder(db) is None
+    lines = [json.loads(line) for line in run_err.splitlines() if line.strip()]
+    assert any(line["message"] == "bot @hotdigest_bot ready" for line in lines)
+    assert token not in run_err and token.split(":")[1] not in run_err
