@@ -56,6 +56,7 @@ from .push.ledger import (
     plan_date,
     plan_pushes,
 )
+from .push.reactions import ANONYMOUS_REACTOR, DayReactions, reactions_by_day, record_reactions
 from .push.schedule import Schedule
 from .push.subscriptions import Subscription, Subscriptions
 from .render.bot_text import BotTexts, language_of
@@ -89,6 +90,7 @@ from .store.backup import (
 from .store.importer import ImportReport, import_posts
 from .store.llm_cache import llm_usage
 from .store.lock import lock_holder, store_lock
+from .store.problems import store_problem
 from .store.retention import (
     BatchSizer,
     PruneStep,
@@ -106,6 +108,7 @@ from .writers.llm import LlmWriter
 from .writers.llm_client import LlmConfig
 
 __all__ = [
+    "ANONYMOUS_REACTOR",
     "CORRECTION",
     "LANGUAGES",
     "MESSAGE_LIMIT",
@@ -119,6 +122,7 @@ __all__ = [
     "ChatDefaults",
     "Claim",
     "ConfigError",
+    "DayReactions",
     "Digest",
     "DigestChange",
     "DigestError",
@@ -191,6 +195,8 @@ __all__ = [
     "plan_date",
     "plan_pushes",
     "prune_steps",
+    "reactions_by_day",
+    "record_reactions",
     "render_markdown",
     "render_telegram",
     "render_text",
@@ -203,6 +209,7 @@ __all__ = [
     "source_state",
     "split_blocks",
     "store_lock",
+    "store_problem",
     "stored_language",
     "subscribe_chat",
     "table_sizes",

@@ -14,13 +14,13 @@ from telegram.error import InvalidToken, NetworkError
 
 from digest import ConfigError, StoreError, store_lock
 
-from ..app import App, build_application, check_token
+from ..app import ALLOWED_UPDATES, App, build_application, check_token
 from ..config import Settings
 from ..fake_telegram import FloodLimits, run_fake_server
 from ..health import Health, OpsServer, parse_address
-from ..logs import configure_logging
+from ..logs import configure_logging, mask_token
 from ..metrics import Metrics
-from ..webhook import serve_webhook
+from ..webhook import WebhookRefusedError, serve_webhook
 from .common import CliState, ConfigProblem, pass_state
 
 FAKE_HOST = "127.0.0.1"
@@ -65,7 +65,8 @@ def run_command(
     """
     settings = replace(state.settings, db_path=state.db_path)
     verbose = logging.getLogger().level <= logging.DEBUG
-    configure_logging("DEBUG" if verbose else "INFO", settings.telegram_token, state.log_format)
+    level = "DEBUG" if verbose else "INFO"
+    configure_logging(level, secrets=settings.secrets, fmt=state.log_format)
     if webhook_url and not settings.webhook_secret:
         raise ConfigProblem("--webhook needs $TELEGRAM_WEBHOOK_SECRET (1-256 of A-Z a-z 0-9 _ -)")
     address = _address(metrics_address)
@@ -76,9 +77,14 @@ def run_command(
         if webhook_url:
             assert settings.webhook_secret is not None
             secret, on = settings.webhook_secret, health.serving_on
-            asyncio.run(serve_webhook(application, webhook_url, listen, port, secret, url_path, on))
+            try:
+                asyncio.run(
+                    serve_webhook(application, webhook_url, listen, port, secret, url_path, on)
+                )
+            except WebhookRefusedError as exc:
+                raise ConfigProblem(mask_token(str(exc))) from None
         else:
-            application.run_polling()
+            application.run_polling(allowed_updates=ALLOWED_UPDATES)
 
 
 def _address(text: str | None) -> tuple[str, int] | None:

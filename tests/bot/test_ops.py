@@ -22,7 +22,7 @@ from bot.delivery.transport import LeanRequest
 from bot.fake_telegram import FakeTelegram, serve_http
 from bot.health import POLL_SILENCE, VITALS_SECONDS, Health, ops_server, parse_address
 from bot.log_format import JsonFormatter
-from bot.logs import TokenFilter
+from bot.logs import SecretFilter
 from bot.metrics import Metrics
 from bot.services import Services
 from bot.upkeep import check_vitals
@@ -173,9 +173,9 @@ def test_json_log_lines_carry_the_chat_id_and_never_the_token() -> None:
     record = logging.LogRecord("bot", logging.ERROR, __file__, 1, "call to %s failed", None, None)
     record.args = (f"https://api.telegram.org/bot{token}/sendMessage",)
     record.chat_id = -1001  # as extra={"chat_id": ...} sets it
-    TokenFilter(token).filter(record)
+    SecretFilter([token]).filter(record)
     line = JsonFormatter().format(record)
     data = json.loads(line)
     assert token not in line
     assert data["chat_id"] == -1001 and data["level"] == "ERROR" and data["logger"] == "bot"
-    assert data["message"] == "call to https://api.telegram.org/bot<token>/sendMessage failed"
+    assert data["message"] == "call to https://api.telegram.org/bot<secret>/sendMessage failed"
