@@ -82,7 +82,7 @@ class BatchSizer:
     a quick one.
     """
 
-    def __init__(self, target: float = 0.01, start: int = 500, low: int = 50, high: int = 50000):
+    def __init__(self, target: float = 0.005, start: int = 500, low: int = 50, high: int = 50000):
         self.target, self.size, self.low, self.high = target, start, low, high
 
     def timed(self, seconds: float) -> None:
