@@ -120,7 +120,8 @@ def _replace(queue: JobQueue[Any], name: str) -> None:
 
 async def ingest_job(context: Context) -> None:
     """Fetch every configured source (on a worker thread, as /ingest does)."""
-    settings = services_of(context.application).settings
+    services = services_of(context.application)
+    settings = services.settings
     sources = [make_source(s.kind, s.name, s.options) for s in settings.sources]
     results = await asyncio.to_thread(
         ingest_in_thread,
@@ -129,6 +130,7 @@ async def ingest_job(context: Context) -> None:
         settings.ingest_timeout,
         settings.ingest_max_body_bytes,
     )
+    services.metrics.ingested(results)
     log.info("ingest: %d of %d sources ok", sum(r.ok for r in results), len(results))
 
 
@@ -150,7 +152,8 @@ async def build_due(services: Services, now: datetime, *, missing_only: bool) ->
     def build(store: Store) -> None:
         if missing_only and latest_digest(store, day.isoformat()) is not None:
             return
-        saved = build_digest(store, day, options, now)
+        with services.metrics.build_seconds.time():
+            saved = build_digest(store, day, options, now)
         state = "new" if saved.created else "unchanged"
         log.info("build %s: v%d %s", day, saved.digest.version, state)
 

@@ -21,6 +21,7 @@ from bot.delivery.engine import push_due
 from bot.delivery.transport import LeanRequest
 from bot.fake_telegram import FakeTelegram, serve_http
 from bot.health import POLL_SILENCE, VITALS_SECONDS, Health, ops_server, parse_address
+from bot.jobs import build_due
 from bot.log_format import JsonFormatter
 from bot.logs import SecretFilter
 from bot.metrics import Metrics
@@ -179,3 +180,15 @@ def test_json_log_lines_carry_the_chat_id_and_never_the_token() -> None:
     assert token not in line
     assert data["chat_id"] == -1001 and data["level"] == "ERROR" and data["logger"] == "bot"
     assert data["message"] == "call to https://api.telegram.org/bot<secret>/sendMessage failed"
+
+
+async def test_a_build_is_timed(db_path: Path) -> None:
+    services = Services.create(delivery_settings(db_path, sources=()))
+    try:
+        await build_due(services, NOW, missing_only=False)
+        await build_due(services, NOW, missing_only=True)  # exists: nothing built, not timed
+    finally:
+        await services.close()
+    value = services.metrics.registry.get_sample_value
+    assert value("hotdigest_build_seconds_count") == 1
+    assert (value("hotdigest_build_seconds_sum") or 0) > 0
