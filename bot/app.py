@@ -35,7 +35,7 @@ from digest import LANGUAGES, ConfigError
 
 from .config import Settings
 from .context import SERVICES_KEY, BotContext, services_of
-from .delivery.transport import LeanRequest
+from .delivery.client import TransportOptions, make_request
 from .handlers.admin import ingest_command, rebuild_command, stats_command
 from .handlers.digest import (
     digest_command,
@@ -106,7 +106,6 @@ COMMANDS: dict[str, Callback] = {
 MESSAGES = filters.UpdateType.MESSAGE | filters.UpdateType.CHANNEL_POST
 # Slow admin commands run as tasks so that other chats' updates are not queued behind them.
 SLOW = frozenset({"rebuild", "ingest"})
-REPLY_CONNECTIONS = 8
 
 
 class ChatOrder(BaseUpdateProcessor):
@@ -196,14 +195,15 @@ def build_application(
         .post_shutdown(post_shutdown)
         .concurrent_updates(ChatOrder())
     )
-    # The lean transport the pushes use (bot.transport) also for replies and polling.
-    # Replies are capped at 30/s by Telegram; 8 connections carry 160/s at 50 ms.
-    # Wrapped to count replies, and to see polling's pulse in each getUpdates answer.
-    replies = metrics.metered(request or LeanRequest(REPLY_CONNECTIONS), "reply")
+    # The configured transport (aiohttp by default) and proxy, for replies and polling
+    # as for pushes (bot.delivery.client); wrapped to count replies, and to see
+    # polling's pulse in each getUpdates answer.
+    transport = TransportOptions.from_settings(settings)
+    builder = builder.request(metrics.metered(request or make_request(transport), "reply"))
     # Unreadable updates are skipped there, or polling would spin on them (bot/updates.py).
-    guarded = GuardedUpdates(get_updates_request or LeanRequest(1))
-    polls = MeteredRequest(guarded, metrics, None, health.polled if health else None)
-    builder = builder.request(replies).get_updates_request(polls)
+    updates = GuardedUpdates(get_updates_request or make_request(transport, 1))
+    pulse = health.polled if health else None
+    builder = builder.get_updates_request(MeteredRequest(updates, metrics, None, pulse))
     application: App = builder.build()
     application.bot_data["language"] = settings.language  # for the error handler's apology
     add_handlers(application)

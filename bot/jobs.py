@@ -37,7 +37,7 @@ from digest import (
     zone,
 )
 
-from .config import Settings
+from .config import Settings, ingest_proxies
 from .context import services_of
 from .delivery.engine import PushReport, push_due
 from .services import Services
@@ -129,6 +129,7 @@ async def ingest_job(context: Context) -> None:
         sources,
         settings.ingest_timeout,
         settings.ingest_max_body_bytes,
+        ingest_proxies(settings),
     )
     services.metrics.ingested(results)
     log.info("ingest: %d of %d sources ok", sum(r.ok for r in results), len(results))

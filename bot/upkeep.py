@@ -23,10 +23,10 @@ from digest import (
     Store,
     StoreError,
     backup_into,
-    check_store,
     checkpoint_file,
     prune_steps,
     set_autocheckpoint,
+    store_vitals,
     timed_prune_batch,
     zone,
 )
@@ -93,7 +93,7 @@ async def vitals_job(context: Context) -> None:
 async def check_vitals(services: Services) -> None:
     now = services.clock()
     try:
-        vitals = await services.store.run(lambda store: check_store(store, now))
+        vitals = await services.store.run(lambda store: store_vitals(store, now))
     except StoreError as exc:
         log.error("store check failed: %s", exc)
         if services.health is not None:

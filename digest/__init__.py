@@ -68,8 +68,16 @@ from .render.renderer import (
     render_text,
 )
 from .render.telegram_html import MESSAGE_LIMIT, safe_href, split_blocks, visible_length
-from .sources import make_http_client, make_source
+from .sources import (
+    Proxies,
+    check_proxy_url,
+    make_http_client,
+    make_source,
+    mask_password,
+    proxy_password,
+)
 from .sources.ingest import IngestResult, ingest_sources
+from .sources.probe import Probe, probe_source
 from .sources.refresh import ingest_in_thread
 from .store.archive import (
     DigestChange,
@@ -87,6 +95,7 @@ from .store.backup import (
     restore_database,
     verify_database,
 )
+from .store.check import check_store
 from .store.importer import ImportReport, import_posts
 from .store.llm_cache import llm_usage
 from .store.lock import lock_holder, store_lock
@@ -103,9 +112,10 @@ from .store.retention import (
 )
 from .store.stats import collect_stats
 from .store.store import Fetch, SeenPost, Store
-from .store.vitals import StoreVitals, check_store
+from .store.vitals import StoreVitals, store_vitals
 from .writers.llm import LlmWriter
 from .writers.llm_client import LlmConfig
+from .writers.llm_probe import probe_llm
 
 __all__ = [
     "ANONYMOUS_REACTOR",
@@ -138,6 +148,8 @@ __all__ = [
     "LlmWriter",
     "PartKey",
     "Post",
+    "Probe",
+    "Proxies",
     "PruneStep",
     "PushJob",
     "PushPlan",
@@ -163,6 +175,7 @@ __all__ = [
     "backup_into",
     "build_digest",
     "chat_settings",
+    "check_proxy_url",
     "check_store",
     "checkpoint_file",
     "collect_stats",
@@ -190,10 +203,14 @@ __all__ = [
     "make_http_client",
     "make_post",
     "make_source",
+    "mask_password",
     "parse_heat",
     "parse_hhmm",
     "plan_date",
     "plan_pushes",
+    "probe_llm",
+    "probe_source",
+    "proxy_password",
     "prune_steps",
     "reactions_by_day",
     "record_reactions",
@@ -210,6 +227,7 @@ __all__ = [
     "split_blocks",
     "store_lock",
     "store_problem",
+    "store_vitals",
     "stored_language",
     "subscribe_chat",
     "table_sizes",

@@ -15,6 +15,7 @@ from .digest_commands import (
     export_command,
     show_command,
 )
+from .doctor_commands import doctor_command
 from .ops_commands import backup_command, restore_command, stats_command
 from .store_commands import config_command, import_command, ingest_command, posts_command
 
@@ -65,6 +66,7 @@ for command in (
     push_command,
     deliveries_command,
     fake_telegram_command,
+    doctor_command,
     backup_command,
     restore_command,
     stats_command,

@@ -24,7 +24,7 @@ class StoreVitals:
     llm_fallbacks: int = 0  # digest versions the LLM could not write (offline text instead)
 
 
-def check_store(store: Store, now: datetime) -> StoreVitals:
+def store_vitals(store: Store, now: datetime) -> StoreVitals:
     """Commit a heartbeat (so a read-only or full disk shows), then read the figures.
 
     :raises StoreError: the write or a read failed (the reason is SQLite's).

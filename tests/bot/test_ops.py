@@ -17,8 +17,8 @@ from delivery_worker import TOKEN, add_chat, delivery_settings, fast_options, st
 from telegram import Bot
 
 from bot.context import services_of
+from bot.delivery.aiohttp_request import AiohttpRequest
 from bot.delivery.engine import push_due
-from bot.delivery.transport import LeanRequest
 from bot.fake_telegram import FakeTelegram, serve_http
 from bot.health import POLL_SILENCE, VITALS_SECONDS, Health, ops_server, parse_address
 from bot.jobs import build_due
@@ -141,7 +141,7 @@ async def test_pushes_are_counted_as_push_with_their_429s_and_failures(db_path: 
     store.close()
     async with serve_http(fake) as url:
         services = Services.create(delivery_settings(db_path, telegram_base_url=url))
-        bot = Bot(TOKEN, base_url=url, request=LeanRequest(1))
+        bot = Bot(TOKEN, base_url=url, request=AiohttpRequest(1))
         fake.inject(2, "blocked")
         fake.inject(3, "flood", retry_after=1)
         depths: list[float] = []

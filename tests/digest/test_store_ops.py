@@ -21,11 +21,11 @@ from digest import (
     StoreError,
     backup_database,
     backup_into,
-    check_store,
     lock_holder,
     prune_steps,
     restore_database,
     store_lock,
+    store_vitals,
     table_sizes,
     timed_prune_batch,
     verify_database,
@@ -192,7 +192,7 @@ def test_the_store_check_writes_a_heartbeat_and_reads_the_figures(tmp_path: Path
     store = Store.open(tmp_path / "store.db")
     store.record_fetch(Fetch("v2ex", NOW, NOW + timedelta(seconds=2), True, 10))
     store.record_fetch(Fetch("v2ex", NOW, NOW + timedelta(hours=1), False, 0, "timeout"))
-    vitals = check_store(store, NOW + timedelta(hours=2))
+    vitals = store_vitals(store, NOW + timedelta(hours=2))
     assert vitals.last_ingest == NOW + timedelta(seconds=2)  # the failed fetch does not count
     assert vitals.checked_at == NOW + timedelta(hours=2)
     assert vitals.llm["requests"] == 0 and vitals.subscribers == {}
@@ -207,5 +207,5 @@ def test_the_store_check_fails_on_a_read_only_store(tmp_path: Path) -> None:
     conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
     store = Store(sqlite_utils.Database(conn))
     with pytest.raises(StoreError, match="store check failed"):
-        check_store(store, NOW)
+        store_vitals(store, NOW)
     store.close()
