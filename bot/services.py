@@ -25,6 +25,8 @@ from digest import (
 )
 
 from .config import Settings, build_options, ingest_proxies
+from .health import Health
+from .metrics import Metrics
 from .views import DigestViews
 
 T = TypeVar("T")
@@ -82,9 +84,13 @@ class Services:
     # One digest build at a time (scheduled, catch-up, before a push, /rebuild): two at
     # once could store the same new input twice.
     build_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    metrics: Metrics = field(default_factory=Metrics)
+    health: Health | None = None  # what /healthz judges, with `run --metrics`
 
     @classmethod
-    def create(cls, settings: Settings) -> Services:
+    def create(
+        cls, settings: Settings, metrics: Metrics | None = None, health: Health | None = None
+    ) -> Services:
         return cls(
             settings=settings,
             store=StoreRunner(settings.db_path),
@@ -94,6 +100,8 @@ class Services:
                 settings.ingest_max_body_bytes,
                 proxies=ingest_proxies(settings),
             ),
+            metrics=metrics or Metrics(),
+            health=health,
         )
 
     async def chart(
