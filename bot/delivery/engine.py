@@ -75,6 +75,7 @@ from ..services import Services, StoreRunner
 from .aiohttp_request import AiohttpRequest
 from .client import TransportOptions, make_request, send_text
 from .limits import ChatQueue, FloodGate, Limits
+from .photos import ChartKey, ChartPhoto, chart_parts, wants_chart
 
 log = logging.getLogger(__name__)
 
@@ -189,6 +190,7 @@ class _Push:
     texts: list[str]
     todo: list[int]
     markup: InlineKeyboardMarkup | None = None  # on the last part: switch sections in place
+    photo: ChartPhoto | None = None  # part 1 is this chart, texts[0] its caption
     attempts: int = 0
     floods: int = 0
 
@@ -289,8 +291,9 @@ class _Engine:
         await self.gate.pacer.admit()
         chat = push.chat
         self.gate.chats.sent(chat.chat_id, group=chat.chat_type != "private")
+        send = push.photo.send if push.photo is not None and key.part == 1 else send_text
         try:
-            message_id = await send_text(
+            message_id = await send(
                 bot,
                 chat.chat_id,
                 push.texts[key.part - 1],
@@ -543,6 +546,8 @@ async def prepare(
     digests = await store.run(load)
     rendered: dict[tuple[object, ...], list[str]] = {}
     markups: dict[tuple[object, ...], InlineKeyboardMarkup | None] = {}
+    pictures: dict[tuple[object, ...], ChartPhoto | None] = {}
+    photos: dict[ChartKey, ChartPhoto | None] = {}
     pushes, report, failed = [], PushReport(), []
     for job in jobs:
         chat, chosen = job.chat, _filter(job, options)
@@ -557,12 +562,19 @@ async def prepare(
             chat.language,
             chat.timezone,
             chosen,
+            wants_chart(chat, job.kind),
         )
         try:
             if digest is None:
                 raise DigestError(f"digest {job.date} v{job.version} is not stored")
             if view not in rendered:
-                rendered[view] = render_parts(renderer, digest, chat, job.kind)
+                charted = None
+                if wants_chart(chat, job.kind):
+                    charted = await chart_parts(store, renderer, digest, chat, options, photos)
+                pictures[view], rendered[view] = charted or (
+                    None,
+                    render_parts(renderer, digest, chat, job.kind),
+                )
                 markups[view] = push_keyboard(renderer.texts, digest, chat, len(rendered[view]))
         except DigestError as exc:
             failed.append((job, str(exc)))
@@ -570,7 +582,7 @@ async def prepare(
         texts = rendered[view]
         todo = [n for n in range(1, len(texts) + 1) if n not in job.delivered]
         if todo:
-            pushes.append(_Push(job, texts, todo, markups[view]))
+            pushes.append(_Push(job, texts, todo, markups[view], pictures[view]))
     if failed:
         stamp = utcnow()
         await store.run(lambda s: [_fail(Ledger(s), job, why, stamp) for job, why in failed])

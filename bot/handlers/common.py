@@ -107,6 +107,14 @@ async def send(turn: Turn, parts: list[str], markup: InlineKeyboardMarkup | None
             await patiently(turn.chat.send_message, part, reply_markup=keyboard)
 
 
+async def send_photo(turn: Turn, png: bytes, caption: str) -> None:
+    """Send a PNG (uploaded as multipart) with an HTML caption, as a reply where there is one."""
+    if turn.message is not None:
+        await patiently(turn.message.reply_photo, png, caption=caption or None, do_quote=None)
+    else:
+        await patiently(turn.chat.send_photo, png, caption=caption or None)
+
+
 async def reply(
     turn: Turn, name: str, markup: InlineKeyboardMarkup | None = None, **values: Any
 ) -> None:
