@@ -11,6 +11,7 @@ from datetime import date, datetime, time, timedelta
 
 from ..clock import local_moment, zone
 from ..document import SECTION_IDS, Block, Digest, Footer, Section, SourceEntry, Statement
+from ..follow.lookup import without_excluded
 from ..store.archive import SavedDigest, save_digest
 from ..store.store import SeenPost, Store
 from ..writers.offline import SECTION_TITLES, Draft, DraftSection, OfflineWriter
@@ -38,6 +39,7 @@ class BuildOptions:
     sources: tuple[str, ...] = ()  # configured source names, for the health footer
     include_sources: tuple[str, ...] = ()  # a chat's filter: only these sources (empty: all)
     exclude_sources: tuple[str, ...] = ()  # a chat's filter: never these
+    exclude: tuple[str, ...] = ()  # the operator's global filter: follow expressions
     max_themes: int = MAX_THEMES
     max_items: int = MAX_ITEMS_PER_THEME
 
@@ -66,6 +68,7 @@ def compose_digest(
     """
     start, end = options.window(day)
     seen = [item for item in store.posts_in_window(start, end) if options.wants(item.post.source)]
+    seen = without_excluded(seen, options.exclude)
     footer = _footer(store, options, seen, start, end, now)
     if not seen:
         return _empty_digest(day, options, footer)
@@ -133,11 +136,14 @@ def _facts(
         )
     ]
     span = end - start
-    previous_seen = [
-        item
-        for item in store.posts_in_window(start - span, start)
-        if options.wants(item.post.source)
-    ]
+    previous_seen = without_excluded(
+        [
+            item
+            for item in store.posts_in_window(start - span, start)
+            if options.wants(item.post.source)
+        ],
+        options.exclude,
+    )
     previous = {item.key: item.heat for item in previous_seen}
     current = {item.key for item in seen}
     days = store.sighting_days([p.key for p in cited], end - timedelta(days=STAYING_DAYS), end)

@@ -1,0 +1,135 @@
+"""Benchmark: 10,000 chats × 10 follow groups matched against 1,000 new posts.
+
+The target (issue 15) is ≤ 200 ms for the match on the dev machine. The same groups
+and posts go through both scanners of ``digest.follow.matcher`` in the same run: the
+plain-regex one (one ``re`` alternation of every term) and the multi-pattern one
+(pyahocorasick's Aho-Corasick automaton); both must find exactly the same matches.
+Building the matcher (once per ingest run) is timed beside it.
+
+Posts are the bundled sample's titles (Chinese and English) with words of the follow
+vocabulary mixed in, so that a realistic share of posts match; groups are drawn from
+a vocabulary of tech words plus rarer ones (a long tail, as chats follow many
+different things), some with +required and !excluded terms and a few regexes.
+
+Run: ``uv run python bench/follows.py [--chats 10000] [--groups 10] [--posts 1000]``
+The last line is ``KEY=VALUE ...``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import statistics
+import time
+from pathlib import Path
+
+from digest.follow.expression import Group, parse_group
+from digest.follow.matcher import Matcher, bits, post_text
+
+ROOT = Path(__file__).resolve().parents[1]
+SAMPLES = [ROOT / "data/sample/posts.jsonl", ROOT / "data/sample/fixture_posts.jsonl"]
+COMMON = (
+    "Rust Go Python Java Kotlin Swift TypeScript JavaScript React Vue Svelte Flutter Android "
+    "iOS Linux Windows macOS Docker Kubernetes Postgres SQLite MySQL Redis Kafka GPU CUDA LLM "
+    "GPT Claude Gemini GLM DeepSeek Qwen OpenAI Anthropic WebAssembly Deno Node Bun Zig Nix "
+    "大模型 开源 前端 后端 架构 数据库 性能优化 面试 鸿蒙 安全漏洞 编译器 云原生 职场 "
+    "浏览器 算法 小程序 微服务 人工智能 机器学习 芯片 华为 小米 字节跳动 阿里 腾讯 百度"
+).split()
+REGEXES = ("/glm-?\\d/", "/gpt-?[45]/", "/rust\\s*1\\.\\d+/", "/qwen\\d?/", "/v\\d+\\.\\d+/")
+
+
+def vocabulary(rng: random.Random, size: int) -> list[str]:
+    """The common words, then a long tail of rarer made-up terms (half Latin, half CJK)."""
+    tail = []
+    for n in range(size - len(COMMON)):
+        if n % 2:
+            tail.append(f"lib{n}x")
+        else:
+            tail.append("".join(chr(0x4E00 + rng.randrange(0x5000)) for _ in range(2)))
+    return COMMON + tail
+
+
+def groups_for(rng: random.Random, words: list[str], chats: int, per_chat: int) -> list[Group]:
+    """Groups as chats write them: common words often, the tail rarely."""
+    weights = [1.0 / (rank + 1) ** 0.9 for rank in range(len(words))]
+    made = []
+    for _ in range(chats * per_chat):
+        chosen = rng.choices(words, weights, k=rng.randint(1, 3))
+        text = " ".join(chosen)
+        roll = rng.random()
+        if roll < 0.2:
+            text += " +" + rng.choice(COMMON)
+        elif roll < 0.3:
+            text += " !" + rng.choice(words)
+        elif roll < 0.305:
+            text = rng.choice(REGEXES) + " " + text
+        made.append(parse_group(text))
+    return made
+
+
+def posts(rng: random.Random, words: list[str], count: int) -> list[str]:
+    """Sample titles (and briefs), each with one or two vocabulary words mixed in."""
+    base = []
+    for path in SAMPLES:
+        for line in path.read_text(encoding="utf-8").splitlines():
+            row = json.loads(line)
+            base.append(post_text(row["title"], row.get("brief")))
+    texts = []
+    for n in range(count):
+        extra = " ".join(rng.choice(words[: len(COMMON) * 4]) for _ in range(rng.randint(0, 2)))
+        texts.append(f"{base[n % len(base)]} {extra} #{n}")
+    return texts
+
+
+def timed(func, repeat: int) -> tuple[float, object]:  # type: ignore[no-untyped-def]
+    runs, result = [], None
+    for _ in range(repeat):
+        start = time.perf_counter()
+        result = func()
+        runs.append(time.perf_counter() - start)
+    return statistics.median(runs) * 1000, result
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--chats", type=int, default=10_000)
+    parser.add_argument("--groups", type=int, default=10)
+    parser.add_argument("--posts", type=int, default=1_000)
+    parser.add_argument("--vocabulary", type=int, default=5_000)
+    parser.add_argument("--repeat", type=int, default=3)
+    args = parser.parse_args()
+    rng = random.Random(15)
+    words = vocabulary(rng, args.vocabulary)
+    groups = groups_for(rng, words, args.chats, args.groups)
+    entries = [((n // args.groups, n % args.groups), g) for n, g in enumerate(groups)]
+    texts = posts(rng, words, args.posts)
+    print(
+        f"{args.chats:,} chats × {args.groups} groups = {len(entries):,} groups "
+        f"({len({g.text() for g in groups}):,} distinct), {len(texts):,} posts"
+    )
+    figures, results = {}, {}
+    for scanner in ("regex", "aho"):
+        build_ms, matcher = timed(lambda s=scanner: Matcher(entries, s), 1)
+        match_ms, hits = timed(lambda m=matcher: m.match_all(texts), args.repeat)
+        results[scanner] = hits
+        pairs = sum(mask.bit_count() for mask in hits.values())  # type: ignore[attr-defined]
+        figures[scanner] = (build_ms, match_ms)
+        print(
+            f"{scanner:>5}: match {match_ms:8.1f} ms   build {build_ms:7.1f} ms   "
+            f"{len(hits):,} groups matched, {pairs:,} (group, post) pairs"  # type: ignore[arg-type]
+        )
+    expand_ms, _ = timed(lambda: [bits(m) for m in results["aho"].values()], 1)  # type: ignore[attr-defined]
+    print(f"listing every (group, post) pair from the masks: {expand_ms:.1f} ms")
+    same = results["regex"] == results["aho"]
+    faster = min(figures, key=lambda name: figures[name][1])
+    print(f"same matches: {same}; faster: {faster}; target: match ≤ 200 ms")
+    print(
+        f"REGEX_MS={figures['regex'][1]:.1f} AHO_MS={figures['aho'][1]:.1f} "
+        f"AHO_BUILD_MS={figures['aho'][0]:.1f} REGEX_BUILD_MS={figures['regex'][0]:.1f} "
+        f"SAME={same} FASTER={faster}"
+    )
+
+
+if __name__ == "__main__":
+    main()

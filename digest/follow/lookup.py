@@ -1,0 +1,65 @@
+"""Stored posts an expression matches (the /follow preview, ``hotdigest match``), and the
+follows a digest cites (the "your follows" line of a push)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+
+from ..document import SourceEntry
+from ..store.store import SeenPost, Store
+from .expression import Group, parse_expression
+from .follows import Follows
+from .matcher import Matcher, bits, post_text
+
+
+def without_excluded(seen: list[SeenPost], exclude: Sequence[str]) -> list[SeenPost]:
+    """``seen`` less the posts the global filter (expression texts) matches."""
+    if not exclude or not seen:
+        return seen
+    groups = [g for text in exclude for g in parse_expression(text, checked=True)]
+    dropped = Matcher(list(enumerate(groups))).match_all(
+        [post_text(s.post.title, s.post.brief) for s in seen]
+    )
+    gone = set().union(*(bits(mask) for mask in dropped.values())) if dropped else set()
+    return [s for n, s in enumerate(seen) if n not in gone]
+
+
+def matching_posts(
+    store: Store,
+    groups: Sequence[Group],
+    start: datetime,
+    end: datetime,
+    exclude: Sequence[Group] = (),
+) -> list[SeenPost]:
+    """Posts seen in [start, end) that match any of ``groups`` and no global filter entry,
+    hottest first."""
+    seen = store.posts_in_window(start, end)
+    texts = [post_text(s.post.title, s.post.brief) for s in seen]
+    hits = Matcher(list(enumerate(groups))).match_all(texts)
+    wanted = set().union(*(bits(mask) for mask in hits.values())) if hits else set()
+    if exclude and wanted:
+        dropped = Matcher(list(enumerate(exclude))).match_all(texts)
+        wanted -= set().union(*(bits(mask) for mask in dropped.values())) if dropped else set()
+    return [s for n, s in enumerate(seen) if n in wanted]
+
+
+def cited_follows(
+    store: Store, sources: Sequence[SourceEntry], chat_ids: Iterable[int]
+) -> dict[int, list[tuple[str, tuple[int, ...]]]]:
+    """Per chat: (group label, the digest's source numbers it matches) for each of its
+    groups (paused ones too: a follow is an interest, alerts or not) that the digest cites."""
+    wanted = set(chat_ids)
+    if not wanted or not sources:
+        return {}
+    follows = [f for f in Follows(store).every() if f.chat_id in wanted]
+    if not follows:
+        return {}
+    matcher = Matcher(((f.chat_id, f.number), f.group) for f in follows)
+    masks = matcher.match_all([post_text(s.title, s.brief) for s in sources])
+    labels = {(f.chat_id, f.number): f.label for f in follows}
+    found: dict[int, list[tuple[str, tuple[int, ...]]]] = {}
+    for key in sorted(masks):
+        numbers = tuple(sources[n].index for n in bits(masks[key]))
+        found.setdefault(key[0], []).append((labels[key], numbers))
+    return found
