@@ -36,6 +36,13 @@ from .handlers.digest import (
     on_view_button,
     sources_command,
 )
+from .handlers.follow import (
+    follow_command,
+    following_command,
+    on_alert_button,
+    on_follow_button,
+    unfollow_command,
+)
 from .handlers.general import (
     error_handler,
     help_command,
@@ -53,6 +60,8 @@ from .handlers.settings import (
 )
 from .jobs import register_jobs
 from .keyboards import (
+    AlertButton,
+    FollowButton,
     SettingsButton,
     ShownButton,
     SourceButton,
@@ -68,7 +77,18 @@ log = logging.getLogger(__name__)
 App: TypeAlias = Application[Any, BotContext, Any, Any, Any, Any]
 Callback: TypeAlias = Callable[[Update, BotContext], Coroutine[Any, Any, None]]
 
-PUBLIC_COMMANDS = ("digest", "sources", "subscribe", "unsubscribe", "settings", "help", "start")
+PUBLIC_COMMANDS = (
+    "digest",
+    "sources",
+    "subscribe",
+    "unsubscribe",
+    "settings",
+    "follow",
+    "following",
+    "unfollow",
+    "help",
+    "start",
+)
 ADMIN_COMMANDS = ("rebuild", "stats", "ingest")
 COMMANDS: dict[str, Callback] = {
     "start": start_command,
@@ -81,6 +101,9 @@ COMMANDS: dict[str, Callback] = {
     "rebuild": rebuild_command,
     "stats": stats_command,
     "ingest": ingest_command,
+    "follow": follow_command,
+    "following": following_command,
+    "unfollow": unfollow_command,
 }
 # Commands in chats and channel posts, but not edits: re-running an edited /subscribe
 # would surprise more than help.
@@ -199,6 +222,8 @@ def add_handlers(application: App) -> None:
         (SettingsButton, on_settings_button),
         (SubscribeButton, on_subscribe_button),
         (ShownButton, on_shown_button),
+        (FollowButton, on_follow_button),
+        (AlertButton, on_alert_button),
     ]
     for kind, callback in buttons:
         application.add_handler(CallbackQueryHandler(callback, pattern=data_of(kind)))

@@ -15,7 +15,16 @@ from datetime import time
 from pathlib import Path
 from typing import Any
 
-from digest import BuildOptions, ConfigError, load_themes, make_source, parse_hhmm, zone
+from digest import (
+    BuildOptions,
+    ConfigError,
+    UsageError,
+    load_themes,
+    make_source,
+    parse_expression,
+    parse_hhmm,
+    zone,
+)
 
 DEFAULT_BASE_URL = "https://api.telegram.org/bot"
 CONFIG_ENV = "HOTDIGEST_CONFIG"
@@ -54,6 +63,7 @@ class Settings:
     window_hours: int = 24
     themes_file: Path | None = None
     themes_mode: str = "extend"
+    digest_exclude: tuple[str, ...] = ()
     ingest_minutes: int = 60
     ingest_timeout: float = 15.0
     push_time: time = time(19, 0)
@@ -169,6 +179,16 @@ def _url(value: Any) -> str:
     return text
 
 
+def _expressions(value: Any) -> tuple[str, ...]:
+    """Follow expressions (the global filter), each checked now, stored canonical."""
+    if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+        raise ValueError('expected a list of follow expressions, e.g. ["广告 推广", "!rumor"]')
+    try:
+        return tuple(g.text() for item in value for g in parse_expression(item))
+    except UsageError as exc:
+        raise ValueError(str(exc)) from None
+
+
 def _path(value: Any) -> Path:
     return Path(_text(value)).expanduser()
 
@@ -235,6 +255,12 @@ OPTIONS: tuple[Option, ...] = (
         "themes_mode",
         "extend: add to the bundled themes; replace: use only the file's.",
         _themes_mode,
+    ),
+    Option(
+        "digest.exclude",
+        "digest_exclude",
+        "Follow expressions whose posts never appear in digests or alerts.",
+        _expressions,
     ),
     Option(
         "ingest.interval_minutes",
@@ -441,4 +467,5 @@ def build_options(settings: Settings) -> BuildOptions:
         language=settings.language,
         themes=load_themes(settings.themes_file, settings.themes_mode),
         sources=tuple(source.name for source in settings.sources),
+        exclude=settings.digest_exclude,
     )

@@ -35,9 +35,11 @@ from digest import (
     latest_digest,
     local_moment,
     make_source,
+    utcnow,
     zone,
 )
 
+from .alerts import run_alerts
 from .config import Settings
 from .context import services_of
 from .delivery.engine import PushReport, push_due
@@ -48,6 +50,7 @@ log = logging.getLogger(__name__)
 INGEST_JOB = "ingest"
 BUILD_JOB = "build"
 DELIVER_JOB = "deliver"
+ALERT_JOB = "alerts"  # releases alerts held through quiet hours when they end
 TICK_SECONDS = 60
 BUILD_GRACE = timedelta(minutes=2)  # the scheduled build's head start on the tick's catch-up
 
@@ -103,6 +106,14 @@ def register_jobs(application: App, settings: Settings | None = None) -> None:
         data=PushTask(),
         job_kwargs=_kwargs(DELIVER_JOB, grace=TICK_SECONDS // 2),
     )
+    _replace(queue, ALERT_JOB)
+    queue.run_repeating(
+        alert_job,
+        interval=TICK_SECONDS,
+        first=TICK_SECONDS,
+        name=ALERT_JOB,
+        job_kwargs=_kwargs(ALERT_JOB, grace=TICK_SECONDS // 2),
+    )
 
 
 def _kwargs(name: str, grace: int) -> dict[str, Any]:
@@ -129,6 +140,14 @@ async def ingest_job(context: Context) -> None:
         ingest_in_thread, settings.db_path, sources, settings.ingest_timeout
     )
     log.info("ingest: %d of %d sources ok", sum(r.ok for r in results), len(results))
+    # The posts this run saw first go out to the chats that follow them (issue 15).
+    await run_alerts(services_of(context.application), context.bot, utcnow())
+
+
+async def alert_job(context: Context) -> None:
+    """Send the alerts held through quiet hours that have just ended."""
+    services = services_of(context.application)
+    await run_alerts(services, context.bot, utcnow(), release_only=True)
 
 
 async def build_job(context: Context) -> None:

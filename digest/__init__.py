@@ -42,7 +42,7 @@ from .follow.alerts import (
 )
 from .follow.expression import Group, parse_expression, parse_group
 from .follow.follows import AlertSettings, Follow, Follows, parse_quiet
-from .follow.lookup import cited_follows, matching_posts
+from .follow.lookup import cited_follows, matching_posts, with_follows
 from .models import Post, make_post, parse_heat
 from .push.chat_settings import (
     ChatDefaults,
@@ -210,5 +210,6 @@ __all__ = [
     "unsubscribe_chat",
     "utcnow",
     "visible_length",
+    "with_follows",
     "zone",
 ]

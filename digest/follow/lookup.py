@@ -7,6 +7,8 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 
 from ..document import SourceEntry
+from ..render.bot_text import default_texts
+from ..render.telegram_html import MESSAGE_LIMIT, visible_length
 from ..store.store import SeenPost, Store
 from .expression import Group, parse_expression
 from .follows import Follows
@@ -63,3 +65,20 @@ def cited_follows(
         numbers = tuple(sources[n].index for n in bits(masks[key]))
         found.setdefault(key[0], []).append((labels[key], numbers))
     return found
+
+
+def with_follows(
+    parts: list[str], hits: Sequence[tuple[str, tuple[int, ...]]], language: str
+) -> list[str]:
+    """A push's parts with the "your follows" line at the end of the last one.
+
+    Only when it fits: a push's number of parts is in its ledger rows, so the line
+    never adds a part.
+    """
+    if not hits or not parts:
+        return parts
+    line = default_texts().html("your_follows", language, hits=list(hits))
+    last = f"{parts[-1]}\n\n{line}"
+    if visible_length(last) > MESSAGE_LIMIT:
+        return parts
+    return [*parts[:-1], last]

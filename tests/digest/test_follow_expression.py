@@ -86,7 +86,11 @@ def test_the_slow_pattern_check_itself_is_bounded() -> None:
     assert time.perf_counter() - start < 5  # a handful of 50 ms trials, with room on a busy CI
 
 
-@given(st.lists(st.sampled_from(["rust", "go", "华为", "+手机", "!rumor", '"claude code"']), min_size=1))
+@given(
+    st.lists(
+        st.sampled_from(["rust", "go", "华为", "+手机", "!rumor", '"claude code"']), min_size=1
+    )
+)
 def test_the_canonical_text_parses_back_to_the_same_group(words: list[str]) -> None:
     if all(w.startswith("!") for w in words):
         return
