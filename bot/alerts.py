@@ -82,10 +82,15 @@ def pages_of(batch: AlertBatch) -> int:
 
 
 async def send_alert(
-    services: Services, bot: Bot, chat_id: int, text: str, markup: InlineKeyboardMarkup | None
+    services: Services,
+    bot: Bot,
+    chat_id: int,
+    text: str,
+    markup: InlineKeyboardMarkup | None,
+    options: DeliveryOptions | None = None,
 ) -> int:
     """Send one alert message through the delivery path's flood gate; returns its message id."""
-    gate = flood_gate(services, DeliveryOptions.from_settings(services.settings))
+    gate = flood_gate(services, options or DeliveryOptions.from_settings(services.settings))
     for attempt in range(1, MAX_FLOODS + 1):
         wait = gate.chats.ready_at(chat_id) - gate.chats.clock()
         if wait > 0:
@@ -105,9 +110,18 @@ async def send_alert(
 
 
 async def run_alerts(
-    services: Services, bot: Bot, now: datetime, *, release_only: bool = False
+    services: Services,
+    bot: Bot,
+    now: datetime,
+    *,
+    release_only: bool = False,
+    delivery: DeliveryOptions | None = None,
 ) -> AlertReport:
-    """Claim the alerts of newly seen posts (or only release held ones) and send them."""
+    """Claim the alerts of newly seen posts (or only release held ones) and send them.
+
+    :param delivery: the pace (default: the settings'); tests that run many ingests in
+        a second lift the one-message-a-second-per-chat spacing.
+    """
     options = alert_options(services)
     report = AlertReport()
     if release_only:
@@ -121,21 +135,27 @@ async def run_alerts(
 
     async def one(batch: AlertBatch) -> None:
         async with limit:
-            await _deliver(services, bot, batch, report)
+            await _deliver(services, bot, batch, report, delivery)
 
     await asyncio.gather(*(one(batch) for batch in batches))
     log.info("alerts: %d sent, %d failed", report.sent, report.failed)
     return report
 
 
-async def _deliver(services: Services, bot: Bot, batch: AlertBatch, report: AlertReport) -> None:
+async def _deliver(
+    services: Services,
+    bot: Bot,
+    batch: AlertBatch,
+    report: AlertReport,
+    delivery: DeliveryOptions | None,
+) -> None:
     chat_id, default = batch.chat_id, services.settings.language
     language = await services.store.run(lambda s: stored_language(s, chat_id)) or default
     text = render_alert(batch, language)
     pages = pages_of(batch)
     markup = alert_keyboard(batch.id, 0, pages, len(batch.items) - PAGE, default_texts(), language)
     try:
-        message_id = await send_alert(services, bot, chat_id, text, markup)
+        message_id = await send_alert(services, bot, chat_id, text, markup, delivery)
     except TelegramError as exc:
         await _failed(services, batch, exc)
         report.failed += 1

@@ -140,9 +140,12 @@ def _last_through(store: Store) -> datetime | None:
 
 
 def _new_posts(store: Store, since: datetime, now: datetime) -> list[_New]:
+    # From the last run's newest second on, inclusive: the store keeps whole seconds, so
+    # a post first seen later in that same second is read here; the ledger's claim
+    # drops the ones already alerted.
     rows = store.db.execute(
         "SELECT source, post_id, url, title, brief, first_seen_at FROM posts "
-        "WHERE first_seen_at > ? AND first_seen_at <= ? "
+        "WHERE first_seen_at >= ? AND first_seen_at <= ? "
         "ORDER BY coalesce(heat, -1) DESC, first_seen_at, source, post_id",
         [to_iso(since), to_iso(now)],
     ).fetchall()

@@ -1,0 +1,142 @@
+"""Alerts end to end: real ingests from a local DailyHotApi server, the bot on the fake Bot API."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass, replace
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+import pytest
+from bot_harness import EN_USER, GROUP, ZH_USER, make_app, make_fake
+from telegram.ext import CallbackContext
+
+from bot.alerts import run_alerts
+from bot.app import running
+from bot.config import Settings, SourceConfig
+from bot.context import services_of
+from bot.delivery.engine import DeliveryOptions
+from bot.delivery.limits import Limits
+from bot.fake_telegram import FakeTelegram
+from bot.jobs import ingest_job
+from digest import Follows, Store, ingest_in_thread, make_source, parse_expression, utcnow
+
+FAST = DeliveryOptions(limits=Limits(per_second=1000, chat_interval=0, group_per_minute=10_000))
+
+
+@dataclass
+class Lists:
+    """What the two local hot lists answer: changes with ``run``."""
+
+    run: int = 0
+
+    def items(self, route: str) -> list[dict[str, Any]]:
+        n = self.run
+        own = [
+            {
+                "id": f"{route}{n}-rust",
+                "title": f"Rust release {n}",
+                "url": f"https://x.test/r{n}",
+                "hot": 100 + n,
+            },
+            {
+                "id": f"{route}{n}-glm",
+                "title": f"GLM-{n} 发布",
+                "url": f"https://{route}.test/g{n}",
+                "hot": 50,
+            },
+            {"id": f"{route}{n}-other", "title": f"Something else {n}", "hot": 1},
+        ]
+        # Every earlier run's first post shows up again: reappearing posts never realert.
+        again = [
+            {
+                "id": f"{route}{m}-rust",
+                "title": f"Rust release {m}",
+                "url": f"https://x.test/r{m}",
+                "hot": 100 + m,
+            }
+            for m in range(1, n)
+        ]
+        return own + again
+
+
+@pytest.fixture
+def lists() -> Iterator[tuple[Lists, str]]:
+    state = Lists()
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            body = json.dumps({"code": 200, "data": state.items(self.path.strip("/"))}).encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield state, f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+    server.server_close()
+
+
+def alert_settings(settings: Settings, base: str) -> Settings:
+    # Two lists carry the same Rust links under their own ids (r{n} on both).
+    sources = tuple(SourceConfig(name, "dailyhot", {"url": f"{base}/{name}"}) for name in "ab")
+    return replace(settings, sources=sources, ingest_timeout=5.0)
+
+
+def alerts_in(fake: FakeTelegram, chat_id: int) -> list[str]:
+    return [m["html"] for m in fake.sent(chat_id) if "🔔" in m.get("text", "")]
+
+
+async def test_no_duplicate_alerts_across_three_restarts_and_24_ingest_runs(
+    settings: Settings, lists: tuple[Lists, str]
+) -> None:
+    state, base = lists
+    settings = alert_settings(settings, base)
+    store = Store.open(settings.db_path)
+    follows = Follows(store)
+    follows.add(ZH_USER, parse_expression("rust"), utcnow())
+    follows.add(EN_USER, parse_expression("GLM rust => both"), utcnow())
+    follows.add(GROUP, parse_expression("+rust +release"), utcnow())
+    store.close()
+    fake = make_fake()
+    sources = [make_source(s.kind, s.name, s.options) for s in settings.sources]
+    for _restart in range(3):
+        async with running(make_app(fake, settings)) as app:
+            services = services_of(app)
+            for _ in range(8):
+                state.run += 1
+                await asyncio.to_thread(ingest_in_thread, settings.db_path, sources, 5.0)
+                await run_alerts(services, app.bot, utcnow(), delivery=FAST)
+    for chat_id, per_run in ((ZH_USER, 1), (EN_USER, 3), (GROUP, 1)):
+        texts = alerts_in(fake, chat_id)
+        assert len(texts) == 24  # one message per chat per run
+        links = [part.split('"')[0] for t in texts for part in t.split('href="')[1:]]
+        assert len(links) == len(set(links)) == 24 * per_run  # no post twice, same link once
+    assert fake.stats()["errors_by_code"] == {}
+
+
+async def test_the_ingest_job_sends_the_alerts_of_its_new_posts(
+    settings: Settings, lists: tuple[Lists, str]
+) -> None:
+    state, base = lists
+    settings = alert_settings(settings, base)
+    store = Store.open(settings.db_path)
+    Follows(store).add(ZH_USER, parse_expression("GLM => 模型"), utcnow())
+    store.close()
+    fake = make_fake()
+    state.run = 1
+    async with running(make_app(fake, settings)) as app:
+        await ingest_job(CallbackContext(app))  # type: ignore[arg-type]
+    (text,) = alerts_in(fake, ZH_USER)
+    assert "<b>模型</b>" in text and "GLM-1 发布" in text and "热度 50" in text
+    assert 'href="https://a.test/g1"' in text and 'href="https://b.test/g1"' in text
