@@ -195,6 +195,11 @@ def _follow(fields: list[str]) -> FollowButton:
     return FollowButton(_int(chat_id, -(10**15)), action, _int(follow_id))
 
 
+def _alert(fields: list[str]) -> AlertButton:
+    batch_id, page = fields
+    return AlertButton(_int(batch_id, 1), _int(page))
+
+
 _PARSERS: dict[str, Callable[[list[str]], Button]] = {
     "v": _view,
     "l": lambda f: SourcesButton(_day(f[0]), _int(f[1], 1), _int(f[2])),
@@ -203,7 +208,7 @@ _PARSERS: dict[str, Callable[[list[str]], Button]] = {
     "u": lambda f: SubscribeButton(_int(f[0], -(10**15))),
     "n": lambda f: ShownButton() if not f else _int("extra"),  # type: ignore[func-returns-value]
     "f": _follow,
-    "a": lambda f: AlertButton(_int(f[0], 1), _int(f[1])) if len(f) == 2 else _int("extra"),  # type: ignore[func-returns-value]
+    "a": _alert,
 }
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from datetime import timedelta
+from typing import Any
 
 import click
 
@@ -34,7 +35,7 @@ def follows_command(state: CliState, chat_id: int | None, as_json: bool) -> None
     with state.store() as store:
         follows = Follows(store)
         chats = [chat_id] if chat_id is not None else follows.chats()
-        rows = []
+        rows: list[dict[str, Any]] = []
         counts = alert_counts(store, chat_id)
         for chat in chats:
             settings = follows.settings(chat)
@@ -69,7 +70,7 @@ def follows_command(state: CliState, chat_id: int | None, as_json: bool) -> None
             f"chat {row['chat_id']}: alerts {state_text}, {row['posts_alerted']} posts alerted "
             f"in {row['alert_messages']} messages"
         )
-        for group in row["groups"]:  # type: ignore[attr-defined]
+        for group in row["groups"]:
             paused = " (paused)" if group["paused"] else ""
             click.echo(f"  {group['n']:>2}. {group['label']}: {group['expression']}{paused}")
 

@@ -176,7 +176,7 @@ class Follows:
             raise UsageError(f"the daily maximum is a number from 0 (no limit) to {MAX_PER_DAY}")
         start, end = settings.quiet or (None, None)
         with self.db.conn:
-            self.db["follow_settings"].upsert(
+            self.db.table("follow_settings").upsert(
                 {
                     "chat_id": settings.chat_id,
                     "alerts": int(settings.alerts),

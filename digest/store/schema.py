@@ -168,7 +168,7 @@ def _v5_llm(db: sqlite_utils.Database) -> None:
 def _v6_follows(db: sqlite_utils.Database) -> None:
     # Follow groups per chat (issue 15). ``expression`` is the canonical text of one
     # group; its number in /following is its rank by id within the chat.
-    db["follows"].create(
+    db.table("follows").create(
         {
             "id": int,
             "chat_id": int,
@@ -180,9 +180,9 @@ def _v6_follows(db: sqlite_utils.Database) -> None:
         pk="id",
         not_null={"chat_id", "expression", "paused", "created_at"},
     )
-    db["follows"].create_index(["chat_id"], index_name="idx_follows_chat")
+    db.table("follows").create_index(["chat_id"], index_name="idx_follows_chat")
     # A chat's alert settings; a chat without a row has alerts on, no quiet hours.
-    db["follow_settings"].create(
+    db.table("follow_settings").create(
         {
             "chat_id": int,
             "alerts": int,
@@ -198,7 +198,7 @@ def _v6_follows(db: sqlite_utils.Database) -> None:
     # The alert ledger: a row per (chat, post) claimed before its message is sent, so a
     # post alerts a chat at most once ever; the partial unique index makes a post with
     # the same link from another source count as the same post.
-    db["follow_alerts"].create(
+    db.table("follow_alerts").create(
         {
             "chat_id": int,
             "source": str,
@@ -217,10 +217,12 @@ def _v6_follows(db: sqlite_utils.Database) -> None:
         "CREATE UNIQUE INDEX idx_follow_alerts_link ON follow_alerts (chat_id, link) "
         "WHERE link IS NOT NULL"
     )
-    db["follow_alerts"].create_index(["batch_id"], index_name="idx_follow_alerts_batch")
-    db["follow_alerts"].create_index(["status", "chat_id"], index_name="idx_follow_alerts_status")
+    db.table("follow_alerts").create_index(["batch_id"], index_name="idx_follow_alerts_batch")
+    db.table("follow_alerts").create_index(
+        ["status", "chat_id"], index_name="idx_follow_alerts_status"
+    )
     # One alert message: claimed as ``sending`` before it is sent (a crash never resends).
-    db["alert_batches"].create(
+    db.table("alert_batches").create(
         {
             "id": int,
             "chat_id": int,
@@ -234,15 +236,17 @@ def _v6_follows(db: sqlite_utils.Database) -> None:
         pk="id",
         not_null={"chat_id", "local_day", "status", "created_at", "updated_at"},
     )
-    db["alert_batches"].create_index(["chat_id", "local_day"], index_name="idx_alert_batches_day")
+    db.table("alert_batches").create_index(
+        ["chat_id", "local_day"], index_name="idx_alert_batches_day"
+    )
     # Alert runs: ``through`` is the newest first_seen_at they covered, so the next run
     # (after a restart too) starts where the last one ended.
-    db["alert_runs"].create(
+    db.table("alert_runs").create(
         {"id": int, "at": str, "through": str, "posts": int, "alerts": int},
         pk="id",
         not_null={"at", "through"},
     )
-    db["posts"].create_index(["first_seen_at"], index_name="idx_posts_first_seen_at")
+    db.table("posts").create_index(["first_seen_at"], index_name="idx_posts_first_seen_at")
 
 
 MIGRATIONS: tuple[Migration, ...] = (
