@@ -32,6 +32,7 @@ from digest import (
     utcnow,
 )
 
+from .config import Settings
 from .delivery.engine import DeliveryOptions, flood_gate
 from .delivery.transport import send_text
 from .keyboards import alert_keyboard
@@ -58,6 +59,15 @@ def alert_options(services: Services) -> AlertOptions:
     settings = services.settings
     exclude = tuple(parse_group(text, checked=True) for text in settings.digest_exclude)
     return AlertOptions(timezone=settings.timezone, exclude=exclude)
+
+
+def alert_language(store: Store, chat_id: int, settings: Settings) -> str:
+    """The chat's digest language if it has one, else the one it followed in, else the default."""
+    return (
+        stored_language(store, chat_id)
+        or Follows(store).settings(chat_id).language
+        or settings.language
+    )
 
 
 def render_alert(batch: AlertBatch, language: str, page: int = 0) -> str:
@@ -149,8 +159,8 @@ async def _deliver(
     report: AlertReport,
     delivery: DeliveryOptions | None,
 ) -> None:
-    chat_id, default = batch.chat_id, services.settings.language
-    language = await services.store.run(lambda s: stored_language(s, chat_id)) or default
+    chat_id = batch.chat_id
+    language = await services.store.run(lambda s: alert_language(s, chat_id, services.settings))
     text = render_alert(batch, language)
     pages = pages_of(batch)
     markup = alert_keyboard(batch.id, 0, pages, len(batch.items) - PAGE, default_texts(), language)

@@ -40,6 +40,7 @@ class AlertSettings:
     quiet: tuple[time, time] | None = None
     max_per_day: int = DEFAULT_MAX_PER_DAY
     off_reason: str | None = None
+    language: str | None = None  # of the alerts (a subscribed chat's own language wins)
 
     def quiet_at(self, local: time) -> bool:
         """Whether a local time of day falls in the quiet hours (which may span midnight)."""
@@ -161,15 +162,15 @@ class Follows:
 
     def settings(self, chat_id: int) -> AlertSettings:
         row = self.db.execute(
-            "SELECT alerts, quiet_start, quiet_end, max_per_day, off_reason "
+            "SELECT alerts, quiet_start, quiet_end, max_per_day, off_reason, language "
             "FROM follow_settings WHERE chat_id = ?",
             [chat_id],
         ).fetchone()
         if row is None:
             return AlertSettings(chat_id)
-        alerts, start, end, cap, reason = row
+        alerts, start, end, cap, reason, language = row
         quiet = (parse_hhmm(start), parse_hhmm(end)) if start and end else None
-        return AlertSettings(chat_id, bool(alerts), quiet, cap, reason)
+        return AlertSettings(chat_id, bool(alerts), quiet, cap, reason, language)
 
     def save_settings(self, settings: AlertSettings, now: datetime) -> AlertSettings:
         if not 0 <= settings.max_per_day <= MAX_PER_DAY:
@@ -184,6 +185,7 @@ class Follows:
                     "quiet_end": f"{end:%H:%M}" if end else None,
                     "max_per_day": settings.max_per_day,
                     "off_reason": settings.off_reason,
+                    "language": settings.language,
                     "updated_at": to_iso(now),
                 },
                 pk="chat_id",

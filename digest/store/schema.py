@@ -190,6 +190,7 @@ def _v6_follows(db: sqlite_utils.Database) -> None:
             "quiet_end": str,
             "max_per_day": int,  # alert messages per local day; 0 = no limit
             "off_reason": str,  # why alerts went off by themselves (bot blocked)
+            "language": str,  # of the alerts, unless the chat's digest settings say
             "updated_at": str,
         },
         pk="chat_id",
