@@ -112,7 +112,6 @@ async def follow_command(update: Update, context: BotContext) -> None:
         added=added,
         preview=preview[:PREVIEW_ITEMS],
         count=len(preview),
-        excluded=len(exclude),
     )
 
 

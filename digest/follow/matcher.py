@@ -1,15 +1,15 @@
 """Match many chats' follow groups against many posts at once.
 
 Every distinct literal term of every group goes into one scanner that finds all of
-them in a post's text in one pass; only the groups one of whose trigger terms was
-found are then checked (``evaluate``), each distinct group once however many chats
-follow it. Groups whose trigger is a regular expression are checked on every post.
+them in a post's text in one pass; each term's posts become a bit mask, and each
+distinct group (however many chats follow it) is then a few integer operations on its
+terms' masks. Regular expressions are searched once per distinct pattern and post.
 
 Two scanners do the same job: ``AhoScanner`` (pyahocorasick's Aho-Corasick automaton,
 one pass over the text whatever the number of terms) and ``RegexScanner`` (one
 alternation of every term in Python's ``re``, tried at every position of the text).
-``bench/follows.py`` measures both; the automaton is the one in use (see the numbers
-in bench/README.md).
+``bench/follows.py`` measures both in one run; the automaton is about seven times
+faster on 10,000 chats × 10 groups and is the one in use (figures in bench/README.md).
 """
 
 from __future__ import annotations

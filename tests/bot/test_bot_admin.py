@@ -222,7 +222,8 @@ async def test_long_polling_and_the_command_menu(
         await app.updater.stop()
     assert fake.sent(EN_USER)[0]["text"].startswith("Sources · 2026-02-15")
     menus = {key: [c["command"] for c in commands] for key, commands in fake.commands.items()}
-    public = ["digest", "sources", "subscribe", "unsubscribe", "settings", "help", "start"]
+    public = ["digest", "sources", "subscribe", "unsubscribe", "settings"]
+    public += ["follow", "following", "unfollow", "help", "start"]
     assert menus[("default", "")] == menus[("default", "en")] == public
     assert menus[(f"chat:{ADMIN}", "en")] == [*public, "rebuild", "stats", "ingest"]
     assert fake.commands[("default", "")][0]["description"] == "最新日报，可按栏目查看"
@@ -239,7 +240,7 @@ async def test_the_scheduled_jobs_come_with_the_application(
     async with running(app):
         assert app.job_queue is not None
         names = sorted(job.name for job in app.job_queue.jobs() if job.name)
-    assert names == ["build", "deliver", "ingest"]
+    assert names == ["alerts", "build", "deliver", "ingest"]
 
 
 def update_json(update_id: int, chat_id: int, text: str) -> dict[str, Any]:
