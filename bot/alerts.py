@@ -137,7 +137,7 @@ async def run_alerts(
     if release_only:
         batches = await services.store.run(lambda s: release_held(s, now, options))
     else:
-        report.run = await services.store.run(lambda s: plan_alerts(s, now, options))
+        report.run = await plan_in_thread(services, now, options)
         batches = report.run.batches
     if not batches:
         return report
@@ -150,6 +150,26 @@ async def run_alerts(
     await asyncio.gather(*(one(batch) for batch in batches))
     log.info("alerts: %d sent, %d failed", report.sent, report.failed)
     return report
+
+
+async def plan_in_thread(services: Services, now: datetime, options: AlertOptions) -> AlertRun:
+    """``plan_alerts`` on a worker thread with its own connection, as ingests run.
+
+    Matching 10,000 chats' groups takes a second or more; on the store thread it would
+    hold up every command reply that reads the store meanwhile.
+    """
+    path = services.settings.db_path
+    if str(path) == ":memory:":  # one connection only: the store thread's
+        return await services.store.run(lambda s: plan_alerts(s, now, options))
+
+    def plan() -> AlertRun:
+        store = Store.open(path)
+        try:
+            return plan_alerts(store, now, options)
+        finally:
+            store.close()
+
+    return await asyncio.to_thread(plan)
 
 
 async def _deliver(

@@ -73,7 +73,6 @@ class AlertOptions:
 
     timezone: str = "Asia/Shanghai"  # for chats that never chose one
     exclude: tuple[Group, ...] = ()  # the operator's global filter
-    scanner: str = "aho"
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,7 +113,7 @@ def plan_alerts(store: Store, now: datetime, options: AlertOptions) -> AlertRun:
         new = [p for n, p in enumerate(new) if n not in gone]
     run.posts = len(new)
     follows = Follows(store).active() if new else []
-    picks = _picks(follows, new, options.scanner)
+    picks = _picks(follows, new)
     run.matched = sum(len(chosen) for chosen in picks.values())
     stamp = to_iso(now)
     newest = max((p.first_seen_at for p in new), default=None)
@@ -152,16 +151,12 @@ def _new_posts(store: Store, since: datetime, now: datetime) -> list[_New]:
     return [_New(s, p, url, post_text(t, b), first) for s, p, url, t, b, first in rows]
 
 
-def _picks(
-    follows: list[Follow], new: list[_New], scanner: str
-) -> dict[int, list[tuple[_New, Follow]]]:
+def _picks(follows: list[Follow], new: list[_New]) -> dict[int, list[tuple[_New, Follow]]]:
     """Each chat's matching posts (hottest first), each under the chat's first matching group."""
     if not follows:
         return {}
     by_key = {(f.chat_id, f.id): f for f in follows}
-    masks = Matcher(((key, f.group) for key, f in by_key.items()), scanner).match_all(
-        [p.text for p in new]
-    )
+    masks = Matcher((key, f.group) for key, f in by_key.items()).match_all([p.text for p in new])
     chosen: dict[int, dict[int, Follow]] = {}
     for key in sorted(masks, key=lambda k: (k[0], k[1])):  # a chat's groups in their order
         for n in bits(masks[key]):

@@ -19,7 +19,7 @@ from collections import defaultdict
 from collections.abc import Callable, Hashable, Iterable, Sequence
 from typing import Generic, Protocol, TypeVar
 
-import ahocorasick
+import ahocorasick_rs
 
 from .expression import WORD, Group, Term, bounded, compiled, fold, search
 
@@ -32,26 +32,29 @@ class Scanner(Protocol):
     def found(self, text: str) -> set[int]: ...
 
 
-class AhoScanner:
-    """All terms in one Aho-Corasick automaton: a single pass reports every occurrence."""
+class AutomatonScanner:
+    """All terms in one Aho-Corasick automaton (ahocorasick-rs): one pass over the text
+    reports every occurrence, overlapping ones included, with character offsets."""
 
     def __init__(self, words: Sequence[str]) -> None:
-        self._automaton: ahocorasick.Automaton | None = None
-        if words:
-            automaton = ahocorasick.Automaton()
-            for number, word in enumerate(words):
-                automaton.add_word(word, (number, word))
-            automaton.make_automaton()
-            self._automaton = automaton
+        self._words = list(words)
+        self._automaton = (
+            ahocorasick_rs.AhoCorasick(self._words, matchkind=ahocorasick_rs.MatchKind.Standard)
+            if words
+            else None
+        )
 
     def found(self, text: str) -> set[int]:
         if self._automaton is None:
             return set()
-        hits = set()
-        for end, (number, word) in self._automaton.iter(text):
-            if number not in hits and bounded(text, end - len(word) + 1, end + 1, word):
-                hits.add(number)
-        return hits
+        words = self._words
+        return {
+            number
+            for number, start, end in self._automaton.find_matches_as_indexes(
+                text, overlapping=True
+            )
+            if bounded(text, start, end, words[number])
+        }
 
 
 class RegexScanner:
@@ -83,10 +86,7 @@ class RegexScanner:
         return hits
 
 
-SCANNERS: dict[str, Callable[[Sequence[str]], Scanner]] = {
-    "aho": AhoScanner,
-    "regex": RegexScanner,
-}
+ScannerType = Callable[[Sequence[str]], Scanner]
 
 
 class Matcher(Generic[K]):
@@ -98,30 +98,39 @@ class Matcher(Generic[K]):
     one), however many texts there are. Identical groups are evaluated once.
     """
 
-    def __init__(self, entries: Iterable[tuple[K, Group]], scanner: str = "aho") -> None:
+    def __init__(
+        self, entries: Iterable[tuple[K, Group]], scanner: ScannerType = AutomatonScanner
+    ) -> None:
         keys_of: dict[Group, list[K]] = defaultdict(list)
         for key, group in entries:
             keys_of[_identity(group)].append(key)
         self._keys = list(keys_of.values())
         terms: dict[Term, int] = {}
-        self._groups: list[tuple[tuple[int, ...], tuple[int, ...], tuple[int, ...]]] = []
-        for group in keys_of:
-            ids = [
+        self._single: list[tuple[int, list[K]]] = []
+        self._any: list[tuple[tuple[int, ...], list[K]]] = []
+        self._rules: list[tuple[tuple[int, ...], tuple[int, ...], tuple[int, ...], list[K]]] = []
+        for group, keys in keys_of.items():
+            words, required, excluded = (
                 tuple(terms.setdefault(_bare(t), len(terms)) for t in part)
                 for part in (group.words, group.required, group.excluded)
-            ]
-            self._groups.append((ids[0], ids[1], ids[2]))
+            )
+            if required or excluded:
+                self._rules.append((words, required, excluded, keys))
+            elif len(words) == 1:
+                self._single.append((words[0], keys))
+            else:
+                self._any.append((words, keys))
         self._terms = list(terms)
         words = [t.text for t in self._terms if not t.pattern]
         self._literal = [n for n, t in enumerate(self._terms) if not t.pattern]
         self._patterns = [(n, compiled(t.text)) for n, t in enumerate(self._terms) if t.pattern]
-        self._scanner = SCANNERS[scanner](words)
+        self._scanner = scanner(words)
 
     def __len__(self) -> int:
         return sum(len(keys) for keys in self._keys)
 
     def match(self, text: str) -> list[K]:
-        """Keys whose group matches ``text``, in the order they were given per group."""
+        """Keys whose group matches ``text``."""
         return list(self.match_all([text]))
 
     def match_all(self, texts: Sequence[str]) -> dict[K, int]:
@@ -129,23 +138,28 @@ class Matcher(Generic[K]):
         masks = self._term_masks([fold(text) for text in texts])
         everything = (1 << len(texts)) - 1
         found: dict[K, int] = {}
-        for index, (words, required, excluded) in enumerate(self._groups):
+        # Most groups are one word or a few OR'd words: those loops stay minimal.
+        for term, keys in self._single:
+            if mask := masks[term]:
+                found.update(dict.fromkeys(keys, mask))
+        for words, keys in self._any:
             mask = 0
             for term in words:
                 mask |= masks[term]
-            if not words:
-                mask = everything
+            if mask:
+                found.update(dict.fromkeys(keys, mask))
+        for words, required, excluded, keys in self._rules:
+            mask = everything
+            if words:
+                mask = 0
+                for term in words:
+                    mask |= masks[term]
             for term in required:
-                if not mask:
-                    break
                 mask &= masks[term]
             for term in excluded:
-                if not mask:
-                    break
                 mask &= ~masks[term]
             if mask:
-                for key in self._keys[index]:
-                    found[key] = mask
+                found.update(dict.fromkeys(keys, mask))
         return found
 
     def _term_masks(self, folded: list[str]) -> list[int]:

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from digest import UsageError, parse_expression, parse_group
 from digest.follow.expression import fold
-from digest.follow.matcher import AhoScanner, Matcher, RegexScanner, bits
+from digest.follow.matcher import AutomatonScanner, Matcher, RegexScanner, bits
 
 
 def matches(expression: str, text: str) -> bool:
@@ -103,7 +103,7 @@ WORDS = ["go", "rust", "rus", "ru", "华为", "为", "gpt", "gpt-5", "模型", "
 
 @given(st.text(alphabet="goruстgpt-5华为大模型ab ", max_size=40))
 def test_both_scanners_find_the_same_terms(text: str) -> None:
-    assert AhoScanner(WORDS).found(text) == RegexScanner(WORDS).found(text)
+    assert AutomatonScanner(WORDS).found(text) == RegexScanner(WORDS).found(text)
 
 
 def test_the_matcher_gives_each_key_its_matching_texts_once_per_distinct_group() -> None:
@@ -114,7 +114,7 @@ def test_the_matcher_gives_each_key_its_matching_texts_once_per_distinct_group()
         ((3, 2), parse_group("华为 !水果")),
     ]
     texts = ["Rust 1.80", "GLM-5 发布", "华为 水果", "Go and google", "华为 Mate"]
-    for scanner in ("aho", "regex"):
+    for scanner in (AutomatonScanner, RegexScanner):
         found = Matcher(entries, scanner).match_all(texts)
         assert {key: bits(mask) for key, mask in found.items()} == {
             (1, 1): [0, 3],
