@@ -121,10 +121,9 @@ class Matcher(Generic[K]):
             else:
                 self._any.append((words, keys))
         self._terms = list(terms)
-        words = [t.text for t in self._terms if not t.pattern]
         self._literal = [n for n, t in enumerate(self._terms) if not t.pattern]
         self._patterns = [(n, compiled(t.text)) for n, t in enumerate(self._terms) if t.pattern]
-        self._scanner = scanner(words)
+        self._scanner = scanner([self._terms[n].text for n in self._literal])
 
     def __len__(self) -> int:
         return sum(len(keys) for keys in self._keys)
