@@ -99,7 +99,7 @@ def seed_store(
     Returns how many messages the digest renders to for one chat of that kind.
     """
     from bot.delivery.engine import render_parts
-    from digest import BuildOptions, Store, build_digest, import_posts, load_themes
+    from digest import BuildOptions, Renderer, Store, build_digest, import_posts, load_themes
     from digest.push.ledger import PUSH
     from digest.push.subscriptions import Subscription, Subscriptions
 
@@ -122,7 +122,7 @@ def seed_store(
         )
         for chat_id in range(1, chats + 1):
             subscriptions.save(replace(base, chat_id=chat_id), BUILT)
-        return len(render_parts(digest, base, PUSH))
+        return len(render_parts(Renderer(), digest, base, PUSH))
     finally:
         store.close()
 
@@ -442,7 +442,9 @@ def main() -> None:
     push.add_argument("--senders", type=int, help="Bots to push through (default: the engine's)")
     push.add_argument("--connections", type=int, default=1, help="each sender's pool size")
     args = parser.parse_args()
-    os.environ.setdefault("PTB_TIMEDELTA", "true")  # else PTB warns at each 429
+    from bot.logs import quiet_time_period_warning
+
+    quiet_time_period_warning()
     if args.command == "fake":
         asyncio.run(_serve_fake(args))
     else:

@@ -23,7 +23,7 @@ from telegram.ext import (
 )
 from telegram.request import BaseRequest
 
-from digest import LANGUAGES, ConfigError, default_texts
+from digest import LANGUAGES, ConfigError
 
 from .config import Settings
 from .context import SERVICES_KEY, BotContext, services_of
@@ -235,7 +235,7 @@ def add_handlers(application: App) -> None:
 
 async def register_commands(application: App, settings: Settings) -> None:
     """The command menu per language (the configured one by default); admins also see theirs."""
-    texts, bot = default_texts(), application.bot
+    texts, bot = services_of(application).renderer.texts, application.bot
     for lang in LANGUAGES:
         table = texts.table("commands", lang)
         code = None if lang == settings.language else lang

@@ -200,13 +200,19 @@ def _alert(fields: list[str]) -> AlertButton:
     return AlertButton(_int(batch_id, 1), _int(page))
 
 
+def _shown(fields: list[str]) -> ShownButton:
+    if fields:
+        raise ValueError("extra fields")
+    return ShownButton()
+
+
 _PARSERS: dict[str, Callable[[list[str]], Button]] = {
     "v": _view,
     "l": lambda f: SourcesButton(_day(f[0]), _int(f[1], 1), _int(f[2])),
     "i": lambda f: SourceButton(_day(f[0]), _int(f[1], 1), _int(f[2], 1)),
     "s": _settings,
     "u": lambda f: SubscribeButton(_int(f[0], -(10**15))),
-    "n": lambda f: ShownButton() if not f else _int("extra"),  # type: ignore[func-returns-value]
+    "n": lambda f: _shown(f),
     "f": _follow,
     "a": _alert,
 }

@@ -72,7 +72,7 @@ from .push.ledger import (
 )
 from .push.schedule import Schedule
 from .push.subscriptions import Subscription, Subscriptions
-from .render.bot_text import BotTexts, default_texts, language_of
+from .render.bot_text import BotTexts, language_of
 from .render.renderer import (
     Renderer,
     digest_filename,
@@ -163,7 +163,6 @@ __all__ = [
     "correction_jobs",
     "cycle_source",
     "day_window",
-    "default_texts",
     "digest_filename",
     "digest_versions",
     "edit_settings",

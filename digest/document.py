@@ -143,7 +143,7 @@ class Digest:
 
     def citing(self, index: int, language: str | None = None) -> list[tuple[str, Statement]]:
         """(section id, statement) for every statement that cites source ``index``."""
-        found = []
+        found: list[tuple[str, Statement]] = []
         for section in self.sections[language or self.language]:
             for block in section.blocks:
                 found.extend((section.id, s) for s in block.statements if index in s.cites)
@@ -191,7 +191,12 @@ def digest_from_dict(data: dict[str, Any]) -> Digest:
         headlines={k: _statement(v) for k, v in data.get("headlines", {}).items()},
         sources=tuple(SourceEntry(**entry) for entry in data["sources"]),
         sections=sections,
-        footer=Footer(**{k: tuple(v) if isinstance(v, list) else v for k, v in footer.items()}),
+        footer=Footer(**_footer_fields(footer)),
         facts=data.get("facts", {}),
         format_version=data.get("format_version", FORMAT_VERSION),
     )
+
+
+def _footer_fields(footer: dict[str, Any]) -> dict[str, Any]:
+    """JSON lists back to the tuples Footer holds."""
+    return {k: tuple(v) if isinstance(v, list) else v for k, v in footer.items()}

@@ -100,7 +100,7 @@ def format_heat(heat: float | None) -> str:
 
 
 def post_json(item: Any) -> dict[str, Any]:
-    row = item.post.to_row()
+    row: dict[str, Any] = item.post.to_row()
     row.update(
         heat=item.heat,
         rank=item.rank,

@@ -45,6 +45,7 @@ from digest import (
     CORRECTION,
     MESSAGE_LIMIT,
     SECTION_IDS,
+    BotTexts,
     BuildOptions,
     Claim,
     Digest,
@@ -54,19 +55,18 @@ from digest import (
     PartKey,
     PushJob,
     PushPlan,
+    Renderer,
     Schedule,
     Store,
     Subscription,
     Subscriptions,
     cited_follows,
     correction_jobs,
-    default_texts,
     filtered_digest,
     follow_migration,
     get_digest,
     plan_date,
     plan_pushes,
-    render_telegram,
     utcnow,
     with_follows,
 )
@@ -147,28 +147,32 @@ class PushReport:
         return self.messages / self.seconds if self.seconds else 0.0
 
 
-def render_parts(digest: Digest, chat: Subscription, kind: str) -> list[str]:
+def render_parts(renderer: Renderer, digest: Digest, chat: Subscription, kind: str) -> list[str]:
     """The messages one chat gets: the brief push, or its sections; a correction says so."""
     correction = kind == CORRECTION
     limit = MESSAGE_LIMIT - _NOTE_ROOM if correction else MESSAGE_LIMIT
     if chat.mode == "brief":
-        parts = render_telegram(digest, "push", chat.language, limit)
+        parts = renderer.telegram(digest, "push", chat.language, limit)
     elif tuple(chat.sections) == SECTION_IDS:
-        parts = render_telegram(digest, "full", chat.language, limit)
+        parts = renderer.telegram(digest, "full", chat.language, limit)
     else:
-        parts = [p for s in chat.sections for p in render_telegram(digest, s, chat.language, limit)]
+        parts = [
+            p for s in chat.sections for p in renderer.telegram(digest, s, chat.language, limit)
+        ]
     if correction and parts:
         note = CORRECTION_NOTES.get(chat.language, CORRECTION_NOTES["en"])
         parts[0] = note.format(version=digest.version) + parts[0]
     return parts
 
 
-def push_keyboard(digest: Digest, chat: Subscription, parts: int) -> InlineKeyboardMarkup | None:
+def push_keyboard(
+    texts: BotTexts, digest: Digest, chat: Subscription, parts: int
+) -> InlineKeyboardMarkup | None:
     """A brief push ends with the /digest keyboard, so a reader opens any section in place."""
     if chat.mode != "brief" or not parts:
         return None
     at = ViewButton(digest.date, digest.version, "push", page=parts - 1)
-    return digest_keyboard(at, parts, default_texts(), chat.language)
+    return digest_keyboard(at, parts, texts, chat.language)
 
 
 @dataclass(eq=False, slots=True)
@@ -475,7 +479,7 @@ async def deliver(
     plan: PushPlan | None = None,
 ) -> PushReport:
     """Render and send ``jobs``; a chat that fails never stops the others."""
-    pushes, report = await prepare(services.store, jobs, services.options)
+    pushes, report = await prepare(services.store, services.renderer, jobs, services.options)
     if plan is not None:
         report.skipped, report.busy = len(plan.skipped), plan.in_flight
     if not pushes:
@@ -505,7 +509,10 @@ async def deliver(
 
 
 async def prepare(
-    store: StoreRunner, jobs: Sequence[PushJob], options: BuildOptions | None = None
+    store: StoreRunner,
+    renderer: Renderer,
+    jobs: Sequence[PushJob],
+    options: BuildOptions | None = None,
 ) -> tuple[list[_Push], PushReport]:
     """Load each job's digest and render its parts (once per view); a bad view fails its chat.
 
@@ -547,8 +554,8 @@ async def prepare(
             if digest is None:
                 raise DigestError(f"digest {job.date} v{job.version} is not stored")
             if view not in rendered:
-                rendered[view] = render_parts(digest, chat, job.kind)
-                markups[view] = push_keyboard(digest, chat, len(rendered[view]))
+                rendered[view] = render_parts(renderer, digest, chat, job.kind)
+                markups[view] = push_keyboard(renderer.texts, digest, chat, len(rendered[view]))
         except DigestError as exc:
             failed.append((job, str(exc)))
             continue

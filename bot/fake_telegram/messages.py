@@ -133,7 +133,7 @@ def _record(fake: FakeTelegram, message: JSONDict, params: Params, kind: str) ->
     fake.journal.record(
         message,
         kind,
-        html=str(params["text"]) if has_text else previous.get("html", message["text"]),
+        html=str(params["text"]) if has_text else str(previous.get("html", message["text"])),
         parse_mode=(params.get("parse_mode") or None) if has_text else previous.get("parse_mode"),
         markup=_reply_markup(params),
         paid=get_bool(params, "allow_paid_broadcast"),

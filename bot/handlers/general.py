@@ -7,7 +7,7 @@ import logging
 from telegram import Update
 from telegram.error import TelegramError
 
-from digest import chat_settings, default_texts, language_of
+from digest import chat_settings, language_of
 
 from ..context import BotContext
 from ..keyboards import subscribe_keyboard
@@ -67,7 +67,8 @@ async def on_unknown_button(update: Update, context: BotContext) -> None:
     if query is not None:
         user = update.effective_user
         lang = language_of(user.language_code if user else None) or "en"
-        await query.answer(default_texts().plain("invalid", lang), show_alert=True)
+        texts = context.services.renderer.texts
+        await query.answer(texts.plain("invalid", lang), show_alert=True)
 
 
 async def error_handler(update: object, context: BotContext) -> None:
@@ -80,7 +81,8 @@ async def error_handler(update: object, context: BotContext) -> None:
     settings_language = context.application.bot_data.get("language", "zh")
     lang = language_of(user.language_code if user else None) or settings_language
     try:
-        await update.effective_chat.send_message(default_texts().html("apology", lang))
+        texts = context.services.renderer.texts
+        await update.effective_chat.send_message(texts.html("apology", lang))
     except TelegramError as exc:  # the chat may be gone; the error is already logged
         log.warning(
             "could not apologise in chat %s: %s", update.effective_chat.id, type(exc).__name__

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime, time
+from typing import Any
 
 from ..document import SECTION_IDS
 from ..errors import UsageError
@@ -55,7 +56,8 @@ class SettingChange:
     def __call__(self, sub: Subscription) -> Subscription:
         if self.field not in FIELDS:
             raise UsageError(f"unknown setting {self.field!r}")
-        changed = replace(sub, **{self.field: self.value})
+        change: dict[str, Any] = {self.field: self.value}
+        changed = replace(sub, **change)
         # A source is either only-included or excluded, never both.
         if self.field == "include_sources":
             keep = tuple(s for s in sub.exclude_sources if s not in changed.include_sources)

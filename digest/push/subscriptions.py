@@ -80,7 +80,7 @@ class Subscriptions:
         """Insert or replace a chat's row (validated first)."""
         saved = replace(subscription.validate(), updated_at=now)
         with self.db.conn:
-            self.db["chats"].upsert(_to_row(saved), pk="chat_id")
+            self.db.table("chats").upsert(_to_row(saved), pk="chat_id")
         return saved
 
     def subscribe(self, base: Subscription, now: datetime) -> Subscription:
@@ -108,7 +108,7 @@ class Subscriptions:
             return None
         moved = replace(old, chat_id=new_id, chat_type="supergroup", migrated_to=None)
         with self.db.conn:
-            self.db["chats"].upsert(_to_row(replace(moved, updated_at=now)), pk="chat_id")
+            self.db.table("chats").upsert(_to_row(replace(moved, updated_at=now)), pk="chat_id")
             self.db.execute(
                 "UPDATE chats SET active = 0, inactive_reason = 'migrated', migrated_to = ?, "
                 "updated_at = ? WHERE chat_id = ?",

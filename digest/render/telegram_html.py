@@ -203,7 +203,8 @@ def _split_block(atoms: Sequence[_Atom], limit: int) -> list[str]:
     for i in range(len(atoms) - 1, -1, -1):
         rest[i] = rest[i + 1] + atoms[i].width
     pieces: list[str] = []
-    start, stack = 0, []
+    start = 0
+    stack: list[_Atom] = []
     while rest[start] > limit:
         end, after = _cut(atoms, start, limit)
         pieces.append(_piece(atoms, start, end, stack))

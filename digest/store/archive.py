@@ -27,7 +27,7 @@ def save_digest(
     version = (latest.version if latest else 0) + 1
     saved = replace(digest, version=version)
     with store.db.conn:
-        store.db["digests"].insert(
+        store.db.table("digests").insert(
             {
                 "date": saved.date,
                 "version": version,
@@ -65,7 +65,7 @@ def digest_versions(store: Store) -> list[tuple[str, int, str, str]]:
     rows = store.db.execute(
         "SELECT date, version, built_at, writer FROM digests ORDER BY date DESC, version DESC"
     )
-    return [tuple(row) for row in rows.fetchall()]  # type: ignore[misc]
+    return [tuple(row) for row in rows.fetchall()]
 
 
 @dataclass(frozen=True, slots=True)

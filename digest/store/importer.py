@@ -120,7 +120,8 @@ def _sighting(
         except json.JSONDecodeError:
             raise ImportRowError("tags: not a JSON list") from None
     try:
-        post = make_post(**{name: record.get(name) for name in FIELDS if name != "tags"}, tags=tags)
+        fields: dict[str, Any] = {name: record.get(name) for name in FIELDS if name != "tags"}
+        post = make_post(**fields, tags=tags)
     except ValueError as exc:
         raise ImportRowError(str(exc)) from None
     return post, seen_at

@@ -40,7 +40,7 @@ def cache_answer(
 ) -> None:
     """Keep a validated answer (callers validate first: nothing unchecked is stored)."""
     with store.db.conn:
-        store.db["llm_cache"].upsert(
+        store.db.table("llm_cache").upsert(
             {
                 "fingerprint": key.fingerprint,
                 "section": key.section,
@@ -66,7 +66,7 @@ def record_call(
 ) -> None:
     """Log one request: ``outcome`` is valid, invalid or error (no answer at all)."""
     with store.db.conn:
-        store.db["llm_calls"].insert(
+        store.db.table("llm_calls").insert(
             {
                 "at": to_iso(now),
                 "fingerprint": key.fingerprint,

@@ -16,7 +16,7 @@ Migration = Callable[[sqlite_utils.Database], None]
 
 
 def _v1_posts(db: sqlite_utils.Database) -> None:
-    db["posts"].create(
+    db.table("posts").create(
         {
             "source": str,
             "post_id": str,
@@ -35,19 +35,19 @@ def _v1_posts(db: sqlite_utils.Database) -> None:
         pk=("source", "post_id"),
         not_null={"title", "first_seen_at", "last_seen_at"},
     )
-    db["posts"].create_index(["last_seen_at"], index_name="idx_posts_last_seen_at")
-    db["snapshots"].create(
+    db.table("posts").create_index(["last_seen_at"], index_name="idx_posts_last_seen_at")
+    db.table("snapshots").create(
         {"source": str, "post_id": str, "fetched_at": str, "rank": int, "heat": float},
         pk=("source", "post_id", "fetched_at"),
     )
     # The window query ("posts seen between A and B") scans this index only:
     # it is a range on fetched_at and covers every column that query reads, so a
     # build reads its window, not the whole store.
-    db["snapshots"].create_index(
+    db.table("snapshots").create_index(
         ["fetched_at", "source", "post_id", "heat", "rank"],
         index_name="idx_snapshots_fetched_at",
     )
-    db["fetches"].create(
+    db.table("fetches").create(
         {
             "id": int,
             "source": str,
@@ -59,11 +59,11 @@ def _v1_posts(db: sqlite_utils.Database) -> None:
         },
         pk="id",
     )
-    db["fetches"].create_index(["source", "started_at"], index_name="idx_fetches_source")
+    db.table("fetches").create_index(["source", "started_at"], index_name="idx_fetches_source")
 
 
 def _v2_digests(db: sqlite_utils.Database) -> None:
-    db["digests"].create(
+    db.table("digests").create(
         {
             "date": str,
             "version": int,
@@ -80,7 +80,7 @@ def _v2_digests(db: sqlite_utils.Database) -> None:
 def _v3_chats(db: sqlite_utils.Database) -> None:
     # One row per chat the bot knows; ``active`` says whether it gets pushes.
     # Settings survive an unsubscribe so a chat that comes back keeps them.
-    db["chats"].create(
+    db.table("chats").create(
         {
             "chat_id": int,
             "chat_type": str,
@@ -101,13 +101,13 @@ def _v3_chats(db: sqlite_utils.Database) -> None:
         pk="chat_id",
         not_null={"chat_type", "language", "push_time", "timezone", "mode", "active"},
     )
-    db["chats"].create_index(["active"], index_name="idx_chats_active")
+    db.table("chats").create_index(["active"], index_name="idx_chats_active")
 
 
 def _v4_deliveries(db: sqlite_utils.Database) -> None:
     # The push ledger: a row is written before a part is sent and updated after,
     # so a restart knows exactly which parts went out.
-    db["deliveries"].create(
+    db.table("deliveries").create(
         {
             "date": str,
             "version": int,
@@ -124,15 +124,15 @@ def _v4_deliveries(db: sqlite_utils.Database) -> None:
         pk=("date", "version", "chat_id", "part"),
         not_null={"status", "attempts", "updated_at"},
     )
-    db["deliveries"].create_index(["chat_id", "date"], index_name="idx_deliveries_chat")
-    db["deliveries"].create_index(["status"], index_name="idx_deliveries_status")
+    db.table("deliveries").create_index(["chat_id", "date"], index_name="idx_deliveries_chat")
+    db.table("deliveries").create_index(["status"], index_name="idx_deliveries_status")
 
 
 def _v5_llm(db: sqlite_utils.Database) -> None:
     # Validated answers of the LLM writer, keyed by what they depend on, so a
     # rebuild of unchanged input spends no tokens; and a log of every request's
     # tokens (rejected and failed ones cost too) for /stats.
-    db["llm_cache"].create(
+    db.table("llm_cache").create(
         {
             "fingerprint": str,
             "section": str,
@@ -147,7 +147,7 @@ def _v5_llm(db: sqlite_utils.Database) -> None:
         pk=("fingerprint", "section", "language", "model", "prompt_version"),
         not_null={"answer", "created_at"},
     )
-    db["llm_calls"].create(
+    db.table("llm_calls").create(
         {
             "id": int,
             "at": str,
@@ -162,7 +162,7 @@ def _v5_llm(db: sqlite_utils.Database) -> None:
         pk="id",
         not_null={"at", "outcome"},
     )
-    db["llm_calls"].create_index(["at"], index_name="idx_llm_calls_at")
+    db.table("llm_calls").create_index(["at"], index_name="idx_llm_calls_at")
 
 
 def _v6_follows(db: sqlite_utils.Database) -> None:
@@ -271,7 +271,7 @@ def schema_version(db: sqlite_utils.Database) -> int:
 def migrate(db: sqlite_utils.Database) -> int:
     """Apply the migrations this database lacks, each in its own transaction."""
     if not db["_meta"].exists():
-        db["_meta"].create({"key": str, "value": str}, pk="key")
+        db.table("_meta").create({"key": str, "value": str}, pk="key")
     current = schema_version(db)
     if current > len(MIGRATIONS):
         # Written by a newer hotdigest: its tables may not mean what this code expects.

@@ -160,7 +160,7 @@ class Store:
     def record_fetch(self, fetch: Fetch) -> None:
         """Keep one source fetch for the health view."""
         with self.db.conn:
-            self.db["fetches"].insert(
+            self.db.table("fetches").insert(
                 {
                     "source": fetch.source,
                     "started_at": to_iso(fetch.started_at),

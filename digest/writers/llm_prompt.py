@@ -6,9 +6,8 @@ import hashlib
 import json
 from typing import Any
 
-from ..document import Digest
+from ..document import Digest, source_label
 from .llm_validate import MAX_BLOCKS, MAX_STATEMENTS_PER_BLOCK, MAX_TEXT, answer_schema
-from .offline import source_label
 
 SECTIONS = ("summary", "highlights", "outlook")
 BRIEF_CHARS = 200  # enough to say what a post is about; keeps the prompt small

@@ -148,7 +148,8 @@ def validate_answer(content: str, section: str, sources: int, allowed: set[str])
     try:
         data = json.loads(_strip_fence(content))
     except (json.JSONDecodeError, RecursionError) as exc:
-        return Checked(None, (f"the answer is not valid JSON ({exc.msg})",))
+        reason = exc.msg if isinstance(exc, json.JSONDecodeError) else "nested too deeply"
+        return Checked(None, (f"the answer is not valid JSON ({reason})",))
     errors: list[str] = []
     blocks = _blocks(data, section, errors)
     for place, text in _texts(blocks):

@@ -26,9 +26,7 @@ from bot_harness import (
     bot_running,
     button,
     make_app,
-    make_fake,
     no_rejections,
-    seed,
     wait_until,
 )
 
@@ -50,28 +48,6 @@ FEED = """<?xml version="1.0"?><rss version="2.0"><channel><title>Feed</title>
 <item><title>First &lt;post&gt;</title><link>https://example.com/1</link><guid>1</guid></item>
 <item><title>Second post</title><link>https://example.com/2</link><guid>2</guid></item>
 </channel></rss>"""
-
-
-@pytest.fixture(autouse=True)
-def timedelta_retry_after(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("PTB_TIMEDELTA", "true")  # PTB 22 warns whenever RetryAfter is built
-
-
-@pytest.fixture
-def fake() -> FakeTelegram:
-    return make_fake()
-
-
-@pytest.fixture
-def digest_v1(db_path: Path) -> Digest:
-    return seed(db_path)
-
-
-@pytest.fixture
-async def bot(fake: FakeTelegram, settings: Settings, digest_v1: Digest) -> AsyncIterator[Bot]:
-    async with bot_running(fake, settings) as running_bot:
-        yield running_bot
-    no_rejections(fake)
 
 
 def add_post(db_path: Path, tmp_path: Path) -> None:

@@ -5,15 +5,12 @@ from __future__ import annotations
 import itertools
 import time as clock
 from collections import Counter
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from pathlib import Path
 
-import pytest
 from delivery_worker import (
     TOKEN,
     add_chat,
-    delivery_settings,
     fast_options,
     push_on_fake,
     store_digest,
@@ -29,18 +26,6 @@ DAY = "2026-03-10"
 # 08:00 in Shanghai on DAY has passed; the digest of the day before is what 08:00 gets.
 NOW = datetime(2026, 3, 10, 0, 30, tzinfo=UTC)
 YESTERDAY = "2026-03-09"
-
-
-@pytest.fixture(autouse=True)
-def timedelta_retry_after(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("PTB_TIMEDELTA", "true")  # else PTB warns whenever RetryAfter is built
-
-
-@pytest.fixture
-async def services(db_path: Path) -> AsyncIterator[Services]:
-    made = Services.create(delivery_settings(db_path))
-    yield made
-    await made.close()
 
 
 def prepare(db_path: Path, fake: FakeTelegram, chats: int, **chat: object) -> None:

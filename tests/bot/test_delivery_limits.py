@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import time as clock
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -12,7 +11,6 @@ import pytest
 from delivery_worker import (
     TOKEN,
     add_chat,
-    delivery_settings,
     fast_options,
     push_on_fake,
     store_digest,
@@ -38,18 +36,6 @@ class Clock:
 
     async def sleep(self, seconds: float) -> None:
         self.now += seconds
-
-
-@pytest.fixture(autouse=True)
-def timedelta_retry_after(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("PTB_TIMEDELTA", "true")
-
-
-@pytest.fixture
-async def services(db_path: Path) -> AsyncIterator[Services]:
-    made = Services.create(delivery_settings(db_path))
-    yield made
-    await made.close()
 
 
 async def test_the_pacer_spaces_sends_below_the_rate_and_holds_on_a_bot_wide_429() -> None:
