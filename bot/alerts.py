@@ -21,9 +21,9 @@ from digest import (
     AlertBatch,
     AlertOptions,
     AlertRun,
+    BotTexts,
     Follows,
     Store,
-    default_texts,
     finish_batch,
     parse_group,
     plan_alerts,
@@ -63,21 +63,20 @@ def alert_options(services: Services) -> AlertOptions:
 
 def alert_language(store: Store, chat_id: int, settings: Settings) -> str:
     """The chat's digest language if it has one, else the one it followed in, else the default."""
-    return (
-        stored_language(store, chat_id)
-        or Follows(store).settings(chat_id).language
-        or settings.language
+    chosen: str | None = (
+        stored_language(store, chat_id) or Follows(store).settings(chat_id).language
     )
+    return chosen or settings.language
 
 
-def render_alert(batch: AlertBatch, language: str, page: int = 0) -> str:
+def render_alert(texts: BotTexts, batch: AlertBatch, language: str, page: int = 0) -> str:
     """One page of a batch: its items grouped by follow group, with source, heat and link."""
     items = batch.items[page * PAGE : (page + 1) * PAGE]
     groups: dict[str, list[object]] = {}
     for item in items:
         groups.setdefault(item.label, []).append(item)
     more = len(batch.items) - (page + 1) * PAGE
-    return default_texts().html(
+    return texts.html(
         "alert",
         language,
         groups=list(groups.items()),
@@ -181,9 +180,9 @@ async def _deliver(
 ) -> None:
     chat_id = batch.chat_id
     language = await services.store.run(lambda s: alert_language(s, chat_id, services.settings))
-    text = render_alert(batch, language)
-    pages = pages_of(batch)
-    markup = alert_keyboard(batch.id, 0, pages, len(batch.items) - PAGE, default_texts(), language)
+    texts = services.renderer.texts
+    text = render_alert(texts, batch, language)
+    markup = alert_keyboard(batch.id, 0, pages_of(batch), len(batch.items) - PAGE, texts, language)
     try:
         message_id = await send_alert(services, bot, chat_id, text, markup, delivery)
     except TelegramError as exc:

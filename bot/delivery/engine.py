@@ -560,7 +560,7 @@ async def prepare(
             failed.append((job, str(exc)))
             continue
         hits = follows.get((job.date, job.version, *chosen), {}).get(chat.chat_id)
-        texts = with_follows(rendered[view], hits or (), chat.language)
+        texts = with_follows(renderer.texts, rendered[view], hits or (), chat.language)
         todo = [n for n in range(1, len(texts) + 1) if n not in job.delivered]
         if todo:
             pushes.append(_Push(job, texts, todo, markups[view]))

@@ -226,6 +226,6 @@ async def on_alert_button(update: Update, context: BotContext) -> None:
         return
     await query.answer()
     more = len(batch.items) - PAGE
-    text = render_alert(batch, turn.lang, button.page)
+    text = render_alert(turn.texts, batch, turn.lang, button.page)
     markup = alert_keyboard(batch.id, button.page, pages, more, turn.texts, turn.lang)
     await edit(query, text, markup)

@@ -7,7 +7,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 
 from ..document import SourceEntry
-from ..render.bot_text import default_texts
+from ..render.bot_text import BotTexts
 from ..render.telegram_html import MESSAGE_LIMIT, visible_length
 from ..store.store import SeenPost, Store
 from .expression import Group, parse_expression
@@ -68,7 +68,10 @@ def cited_follows(
 
 
 def with_follows(
-    parts: list[str], hits: Sequence[tuple[str, tuple[int, ...]]], language: str
+    texts: BotTexts,
+    parts: list[str],
+    hits: Sequence[tuple[str, tuple[int, ...]]],
+    language: str,
 ) -> list[str]:
     """A push's parts with the "your follows" line at the end of the last one.
 
@@ -77,7 +80,7 @@ def with_follows(
     """
     if not hits or not parts:
         return parts
-    line = default_texts().html("your_follows", language, hits=list(hits))
+    line = texts.html("your_follows", language, hits=list(hits))
     last = f"{parts[-1]}\n\n{line}"
     if visible_length(last) > MESSAGE_LIMIT:
         return parts

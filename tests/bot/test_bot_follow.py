@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -15,41 +14,23 @@ from bot_harness import (
     NOW,
     ZH_USER,
     Bot,
-    bot_running,
     button,
     buttons,
-    make_fake,
-    no_rejections,
-    seed,
 )
 from telegram import Update
 
 from bot.alerts import run_alerts
-from bot.config import Settings
 from bot.context import services_of
-from bot.fake_telegram import FakeTelegram
 from digest import AlertSettings, Follows, Store, make_post, matching_posts, parse_expression
 
 LATER = NOW + timedelta(hours=1)
 
 
-@pytest.fixture(autouse=True)
-def timedelta_retry_after(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("PTB_TIMEDELTA", "true")
-
-
 @pytest.fixture
-def fake() -> FakeTelegram:
-    return make_fake()
-
-
-@pytest.fixture
-async def bot(fake: FakeTelegram, settings: Settings, db_path: Path) -> AsyncIterator[Bot]:
-    seed(db_path)  # the sample's posts, seen at NOW
-    async with bot_running(fake, settings) as running:
-        services_of(running.app).clock = lambda: LATER
-        yield running
-    no_rejections(fake)
+def bot(bot: Bot) -> Bot:
+    """The running bot of tests/bot/conftest.py, whose clock reads an hour after the sample."""
+    services_of(bot.app).clock = lambda: LATER
+    return bot
 
 
 def follows_of(db_path: Path, chat_id: int) -> list[str]:
