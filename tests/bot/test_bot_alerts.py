@@ -7,11 +7,14 @@ import json
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
+from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 
 import pytest
 from bot_harness import EN_USER, GROUP, ZH_USER, make_app, make_fake
+from delivery_worker import TOKEN, add_chat, push_on_fake, store_digest
 from telegram.ext import CallbackContext
 
 from bot.alerts import run_alerts
@@ -22,6 +25,7 @@ from bot.delivery.engine import DeliveryOptions
 from bot.delivery.limits import Limits
 from bot.fake_telegram import FakeTelegram
 from bot.jobs import ingest_job
+from bot.services import Services
 from digest import Follows, Store, ingest_in_thread, make_source, parse_expression, utcnow
 
 FAST = DeliveryOptions(limits=Limits(per_second=1000, chat_interval=0, group_per_minute=10_000))
@@ -140,3 +144,23 @@ async def test_the_ingest_job_sends_the_alerts_of_its_new_posts(
     (text,) = alerts_in(fake, ZH_USER)
     assert "<b>模型</b>" in text and "GLM-1 发布" in text and "热度 50" in text
     assert 'href="https://a.test/g1"' in text and 'href="https://b.test/g1"' in text
+
+
+async def test_a_push_cites_the_chats_follows_the_digest_matches(
+    services: Services, db_path: Path
+) -> None:
+    fake = FakeTelegram(TOKEN, limits=None)
+    store = Store.open(db_path)
+    store_digest(store, "2026-03-09")  # cites "Post 1 & more", "Post 2 …", "Post 3 …"
+    for chat_id, expression in ((1, "Post => 帖子"), (2, "nothing here")):
+        add_chat(store, chat_id)
+        fake.add_chat(chat_id)
+        Follows(store).add(chat_id, parse_expression(expression), utcnow())
+    add_chat(store, 3)
+    fake.add_chat(3)
+    store.close()
+    await push_on_fake(services, fake, now=datetime(2026, 3, 10, 0, 30, tzinfo=UTC))
+    assert fake.sent(1)[-1]["text"].endswith("🔔 你关注的：帖子 [1][2][3]")
+    assert "你关注的" not in fake.sent(2)[-1]["text"]
+    assert "你关注的" not in fake.sent(3)[-1]["text"]
+    assert len(fake.sent(1)) == len(fake.sent(3))  # the line never adds a message
