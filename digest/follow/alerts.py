@@ -239,7 +239,8 @@ def release_held(store: Store, now: datetime, options: AlertOptions) -> list[Ale
     follows = Follows(store)
     for (chat_id,) in waiting:
         settings = follows.settings(chat_id)
-        status = _status(store, settings, now, options)
+        # Alerts switched off while some were held: those are dropped, never sent.
+        status = _status(store, settings, now, options) if settings.alerts else CAPPED
         if status == HELD:
             continue
         batch = _make_batch(store, chat_id, status, now, options)

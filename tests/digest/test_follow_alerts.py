@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, time, timedelta
+from dataclasses import replace
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 
 from digest import (
     AlertOptions,
     AlertSettings,
+    BuildOptions,
     Follows,
     Store,
+    compose_digest,
     finish_batch,
     make_post,
     parse_expression,
@@ -122,3 +125,26 @@ def test_alerts_off_paused_groups_and_the_global_filter_send_nothing(store: Stor
     run = plan_alerts(store, T0 + timedelta(minutes=1), options)
     assert run.excluded == 1
     assert alerted(run.batches) == {1: ["b"]}
+
+
+def test_alerts_held_when_alerts_are_switched_off_are_dropped(store: Store) -> None:
+    follow(store, 1, "rust")
+    Follows(store).save_settings(AlertSettings(1, quiet=(time(9, 0), time(11, 0))), T0)
+    store.save_posts([post("hn", "a", "Rust one")], T0)
+    assert plan_alerts(store, T0 + timedelta(minutes=1), OPTIONS).held == 1
+    Follows(store).save_settings(AlertSettings(1, alerts=False), T0)
+    assert release_held(store, T0 + timedelta(hours=2), OPTIONS) == []
+    Follows(store).save_settings(AlertSettings(1), T0)
+    assert release_held(store, T0 + timedelta(hours=3), OPTIONS) == []
+
+
+def test_the_global_filter_drops_posts_from_the_digest(
+    sample: Store, options: BuildOptions
+) -> None:
+    day = date(2026, 2, 15)
+    built = datetime(2026, 2, 15, 10, 30, tzinfo=UTC)
+    cited = {s.title for s in compose_digest(sample, day, options, built).sources}
+    assert any("GLM" in title for title in cited)
+    filtered = replace(options, exclude=("glm", "flutter +发布"))
+    left = {s.title for s in compose_digest(sample, day, filtered, built).sources}
+    assert left and not any("GLM" in t or "Flutter 3.41 发布" in t for t in left)
