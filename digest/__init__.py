@@ -42,7 +42,13 @@ from .follow.alerts import (
 )
 from .follow.expression import Group, parse_expression, parse_group
 from .follow.follows import AlertSettings, Follow, Follows, parse_quiet
-from .follow.lookup import cited_follows, matching_posts, with_follows
+from .follow.lookup import (
+    ChatFollows,
+    cited_follows,
+    follow_overview,
+    matching_posts,
+    with_follows,
+)
 from .models import Post, make_post, parse_heat
 from .push.chat_settings import (
     ChatDefaults,
@@ -115,6 +121,7 @@ __all__ = [
     "BuildError",
     "BuildOptions",
     "ChatDefaults",
+    "ChatFollows",
     "Claim",
     "ConfigError",
     "Digest",
@@ -169,6 +176,7 @@ __all__ = [
     "filtered_digest",
     "finish_batch",
     "follow_migration",
+    "follow_overview",
     "from_iso",
     "get_digest",
     "import_posts",

@@ -4,14 +4,12 @@ from __future__ import annotations
 
 import json
 from datetime import timedelta
-from typing import Any
 
 import click
 
 from digest import (
-    Follows,
-    alert_counts,
     day_window,
+    follow_overview,
     matching_posts,
     parse_expression,
     parse_group,
@@ -33,46 +31,21 @@ def follows_command(state: CliState, chat_id: int | None, as_json: bool) -> None
     Example: hotdigest follows --chat -1001234567890
     """
     with state.store() as store:
-        follows = Follows(store)
-        chats = [chat_id] if chat_id is not None else follows.chats()
-        rows: list[dict[str, Any]] = []
-        counts = alert_counts(store, chat_id)
-        for chat in chats:
-            settings = follows.settings(chat)
-            alerted, messages = counts.get(chat, (0, 0))
-            rows.append(
-                {
-                    "chat_id": chat,
-                    "alerts": settings.alerts,
-                    "quiet": [f"{t:%H:%M}" for t in settings.quiet] if settings.quiet else None,
-                    "max_per_day": settings.max_per_day,
-                    "posts_alerted": alerted,
-                    "alert_messages": messages,
-                    "groups": [
-                        {
-                            "n": f.number,
-                            "label": f.label,
-                            "expression": f.group.text(),
-                            "paused": f.paused,
-                        }
-                        for f in follows.of_chat(chat)
-                    ],
-                }
-            )
+        overview = follow_overview(store, chat_id)
     if as_json:
+        rows = [chat.to_json() for chat in overview]
         click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
         return
-    if not rows:
+    if not overview:
         click.echo("no chat follows anything")
-    for row in rows:
-        state_text = "on" if row["alerts"] else "off"
+    for chat in overview:
         click.echo(
-            f"chat {row['chat_id']}: alerts {state_text}, {row['posts_alerted']} posts alerted "
-            f"in {row['alert_messages']} messages"
+            f"chat {chat.chat_id}: alerts {'on' if chat.settings.alerts else 'off'}, "
+            f"{chat.posts_alerted} posts alerted in {chat.alert_messages} messages"
         )
-        for group in row["groups"]:
-            paused = " (paused)" if group["paused"] else ""
-            click.echo(f"  {group['n']:>2}. {group['label']}: {group['expression']}{paused}")
+        for follow in chat.follows:
+            paused = " (paused)" if follow.paused else ""
+            click.echo(f"  {follow.number:>2}. {follow.label}: {follow.group.text()}{paused}")
 
 
 @click.command("match")

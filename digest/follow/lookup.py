@@ -4,15 +4,59 @@ follows a digest cites (the "your follows" line of a push)."""
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 
 from ..document import SourceEntry
 from ..render.bot_text import BotTexts
 from ..render.telegram_html import MESSAGE_LIMIT, visible_length
 from ..store.store import SeenPost, Store
+from .alerts import alert_counts
 from .expression import Group, parse_expression
-from .follows import Follows
+from .follows import AlertSettings, Follow, Follows
 from .matcher import Matcher, bits, post_text
+
+
+@dataclass(frozen=True, slots=True)
+class ChatFollows:
+    """One chat's groups, alert settings and alert counts (``hotdigest follows``)."""
+
+    chat_id: int
+    settings: AlertSettings
+    follows: tuple[Follow, ...]
+    posts_alerted: int
+    alert_messages: int
+
+    def to_json(self) -> dict[str, object]:
+        quiet = self.settings.quiet
+        return {
+            "chat_id": self.chat_id,
+            "alerts": self.settings.alerts,
+            "quiet": [f"{t:%H:%M}" for t in quiet] if quiet else None,
+            "max_per_day": self.settings.max_per_day,
+            "posts_alerted": self.posts_alerted,
+            "alert_messages": self.alert_messages,
+            "groups": [
+                {"n": f.number, "label": f.label, "expression": f.group.text(), "paused": f.paused}
+                for f in self.follows
+            ],
+        }
+
+
+def follow_overview(store: Store, chat_id: int | None = None) -> list[ChatFollows]:
+    """Every chat with follows (or just ``chat_id``): groups, settings, alert counts."""
+    follows = Follows(store)
+    counts = alert_counts(store, chat_id)
+    chats = [chat_id] if chat_id is not None else follows.chats()
+    return [
+        ChatFollows(
+            chat,
+            follows.settings(chat),
+            tuple(follows.of_chat(chat)),
+            *counts.get(chat, (0, 0)),
+        )
+        for chat in chats
+    ]
 
 
 def without_excluded(seen: list[SeenPost], exclude: Sequence[str]) -> list[SeenPost]:
