@@ -164,3 +164,30 @@ async def test_a_push_cites_the_chats_follows_the_digest_matches(
     assert "你关注的" not in fake.sent(2)[-1]["text"]
     assert "你关注的" not in fake.sent(3)[-1]["text"]
     assert len(fake.sent(1)) == len(fake.sent(3))  # the line never adds a message
+
+
+async def test_a_blocked_bot_switches_the_chats_alerts_off_and_a_flood_waits(
+    settings: Settings, lists: tuple[Lists, str]
+) -> None:
+    state, base = lists
+    settings = alert_settings(settings, base)
+    store = Store.open(settings.db_path)
+    for chat_id in (ZH_USER, EN_USER):
+        Follows(store).add(chat_id, parse_expression("rust"), utcnow())
+    store.close()
+    fake = make_fake()
+    fake.inject(ZH_USER, "blocked")
+    fake.inject(EN_USER, "flood", retry_after=1)
+    sources = [make_source(s.kind, s.name, s.options) for s in settings.sources]
+    async with running(make_app(fake, settings)) as app:
+        for _ in range(2):
+            state.run += 1
+            await asyncio.to_thread(ingest_in_thread, settings.db_path, sources, 5.0)
+            report = await run_alerts(services_of(app), app.bot, utcnow(), delivery=FAST)
+            assert report.failed == 0 or report.errors[0][0] == ZH_USER
+    assert alerts_in(fake, ZH_USER) == []
+    assert len(alerts_in(fake, EN_USER)) == 2  # the 429 was waited out, then sent
+    store = Store.open(settings.db_path)
+    off = Follows(store).settings(ZH_USER)
+    store.close()
+    assert not off.alerts and off.off_reason
