@@ -76,6 +76,7 @@ from .push.ledger import (
     plan_date,
     plan_pushes,
 )
+from .push.reactions import ANONYMOUS_REACTOR, DayReactions, reactions_by_day, record_reactions
 from .push.schedule import Schedule
 from .push.subscriptions import Subscription, Subscriptions
 from .render.bot_text import BotTexts, language_of
@@ -107,6 +108,7 @@ from .writers.llm import LlmWriter
 from .writers.llm_client import LlmConfig
 
 __all__ = [
+    "ANONYMOUS_REACTOR",
     "CORRECTION",
     "LANGUAGES",
     "MESSAGE_LIMIT",
@@ -124,6 +126,7 @@ __all__ = [
     "ChatFollows",
     "Claim",
     "ConfigError",
+    "DayReactions",
     "Digest",
     "DigestChange",
     "DigestError",
@@ -200,6 +203,8 @@ __all__ = [
     "plan_alerts",
     "plan_date",
     "plan_pushes",
+    "reactions_by_day",
+    "record_reactions",
     "release_held",
     "render_markdown",
     "render_telegram",

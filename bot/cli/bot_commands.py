@@ -12,7 +12,7 @@ from telegram.error import InvalidToken, NetworkError
 
 from digest import ConfigError
 
-from ..app import App, build_application, check_token
+from ..app import ALLOWED_UPDATES, App, build_application, check_token
 from ..config import Settings
 from ..fake_telegram import FloodLimits, run_fake_server
 from ..logs import configure_logging
@@ -59,7 +59,7 @@ def run_command(
         secret = settings.webhook_secret
         asyncio.run(serve_webhook(application, webhook_url, listen, port, secret, url_path))
     else:
-        application.run_polling()
+        application.run_polling(allowed_updates=ALLOWED_UPDATES)
 
 
 def start_up(settings: Settings, schedule: bool) -> App:

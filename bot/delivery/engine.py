@@ -151,13 +151,16 @@ def render_parts(renderer: Renderer, digest: Digest, chat: Subscription, kind: s
     """The messages one chat gets: the brief push, or its sections; a correction says so."""
     correction = kind == CORRECTION
     limit = MESSAGE_LIMIT - _NOTE_ROOM if correction else MESSAGE_LIMIT
+    zone = chat.timezone  # "generated at" shows in the reader's time if theirs differs
     if chat.mode == "brief":
-        parts = renderer.telegram(digest, "push", chat.language, limit)
+        parts = renderer.telegram(digest, "push", chat.language, limit, zone)
     elif tuple(chat.sections) == SECTION_IDS:
-        parts = renderer.telegram(digest, "full", chat.language, limit)
+        parts = renderer.telegram(digest, "full", chat.language, limit, zone)
     else:
         parts = [
-            p for s in chat.sections for p in renderer.telegram(digest, s, chat.language, limit)
+            p
+            for s in chat.sections
+            for p in renderer.telegram(digest, s, chat.language, limit, zone)
         ]
     if correction and parts:
         note = CORRECTION_NOTES.get(chat.language, CORRECTION_NOTES["en"])
@@ -549,7 +552,17 @@ async def prepare(
     for job in jobs:
         chat, chosen = job.chat, _filter(job, options)
         digest = digests[(job.date, job.version, *chosen)]
-        view = (job.date, job.version, job.kind, chat.mode, chat.sections, chat.language, chosen)
+        # The zone too: "generated at" is a tg-time for a reader in another zone.
+        view = (
+            job.date,
+            job.version,
+            job.kind,
+            chat.mode,
+            chat.sections,
+            chat.language,
+            chat.timezone,
+            chosen,
+        )
         try:
             if digest is None:
                 raise DigestError(f"digest {job.date} v{job.version} is not stored")

@@ -78,6 +78,9 @@ class FooterView:
     failed: tuple[str, ...]
     writer: str
     notes: tuple[str, ...]
+    # Set when the reader's zone differs from the digest's: Telegram HTML then marks the
+    # time with <tg-time>, which clients show in the reader's own local time.
+    built_unix: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,11 +134,19 @@ class Renderer:
         return tidy(self.env.get_template(name).render(**context))
 
     def telegram_blocks(
-        self, digest: Digest, view: str = "push", language: str | None = None
+        self,
+        digest: Digest,
+        view: str = "push",
+        language: str | None = None,
+        reader_zone: str | None = None,
     ) -> list[str]:
-        """The HTML blocks of a view, before they are packed into messages."""
+        """The HTML blocks of a view, before they are packed into messages.
+
+        :param reader_zone: the reader's IANA zone; when it differs from the digest's,
+            times are marked so each client shows them in its own local time.
+        """
         _check_view(view)
-        page = self.page(digest, language)
+        page = self.page(digest, language, reader_zone)
         if digest.is_empty:
             html = self._render("telegram/empty.html.j2", p=page, push=view == "push")
         elif view in TELEGRAM_VIEWS:
@@ -150,8 +161,9 @@ class Renderer:
         view: str = "push",
         language: str | None = None,
         limit: int = MESSAGE_LIMIT,
+        reader_zone: str | None = None,
     ) -> list[str]:
-        return split_blocks(self.telegram_blocks(digest, view, language), limit)
+        return split_blocks(self.telegram_blocks(digest, view, language, reader_zone), limit)
 
     def markdown(self, digest: Digest, language: str | None = None) -> str:
         return self._render("markdown/digest.md.j2", p=self.page(digest, language)) + "\n"
@@ -161,7 +173,9 @@ class Renderer:
         chosen = [_pick(page, section)] if section is not None else list(page.sections)
         return self._render("text/digest.txt.j2", p=page, chosen=chosen) + "\n"
 
-    def page(self, digest: Digest, language: str | None = None) -> Page:
+    def page(
+        self, digest: Digest, language: str | None = None, reader_zone: str | None = None
+    ) -> Page:
         """The digest as templates see it, in ``language`` if written in it, else its own."""
         lang = language if language in digest.sections else digest.language
         t = self.labels.get(lang, self.labels["en"])
@@ -180,7 +194,7 @@ class Renderer:
             headline=headline,
             sections=sections,
             sources=tuple(_source_view(entry, t, lang) for entry in digest.sources),
-            footer=_footer_view(digest),
+            footer=_footer_view(digest, reader_zone),
             empty=digest.is_empty,
             tags=_tags(digest, lang),
             slug=f"hotdigest-{digest.date}{_version_suffix(digest)}",
@@ -246,8 +260,9 @@ def _source_view(entry: SourceEntry, t: dict[str, Any], lang: str) -> SourceView
     )
 
 
-def _footer_view(digest: Digest) -> FooterView:
+def _footer_view(digest: Digest, reader_zone: str | None = None) -> FooterView:
     f = digest.footer
+    built_unix = _unix(f.built_at) if reader_zone not in (None, f.timezone) else None
     start = _local(f.window_start, f.timezone, "%m-%d %H:%M")
     end = _local(f.window_end, f.timezone, "%m-%d %H:%M")
     return FooterView(
@@ -258,7 +273,17 @@ def _footer_view(digest: Digest) -> FooterView:
         failed=tuple(clean(s) for s in f.sources_failed),
         writer=clean(f.writer),
         notes=tuple(clean(n) for n in f.notes),
+        built_unix=built_unix,
     )
+
+
+def _unix(moment: str) -> int | None:
+    """Seconds since the epoch of an ISO time with a zone; None if it cannot be read."""
+    try:
+        parsed = datetime.fromisoformat(moment.strip().replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return int(parsed.timestamp()) if parsed.tzinfo is not None else None
 
 
 def _tags(digest: Digest, lang: str) -> tuple[str, ...]:

@@ -165,7 +165,31 @@ def _v5_llm(db: sqlite_utils.Database) -> None:
     db.table("llm_calls").create_index(["at"], index_name="idx_llm_calls_at")
 
 
-def _v6_follows(db: sqlite_utils.Database) -> None:
+def _v6_reactions(db: sqlite_utils.Database) -> None:
+    # One row per (pushed message, who reacted, emoji); channel reactions are anonymous
+    # totals, kept under actor 0 with their count.
+    db.table("reactions").create(
+        {
+            "chat_id": int,
+            "message_id": int,
+            "actor": int,
+            "emoji": str,
+            "count": int,
+            "date": str,
+            "version": int,
+            "updated_at": str,
+        },
+        pk=("chat_id", "message_id", "actor", "emoji"),
+        not_null={"date", "version", "count", "updated_at"},
+    )
+    db.table("reactions").create_index(["date", "version"], index_name="idx_reactions_digest")
+    # A reaction names a message; the ledger says which digest that message carried.
+    db.table("deliveries").create_index(
+        ["chat_id", "message_id"], index_name="idx_deliveries_message"
+    )
+
+
+def _v7_follows(db: sqlite_utils.Database) -> None:
     # Follow groups per chat (issue 15). ``expression`` is the canonical text of one
     # group; its number in /following is its rank by id within the chat.
     db.table("follows").create(
@@ -256,7 +280,8 @@ MIGRATIONS: tuple[Migration, ...] = (
     _v3_chats,
     _v4_deliveries,
     _v5_llm,
-    _v6_follows,
+    _v6_reactions,
+    _v7_follows,
 )
 
 

@@ -203,6 +203,16 @@ async def test_long_polling_and_the_command_menu(
     assert menus[("default", "")] == menus[("default", "en")] == public
     assert menus[(f"chat:{ADMIN}", "en")] == [*public, "rebuild", "stats", "ingest"]
     assert fake.commands[("default", "")][0]["description"] == "最新日报，可按栏目查看"
+    # Groups: members read, chat administrators also manage the subscription.
+    for lang in ("", "en"):
+        assert menus[("all_group_chats", lang)] == ["digest", "sources", "following", "help"]
+        admins = menus[("all_chat_administrators", lang)]
+        assert admins == public[:-1]  # every public command but /start
+    # The empty chat screen says what the bot does, per language, within Telegram's limits.
+    zh, en = fake.descriptions[("description", "")], fake.descriptions[("description", "en")]
+    assert "掘金" in zh and "Hacker News" in en and len(zh) <= 512 and len(en) <= 512
+    short = fake.descriptions[("short_description", "en")]
+    assert "digest" in short.lower() and len(short) <= 120
     no_rejections(fake)
 
 

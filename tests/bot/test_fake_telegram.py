@@ -420,3 +420,15 @@ async def test_http_injected_timeout(fake: FakeTelegram) -> None:
         with pytest.raises(TimedOut):
             await bot.send_message(USER, "hi")
         assert (await bot.send_message(USER, "hi")).text == "hi"
+
+
+async def test_descriptions_are_kept_per_language_within_telegrams_limits(bot: Bot) -> None:
+    await bot.set_my_short_description("Daily digest", language_code="en")
+    assert (await bot.get_my_short_description("en")).short_description == "Daily digest"
+    assert (await bot.get_my_short_description()).short_description == ""
+    with pytest.raises(BadRequest):
+        await bot.set_my_short_description("x" * 121)
+    with pytest.raises(BadRequest):
+        await bot.set_my_description("x" * 513)
+    await bot.set_my_description("")  # clears, as Telegram does
+    assert (await bot.get_my_description()).description == ""

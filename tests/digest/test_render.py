@@ -81,7 +81,7 @@ def test_citations_link_to_their_source_or_stay_plain_without_a_safe_url() -> No
     html = "".join(render_telegram(digest, "full"))
     assert "javascript" not in html.lower() and "[1]</a>" not in html and "[2]</a>" not in html
     assert '<a href="https://ok.example/3?a=1&amp;b=2">[3]</a>' in html
-    assert "[1] " + digest.sources[0].title + " | 无链接" in visible_text(html)
+    assert "[1] " + digest.sources[0].title + " (无链接)" in visible_text(html)
 
 
 def test_every_citation_resolves_to_the_source_list_and_every_source_is_cited() -> None:
