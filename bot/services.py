@@ -77,7 +77,7 @@ class Services:
             settings=settings,
             store=StoreRunner(settings.db_path),
             options=build_options(settings),
-            http=make_http_client(settings.ingest_timeout),
+            http=make_http_client(settings.ingest_timeout, settings.ingest_max_body_bytes),
         )
 
     async def close(self) -> None:
