@@ -11,6 +11,7 @@ from dataclasses import replace
 from datetime import timedelta
 
 from telegram import CallbackQuery, Update
+from telegram.constants import ChatType
 
 from digest import (
     AlertSettings,
@@ -34,7 +35,7 @@ from ..keyboards import (
     decode_as,
     following_keyboard,
 )
-from .common import Turn, edit, is_chat_admin, reply, send, turn_of
+from .common import Turn, edit, is_chat_admin, may_press, reply, send, turn_of
 
 PREVIEW_HOURS = 24
 PREVIEW_ITEMS = 5
@@ -73,10 +74,16 @@ def changed(settings: AlertSettings, setting: str, value: str) -> AlertSettings:
 
 async def may_change(turn: Turn) -> bool:
     """Private chats, a group's administrators, a channel's posts; else reply why not."""
-    if await is_chat_admin(turn, turn.user):
-        return True
-    await reply(turn, "group_admins_only")
-    return False
+    sender = turn.message.sender_chat if turn.message is not None else None
+    if turn.chat.type == ChatType.CHANNEL:
+        # Only a channel's administrators can post in it, so a command posted there
+        # (the channel as its sender) comes from one of them.
+        allowed = sender is not None and sender.id == turn.chat.id
+    else:
+        allowed = await is_chat_admin(turn.chat, turn.user, sender)
+    if not allowed:
+        await reply(turn, "group_admins_only")
+    return allowed
 
 
 async def follow_command(update: Update, context: BotContext) -> None:
@@ -193,7 +200,7 @@ async def on_follow_button(update: Update, context: BotContext) -> None:
     if query is None or (turn := await turn_of(update, context)) is None:
         return
     button = decode_as(query.data, FollowButton)
-    if button.chat_id != turn.chat.id or not await is_chat_admin(turn, query.from_user):
+    if button.chat_id != turn.chat.id or not await may_press(turn, query):
         await query.answer(turn.texts.plain("group_admins_only", turn.lang), show_alert=True)
         return
     chat_id, now = turn.chat.id, turn.services.clock()

@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 from bot_harness import (
+    ADMIN,
     CHANNEL,
     EN_USER,
     GROUP,
@@ -88,13 +89,26 @@ async def test_in_a_group_only_its_admins_change_follows(bot: Bot, db_path: Path
     assert follows_of(db_path, GROUP) == ["rust"]
 
 
-async def test_a_channel_post_follows_for_the_channel(bot: Bot, db_path: Path) -> None:
-    message = bot.fake.channel_post(CHANNEL, "/follow rust")
-    await bot.feed()
-    entity = {"type": "bot_command", "offset": 0, "length": len("/follow")}
+async def channel_command(bot: Bot, text: str) -> dict[str, Any]:
+    """A channel admin posts a command (with the entity Telegram adds); the bot's reply."""
+    message = bot.fake.channel_post(CHANNEL, text)
+    await bot.feed()  # the fake's own copy has no entity: no handler takes it
+    entity = {"type": "bot_command", "offset": 0, "length": len(text.split()[0])}
     raw = {"update_id": 10**6, "channel_post": {**message, "entities": [entity]}}
     await bot.app.process_update(Update.de_json(raw, bot.app.bot))
+    return bot.fake.sent(CHANNEL)[-1]
+
+
+async def test_a_channel_post_follows_and_only_admins_press(bot: Bot, db_path: Path) -> None:
+    await channel_command(bot, "/follow rust")
     assert follows_of(db_path, CHANNEL) == ["rust"]
+    listing = await channel_command(bot, "/following")
+    assert "1. rust" in listing["text"]
+    # Anyone reading a channel may press its buttons; only its administrators change it.
+    _, answer = await bot.press(CHANNEL, EN_USER, listing["message_id"], button(listing, "1"))
+    assert answer["show_alert"] and follows_of(db_path, CHANNEL) == ["rust"]
+    await bot.press(CHANNEL, ADMIN, listing["message_id"], button(listing, "删除 1"), 1)
+    assert follows_of(db_path, CHANNEL) == []
 
 
 async def test_following_buttons_pause_resume_and_remove(bot: Bot, db_path: Path) -> None:
