@@ -93,6 +93,11 @@ class Group:
         shown = self.words or self.required
         return " ".join(t.text if not t.pattern else f"/{t.text}/" for t in shown[:4])
 
+    @property
+    def key(self) -> tuple[Term, ...]:
+        """What the group matches by: its terms in a fixed order (not its name)."""
+        return tuple(sorted(self.terms, key=lambda t: (t.role, t.pattern, t.text)))
+
     def text(self) -> str:
         """The canonical expression (what is stored; parses back to this group)."""
         body = " ".join(str(term) for term in self.terms)

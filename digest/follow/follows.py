@@ -8,7 +8,7 @@ from datetime import datetime, time
 from ..clock import from_iso, parse_hhmm, to_iso
 from ..errors import UsageError
 from ..store.store import Store
-from .expression import Group, parse_group
+from .expression import Group, Term, parse_group
 
 MAX_FOLLOWS = 20  # groups per chat
 DEFAULT_MAX_PER_DAY = 24  # alert messages per local day: one an hour at most, by default
@@ -84,12 +84,16 @@ class Follows:
         return [replace(_follow(row), number=n) for n, row in enumerate(rows, start=1)]
 
     def add(self, chat_id: int, groups: list[Group], now: datetime) -> list[Follow]:
-        """Add groups (an identical one already followed is not added twice).
+        """Add groups (one matching what a followed group matches is not added again).
 
         :raises UsageError: the chat would follow more than MAX_FOLLOWS groups.
         """
-        have = {f.group.text() for f in self.of_chat(chat_id)}
-        new = [g for g in dict.fromkeys(groups) if g.text() not in have]
+        have = {f.group.key for f in self.of_chat(chat_id)}
+        fresh: dict[tuple[Term, ...], Group] = {}
+        for group in groups:
+            if group.key not in have:
+                fresh.setdefault(group.key, group)
+        new = list(fresh.values())
         if len(have) + len(new) > MAX_FOLLOWS:
             raise UsageError(f"a chat follows at most {MAX_FOLLOWS} groups; /unfollow one first")
         with self.db.conn:

@@ -192,7 +192,7 @@ def _bare(term: Term) -> Term:
 
 def _identity(group: Group) -> Group:
     """Groups that differ only in name or term order match the same posts: share one."""
-    return Group(tuple(sorted(group.terms, key=lambda t: (t.role, t.pattern, t.text))))
+    return Group(group.key)
 
 
 def post_text(title: str, brief: str | None) -> str:

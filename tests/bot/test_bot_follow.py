@@ -178,3 +178,10 @@ async def test_an_alert_of_twelve_posts_shows_ten_and_a_button_for_the_rest(
     [more], _ = await bot.press(EN_USER, EN_USER, alert["message_id"], button(alert, "2 more"), 1)
     assert "Widget 10" in more["text"] and "Widget 11" in more["text"]
     assert "Widget 0" not in more["text"]
+
+
+async def test_following_the_same_group_twice_adds_it_once(bot: Bot, db_path: Path) -> None:
+    await bot.say(EN_USER, EN_USER, "/follow Rust Go")
+    replies = await bot.say(EN_USER, EN_USER, "/follow go rust")
+    assert "already follows that" in replies[0]["text"]
+    assert follows_of(db_path, EN_USER) == ["rust go"]
