@@ -2,9 +2,10 @@
 
 ``send_alert`` is the one place an alert leaves the bot. It goes through the delivery
 path's shared flood gate (the bot-wide pace with headroom left for command replies,
-the per-chat and per-group spacing) and its lean ``send_text``, so alerts queue behind
-replies and beside pushes rather than around them. When bot/delivery grows one
-outgoing scheduler, re-point this function at it; nothing else here sends.
+the per-chat and per-group spacing) and its lean ``send_text``, so alerts keep to the
+same budget as pushes and leave room for replies. There is no priority queue yet: when
+bot/delivery grows one outgoing scheduler (replies first), re-point this function at
+it; nothing else here sends.
 """
 
 from __future__ import annotations
@@ -41,7 +42,9 @@ from .services import Services
 log = logging.getLogger(__name__)
 
 PAGE = 10  # items per alert message; the rest behind "and N more"
-SENDS_AT_ONCE = 16  # alerts in flight; the flood gate sets the pace
+# Alerts share the application bot's reply connections (bot.app: 8); at most half of
+# them carry alerts, so replies always find a free one. The flood gate sets the pace.
+SENDS_AT_ONCE = 4
 MAX_FLOODS = 3  # 429s one alert may get before it is given up
 
 
