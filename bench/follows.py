@@ -21,11 +21,14 @@ import argparse
 import json
 import random
 import statistics
+import tempfile
 import time
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import ahocorasick  # pyahocorasick: a dev dependency, for this comparison only
 
+from digest import AlertOptions, Store, make_post, plan_alerts, to_iso
 from digest.follow.expression import Group, bounded, parse_group
 from digest.follow.matcher import AutomatonScanner, Matcher, RegexScanner, bits, post_text
 
@@ -118,6 +121,32 @@ def timed(func, repeat: int) -> tuple[float, object]:  # type: ignore[no-untyped
     return statistics.median(runs) * 1000, result
 
 
+def end_to_end(groups: list[Group], texts: list[str], per_chat: int) -> None:
+    """One alert run as the bot makes it: stored groups read and parsed, the matcher
+    built, the new posts matched, every (chat, post) claimed in the ledger, batches made."""
+    with tempfile.TemporaryDirectory() as folder:
+        store = Store.open(Path(folder) / "bench.db")
+        now = datetime.now(UTC)
+        with store.db.conn:
+            store.db.conn.executemany(
+                "INSERT INTO follows (chat_id, expression, paused, created_at) VALUES (?, ?, 0, ?)",
+                [(n // per_chat + 1, g.text(), to_iso(now)) for n, g in enumerate(groups)],
+            )
+        posts = [
+            make_post(source="bench", post_id=str(n), title=text[:300], heat=n)
+            for n, text in enumerate(texts)
+        ]
+        store.save_posts(posts, now - timedelta(minutes=1))
+        start = time.perf_counter()
+        run = plan_alerts(store, now, AlertOptions(timezone="UTC"))
+        seconds = time.perf_counter() - start
+        store.close()
+    print(
+        f"end to end: one alert run {seconds:.1f} s: {run.posts:,} new posts, "
+        f"{run.claimed:,} alerts claimed in {len(run.batches):,} messages"
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--chats", type=int, default=10_000)
@@ -125,6 +154,11 @@ def main() -> None:
     parser.add_argument("--posts", type=int, default=1_000)
     parser.add_argument("--vocabulary", type=int, default=5_000)
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument(
+        "--end-to-end",
+        action="store_true",
+        help="Also time one alert run (plan_alerts) on a temporary database.",
+    )
     args = parser.parse_args()
     rng = random.Random(15)
     words = vocabulary(rng, args.vocabulary)
@@ -152,6 +186,8 @@ def main() -> None:
     same = results["regex"] == results["pyahocorasick"] == results["ahocorasick-rs"]
     faster = min(figures, key=lambda name: figures[name][1])
     print(f"same matches: {same}; fastest: {faster}; target: match ≤ 200 ms")
+    if args.end_to_end:
+        end_to_end(groups, texts, args.groups)
     print(
         f"REGEX_MS={figures['regex'][1]:.1f} PYAHO_MS={figures['pyahocorasick'][1]:.1f} "
         f"RS_MS={figures['ahocorasick-rs'][1]:.1f} RS_BUILD_MS={figures['ahocorasick-rs'][0]:.1f} "

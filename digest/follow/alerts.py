@@ -79,7 +79,7 @@ class AlertOptions:
 class _New:
     source: str
     post_id: str
-    url: str | None
+    link: str | None  # normalised
     text: str
     first_seen_at: str
 
@@ -114,12 +114,16 @@ def plan_alerts(store: Store, now: datetime, options: AlertOptions) -> AlertRun:
     run.posts = len(new)
     follows = Follows(store).active() if new else []
     picks = _picks(follows, new)
+    labels = {f.id: f.label for f in follows}
     run.matched = sum(len(chosen) for chosen in picks.values())
     stamp = to_iso(now)
     newest = max((p.first_seen_at for p in new), default=None)
+    made = []
     with store.db.conn:
         for chat_id, chosen in picks.items():
-            _claim(store, chat_id, chosen, now, options, run)
+            batch = _claim(store, chat_id, chosen, now, options, run, labels)
+            if batch is not None:
+                made.append(batch)
         store.db.execute(
             "INSERT INTO alert_runs (at, through, posts, alerts) VALUES (?, ?, ?, ?)",
             [
@@ -129,6 +133,7 @@ def plan_alerts(store: Store, now: datetime, options: AlertOptions) -> AlertRun:
                 run.claimed,
             ],
         )
+    run.batches.extend(load_batches(store, made))
     run.batches.extend(release_held(store, now, options))
     return run
 
@@ -148,56 +153,72 @@ def _new_posts(store: Store, since: datetime, now: datetime) -> list[_New]:
         "ORDER BY coalesce(heat, -1) DESC, first_seen_at, source, post_id",
         [to_iso(since), to_iso(now)],
     ).fetchall()
-    return [_New(s, p, url, post_text(t, b), first) for s, p, url, t, b, first in rows]
+    return [
+        _New(s, p, normalise_link(url), post_text(t, b), first) for s, p, url, t, b, first in rows
+    ]
 
 
-def _picks(follows: list[Follow], new: list[_New]) -> dict[int, list[tuple[_New, Follow]]]:
-    """Each chat's matching posts (hottest first), each under the chat's first matching group."""
+def _picks(follows: list[Follow], new: list[_New]) -> dict[int, list[tuple[_New, int]]]:
+    """Each chat's matching posts (hottest first), each under the id of the chat's first
+    matching group."""
     if not follows:
         return {}
-    by_key = {(f.chat_id, f.id): f for f in follows}
-    masks = Matcher((key, f.group) for key, f in by_key.items()).match_all([p.text for p in new])
-    chosen: dict[int, dict[int, Follow]] = {}
-    for key in sorted(masks, key=lambda k: (k[0], k[1])):  # a chat's groups in their order
-        for n in bits(masks[key]):
-            chosen.setdefault(key[0], {}).setdefault(n, by_key[key])
+    keys = [(f.chat_id, f.id) for f in follows]
+    groups = (f.group for f in follows)
+    masks = Matcher(zip(keys, groups, strict=True)).match_all([p.text for p in new])
+    chosen: dict[int, dict[int, int]] = {}
+    for chat_id, follow_id in sorted(masks):  # a chat's groups in their order
+        for n in bits(masks[(chat_id, follow_id)]):
+            chosen.setdefault(chat_id, {}).setdefault(n, follow_id)
     return {chat: [(new[n], f) for n, f in sorted(posts.items())] for chat, posts in chosen.items()}
 
 
 def _claim(
     store: Store,
     chat_id: int,
-    chosen: list[tuple[_New, Follow]],
+    chosen: list[tuple[_New, int]],
     now: datetime,
     options: AlertOptions,
     run: AlertRun,
-) -> None:
-    """Insert the chat's new (chat, post) rows; already alerted posts insert nothing."""
+    labels: dict[int, str],
+) -> int | None:
+    """Insert the chat's new (chat, post) rows, straight into a new batch unless they wait;
+    already alerted posts insert nothing. Returns the batch, if one was made."""
     settings = Follows(store).settings(chat_id)
     status = _status(store, settings, now, options)
+    batch_id = _new_batch(store, chat_id, now, options) if status == PENDING else None
     stamp = to_iso(now)
-    claimed = 0
-    for post, follow in chosen:
-        cursor = store.db.execute(
-            "INSERT OR IGNORE INTO follow_alerts (chat_id, source, post_id, link, follow_id, "
-            "label, status, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            [
-                chat_id,
-                post.source,
-                post.post_id,
-                normalise_link(post.url),
-                follow.id,
-                follow.label,
-                status,
-                stamp,
-            ],
-        )
-        claimed += cursor.rowcount
+    rows = [
+        (chat_id, post.source, post.post_id, post.link, follow_id, labels[follow_id])
+        for post, follow_id in chosen
+    ]
+    cursor = store.db.conn.executemany(
+        "INSERT OR IGNORE INTO follow_alerts (chat_id, source, post_id, link, follow_id, "
+        "label, status, batch_id, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [(*row, BATCHED if batch_id else status, batch_id, stamp) for row in rows],
+    )
+    claimed = cursor.rowcount  # the rows inserted: posts this chat never had
     run.claimed += claimed
     if status == HELD:
         run.held += claimed
     elif status == CAPPED:
         run.capped += claimed
+    if batch_id is not None and not claimed:
+        store.db.execute("DELETE FROM alert_batches WHERE id = ?", [batch_id])
+        return None
+    return batch_id
+
+
+def _new_batch(store: Store, chat_id: int, now: datetime, options: AlertOptions) -> int:
+    """A ``sending`` batch row (in the caller's transaction, with its items)."""
+    stamp = to_iso(now)
+    local_day = now.astimezone(zone(_zone_of(store, chat_id, options))).date().isoformat()
+    cursor = store.db.execute(
+        "INSERT INTO alert_batches (chat_id, local_day, status, created_at, updated_at) "
+        "VALUES (?, ?, 'sending', ?, ?)",
+        [chat_id, local_day, stamp, stamp],
+    )
+    return int(cursor.lastrowid or 0)
 
 
 def _status(store: Store, settings: AlertSettings, now: datetime, options: AlertOptions) -> str:
@@ -253,43 +274,49 @@ def _make_batch(
     store: Store, chat_id: int, status: str, now: datetime, options: AlertOptions
 ) -> AlertBatch | None:
     """Gather the chat's waiting rows into a new ``sending`` batch (or cap them)."""
-    stamp = to_iso(now)
     with store.db.conn:
         if status == CAPPED:
             store.db.execute(
-                "UPDATE follow_alerts SET status = ? WHERE chat_id = ? AND batch_id IS NULL "
-                "AND status IN (?, ?)",
+                "UPDATE follow_alerts SET status = ? WHERE chat_id = ? AND status IN (?, ?)",
                 [CAPPED, chat_id, PENDING, HELD],
             )
             return None
-        local_day = now.astimezone(zone(_zone_of(store, chat_id, options))).date().isoformat()
-        cursor = store.db.execute(
-            "INSERT INTO alert_batches (chat_id, local_day, status, created_at, updated_at) "
-            "VALUES (?, ?, 'sending', ?, ?)",
-            [chat_id, local_day, stamp, stamp],
-        )
-        batch_id = cursor.lastrowid
+        batch_id = _new_batch(store, chat_id, now, options)
+        # By chat and status: "batch_id IS NULL" would tempt SQLite into the batch_id
+        # index, where every waiting row of every chat is NULL.
         store.db.execute(
             "UPDATE follow_alerts SET status = ?, batch_id = ? WHERE chat_id = ? "
-            "AND batch_id IS NULL AND status IN (?, ?)",
+            "AND status IN (?, ?)",
             [BATCHED, batch_id, chat_id, PENDING, HELD],
         )
-    return load_batch(store, int(batch_id or 0))
+    return load_batch(store, batch_id)
 
 
 def load_batch(store: Store, batch_id: int) -> AlertBatch | None:
-    """A batch with its items, grouped by label in the order the chat's groups matched."""
-    row = store.db.execute("SELECT chat_id FROM alert_batches WHERE id = ?", [batch_id]).fetchone()
-    if row is None:
-        return None
-    rows = store.db.execute(
-        "SELECT a.source, a.post_id, p.title, p.url, p.heat, a.label FROM follow_alerts AS a "
-        "JOIN posts AS p ON p.source = a.source AND p.post_id = a.post_id "
-        "WHERE a.batch_id = ? ORDER BY a.follow_id, coalesce(p.heat, -1) DESC, a.rowid",
-        [batch_id],
-    ).fetchall()
-    items = tuple(AlertItem(*item) for item in rows)
-    return AlertBatch(batch_id, int(row[0]), items) if items else None
+    """A batch with its items (see ``load_batches``); None if it has none."""
+    found = load_batches(store, [batch_id])
+    return found[0] if found else None
+
+
+def load_batches(store: Store, batch_ids: Sequence[int]) -> list[AlertBatch]:
+    """Batches with their items, grouped by label in the order the chat's groups matched."""
+    items: dict[int, list[AlertItem]] = {}
+    chats: dict[int, int] = {}
+    for start in range(0, len(batch_ids), 500):  # SQLite's bound on ? parameters
+        chunk = list(batch_ids[start : start + 500])
+        marks = ", ".join("?" * len(chunk))
+        rows = store.db.execute(
+            "SELECT a.batch_id, a.chat_id, a.source, a.post_id, p.title, p.url, p.heat, a.label "
+            "FROM follow_alerts AS a "
+            "JOIN posts AS p ON p.source = a.source AND p.post_id = a.post_id "
+            f"WHERE a.batch_id IN ({marks}) "
+            "ORDER BY a.batch_id, a.follow_id, coalesce(p.heat, -1) DESC, a.rowid",
+            chunk,
+        ).fetchall()
+        for batch_id, chat_id, *item in rows:
+            chats[batch_id] = chat_id
+            items.setdefault(batch_id, []).append(AlertItem(*item))
+    return [AlertBatch(b, chats[b], tuple(items[b])) for b in batch_ids if b in items]
 
 
 def finish_batch(

@@ -21,6 +21,7 @@ inputs built to make backtracking explode.
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -40,6 +41,9 @@ REGEX_FLAGS = regex.IGNORECASE | regex.FULLCASE | regex.VERSION0
 WORD, REQUIRED, EXCLUDED = "word", "required", "excluded"
 _PREFIX = {"+": REQUIRED, "!": EXCLUDED}
 _MARK = {WORD: "", REQUIRED: "+", EXCLUDED: "!"}
+# A token: +/! maybe, then a /regex/ (it ends at a / before a space, so it may hold
+# spaces and slashes), a "quoted phrase", or anything up to the next space.
+_TOKEN = re.compile(r'[+!]?(?:/(?:\\.|[^\\])*?/(?=\s|$)|"[^"]*"|\S+)')
 
 
 def fold(text: str) -> str:
@@ -205,46 +209,18 @@ def _group(lines: list[str], checked: bool) -> Group:
 
 def _tokens(line: str) -> list[str]:
     """Split one line at spaces, keeping "quoted phrases" and /regex with spaces/."""
-    tokens, i = [], 0
-    while i < len(line):
-        if line[i].isspace():
-            i += 1
-            continue
-        start = i
-        if line[i] in "+!":
-            i += 1
-        if i < len(line) and line[i] in '/"':
-            close = _closing(line, i)
-            if close < 0:
-                kind = "regular expression" if line[i] == "/" else "quote"
-                raise UsageError(f"unclosed {kind} in {line[start:][:40]!r}")
-            i = close + 1
-        while i < len(line) and not line[i].isspace():
-            i += 1
-        tokens.append(line[start:i])
-    return tokens
-
-
-def _closing(line: str, at: int) -> int:
-    """Where the / or " opened at ``at`` closes (a regex's end is a / before a space)."""
-    mark = line[at]
-    i = at + 1
-    while i < len(line):
-        if line[i] == "\\" and mark == "/":
-            i += 2
-            continue
-        if line[i] == mark and (mark == '"' or i + 1 == len(line) or line[i + 1].isspace()):
-            return i
-        i += 1
-    return -1
+    return _TOKEN.findall(line)
 
 
 def _term(token: str, checked: bool) -> Term:
     role = _PREFIX.get(token[0], WORD)
     body = token[1:] if role != WORD else token
-    if len(body) >= 2 and body[0] == body[-1] == "/":
-        return Term(role, check_pattern(body[1:-1], tried=checked), pattern=True)
-    if len(body) >= 2 and body[0] == body[-1] == '"':
+    if body[:1] in ("/", '"'):
+        if len(body) < 2 or body[-1] != body[0]:
+            kind = "regular expression" if body[0] == "/" else "quote"
+            raise UsageError(f"unclosed {kind} in {token[:40]!r}")
+        if body[0] == "/":
+            return Term(role, check_pattern(body[1:-1], tried=checked), pattern=True)
         body = body[1:-1]
     word = fold(body)
     if not word:
