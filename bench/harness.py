@@ -214,19 +214,25 @@ def run_push(
     timeout: float,
     env: Mapping[str, str] | None = None,
     extra: list[str] | None = None,
+    root: Path = ROOT,
 ) -> dict[str, Any]:
-    """Run ``harness.py push`` in its own process; its JSON line as a dict."""
-    command = [sys.executable, str(HARNESS), "push", f"--db={db_path}", f"--url={url}"]
+    """Run ``harness.py push`` in its own process; its JSON line as a dict.
+
+    :param root: a checkout whose bot to run (another commit's, for an anchor); its own
+        ``bench/harness.py`` and packages are used, with this environment's libraries.
+    """
+    harness = root / "bench" / "harness.py"
+    command = [sys.executable, str(harness), "push", f"--db={db_path}", f"--url={url}"]
     command += [f"--rate={rate}"] if rate else []
     command += ["--paid"] if paid else []
     command += extra or []
     done = subprocess.run(
         command,
-        cwd=ROOT,
+        cwd=root,
         capture_output=True,
         text=True,
         timeout=timeout,
-        env={**os.environ, **(env or {})},
+        env={**os.environ, **(env or {}), **({"PYTHONPATH": str(root)} if root != ROOT else {})},
         check=False,
     )
     if done.returncode != 0:
@@ -260,8 +266,12 @@ def measure_push(
     mode: str = "full",
     timeout: float,
     extra: list[str] | None = None,
+    root: Path = ROOT,
 ) -> PushRun:
-    """Seed a store with ``chats`` subscribers, serve the fake, push DAY's digest to all."""
+    """Seed a store with ``chats`` subscribers, serve the fake, push DAY's digest to all.
+
+    :param root: the checkout whose bot pushes (see :func:`run_push`).
+    """
     with tempfile.TemporaryDirectory(prefix="hotdigest-bench-") as scratch:
         db_path = Path(scratch) / "bench.db"
         began = time.perf_counter()
@@ -271,7 +281,9 @@ def measure_push(
         )
         fake = FakeProcess(latency=latency, limits=limits, chats=chats)
         try:
-            bot = run_push(db_path, fake.url, rate=rate, paid=paid, timeout=timeout, extra=extra)
+            bot = run_push(
+                db_path, fake.url, rate=rate, paid=paid, timeout=timeout, extra=extra, root=root
+            )
             stats = fake.stats()
         finally:
             summary = fake.stop()

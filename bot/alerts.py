@@ -34,16 +34,16 @@ from digest import (
 )
 
 from .config import Settings
+from .delivery.client import send_text
 from .delivery.engine import DeliveryOptions, flood_gate
-from .delivery.transport import send_text
 from .keyboards import alert_keyboard
 from .services import Services
 
 log = logging.getLogger(__name__)
 
 PAGE = 10  # items per alert message; the rest behind "and N more"
-# Alerts share the application bot's reply connections (bot.app: 8); at most half of
-# them carry alerts, so replies always find a free one. The flood gate sets the pace.
+# Alerts share the application bot's connections with replies; a few in flight carry
+# the flood gate's pace (~30/s at a 100 ms round trip) and leave the rest to replies.
 SENDS_AT_ONCE = 4
 MAX_FLOODS = 3  # 429s one alert may get before it is given up
 

@@ -39,7 +39,7 @@ from digest import (
 )
 
 from .alerts import run_alerts
-from .config import Settings
+from .config import Settings, ingest_proxies
 from .context import services_of
 from .delivery.engine import PushReport, push_due
 from .services import Services
@@ -139,6 +139,7 @@ async def ingest_job(context: Context) -> None:
         sources,
         settings.ingest_timeout,
         settings.ingest_max_body_bytes,
+        ingest_proxies(settings),
     )
     log.info("ingest: %d of %d sources ok", sum(r.ok for r in results), len(results))
     # The posts this run saw first go out to the chats that follow them (issue 15).

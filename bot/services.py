@@ -15,7 +15,7 @@ import httpx
 
 from digest import BuildOptions, Renderer, Store, make_http_client, utcnow
 
-from .config import Settings, build_options
+from .config import Settings, build_options, ingest_proxies
 from .views import DigestViews
 
 T = TypeVar("T")
@@ -77,7 +77,11 @@ class Services:
             settings=settings,
             store=StoreRunner(settings.db_path),
             options=build_options(settings),
-            http=make_http_client(settings.ingest_timeout, settings.ingest_max_body_bytes),
+            http=make_http_client(
+                settings.ingest_timeout,
+                settings.ingest_max_body_bytes,
+                proxies=ingest_proxies(settings),
+            ),
         )
 
     async def close(self) -> None:

@@ -88,8 +88,16 @@ from .render.renderer import (
     render_text,
 )
 from .render.telegram_html import MESSAGE_LIMIT, safe_href, split_blocks, visible_length
-from .sources import make_http_client, make_source
+from .sources import (
+    Proxies,
+    check_proxy_url,
+    make_http_client,
+    make_source,
+    mask_password,
+    proxy_password,
+)
 from .sources.ingest import IngestResult, ingest_sources
+from .sources.probe import Probe, probe_source
 from .sources.refresh import ingest_in_thread
 from .store.archive import (
     DigestChange,
@@ -100,6 +108,7 @@ from .store.archive import (
     latest_digest,
     save_digest,
 )
+from .store.check import check_store
 from .store.importer import ImportReport, import_posts
 from .store.llm_cache import llm_usage
 from .store.problems import store_problem
@@ -107,6 +116,7 @@ from .store.stats import collect_stats
 from .store.store import Fetch, SeenPost, Store
 from .writers.llm import LlmWriter
 from .writers.llm_client import LlmConfig
+from .writers.llm_probe import probe_llm
 
 __all__ = [
     "ANONYMOUS_REACTOR",
@@ -146,6 +156,8 @@ __all__ = [
     "LlmWriter",
     "PartKey",
     "Post",
+    "Probe",
+    "Proxies",
     "PushJob",
     "PushPlan",
     "Renderer",
@@ -167,6 +179,8 @@ __all__ = [
     "alert_counts",
     "build_digest",
     "chat_settings",
+    "check_proxy_url",
+    "check_store",
     "cited_follows",
     "collect_stats",
     "compare_digests",
@@ -195,6 +209,7 @@ __all__ = [
     "make_http_client",
     "make_post",
     "make_source",
+    "mask_password",
     "matching_posts",
     "parse_expression",
     "parse_group",
@@ -204,6 +219,9 @@ __all__ = [
     "plan_alerts",
     "plan_date",
     "plan_pushes",
+    "probe_llm",
+    "probe_source",
+    "proxy_password",
     "reactions_by_day",
     "record_reactions",
     "release_held",

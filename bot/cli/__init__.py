@@ -14,6 +14,7 @@ from .digest_commands import (
     export_command,
     show_command,
 )
+from .doctor_commands import doctor_command
 from .follow_commands import follows_command, match_command
 from .store_commands import config_command, import_command, ingest_command, posts_command
 
@@ -53,6 +54,7 @@ for command in (
     push_command,
     deliveries_command,
     fake_telegram_command,
+    doctor_command,
     follows_command,
     match_command,
 ):

@@ -10,8 +10,8 @@ The one duplicate left possible is a retried timeout: a 5xx did not deliver, but
 timeout or a dropped connection after Telegram took the message did. Retries are
 bounded by ``max_attempts`` and counted in the row's ``attempts``.
 
-Pushes go through their own Bots on a lean HTTP transport (``bot.transport``: httpx and
-PTB's Message parsing were most of the send path's CPU) and their own limiter
+Pushes go through their own Bot on the configured transport (``bot.delivery.client``:
+aiohttp by default, and no PTB Message parsed from each answer) and their own limiter
 (``bot.limits``), never PTB's AIORateLimiter: a 429 pauses the chat it concerns and
 command replies stay responsive.
 """
@@ -74,8 +74,9 @@ from digest import (
 from ..config import Settings
 from ..keyboards import ViewButton, digest_keyboard
 from ..services import Services, StoreRunner
+from .aiohttp_request import AiohttpRequest
+from .client import TransportOptions, make_request, send_text
 from .limits import ChatQueue, FloodGate, Limits
-from .transport import LeanRequest, send_text
 
 log = logging.getLogger(__name__)
 
@@ -596,19 +597,23 @@ def _filter(job: PushJob, options: BuildOptions | None) -> tuple[tuple[str, ...]
 async def push_senders(
     services: Services, bot: Bot, options: DeliveryOptions
 ) -> AsyncIterator[list[Bot]]:
-    """Bots to push through, each with ``options.connections`` lean keep-alive connections.
+    """Bots to push through, each with ``options.connections`` keep-alive connections on the
+    configured transport and proxy.
 
-    They share the bot's token but not its HTTPXRequest (see ``bot.transport`` for why),
-    and skip ``Bot.initialize``: its getMe per sender tells a push nothing. An in-process
-    transport (the demo's fake) has no connections to spread, so the application's own
-    bot is used as it is.
+    They share the bot's token, and skip ``Bot.initialize``: its getMe per sender tells a
+    push nothing. An in-process transport (the demo's fake) has no connections to spread,
+    so the application's own bot is used as it is.
     """
-    if not isinstance(bot.request, HTTPXRequest | LeanRequest):
+    if not isinstance(bot.request, HTTPXRequest | AiohttpRequest):
         yield [bot]
         return
+    transport = replace(
+        TransportOptions.from_settings(services.settings), read_timeout=options.read_timeout
+    )
     senders = []
     for _ in range(max(1, options.senders)):
-        request = LeanRequest(options.connections, read_timeout=options.read_timeout)
+        request = make_request(transport, options.connections)
+        await request.initialize()
         senders.append(
             Bot(
                 bot.token,
