@@ -82,6 +82,7 @@ class Settings:
     ingest_timeout: float = 15.0
     ingest_max_body_bytes: int = 5_000_000
     ingest_proxy: str | None = field(default=None, repr=False)
+    alert_after_hours: int = 6
     push_time: time = time(19, 0)
     max_push_delay_hours: int = 12
     messages_per_second: float = 30.0
@@ -342,6 +343,12 @@ OPTIONS: tuple[Option, ...] = (
         _proxy,
         "HOTDIGEST_INGEST_PROXY",
         proxy=True,
+    ),
+    Option(
+        "ingest.alert_after_hours",
+        "alert_after_hours",
+        "Hours a source may keep failing before the bot's admins are told.",
+        _int(1, 24 * 7),
     ),
     Option(
         "schedule.push_time",

@@ -111,7 +111,12 @@ class Stage:
             count = len(self.fake.sent(chat_id))
             if count != last_count:
                 last_count, quiet_since = count, time.monotonic()
-            elif count > before and time.monotonic() - quiet_since >= SETTLE:
+            elif (
+                count > before
+                and time.monotonic() - quiet_since >= SETTLE
+                # /rebuild's progress: its result is an edit still to come
+                and not self.fake.sent(chat_id)[-1]["text"].startswith("⏳")
+            ):
                 break
             await asyncio.sleep(0.01)
         new = self.fake.sent(chat_id)[before:]

@@ -5,6 +5,7 @@ package, not the other way round.
 """
 
 from .build.builder import BuildOptions, build_digest, compose_digest, filtered_digest
+from .build.day import DayBuild, build_day, build_in_thread, build_off_loop
 from .build.themes import Theme, load_themes
 from .clock import day_window, from_iso, local_moment, parse_hhmm, to_iso, utcnow, zone
 from .document import (
@@ -50,6 +51,7 @@ from .follow.lookup import (
     with_follows,
 )
 from .models import Post, make_post, parse_heat
+from .push.alerts import Alert, build_alerts, ingest_alerts
 from .push.chat_settings import (
     ChatDefaults,
     Edit,
@@ -108,8 +110,10 @@ from .store.archive import (
     latest_digest,
     save_digest,
 )
+from .store.build_log import BuildRecord, last_build
 from .store.check import check_store
 from .store.importer import ImportReport, import_posts
+from .store.incidents import open_incidents
 from .store.llm_cache import llm_usage
 from .store.problems import store_problem
 from .store.stats import collect_stats
@@ -124,6 +128,7 @@ __all__ = [
     "LANGUAGES",
     "MESSAGE_LIMIT",
     "SECTION_IDS",
+    "Alert",
     "AlertBatch",
     "AlertItem",
     "AlertOptions",
@@ -133,10 +138,12 @@ __all__ = [
     "BotTexts",
     "BuildError",
     "BuildOptions",
+    "BuildRecord",
     "ChatDefaults",
     "ChatFollows",
     "Claim",
     "ConfigError",
+    "DayBuild",
     "DayReactions",
     "Digest",
     "DigestChange",
@@ -177,7 +184,11 @@ __all__ = [
     "UsageError",
     "WriterError",
     "alert_counts",
+    "build_alerts",
+    "build_day",
     "build_digest",
+    "build_in_thread",
+    "build_off_loop",
     "chat_settings",
     "check_proxy_url",
     "check_store",
@@ -198,9 +209,11 @@ __all__ = [
     "from_iso",
     "get_digest",
     "import_posts",
+    "ingest_alerts",
     "ingest_in_thread",
     "ingest_sources",
     "language_of",
+    "last_build",
     "latest_digest",
     "llm_usage",
     "load_batch",
@@ -211,6 +224,7 @@ __all__ = [
     "make_source",
     "mask_password",
     "matching_posts",
+    "open_incidents",
     "parse_expression",
     "parse_group",
     "parse_heat",

@@ -26,8 +26,8 @@ from digest import (
     parse_quiet,
 )
 
-from ..alerts import PAGE, pages_of, render_alert
 from ..context import BotContext
+from ..follow_alerts import PAGE, pages_of, render_alert
 from ..keyboards import (
     AlertButton,
     FollowButton,

@@ -61,12 +61,15 @@ def compose_digest(
     options: BuildOptions,
     now: datetime,
     writers: Sequence[Writer] = (),
+    window_end: datetime | None = None,
 ) -> Digest:
     """The digest for ``day`` (version 0, unsaved): deterministic for the same store and options.
 
     ``writers`` may rewrite prose afterwards (an LLM writer); each gets the offline digest.
+    ``window_end`` moves the window's end past the build time (posts collected since).
     """
     start, end = options.window(day)
+    end = window_end or end
     seen = [item for item in store.posts_in_window(start, end) if options.wants(item.post.source)]
     seen = without_excluded(seen, options.exclude)
     footer = _footer(store, options, seen, start, end, now)
@@ -107,7 +110,9 @@ def filtered_digest(
         return digest
     narrowed = replace(options, include_sources=include, exclude_sources=exclude)
     built_at = datetime.fromisoformat(digest.footer.built_at)
-    rebuilt = compose_digest(store, date.fromisoformat(digest.date), narrowed, built_at)
+    end = datetime.fromisoformat(digest.footer.window_end)
+    day = date.fromisoformat(digest.date)
+    rebuilt = compose_digest(store, day, narrowed, built_at, window_end=end)
     return replace(rebuilt, version=digest.version)
 
 

@@ -20,8 +20,8 @@ from bot_harness import (
 )
 from telegram import Update
 
-from bot.alerts import run_alerts
 from bot.context import services_of
+from bot.follow_alerts import run_alerts
 from digest import AlertSettings, Follows, Store, make_post, matching_posts, parse_expression
 
 LATER = NOW + timedelta(hours=1)

@@ -17,13 +17,13 @@ from bot_harness import EN_USER, GROUP, ZH_USER, make_app, make_fake
 from delivery_worker import TOKEN, add_chat, push_on_fake, store_digest
 from telegram.ext import CallbackContext
 
-from bot.alerts import run_alerts
 from bot.app import running
 from bot.config import Settings, SourceConfig
 from bot.context import services_of
 from bot.delivery.engine import DeliveryOptions
 from bot.delivery.limits import Limits
 from bot.fake_telegram import FakeTelegram
+from bot.follow_alerts import run_alerts
 from bot.jobs import ingest_job
 from bot.services import Services
 from digest import Follows, Store, ingest_in_thread, make_source, parse_expression, utcnow
