@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import tomllib
+import unicodedata
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields, replace
 from datetime import time
@@ -16,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from digest import (
+    MAX_POSTS,
     BuildOptions,
     ConfigError,
     Proxies,
@@ -50,7 +52,10 @@ class SourceConfig:
     name: str
     kind: str
     options: Mapping[str, Any] = field(default_factory=dict)
+    display_name: str | None = None  # what digests show instead of ``name``
 
+
+MAX_DISPLAY_NAME = 40
 
 DEFAULT_SOURCES: tuple[SourceConfig, ...] = (
     SourceConfig("juejin", "juejin", {"categories": ["1"]}),
@@ -77,6 +82,7 @@ class Settings:
     window_hours: int = 24
     themes_file: Path | None = None
     themes_mode: str = "extend"
+    max_posts: int = MAX_POSTS
     digest_exclude: tuple[str, ...] = ()
     ingest_minutes: int = 60
     ingest_timeout: float = 15.0
@@ -95,6 +101,10 @@ class Settings:
     llm_max_tokens: int = 2000
     llm_temperature: float = 0.3
     llm_api_key: str | None = field(default=None, repr=False)
+    keep_days: int = 400
+    maintenance_time: time = time(4, 0)
+    backup_dir: Path | None = None
+    backup_keep: int = 7
     sources: tuple[SourceConfig, ...] = DEFAULT_SOURCES
     # HTTPS_PROXY, HTTP_PROXY, ALL_PROXY, NO_PROXY: used where no proxy is configured.
     environment_proxies: Proxies = field(default_factory=Proxies, repr=False)
@@ -313,6 +323,12 @@ OPTIONS: tuple[Option, ...] = (
         _themes_mode,
     ),
     Option(
+        "digest.max_posts",
+        "max_posts",
+        "Most posts a digest cites (each source's top 3 always count): one brief push.",
+        _int(5, 500),
+    ),
+    Option(
         "digest.exclude",
         "digest_exclude",
         "Follow expressions whose posts never appear in digests or alerts.",
@@ -396,6 +412,25 @@ OPTIONS: tuple[Option, ...] = (
         "HOTDIGEST_LLM_API_KEY",
         secret=True,
         file=False,
+    ),
+    Option(
+        "store.keep_days",
+        "keep_days",
+        "Days of heat snapshots and delivery-ledger rows to keep (digests are kept).",
+        _int(1, 36500),
+    ),
+    Option(
+        "store.maintenance_time",
+        "maintenance_time",
+        "Local time (HH:MM) of the daily backup and pruning.",
+        _clock,
+    ),
+    Option("backup.dir", "backup_dir", "Directory of the daily backups (unset: none).", _path),
+    Option(
+        "backup.keep",
+        "backup_keep",
+        "Daily backups to keep; older ones are deleted.",
+        _int(1, 1000),
     ),
 )
 SOURCES_HELP = "Sources to fetch: [[sources]] tables with name, kind and the kind's options."
@@ -527,6 +562,7 @@ def _sources(raw: Any, file: str | None) -> tuple[SourceConfig, ...]:
         options = dict(table)
         name = options.pop("name", None)
         kind = options.pop("kind", None)
+        shown = _display_name(options.pop("display_name", None), f"sources.{name}", file)
         if not isinstance(name, str) or not name.strip():
             raise ConfigError(f"source #{position} has no name", key="sources", file=file)
         if not isinstance(kind, str):
@@ -537,8 +573,27 @@ def _sources(raw: Any, file: str | None) -> tuple[SourceConfig, ...]:
             make_source(kind, name, options)  # validates kind and options now, not at fetch time
         except ConfigError as exc:
             raise ConfigError(exc.reason, key=exc.key, file=file) from None
-        configs.append(SourceConfig(name, kind, options))
+        configs.append(SourceConfig(name, kind, options, shown))
     return tuple(configs)
+
+
+def _display_name(value: object, key: str, file: str | None) -> str | None:
+    """A source's display name: free text, but short and without control characters.
+
+    It reaches every digest and button, so RTL overrides, zero-width and control
+    characters are refused, as for names.
+    """
+    if value is None:
+        return None
+    text = value.strip() if isinstance(value, str) else ""
+    bad = [c for c in text if unicodedata.category(c) in ("Cc", "Cf", "Zl", "Zp")]
+    if not text or len(text) > MAX_DISPLAY_NAME or bad:
+        raise ConfigError(
+            f"display_name must be 1 to {MAX_DISPLAY_NAME} printable characters",
+            key=f"{key}.display_name",
+            file=file,
+        )
+    return text
 
 
 def describe(settings: Settings) -> list[tuple[str, str, str]]:
@@ -610,6 +665,8 @@ def build_options(settings: Settings) -> BuildOptions:
         window_hours=settings.window_hours,
         language=settings.language,
         themes=load_themes(settings.themes_file, settings.themes_mode),
+        max_posts=settings.max_posts,
+        source_names=tuple((s.name, s.display_name) for s in settings.sources if s.display_name),
         sources=tuple(source.name for source in settings.sources),
         exclude=settings.digest_exclude,
     )

@@ -16,6 +16,8 @@ import httpx
 from digest import BuildOptions, Renderer, Store, make_http_client, utcnow
 
 from .config import Settings, build_options, ingest_proxies
+from .health import Health
+from .metrics import Metrics
 from .views import DigestViews
 
 T = TypeVar("T")
@@ -73,9 +75,13 @@ class Services:
     # One digest build at a time (scheduled, catch-up, before a push, /rebuild): two at
     # once could store the same new input twice.
     build_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    metrics: Metrics = field(default_factory=Metrics)
+    health: Health | None = None  # what /healthz judges, with `run --metrics`
 
     @classmethod
-    def create(cls, settings: Settings) -> Services:
+    def create(
+        cls, settings: Settings, metrics: Metrics | None = None, health: Health | None = None
+    ) -> Services:
         return cls(
             settings=settings,
             store=StoreRunner(settings.db_path),
@@ -85,6 +91,8 @@ class Services:
                 settings.ingest_max_body_bytes,
                 proxies=ingest_proxies(settings),
             ),
+            metrics=metrics or Metrics(),
+            health=health,
         )
 
     async def close(self) -> None:

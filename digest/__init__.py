@@ -4,7 +4,13 @@ Never imports ``bot`` or ``telegram``: the Telegram front end depends on this
 package, not the other way round.
 """
 
-from .build.builder import BuildOptions, build_digest, compose_digest, filtered_digest
+from .build.builder import (
+    MAX_POSTS,
+    BuildOptions,
+    build_digest,
+    compose_digest,
+    filtered_digest,
+)
 from .build.day import DayBuild, build_day, build_in_thread, build_off_loop
 from .build.themes import Theme, load_themes
 from .clock import day_window, from_iso, local_moment, parse_hhmm, to_iso, utcnow, zone
@@ -110,14 +116,33 @@ from .store.archive import (
     latest_digest,
     save_digest,
 )
+from .store.backup import (
+    BackupReport,
+    backup_database,
+    backup_into,
+    restore_database,
+    verify_database,
+)
 from .store.build_log import BuildRecord, last_build
 from .store.check import check_store
 from .store.importer import ImportReport, import_posts
 from .store.incidents import open_incidents
 from .store.llm_cache import llm_usage
+from .store.lock import lock_holder, store_lock
 from .store.problems import store_problem
+from .store.retention import (
+    BatchSizer,
+    PruneStep,
+    TableSize,
+    checkpoint_file,
+    prune_steps,
+    set_autocheckpoint,
+    table_sizes,
+    timed_prune_batch,
+)
 from .store.stats import collect_stats
 from .store.store import Fetch, SeenPost, Store
+from .store.vitals import StoreVitals, store_vitals
 from .writers.llm import LlmWriter
 from .writers.llm_client import LlmConfig
 from .writers.llm_probe import probe_llm
@@ -126,6 +151,7 @@ __all__ = [
     "ANONYMOUS_REACTOR",
     "CORRECTION",
     "LANGUAGES",
+    "MAX_POSTS",
     "MESSAGE_LIMIT",
     "SECTION_IDS",
     "Alert",
@@ -134,6 +160,8 @@ __all__ = [
     "AlertOptions",
     "AlertRun",
     "AlertSettings",
+    "BackupReport",
+    "BatchSizer",
     "Block",
     "BotTexts",
     "BuildError",
@@ -165,6 +193,7 @@ __all__ = [
     "Post",
     "Probe",
     "Proxies",
+    "PruneStep",
     "PushJob",
     "PushPlan",
     "Renderer",
@@ -178,12 +207,16 @@ __all__ = [
     "Statement",
     "Store",
     "StoreError",
+    "StoreVitals",
     "Subscription",
     "Subscriptions",
+    "TableSize",
     "Theme",
     "UsageError",
     "WriterError",
     "alert_counts",
+    "backup_database",
+    "backup_into",
     "build_alerts",
     "build_day",
     "build_digest",
@@ -192,6 +225,7 @@ __all__ = [
     "chat_settings",
     "check_proxy_url",
     "check_store",
+    "checkpoint_file",
     "cited_follows",
     "collect_stats",
     "compare_digests",
@@ -219,6 +253,7 @@ __all__ = [
     "load_batch",
     "load_themes",
     "local_moment",
+    "lock_holder",
     "make_http_client",
     "make_post",
     "make_source",
@@ -236,25 +271,33 @@ __all__ = [
     "probe_llm",
     "probe_source",
     "proxy_password",
+    "prune_steps",
     "reactions_by_day",
     "record_reactions",
     "release_held",
     "render_markdown",
     "render_telegram",
     "render_text",
+    "restore_database",
     "safe_href",
     "save_digest",
     "section_id",
+    "set_autocheckpoint",
     "source_label",
     "source_state",
     "split_blocks",
+    "store_lock",
     "store_problem",
+    "store_vitals",
     "stored_language",
     "subscribe_chat",
+    "table_sizes",
+    "timed_prune_batch",
     "to_iso",
     "toggle_section",
     "unsubscribe_chat",
     "utcnow",
+    "verify_database",
     "visible_length",
     "with_follows",
     "zone",

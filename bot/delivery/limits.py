@@ -196,6 +196,9 @@ class ChatQueue(Generic[T]):
         self._fresh.extend(items)
         self._wake.set()
 
+    def __len__(self) -> int:
+        return len(self._fresh) + len(self._waiting) + self._active
+
     def later(self, item: T, at: float) -> None:
         """Queue an item again, not before monotonic time ``at``."""
         heapq.heappush(self._waiting, (at, next(self._order), item))

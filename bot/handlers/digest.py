@@ -180,6 +180,8 @@ async def sources_command(update: Update, context: BotContext) -> None:
     if digest is None:
         day = args.day.isoformat() if args.day else None
         await reply(turn, "no_digest", day=day, latest=found.latest)
+    elif args.left_out:
+        await show_left_out(turn, digest)
     elif args.index is None:
         await show_sources(turn, None, SourcesButton(digest.date, digest.version), digest, None)
     else:
@@ -203,12 +205,30 @@ async def show_sources(
         date=digest.date,
         version=digest.version,
         total=len(digest.sources),
+        names=digest.facts.get("source_names", {}),
     )
     markup = sources_keyboard(at, [e.index for e in entries], pages, newer)
     if query is None:
         await send(turn, [text], markup)
     else:
         await edit(query, text, markup)
+
+
+LEFT_OUT_SHOWN = 25  # one message: 25 short lines stay far below 4096 characters
+
+
+async def show_left_out(turn: Turn, digest: Digest) -> None:
+    """The window's posts the digest did not cite (``digest.max_posts``), hottest first."""
+    posts = digest.facts.get("left_out", [])
+    entries = posts if isinstance(posts, list) else []
+    await reply(
+        turn,
+        "left_out_list",
+        entries=entries[:LEFT_OUT_SHOWN],
+        total=len(entries),
+        date=digest.date,
+        names=digest.facts.get("source_names", {}),
+    )
 
 
 async def show_source(turn: Turn, digest: Digest, index: int) -> None:
@@ -222,8 +242,15 @@ async def show_source(turn: Turn, digest: Digest, index: int) -> None:
         for section, statement in digest.citing(index, lang)
     ]
     entry = digest.source(index)
+    names = digest.facts.get("source_names", {})
     await reply(
-        turn, "source_detail", entry=entry, cites=cites, date=digest.date, version=digest.version
+        turn,
+        "source_detail",
+        entry=entry,
+        cites=cites,
+        date=digest.date,
+        version=digest.version,
+        names=names,
     )
 
 

@@ -7,7 +7,7 @@ import logging
 from telegram import Update
 from telegram.error import TelegramError
 
-from digest import chat_settings, language_of
+from digest import chat_settings, language_of, source_label
 
 from ..context import BotContext
 from ..keyboards import subscribe_keyboard
@@ -22,7 +22,10 @@ async def start_command(update: Update, context: BotContext) -> None:
         return
     defaults = defaults_for(turn.chat, turn)
     sub = await turn.services.store.run(lambda store: chat_settings(store, defaults))
-    names = [source.name for source in turn.services.settings.sources]
+    names = [
+        source_label(source.name, turn.lang, {source.name: source.display_name or ""})
+        for source in turn.services.settings.sources
+    ]
     markup = subscribe_keyboard(turn.chat.id, turn.texts, turn.lang)
     await reply(
         turn,
@@ -74,7 +77,15 @@ async def on_unknown_button(update: Update, context: BotContext) -> None:
 async def error_handler(update: object, context: BotContext) -> None:
     """Log the failure with its traceback; tell the chat briefly, never with details."""
     update_id = update.update_id if isinstance(update, Update) else None
-    log.error("handling update %s failed", update_id, exc_info=context.error)
+    chat = update.effective_chat if isinstance(update, Update) else None
+    chat_id = chat.id if chat else None
+    log.error(
+        "handling update %s in chat %s failed",
+        update_id,
+        chat_id,
+        exc_info=context.error,
+        extra={"chat_id": chat_id, "update_id": update_id},
+    )
     if not isinstance(update, Update) or update.effective_chat is None:
         return
     user = update.effective_user
@@ -84,6 +95,10 @@ async def error_handler(update: object, context: BotContext) -> None:
         texts = context.services.renderer.texts
         await update.effective_chat.send_message(texts.html("apology", lang))
     except TelegramError as exc:  # the chat may be gone; the error is already logged
+        chat_id = update.effective_chat.id
         log.warning(
-            "could not apologise in chat %s: %s", update.effective_chat.id, type(exc).__name__
+            "could not apologise in chat %s: %s",
+            chat_id,
+            type(exc).__name__,
+            extra={"chat_id": chat_id},
         )
