@@ -60,6 +60,7 @@ from digest import (
     Store,
     Subscription,
     Subscriptions,
+    cited_follows,
     correction_jobs,
     filtered_digest,
     follow_migration,
@@ -67,6 +68,7 @@ from digest import (
     plan_date,
     plan_pushes,
     utcnow,
+    with_follows,
 )
 
 from ..config import Settings
@@ -532,7 +534,7 @@ async def prepare(
     """
     keys = {(job.date, job.version, *_filter(job, options)) for job in jobs}
 
-    def load(s: Store) -> dict[tuple[Any, ...], Digest | None]:
+    def load(s: Store) -> tuple[dict[tuple[Any, ...], Digest | None], dict[Any, Any]]:
         found: dict[tuple[Any, ...], Digest | None] = {}
         for day, version, include, exclude in sorted(keys, key=lambda k: (k[2], k[3])):
             stored = found.get((day, version, (), ())) or get_digest(s, day, version)
@@ -541,9 +543,19 @@ async def prepare(
                 if stored is not None and options is not None
                 else stored
             )
-        return found
+        # Issue 15: the chats' follow groups the digest they get cites.
+        follows = {
+            key: cited_follows(s, digest.sources, chats_of.get(key, ()))
+            for key, digest in found.items()
+            if digest is not None
+        }
+        return found, follows
 
-    digests = await store.run(load)
+    chats_of: dict[tuple[Any, ...], set[int]] = {}
+    for job in jobs:
+        key = (job.date, job.version, *_filter(job, options))
+        chats_of.setdefault(key, set()).add(job.chat.chat_id)
+    digests, follows = await store.run(load)
     rendered: dict[tuple[object, ...], list[str]] = {}
     markups: dict[tuple[object, ...], InlineKeyboardMarkup | None] = {}
     pictures: dict[tuple[object, ...], ChartPhoto | None] = {}
@@ -579,7 +591,8 @@ async def prepare(
         except DigestError as exc:
             failed.append((job, str(exc)))
             continue
-        texts = rendered[view]
+        hits = follows.get((job.date, job.version, *chosen), {}).get(chat.chat_id)
+        texts = with_follows(renderer.texts, rendered[view], hits or (), chat.language)
         todo = [n for n in range(1, len(texts) + 1) if n not in job.delivered]
         if todo:
             pushes.append(_Push(job, texts, todo, markups[view], pictures[view]))
