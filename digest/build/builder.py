@@ -2,24 +2,22 @@
 
 from __future__ import annotations
 
-import hashlib
-import json
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 
 from ..clock import local_moment, zone
-from ..document import SECTION_IDS, Block, Digest, Footer, Section, SourceEntry, Statement
+from ..document import Digest, Footer
 from ..follow.lookup import without_excluded
 from ..store.archive import SavedDigest, save_digest
 from ..store.store import SeenPost, Store
-from ..writers.offline import SECTION_TITLES, STAYING_DAYS, Draft, DraftSection, OfflineWriter
+from ..writers.offline import STAYING_DAYS
+from .compose import empty_digest, write_digest
 from .facts import BuildFacts, Key, SourceCount, ThemeTrend
 from .ranking import ScoredPost, ThemeGroup, group_by_theme, merge_duplicates, normalise_heat
 from .themes import OTHER_ID, Theme
 
-BUILDER_VERSION = "1"  # part of the fingerprint: a new builder rebuilds unchanged data
 # One brief push lists a post per line (~60 characters): 60 posts fit one 4096-character
 # message, and the full sections then cover a busy day's on-topic posts.
 MAX_POSTS = 60
@@ -75,10 +73,10 @@ def compose_digest(
     seen = without_excluded(seen, options.exclude)
     footer = _footer(store, options, seen, start, end, now)
     if not seen:
-        return _empty_digest(day, options, footer)
+        return empty_digest(day, options.language, footer)
     facts = _facts(store, day, options, seen, start, end)
     footer = replace(footer, posts_left_out=len(facts.left_out))
-    digest = _write(facts, options, footer)
+    digest = write_digest(facts, options.language, footer)
     for writer in writers:
         digest = writer(digest)
     return digest
@@ -270,111 +268,6 @@ def _trends(
     return sorted(trends, key=lambda t: (-(t.now - t.before), t.theme_id))
 
 
-def _write(facts: BuildFacts, options: BuildOptions, footer: Footer) -> Digest:
-    languages = (options.language, *(lang for lang in ("zh", "en") if lang != options.language))
-    drafts = {lang: OfflineWriter(facts, lang) for lang in languages}
-    written = {lang: (w.headline(), w.sections()) for lang, w in drafts.items()}
-    numbering = _number(written[options.language])
-    by_key = {post.key: post for post in facts.cited_posts}
-    theme_of = {post.key: g.theme.id for g in facts.groups for post in g.posts}
-    sources = tuple(
-        SourceEntry(
-            index=n,
-            source=key[0],
-            post_id=key[1],
-            title=by_key[key].seen.post.title,
-            url=by_key[key].seen.post.url,
-            heat=by_key[key].seen.heat,
-            author=by_key[key].seen.post.author,
-            brief=by_key[key].seen.post.brief,
-            theme=theme_of[key],
-        )
-        for key, n in numbering.items()
-    )
-    sections = {
-        lang: (*(_section(d, numbering) for d in secs), _sources_section(sources, lang))
-        for lang, (_, secs) in written.items()
-    }
-    headlines = {lang: _statement(head, numbering) for lang, (head, _) in written.items()}
-    digest = Digest(
-        date=facts.day.isoformat(),
-        version=0,
-        fingerprint="",
-        language=options.language,
-        headline=headlines[options.language],
-        headlines=headlines,
-        sources=sources,
-        sections=sections,
-        footer=footer,
-        facts=_facts_json(facts, numbering),
-    )
-    return replace(digest, fingerprint=fingerprint(digest))
-
-
-def _number(written: tuple[Draft, list[DraftSection]]) -> dict[Key, int]:
-    """Number sources in order of first citation, reading the digest top to bottom."""
-    headline, sections = written
-    numbering: dict[Key, int] = {}
-    drafts = [headline] + [d for s in sections for b in s.blocks for d in b.statements]
-    for draft in drafts:
-        for key in draft.keys:
-            numbering.setdefault(key, len(numbering) + 1)
-    return numbering
-
-
-def _statement(draft: Draft, numbering: dict[Key, int]) -> Statement:
-    return Statement(draft.text, tuple(dict.fromkeys(numbering[k] for k in draft.keys)))
-
-
-def _section(draft: DraftSection, numbering: dict[Key, int]) -> Section:
-    blocks = tuple(
-        Block(tuple(_statement(d, numbering) for d in b.statements), b.heading)
-        for b in draft.blocks
-    )
-    return Section(draft.id, draft.title, blocks)
-
-
-def _sources_section(sources: Sequence[SourceEntry], language: str) -> Section:
-    lines = tuple(Statement(entry.title, (entry.index,)) for entry in sources)
-    return Section("sources", SECTION_TITLES[language]["sources"], (Block(lines),) if lines else ())
-
-
-def _facts_json(facts: BuildFacts, numbering: dict[Key, int]) -> dict[str, object]:
-    """The figures behind the prose, by source index, for writers and the bot."""
-    return {
-        "window_posts": facts.window_posts,
-        "previous_posts": facts.previous_posts,
-        "themes": [
-            {
-                "id": g.theme.id,
-                "zh": g.theme.zh,
-                "en": g.theme.en,
-                "items": [[numbering[p.key] for p in item.posts] for item in g.items],
-            }
-            for g in facts.groups
-        ],
-        "per_source": [
-            {"source": c.source, "posts": c.posts, "cited": c.cited, "with_heat": c.with_heat}
-            for c in facts.per_source
-        ],
-        "new": sorted(numbering[p.key] for p in facts.cited_posts if facts.is_new(p)),
-        "days_seen": {str(numbering[k]): d for k, d in sorted(facts.days_seen.items()) if d},
-        "source_names": dict(facts.source_names),
-        "places": {str(numbering[k]): facts.places[k] for k in numbering if k in facts.places},
-        # For `/sources all`: what max_posts kept out, so a reader can still find it.
-        "left_out": [
-            {
-                "source": p.seen.post.source,
-                "post_id": p.seen.post.post_id,
-                "title": p.seen.post.title,
-                "url": p.seen.post.url,
-                "heat": p.seen.heat,
-            }
-            for p in facts.left_out
-        ],
-    }
-
-
 def _footer(
     store: Store,
     options: BuildOptions,
@@ -401,43 +294,3 @@ def _footer(
         sources_stale=stale,
         sources_failed=failed,
     )
-
-
-def _empty_digest(day: date, options: BuildOptions, footer: Footer) -> Digest:
-    notice = {"zh": "这个时间窗口内没有热门内容。", "en": "No hot posts in this window."}
-    sections = {
-        lang: tuple(
-            Section(
-                sid,
-                SECTION_TITLES[lang][sid],
-                (Block((Statement(notice[lang]),)),) if sid != "sources" else (),
-            )
-            for sid in SECTION_IDS
-        )
-        for lang in ("zh", "en")
-    }
-    headlines = {lang: Statement(notice[lang]) for lang in ("zh", "en")}
-    digest = Digest(
-        date=day.isoformat(),
-        version=0,
-        fingerprint="",
-        language=options.language,
-        headline=headlines[options.language],
-        headlines=headlines,
-        sources=(),
-        sections=sections,
-        footer=footer,
-        facts={"window_posts": 0},
-    )
-    return replace(digest, fingerprint=fingerprint(digest))
-
-
-def fingerprint(digest: Digest) -> str:
-    """Hash of everything the digest says, minus when it was built and its version."""
-    data = json.loads(digest.to_json())
-    data["footer"].pop("built_at", None)
-    data.pop("version", None)
-    data.pop("fingerprint", None)
-    data["builder"] = BUILDER_VERSION
-    blob = json.dumps(data, ensure_ascii=False, sort_keys=True).encode()
-    return hashlib.sha256(blob).hexdigest()[:16]

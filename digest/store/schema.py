@@ -236,6 +236,11 @@ def _v9_chart(db: sqlite_utils.Database) -> None:
 
 
 def _v10_follows(db: sqlite_utils.Database) -> None:
+    _follow_tables(db)
+    _alert_tables(db)
+
+
+def _follow_tables(db: sqlite_utils.Database) -> None:
     # Follow groups per chat (issue 15). ``expression`` is the canonical text of one
     # group; its number in /following is its rank by id within the chat.
     db.table("follows").create(
@@ -266,6 +271,9 @@ def _v10_follows(db: sqlite_utils.Database) -> None:
         pk="chat_id",
         not_null={"alerts", "max_per_day", "updated_at"},
     )
+
+
+def _alert_tables(db: sqlite_utils.Database) -> None:
     # The alert ledger: a row per (chat, post) claimed before its message is sent, so a
     # post alerts a chat at most once ever; the partial unique index makes a post with
     # the same link from another source count as the same post.
