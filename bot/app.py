@@ -33,6 +33,17 @@ from telegram.request import BaseRequest
 
 from digest import LANGUAGES, ConfigError
 
+from .buttons import (
+    AlertButton,
+    FollowButton,
+    SettingsButton,
+    ShownButton,
+    SourceButton,
+    SourcesButton,
+    SubscribeButton,
+    ViewButton,
+)
+from .buttons import matches as data_of
 from .config import Settings
 from .context import SERVICES_KEY, BotContext, services_of
 from .delivery.client import TransportOptions, make_request
@@ -69,17 +80,6 @@ from .handlers.settings import (
 )
 from .health import Health
 from .jobs import register_jobs
-from .keyboards import (
-    AlertButton,
-    FollowButton,
-    SettingsButton,
-    ShownButton,
-    SourceButton,
-    SourcesButton,
-    SubscribeButton,
-    ViewButton,
-)
-from .keyboards import matches as data_of
 from .metrics import MeteredRequest, Metrics
 from .services import Services
 from .updates import GuardedUpdates

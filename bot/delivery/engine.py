@@ -71,8 +71,9 @@ from digest import (
     with_follows,
 )
 
+from ..buttons import ViewButton
 from ..config import Settings
-from ..keyboards import ViewButton, digest_keyboard
+from ..keyboards import digest_keyboard
 from ..services import Services, StoreRunner
 from .aiohttp_request import AiohttpRequest
 from .client import TransportOptions, make_request, send_text

@@ -12,16 +12,9 @@ from telegram import CallbackQuery, Update
 
 from digest import Digest, Store, digest_versions, get_digest, last_build
 
+from ..buttons import SourceButton, SourcesButton, ViewButton, decode_as
 from ..context import BotContext
-from ..keyboards import (
-    PAGE_SIZE,
-    SourceButton,
-    SourcesButton,
-    ViewButton,
-    decode_as,
-    digest_keyboard,
-    sources_keyboard,
-)
+from ..keyboards import PAGE_SIZE, digest_keyboard, sources_keyboard
 from ..parsing import ArgumentError, parse_digest, parse_sources
 from .common import Turn, edit, explain, reply, send, send_photo, turn_of
 

@@ -26,15 +26,10 @@ from digest import (
     parse_quiet,
 )
 
+from ..buttons import AlertButton, FollowButton, decode_as
 from ..context import BotContext
 from ..follow_alerts import PAGE, pages_of, render_alert
-from ..keyboards import (
-    AlertButton,
-    FollowButton,
-    alert_keyboard,
-    decode_as,
-    following_keyboard,
-)
+from ..keyboards import alert_keyboard, following_keyboard
 from .common import Turn, edit, is_chat_admin, may_press, reply, send, turn_of
 
 PREVIEW_HOURS = 24

@@ -17,14 +17,9 @@ from digest import (
     unsubscribe_chat,
 )
 
+from ..buttons import SettingsButton, SubscribeButton, decode_as
 from ..context import BotContext
-from ..keyboards import (
-    SettingsButton,
-    SubscribeButton,
-    decode_as,
-    settings_edit,
-    settings_keyboard,
-)
+from ..keyboards import settings_edit, settings_keyboard
 from ..parsing import ArgumentError, parse_settings, parse_subscribe, parse_unsubscribe
 from .common import (
     AnyChat,

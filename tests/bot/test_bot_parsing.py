@@ -10,10 +10,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.keyboards import (
+from bot.buttons import (
     MAX_DATA,
-    TIMES,
-    ZONES,
     SettingsButton,
     SourceButton,
     SourcesButton,
@@ -21,8 +19,8 @@ from bot.keyboards import (
     ViewButton,
     decode,
     encode,
-    settings_edit,
 )
+from bot.keyboards import TIMES, ZONES, settings_edit
 from bot.parsing import (
     ArgumentError,
     RebuildArgs,
