@@ -11,20 +11,17 @@ from datetime import datetime
 from pathlib import Path
 from typing import TypeVar
 
-import httpx
-
 from digest import (
     BuildOptions,
     Digest,
     Renderer,
     Store,
     heat_chart,
-    make_http_client,
     render_chart,
     utcnow,
 )
 
-from .config import Settings, build_options, ingest_proxies
+from .config import Settings, build_options
 from .health import Health
 from .metrics import Metrics
 from .views import DigestViews
@@ -74,7 +71,6 @@ class Services:
     settings: Settings
     store: StoreRunner
     options: BuildOptions
-    http: httpx.AsyncClient
     # The one Jinja2 environment: digests and bot replies (templates read once).
     renderer: Renderer = field(default_factory=Renderer)
     extras: dict[str, object] = field(default_factory=dict)
@@ -95,11 +91,6 @@ class Services:
             settings=settings,
             store=StoreRunner(settings.db_path),
             options=build_options(settings),
-            http=make_http_client(
-                settings.ingest_timeout,
-                settings.ingest_max_body_bytes,
-                proxies=ingest_proxies(settings),
-            ),
             metrics=metrics or Metrics(),
             health=health,
         )
@@ -121,5 +112,4 @@ class Services:
         return png
 
     async def close(self) -> None:
-        await self.http.aclose()
         await self.store.close()
