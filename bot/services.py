@@ -1,4 +1,5 @@
-"""The services a running bot shares: the store on its own thread, settings, build options."""
+"""The services a running bot shares: the store on its own thread, settings, build options,
+and the outbox every message the bot sends goes through."""
 
 from __future__ import annotations
 
@@ -16,6 +17,8 @@ import httpx
 from digest import BuildOptions, Store, make_http_client, utcnow
 
 from .config import Settings, build_options
+from .delivery.options import limits_of
+from .delivery.outbox import Outbox
 
 T = TypeVar("T")
 log = logging.getLogger(__name__)
@@ -63,6 +66,7 @@ class Services:
     store: StoreRunner
     options: BuildOptions
     http: httpx.AsyncClient
+    outbox: Outbox  # the one send path: replies, edits, pushes, corrections, notices
     extras: dict[str, object] = field(default_factory=dict)
     # What the scheduled jobs take as "now": the demo shifts it to fire a push at once.
     clock: Callable[[], datetime] = utcnow
@@ -74,8 +78,10 @@ class Services:
             store=StoreRunner(settings.db_path),
             options=build_options(settings),
             http=make_http_client(settings.ingest_timeout),
+            outbox=Outbox(limits_of(settings)),
         )
 
     async def close(self) -> None:
+        self.outbox.close()
         await self.http.aclose()
         await self.store.close()

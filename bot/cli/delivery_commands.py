@@ -14,13 +14,9 @@ from telegram.error import InvalidToken, NetworkError
 from digest import ConfigError, Ledger, PushPlan, Store
 
 from ..config import Settings
-from ..delivery.engine import (
-    DeliveryOptions,
-    PushReport,
-    plan_due,
-    prepare,
-    push_due,
-)
+from ..delivery.engine import plan_due, push_due
+from ..delivery.options import DeliveryOptions, PushReport
+from ..delivery.prepare import prepare
 from ..logs import mask_token
 from ..services import Services
 from .common import CliState, domain_errors, parse_date, pass_state
@@ -87,7 +83,7 @@ async def _dry_run(settings: Settings, day: str | None) -> list[str]:
     try:
         options = DeliveryOptions.from_settings(settings)
         plan = await plan_due(services, day=day, options=options, record=False)
-        pushes, report = await prepare(services.store, plan.jobs)
+        pushes, failed = await prepare(services.store, plan.jobs, record=False)
     finally:
         await services.close()
     lines = [
@@ -96,7 +92,7 @@ async def _dry_run(settings: Settings, day: str | None) -> list[str]:
         f" of {len(p.texts)}"
         for p in pushes
     ]
-    lines += [f"chat {chat}: would fail: {reason}" for chat, reason in report.errors]
+    lines += [f"chat {chat}: would fail: {reason}" for chat, reason in failed]
     lines += [f"chat {chat}: would skip {date}: {reason}" for chat, date, reason in plan.skipped]
     return [*lines, _plan_summary(plan, sum(len(p.todo) for p in pushes))]
 

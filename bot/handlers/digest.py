@@ -166,7 +166,7 @@ async def show_view(
     if query is None:
         await send(turn, [pages[at.page]], markup)
     else:
-        await edit(query, pages[at.page], markup)
+        await edit(turn, query, pages[at.page], markup)
 
 
 B = TypeVar("B", ViewButton, SourcesButton, SourceButton)
@@ -242,7 +242,7 @@ async def show_sources(
     if query is None:
         await send(turn, [text], markup)
     else:
-        await edit(query, text, markup)
+        await edit(turn, query, text, markup)
 
 
 async def show_source(turn: Turn, digest: Digest, index: int) -> None:
