@@ -175,8 +175,9 @@ class Outbox:
                     continue
                 self.chats.sent(waiter.chat_id, waiter.group)
                 # Keep the slots' schedule when this one came a little late (a busy
-                # loop), but never bank more than one slot after an idle spell.
-                self._next_slot = max(self._next_slot, now - interval) + interval
+                # loop); after an idle spell, count from now (no slots banked).
+                late = now - self._next_slot
+                self._next_slot = (now if late >= interval else self._next_slot) + interval
                 waiter.future.set_result(None)
         except BaseException as exc:  # no waiter may hang on a dead dispatcher
             self._fail(exc if isinstance(exc, Exception) else OutboxClosedError())
