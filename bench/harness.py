@@ -69,6 +69,12 @@ def machine() -> str:
     return f"{os.cpu_count()} cores ({model}), Python {platform.python_version()}"
 
 
+def load_average() -> str:
+    """The machine's load (1, 5, 15 minutes) and how many cores: it is shared."""
+    one, five, fifteen = os.getloadavg()
+    return f"load average {one:.2f} {five:.2f} {fifteen:.2f} on {os.cpu_count()} cores"
+
+
 def key_values(figures: Mapping[str, object]) -> str:
     """The ``KEY=VALUE ...`` last line."""
     return " ".join(
@@ -98,7 +104,7 @@ def seed_store(
 
     Returns how many messages the digest renders to for one chat of that kind.
     """
-    from bot.delivery.engine import render_parts
+    from bot.delivery.prepare import render_parts
     from digest import BuildOptions, Store, build_digest, import_posts, load_themes
     from digest.push.ledger import PUSH
     from digest.push.subscriptions import Subscription, Subscriptions
@@ -205,6 +211,17 @@ class FakeProcess:
 # -- the bot process (a push) ----------------------------------------------------------
 
 
+def bot_python(code: Path | None) -> str:
+    """The Python that runs the bot: this checkout's, or that of the checkout ``code``
+    (the anchor: the code before a change, in a worktree with its own ``uv sync``)."""
+    return str(code / ".venv" / "bin" / "python") if code else sys.executable
+
+
+def bot_command(code: Path | None) -> str:
+    """The ``hotdigest`` console script of this checkout or of ``code``."""
+    return str(Path(bot_python(code)).with_name("hotdigest"))
+
+
 def run_push(
     db_path: Path,
     url: str,
@@ -214,15 +231,16 @@ def run_push(
     timeout: float,
     env: Mapping[str, str] | None = None,
     extra: list[str] | None = None,
+    code: Path | None = None,
 ) -> dict[str, Any]:
-    """Run ``harness.py push`` in its own process; its JSON line as a dict."""
-    command = [sys.executable, str(HARNESS), "push", f"--db={db_path}", f"--url={url}"]
+    """Run ``harness.py push`` in its own process (with ``code``'s bot); its JSON line."""
+    command = [bot_python(code), str(HARNESS), "push", f"--db={db_path}", f"--url={url}"]
     command += [f"--rate={rate}"] if rate else []
     command += ["--paid"] if paid else []
     command += extra or []
     done = subprocess.run(
         command,
-        cwd=ROOT,
+        cwd=code or ROOT,
         capture_output=True,
         text=True,
         timeout=timeout,
@@ -260,8 +278,10 @@ def measure_push(
     mode: str = "full",
     timeout: float,
     extra: list[str] | None = None,
+    code: Path | None = None,
 ) -> PushRun:
-    """Seed a store with ``chats`` subscribers, serve the fake, push DAY's digest to all."""
+    """Seed a store with ``chats`` subscribers, serve the fake, push DAY's digest to all
+    (with the bot of the checkout ``code``, else this one's)."""
     with tempfile.TemporaryDirectory(prefix="hotdigest-bench-") as scratch:
         db_path = Path(scratch) / "bench.db"
         began = time.perf_counter()
@@ -271,7 +291,9 @@ def measure_push(
         )
         fake = FakeProcess(latency=latency, limits=limits, chats=chats)
         try:
-            bot = run_push(db_path, fake.url, rate=rate, paid=paid, timeout=timeout, extra=extra)
+            bot = run_push(
+                db_path, fake.url, rate=rate, paid=paid, timeout=timeout, extra=extra, code=code
+            )
             stats = fake.stats()
         finally:
             summary = fake.stop()
@@ -308,19 +330,19 @@ async def _push(args: argparse.Namespace) -> dict[str, Any]:
     from bot.config import Settings
     from bot.context import services_of
     from bot.delivery.engine import DeliveryOptions, push_due
-    from bot.delivery.limits import Limits
 
+    # The pace through the settings, which the code before and after issue 12 both read
+    # (the anchor's DeliveryOptions carried it, the outbox reads it from the settings).
+    rate = args.rate or (1000.0 if args.paid else 30.0)  # a rate lifts the bot's own pace
     settings = replace(
         Settings(),
         db_path=Path(args.db),
         telegram_token=TOKEN,
         telegram_base_url=args.url,
         allow_paid_broadcast=args.paid,
-        messages_per_second=1000.0 if args.paid else 30.0,
+        messages_per_second=rate,
     )
     options = DeliveryOptions.from_settings(settings)
-    if args.rate:  # the bot's own pace lifted, to measure what the send path can do
-        options = replace(options, limits=Limits(per_second=args.rate))
     if args.senders:
         options = replace(options, senders=args.senders, connections=args.connections)
     application = build_application(settings, schedule=False)  # as `hotdigest run` does

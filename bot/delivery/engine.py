@@ -59,7 +59,7 @@ from .ledger import LedgerWriter
 from .limits import retry_seconds
 from .options import DeliveryOptions, PushReport, schedule_of
 from .outbox import Kind, Outbox
-from .prepare import Push, prepare
+from .prepare import Prepared, Push, prepare
 from .queue import ChatQueue
 from .transport import LeanRequest, send_text
 
@@ -84,24 +84,25 @@ class _Engine:
         self.clock = outbox.clock
         self.report = PushReport()
         self._writer = LedgerWriter(store, stamp)
-        self._queue: ChatQueue[Push] = ChatQueue(outbox.chats, lambda push: push.chat.chat_id)
+        self._queue: ChatQueue[Push | PushJob] = ChatQueue(outbox.chats, _chat_of)
         self._fatal: TelegramError | None = None
 
-    async def run(self, pushes: Sequence[Push]) -> PushReport:
+    async def run(self, prepared: Prepared) -> PushReport:
         started = time.perf_counter()
-        self._queue.add(pushes)
-        self.report.planned += len(pushes)
+        self._queue.add(prepared.jobs)
+        self.report.planned += len(prepared)
         workers = max(1, len(self.bots) * self.options.connections)
         async with asyncio.TaskGroup() as group:
             for number in range(workers):
-                group.create_task(self._work(self.bots[number % len(self.bots)]))
+                group.create_task(self._work(self.bots[number % len(self.bots)], prepared))
         self.report.seconds = time.perf_counter() - started
         if self._fatal is not None:
             raise self._fatal
         return self.report
 
-    async def _work(self, bot: Bot) -> None:
-        while (push := await self._queue.take(self._stopped)) is not None:
+    async def _work(self, bot: Bot, prepared: Prepared) -> None:
+        while (item := await self._queue.take(self._stopped)) is not None:
+            push = item if isinstance(item, Push) else prepared.push(item)  # its turn: made now
             try:
                 await self._send(push, bot)
             finally:
@@ -204,6 +205,10 @@ class _Engine:
         log.warning("push to chat %s failed: %s", push.chat.chat_id, reason)
 
 
+def _chat_of(item: Push | PushJob) -> int:
+    return item.chat.chat_id
+
+
 # -- the public functions: the delivery tick, `hotdigest push` and /rebuild --push ----------
 
 
@@ -284,11 +289,11 @@ async def deliver(
     plan: PushPlan | None = None,
 ) -> PushReport:
     """Render and send ``jobs``; a chat that fails never stops the others."""
-    pushes, failed = await prepare(services.store, jobs, services.options)
+    prepared, failed = await prepare(services.store, jobs, services.options)
     report = PushReport(failed=len(failed), errors=failed)
     if plan is not None:
         report.skipped, report.busy = len(plan.skipped), plan.in_flight
-    if not pushes:
+    if not prepared:
         return report
     services.outbox.chats.prune()
     senders = contextlib.nullcontext(list(bots)) if bots else push_senders(services, bot, options)
@@ -302,8 +307,8 @@ async def deliver(
             stop=stop or (lambda: False),
         )
         engine.report = report
-        log.info("push run: %d chats", len(pushes))
-        result = await engine.run(pushes)
+        log.info("push run: %d chats", len(prepared))
+        result = await engine.run(prepared)
     log.info(
         "push run done: %d chats delivered, %d messages in %.1fs (%.1f/s), %d deactivated, "
         "%d migrated, %d failed, %d 429s",

@@ -6,7 +6,7 @@ nothing here writes HTML of its own.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 from telegram import InlineKeyboardMarkup
@@ -87,46 +87,94 @@ def push_keyboard(digest: Digest, chat: Subscription, parts: int) -> InlineKeybo
     return digest_keyboard(at, parts, default_texts(), chat.language)
 
 
+@dataclass(frozen=True, slots=True)
+class Rendered:
+    """One view's messages, and the keyboard on its last one."""
+
+    texts: list[str]
+    markup: InlineKeyboardMarkup | None
+
+
+class Prepared:
+    """Every view's messages, and the jobs with parts left to send.
+
+    A :class:`Push` is made only when its chat's turn comes (:meth:`push`): a push to
+    100,000 chats would otherwise hold 100,000 of them and their part lists for the
+    whole run (17 MB, ``bench/memory.py``), on top of the jobs the plan holds anyway.
+    """
+
+    def __init__(
+        self,
+        views: dict[View, Rendered],
+        jobs: Sequence[PushJob],
+        options: BuildOptions | None,
+    ) -> None:
+        self.views = views
+        self.jobs = jobs
+        self.options = options
+
+    def push(self, job: PushJob) -> Push:
+        """The job's push: its view's messages, and the parts it still lacks."""
+        rendered = self.views[_view(job, self.options)]
+        return Push(job, rendered.texts, _todo(job, rendered), rendered.markup)
+
+    def __iter__(self) -> Iterator[Push]:
+        return (self.push(job) for job in self.jobs)
+
+    def __len__(self) -> int:
+        return len(self.jobs)
+
+
 async def prepare(
     store: StoreRunner,
     jobs: Sequence[PushJob],
     options: BuildOptions | None = None,
     *,
     record: bool = True,
-) -> tuple[list[Push], list[tuple[int, str]]]:
-    """Each job's parts still to send, and the chats failed for a digest that cannot be
-    rendered (with ``record``, written to the ledger); a bad view fails its chats, never
-    the run.
+) -> tuple[Prepared, list[tuple[int, str]]]:
+    """Each view's parts (rendered once), the jobs with parts to send, and the chats failed
+    for a digest that cannot be rendered (with ``record``, written to the ledger); a bad
+    view fails its chats, never the run.
 
     A chat with a source filter gets the digest rebuilt from those sources (once per
     distinct filter) when ``options`` are given.
     """
     digests = await store.run(lambda s: _load(s, jobs, options))
-    rendered: dict[View, tuple[list[str], InlineKeyboardMarkup | None]] = {}
-    pushes: list[Push] = []
+    views: dict[View, Rendered] = {}
+    done: set[int] = set()  # positions of jobs with nothing left to send
     failed: list[tuple[PushJob, str]] = []
-    for job in jobs:
-        chat, chosen = job.chat, _filter(job, options)
-        look = (chat.mode, tuple(chat.sections), chat.language)
-        view: View = (job.date, job.version, job.kind, *look, chosen)
-        if view not in rendered:
-            digest = digests[(job.date, job.version, *chosen)]
+    for number, job in enumerate(jobs):
+        view = _view(job, options)
+        if view not in views:
+            digest = digests[(job.date, job.version, *view[-1])]
             try:
                 if digest is None:
                     raise DigestError(f"digest {job.date} v{job.version} is not stored")
-                texts = render_parts(digest, chat, job.kind)
+                texts = render_parts(digest, job.chat, job.kind)
             except DigestError as exc:
                 failed.append((job, str(exc)))
+                done.add(number)
                 continue
-            rendered[view] = (texts, push_keyboard(digest, chat, len(texts)))
-        texts, markup = rendered[view]
-        todo = [n for n in range(1, len(texts) + 1) if n not in job.delivered]
-        if todo:
-            pushes.append(Push(job, texts, todo, markup))
+            views[view] = Rendered(texts, push_keyboard(digest, job.chat, len(texts)))
+        if not _todo(job, views[view]):
+            done.add(number)
     if failed and record:
         stamp = utcnow()
         await store.run(lambda s: fail_jobs(s, failed, stamp))
-    return pushes, [(job.chat.chat_id, reason) for job, reason in failed]
+    # The jobs themselves when all have parts to send (no copy of 100,000 of them).
+    ready = [job for n, job in enumerate(jobs) if n not in done] if done else jobs
+    return Prepared(views, ready, options), [(job.chat.chat_id, why) for job, why in failed]
+
+
+def _view(job: PushJob, options: BuildOptions | None) -> View:
+    """What a job's messages depend on: chats with equal views get the same texts."""
+    chat = job.chat
+    look = (chat.mode, tuple(chat.sections), chat.language)
+    return (job.date, job.version, job.kind, *look, _filter(job, options))
+
+
+def _todo(job: PushJob, rendered: Rendered) -> list[int]:
+    return [n for n in range(1, len(rendered.texts) + 1) if n not in job.delivered]
 
 
 def _load(
