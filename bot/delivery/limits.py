@@ -135,14 +135,16 @@ class Departures:
         self.sleep = sleep
         self._sent: deque[float] = deque()
 
-    async def admit(self) -> None:
-        """Wait until one more send fits in the window, then count it."""
+    async def admit(self, stretch: float = 1.0) -> None:
+        """Wait until one more send fits in the window (``stretch`` times as long), then
+        count it."""
+        window = self.window * stretch
         while True:
             now = self.clock()
             sent = self._sent
-            while sent and sent[0] <= now - self.window:
+            while sent and sent[0] <= now - window:
                 sent.popleft()
             if len(sent) < self.cap:
                 sent.append(now)
                 return
-            await self.sleep(sent[len(sent) - self.cap] + self.window - now)
+            await self.sleep(sent[len(sent) - self.cap] + window - now)

@@ -168,3 +168,16 @@ async def test_a_cancelled_turn_gives_its_slot_to_the_next() -> None:
     gone.cancel()
     granted = await turns(box, clock, [(Kind.PUSH, 2)])
     assert granted[0][0] - 100.0 < 0.1
+
+
+async def test_429s_stretch_the_pace_until_clean_turns_relax_it_again() -> None:
+    clock = Clock()
+    box = outbox(clock)
+    for chat in range(1, 5):  # four 429s: the way to Telegram jitters more than planned
+        box.refused(chat, 1.0)
+    assert box.stretch == pytest.approx(1.02)
+    granted = await turns(box, clock, [(Kind.PUSH, chat) for chat in range(10, 70)])
+    stamps = [at for at, _, _ in granted]
+    assert (len(stamps) - 1) / (stamps[-1] - stamps[0]) < 30 * 0.995 / 1.015  # slower
+    await turns(box, clock, [(Kind.PUSH, chat) for chat in range(100, 4000)])
+    assert box.stretch == 1.0  # clean turns brought the full pace back
