@@ -1,0 +1,1 @@
+"""hotdigest's Telegram front end: the Application, handlers, delivery, CLI and config."""

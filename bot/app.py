@@ -8,7 +8,14 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
 from contextlib import asynccontextmanager
 from typing import Any, TypeAlias
 
-from telegram import BotCommand, BotCommandScopeChat, LinkPreviewOptions, Update
+from telegram import (
+    BotCommand,
+    BotCommandScopeAllChatAdministrators,
+    BotCommandScopeAllGroupChats,
+    BotCommandScopeChat,
+    LinkPreviewOptions,
+    Update,
+)
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden
 from telegram.ext import (
@@ -19,11 +26,12 @@ from telegram.ext import (
     ContextTypes,
     Defaults,
     MessageHandler,
+    MessageReactionHandler,
     filters,
 )
 from telegram.request import BaseRequest
 
-from digest import LANGUAGES, ConfigError, default_texts
+from digest import LANGUAGES, ConfigError
 
 from .config import Settings
 from .context import SERVICES_KEY, BotContext, services_of
@@ -44,6 +52,7 @@ from .handlers.general import (
     start_command,
     unknown_command,
 )
+from .handlers.reactions import on_reaction
 from .handlers.settings import (
     on_settings_button,
     on_subscribe_button,
@@ -69,6 +78,12 @@ App: TypeAlias = Application[Any, BotContext, Any, Any, Any, Any]
 Callback: TypeAlias = Callable[[Update, BotContext], Coroutine[Any, Any, None]]
 
 PUBLIC_COMMANDS = ("digest", "sources", "subscribe", "unsubscribe", "settings", "help", "start")
+# Telegram's default set leaves reactions out; they are readers' feedback on pushes.
+# chat_member stays out: it would report every member joining a large group.
+ALLOWED_UPDATES = [kind for kind in Update.ALL_TYPES if kind != Update.CHAT_MEMBER]
+# In groups members read; only chat administrators change the chat's subscription.
+GROUP_MEMBER_COMMANDS = ("digest", "sources", "help")
+GROUP_ADMIN_COMMANDS = ("digest", "sources", "subscribe", "unsubscribe", "settings", "help")
 ADMIN_COMMANDS = ("rebuild", "stats", "ingest")
 COMMANDS: dict[str, Callback] = {
     "start": start_command,
@@ -203,19 +218,31 @@ def add_handlers(application: App) -> None:
     for kind, callback in buttons:
         application.add_handler(CallbackQueryHandler(callback, pattern=data_of(kind)))
     application.add_handler(CallbackQueryHandler(on_unknown_button))
+    application.add_handler(MessageReactionHandler(on_reaction))
     unknown = MESSAGES & (filters.COMMAND | (filters.TEXT & filters.ChatType.PRIVATE))
     application.add_handler(MessageHandler(unknown, unknown_command))
     application.add_error_handler(error_handler)
 
 
 async def register_commands(application: App, settings: Settings) -> None:
-    """The command menu per language (the configured one by default); admins also see theirs."""
-    texts, bot = default_texts(), application.bot
+    """Menus per language (the configured one by default) and scope, and the bot's description.
+
+    Private chats get every public command, group members a reading menu, group
+    administrators the settings commands too, the bot's admins also theirs.
+    """
+    texts, bot = services_of(application).renderer.texts, application.bot
     for lang in LANGUAGES:
-        table = texts.table("commands", lang)
+        table, about = texts.table("commands", lang), texts.table("about", lang)
         code = None if lang == settings.language else lang
         menu = [BotCommand(c, table[c]) for c in PUBLIC_COMMANDS]
         await bot.set_my_commands(menu, language_code=code)
+        members = [BotCommand(c, table[c]) for c in GROUP_MEMBER_COMMANDS]
+        await bot.set_my_commands(members, BotCommandScopeAllGroupChats(), language_code=code)
+        chat_admins = [BotCommand(c, table[c]) for c in GROUP_ADMIN_COMMANDS]
+        scope = BotCommandScopeAllChatAdministrators()
+        await bot.set_my_commands(chat_admins, scope, language_code=code)
+        await bot.set_my_description(about["description"], language_code=code)
+        await bot.set_my_short_description(about["short_description"], language_code=code)
         for admin in settings.admins:
             every = [*menu, *(BotCommand(c, table[c]) for c in ADMIN_COMMANDS)]
             try:

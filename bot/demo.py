@@ -21,7 +21,7 @@ from typing import Any
 
 from digest import BuildOptions, Store, build_digest, import_posts, load_themes
 
-from .app import App, build_application, running
+from .app import ALLOWED_UPDATES, App, build_application, running
 from .config import Settings
 from .context import services_of
 from .fake_telegram import FakeRequest, FakeTelegram, FloodLimits
@@ -140,7 +140,9 @@ async def play(settings: Settings, out: Callable[[str], None]) -> dict[str, Any]
             for job in app.job_queue.get_jobs_by_name(INGEST_JOB):
                 job.schedule_removal()
             assert app.updater is not None
-            await app.updater.start_polling(poll_interval=0, timeout=1)
+            await app.updater.start_polling(
+                poll_interval=0, timeout=1, allowed_updates=ALLOWED_UPDATES
+            )
             try:
                 await converse(Stage(fake, app, transcript, {READER: "小明", ADMIN: "Admin"}))
             finally:

@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -78,8 +77,6 @@ def register_jobs(application: App, settings: Settings | None = None) -> None:
 
     :param settings: defaults to the services' settings, so this may run in post_init.
     """
-    # PTB 22 warns on every RetryAfter unless it may hand out timedeltas.
-    os.environ.setdefault("PTB_TIMEDELTA", "true")
     settings = settings or services_of(application).settings
     queue: JobQueue[Any] | None = application.job_queue
     if queue is None:

@@ -4,6 +4,12 @@ from __future__ import annotations
 
 import logging
 import re
+import warnings
+
+from telegram.warnings import PTBDeprecationWarning
+
+# The start of PTB 22's warning when it hands out an int time period (e.g. retry_after).
+PTB_TIME_PERIOD_WARNING = r".*PTB_TIMEDELTA"
 
 # Bot API URLs carry the token as /bot<token>/; match the token shape too, so a
 # token quoted anywhere (PTB's "invalid token" error does) is masked.
@@ -32,6 +38,17 @@ def mask_token(text: str, token: str | None = None) -> str:
     if token:
         text = text.replace(token, "<token>")
     return _TOKEN_PATTERN.sub("<token>", text)
+
+
+def quiet_time_period_warning() -> None:
+    """Silence PTB 22's deprecation warning about int time periods (one per RetryAfter).
+
+    The alternative, opting in through the PTB_TIMEDELTA environment variable, would
+    mean mutating the environment; our code reads ``retry_after`` in either form.
+    """
+    warnings.filterwarnings(
+        "ignore", message=PTB_TIME_PERIOD_WARNING, category=PTBDeprecationWarning
+    )
 
 
 def configure_logging(level: str = "INFO", token: str | None = None) -> None:

@@ -14,11 +14,12 @@ from typing import TypeVar
 
 import httpx
 
-from digest import BuildOptions, Store, make_http_client, utcnow
+from digest import BuildOptions, Renderer, Store, make_http_client, utcnow
 
 from .config import Settings, build_options
 from .delivery.options import limits_of
 from .delivery.outbox import Outbox
+from .views import DigestViews
 
 T = TypeVar("T")
 log = logging.getLogger(__name__)
@@ -67,7 +68,10 @@ class Services:
     options: BuildOptions
     http: httpx.AsyncClient
     outbox: Outbox  # the one send path: replies, edits, pushes, corrections, notices
+    # The one Jinja2 environment: digests and bot replies (templates read once).
+    renderer: Renderer = field(default_factory=Renderer)
     extras: dict[str, object] = field(default_factory=dict)
+    views: DigestViews = field(default_factory=DigestViews)
     # What the scheduled jobs take as "now": the demo shifts it to fire a push at once.
     clock: Callable[[], datetime] = utcnow
 

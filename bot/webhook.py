@@ -17,7 +17,7 @@ from urllib.parse import urlsplit
 
 from telegram import Update
 
-from .app import App, running
+from .app import ALLOWED_UPDATES, App, running
 
 log = logging.getLogger(__name__)
 
@@ -44,7 +44,7 @@ async def serve_webhook(
     """
     path = path or urlsplit(url).path or "/"
     async with running(application):
-        await application.bot.set_webhook(url, secret_token=secret)
+        await application.bot.set_webhook(url, secret_token=secret, allowed_updates=ALLOWED_UPDATES)
         async with await webhook_server(application, path, secret, listen, port):
             log.info("webhook listening on %s:%s%s", listen, port, path)
             await until_stopped()

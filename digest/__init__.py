@@ -56,9 +56,10 @@ from .push.ledger import (
     plan_date,
     plan_pushes,
 )
+from .push.reactions import ANONYMOUS_REACTOR, DayReactions, reactions_by_day, record_reactions
 from .push.schedule import Schedule
 from .push.subscriptions import Subscription, Subscriptions
-from .render.bot_text import BotTexts, default_texts, language_of
+from .render.bot_text import BotTexts, language_of
 from .render.renderer import (
     Renderer,
     digest_filename,
@@ -87,6 +88,7 @@ from .writers.llm import LlmWriter
 from .writers.llm_client import LlmConfig
 
 __all__ = [
+    "ANONYMOUS_REACTOR",
     "CORRECTION",
     "LANGUAGES",
     "MESSAGE_LIMIT",
@@ -98,6 +100,7 @@ __all__ = [
     "ChatDefaults",
     "Claim",
     "ConfigError",
+    "DayReactions",
     "Digest",
     "DigestChange",
     "DigestError",
@@ -139,7 +142,6 @@ __all__ = [
     "correction_jobs",
     "cycle_source",
     "day_window",
-    "default_texts",
     "digest_filename",
     "digest_versions",
     "edit_settings",
@@ -162,6 +164,8 @@ __all__ = [
     "parse_hhmm",
     "plan_date",
     "plan_pushes",
+    "reactions_by_day",
+    "record_reactions",
     "render_markdown",
     "render_telegram",
     "render_text",

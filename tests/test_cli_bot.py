@@ -178,7 +178,11 @@ def test_the_documented_demo_runs_end_to_end(db_path: Path, tmp_path: Path) -> N
                 lambda: control.get("/messages", params={"chat_id": 1001}).json()["result"],
                 [fake, run],
             )
+            # Polling asked for reactions (readers' feedback on pushes).
+            asked = control.get("/allowed_updates").json()["result"]
         assert replies[0]["text"].startswith("科技热榜日报 · 2026-02-15")  # type: ignore[index]
+        assert {"message", "callback_query", "message_reaction"} <= set(asked)
+        assert "chat_member" not in asked
     finally:
         run.send_signal(signal.SIGINT)
         fake.send_signal(signal.SIGINT)

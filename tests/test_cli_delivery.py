@@ -28,11 +28,6 @@ build_time = "00:00"
 """
 
 
-@pytest.fixture(autouse=True)
-def timedelta_retry_after(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("PTB_TIMEDELTA", "true")
-
-
 @pytest.fixture
 def fake_api() -> Iterator[tuple[FakeTelegram, str]]:
     """The fake served on 127.0.0.1 from its own thread, as CliRunner runs its own loop."""

@@ -9,8 +9,7 @@ from click.testing import CliRunner
 from bot.cli import main
 
 
-def test_demo_plays_the_whole_conversation_without_errors(monkeypatch):
-    monkeypatch.setenv("PTB_TIMEDELTA", "true")
+def test_demo_plays_the_whole_conversation_without_errors():
     result = CliRunner().invoke(main, ["demo"], catch_exceptions=False)
     assert result.exit_code == 0, result.output
     out = result.output

@@ -113,3 +113,24 @@ def test_every_command_has_help_with_an_example() -> None:
     assert lacking == []
     for name, command in commands:
         assert (command.help or "").strip().split("\n")[0], f"{name} has no summary line"
+
+
+PIPELINE = ("sources", "store", "build", "writers", "render", "push")
+DIGEST_TOP = {"__init__.py", "errors.py", "clock.py", "models.py", "document.py"}
+BOT_PACKAGES = ("handlers", "delivery", "cli", "fake_telegram")
+
+
+def test_digest_follows_the_pipeline_in_packages() -> None:
+    for package in PIPELINE:
+        assert (ROOT / "digest" / package / "__init__.py").is_file(), package
+    loose = {path.name for path in (ROOT / "digest").glob("*.py")}
+    # A new module belongs in the package of its pipeline step, not at the top.
+    assert loose == DIGEST_TOP
+    for package in BOT_PACKAGES:
+        assert (ROOT / "bot" / package / "__init__.py").is_file(), package
+
+
+def test_every_package_says_what_it_holds() -> None:
+    for init in [*(ROOT / "digest").rglob("__init__.py"), *(ROOT / "bot").rglob("__init__.py")]:
+        tree = ast.parse(init.read_text(encoding="utf-8"))
+        assert ast.get_docstring(tree), f"{init.relative_to(ROOT)} has no docstring"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from ..logs import configure_logging
+from ..logs import configure_logging, quiet_time_period_warning
 from .bot_commands import fake_telegram_command, run_command
 from .common import CliState
 from .delivery_commands import deliveries_command, push_command
@@ -36,6 +36,7 @@ def main(
     """
     ctx.obj = CliState(config_file, db_override)
     configure_logging("DEBUG" if verbose else "WARNING")
+    quiet_time_period_warning()
 
 
 for command in (

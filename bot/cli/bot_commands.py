@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
 import secrets
 from dataclasses import replace
 
@@ -13,7 +12,7 @@ from telegram.error import InvalidToken, NetworkError
 
 from digest import ConfigError
 
-from ..app import App, build_application, check_token
+from ..app import ALLOWED_UPDATES, App, build_application, check_token
 from ..config import Settings
 from ..fake_telegram import FloodLimits, run_fake_server
 from ..logs import configure_logging
@@ -52,8 +51,6 @@ def run_command(
     settings = replace(state.settings, db_path=state.db_path)
     verbose = logging.getLogger().level <= logging.DEBUG
     configure_logging("DEBUG" if verbose else "INFO", token=settings.telegram_token)
-    # Opt in to PTB's timedelta time periods now, so RetryAfter does not warn at each 429.
-    os.environ.setdefault("PTB_TIMEDELTA", "true")
     if webhook_url and not settings.webhook_secret:
         raise ConfigProblem("--webhook needs $TELEGRAM_WEBHOOK_SECRET (1-256 of A-Z a-z 0-9 _ -)")
     application = start_up(settings, schedule=not no_schedule)
@@ -62,7 +59,7 @@ def run_command(
         secret = settings.webhook_secret
         asyncio.run(serve_webhook(application, webhook_url, listen, port, secret, url_path))
     else:
-        application.run_polling()
+        application.run_polling(allowed_updates=ALLOWED_UPDATES)
 
 
 def start_up(settings: Settings, schedule: bool) -> App:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import os
 from collections import Counter
 from dataclasses import replace
 
@@ -45,7 +44,6 @@ def push_command(state: CliState, day: str | None, dry_run: bool) -> None:
         return
     if not settings.telegram_token:
         raise ConfigError("TELEGRAM_BOT_TOKEN is not set (get a token from @BotFather)")
-    os.environ.setdefault("PTB_TIMEDELTA", "true")  # else PTB warns on every 429
     try:
         report = asyncio.run(_push(settings, settings.telegram_token, when))
     except InvalidToken:
@@ -83,7 +81,7 @@ async def _dry_run(settings: Settings, day: str | None) -> list[str]:
     try:
         options = DeliveryOptions.from_settings(settings)
         plan = await plan_due(services, day=day, options=options, record=False)
-        prepared, failed = await prepare(services.store, plan.jobs, record=False)
+        prepared, failed = await prepare(services.store, services.renderer, plan.jobs, record=False)
     finally:
         await services.close()
     lines = [

@@ -15,6 +15,7 @@ import click
 from digest import (
     Digest,
     DigestChange,
+    Renderer,
     Store,
     build_digest,
     compare_digests,
@@ -163,8 +164,11 @@ def load_digest(store: Store, day: str | None, version: int | None) -> Digest:
 def render_output(
     digest: Digest, section: str | None, fmt: str, language: str | None, as_json: bool
 ) -> str:
+    renderer = Renderer()
     if fmt == "telegram":
-        messages = render_telegram(digest, view=section or "full", language=language)
+        messages = render_telegram(
+            digest, view=section or "full", language=language, renderer=renderer
+        )
         if as_json:
             return json.dumps(messages, ensure_ascii=False, indent=2)
         return "\n\n----- message -----\n\n".join(messages)
@@ -174,8 +178,8 @@ def render_output(
         data = asdict(digest.section(section, language))
         return json.dumps(data, ensure_ascii=False, indent=2)
     if fmt == "markdown":
-        return render_markdown(digest, language=language)
-    return render_text(digest, section=section, language=language)
+        return render_markdown(digest, language=language, renderer=renderer)
+    return render_text(digest, section=section, language=language, renderer=renderer)
 
 
 @click.command("export")
@@ -195,14 +199,14 @@ def export_command(state: CliState, out_dir: Path, language: str | None) -> None
     Example: hotdigest export --out site/content/posts
     """
     out_dir.mkdir(parents=True, exist_ok=True)
-    written = 0
+    written, renderer = 0, Renderer()
     with state.store() as store:
         days = sorted({row[0] for row in digest_versions(store)})
         for day in days:
             digest = latest_digest(store, day)
             assert digest is not None
             (out_dir / digest_filename(digest)).write_text(
-                render_markdown(digest, language=language), encoding="utf-8"
+                render_markdown(digest, language=language, renderer=renderer), encoding="utf-8"
             )
             written += 1
     click.echo(f"wrote {written} digests to {out_dir}")

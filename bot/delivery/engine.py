@@ -289,7 +289,7 @@ async def deliver(
     plan: PushPlan | None = None,
 ) -> PushReport:
     """Render and send ``jobs``; a chat that fails never stops the others."""
-    prepared, failed = await prepare(services.store, jobs, services.options)
+    prepared, failed = await prepare(services.store, services.renderer, jobs, services.options)
     report = PushReport(failed=len(failed), errors=failed)
     if plan is not None:
         report.skipped, report.busy = len(plan.skipped), plan.in_flight

@@ -1,6 +1,6 @@
 """What a push run sends: each job's digest loaded, its parts rendered once per view.
 
-Rendering goes through the digest's render API (``render_telegram`` and the bot texts);
+Rendering goes through the digest's render API (the services' ``Renderer``);
 nothing here writes HTML of its own.
 """
 
@@ -15,17 +15,17 @@ from digest import (
     CORRECTION,
     MESSAGE_LIMIT,
     SECTION_IDS,
+    BotTexts,
     BuildOptions,
     Digest,
     DigestError,
     PartKey,
     PushJob,
+    Renderer,
     Store,
     Subscription,
-    default_texts,
     filtered_digest,
     get_digest,
-    render_telegram,
     utcnow,
 )
 
@@ -37,7 +37,7 @@ _NOTE_ROOM = 80  # UTF-16 units a correction note may take from the first messag
 
 Filter = tuple[tuple[str, ...], tuple[str, ...]]  # a chat's (include, exclude) sources
 DigestKey = tuple[str, int, tuple[str, ...], tuple[str, ...]]  # date, version, filter
-View = tuple[str, int, str, str, tuple[str, ...], str, Filter]
+View = tuple[str, int, str, str, tuple[str, ...], str, str, Filter]
 
 
 @dataclass(eq=False, slots=True)
@@ -63,28 +63,33 @@ class Push:
         return PartKey(self.job.date, self.job.version, self.chat.chat_id, self.todo[0])
 
 
-def render_parts(digest: Digest, chat: Subscription, kind: str) -> list[str]:
+def render_parts(renderer: Renderer, digest: Digest, chat: Subscription, kind: str) -> list[str]:
     """The messages one chat gets: the brief push, or its sections; a correction says so."""
     correction = kind == CORRECTION
     limit = MESSAGE_LIMIT - _NOTE_ROOM if correction else MESSAGE_LIMIT
+    zone = chat.timezone  # "generated at" shows in the reader's time if theirs differs
     if chat.mode == "brief":
-        parts = render_telegram(digest, "push", chat.language, limit)
+        views = ["push"]
     elif tuple(chat.sections) == SECTION_IDS:
-        parts = render_telegram(digest, "full", chat.language, limit)
+        views = ["full"]
     else:
-        parts = [p for s in chat.sections for p in render_telegram(digest, s, chat.language, limit)]
+        views = list(chat.sections)
+    parts = [p for v in views for p in renderer.telegram(digest, v, chat.language, limit, zone)]
     if correction and parts:
-        note = default_texts().html("correction_note", chat.language, version=digest.version)
+        texts = renderer.texts
+        note = texts.html("correction_note", chat.language, version=digest.version)
         parts[0] = f"{note}\n\n{parts[0]}"
     return parts
 
 
-def push_keyboard(digest: Digest, chat: Subscription, parts: int) -> InlineKeyboardMarkup | None:
+def push_keyboard(
+    texts: BotTexts, digest: Digest, chat: Subscription, parts: int
+) -> InlineKeyboardMarkup | None:
     """A brief push ends with the /digest keyboard, so a reader opens any section in place."""
     if chat.mode != "brief" or not parts:
         return None
     at = ViewButton(digest.date, digest.version, "push", page=parts - 1)
-    return digest_keyboard(at, parts, default_texts(), chat.language)
+    return digest_keyboard(at, parts, texts, chat.language)
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,6 +132,7 @@ class Prepared:
 
 async def prepare(
     store: StoreRunner,
+    renderer: Renderer,
     jobs: Sequence[PushJob],
     options: BuildOptions | None = None,
     *,
@@ -150,12 +156,13 @@ async def prepare(
             try:
                 if digest is None:
                     raise DigestError(f"digest {job.date} v{job.version} is not stored")
-                texts = render_parts(digest, job.chat, job.kind)
+                texts = render_parts(renderer, digest, job.chat, job.kind)
             except DigestError as exc:
                 failed.append((job, str(exc)))
                 done.add(number)
                 continue
-            views[view] = Rendered(texts, push_keyboard(digest, job.chat, len(texts)))
+            markup = push_keyboard(renderer.texts, digest, job.chat, len(texts))
+            views[view] = Rendered(texts, markup)
         if not _todo(job, views[view]):
             done.add(number)
     if failed and record:
@@ -169,7 +176,8 @@ async def prepare(
 def _view(job: PushJob, options: BuildOptions | None) -> View:
     """What a job's messages depend on: chats with equal views get the same texts."""
     chat = job.chat
-    look = (chat.mode, tuple(chat.sections), chat.language)
+    # The zone too: "generated at" is a tg-time for a reader in another zone.
+    look = (chat.mode, tuple(chat.sections), chat.language, chat.timezone)
     return (job.date, job.version, job.kind, *look, _filter(job, options))
 
 

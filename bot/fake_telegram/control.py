@@ -9,6 +9,7 @@ GET  /_fake/stats         counters
 POST /_fake/add_user      {"user_id", "first_name", "language_code", "username"}
 POST /_fake/add_chat      {"chat_id", "type", "title", "admins", "bot_is_admin"}
 GET  /_fake/callback_answers, GET /_fake/commands
+GET  /_fake/allowed_updates  what the bot last asked for (null: Telegram's default)
 =====================  ========================================================
 
 Replies are ``{"ok": true, "result": ...}`` or ``{"ok": false, "description": ...}``.
@@ -93,6 +94,9 @@ _ROUTES: dict[tuple[str, str], Callable[[FakeTelegram, Args], Any]] = {
     ("POST", "add_chat"): _add_chat,
     ("GET", "callback_answers"): lambda fake, args: fake.callback_answers,
     ("GET", "commands"): _commands,
+    ("GET", "allowed_updates"): lambda fake, args: (
+        None if fake.allowed_updates is None else sorted(fake.allowed_updates)
+    ),
 }
 
 

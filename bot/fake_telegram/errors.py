@@ -3,28 +3,25 @@
 from __future__ import annotations
 
 import json
+from http import HTTPStatus
 from typing import Any
 
 JSONDict = dict[str, Any]
 
-# Telegram's wording for the HTTP statuses it uses; PTB only shows the description.
-_PHRASES = {
-    400: "Bad Request",
-    401: "Unauthorized",
-    403: "Forbidden",
-    404: "Not Found",
-    409: "Conflict",
-    429: "Too Many Requests",
-    500: "Internal Server Error",
-    502: "Bad Gateway",
-}
+
+def reason_phrase(status: int) -> str:
+    """The HTTP reason phrase; Telegram words its error descriptions with it ("Forbidden: …")."""
+    try:
+        return HTTPStatus(status).phrase
+    except ValueError:
+        return "Error"
 
 
 class ApiError(Exception):
     """A Bot API call that Telegram would answer with ``ok: false``."""
 
     def __init__(self, code: int, detail: str = "", parameters: JSONDict | None = None) -> None:
-        phrase = _PHRASES.get(code, "Error")
+        phrase = reason_phrase(code)
         self.code = code
         self.description = f"{phrase}: {detail}" if detail else phrase
         self.parameters = parameters

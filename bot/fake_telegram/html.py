@@ -34,7 +34,11 @@ _SIMPLE = {
     "span": "spoiler",
     "code": "code",
 }
-_TAGS = frozenset({*_SIMPLE, "a", "pre", "blockquote", "tg-emoji"})
+_TAGS = frozenset({*_SIMPLE, "a", "pre", "blockquote", "tg-emoji", "tg-time"})
+
+
+# <tg-time> keeps two attributes (unix, format) in its one argument, joined by this.
+_TIME_SEP = "\x00"
 
 
 class EntityParseError(ValueError):
@@ -209,6 +213,13 @@ class _Parser:
             entity["type"] = "expandable_blockquote" if expandable else "blockquote"
         elif opened.tag == "tg-emoji":
             entity.update(type="custom_emoji", custom_emoji_id=opened.argument)
+        elif opened.tag == "tg-time":
+            unix, _, fmt = opened.argument.partition(_TIME_SEP)
+            if not unix.isdigit():
+                raise EntityParseError('Tag "tg-time" must have a numeric attribute "unix"')
+            entity.update(type="date_time", unix_time=int(unix))
+            if fmt:
+                entity["date_time_format"] = fmt
         else:
             entity["type"] = "pre"
             self._merge_code_language(entity)
@@ -236,6 +247,9 @@ def _keep_argument(tag: str, name: str, value: str, current: str) -> str:
         return value.removeprefix("tg-")
     if tag == "tg-emoji" and name == "emoji-id":
         return value
+    if tag == "tg-time" and name in ("unix", "format"):
+        unix, _, fmt = current.partition(_TIME_SEP)
+        return f"{value}{_TIME_SEP}{fmt}" if name == "unix" else f"{unix}{_TIME_SEP}{value}"
     return current
 
 

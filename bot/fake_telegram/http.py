@@ -18,24 +18,13 @@ from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 from .control import control
-from .errors import ApiError, InjectedTimeout, encode
+from .errors import ApiError, InjectedTimeout, encode, reason_phrase
 from .limits import FloodLimits
 from .model import FakeTelegram
 from .request import split_bot_path
 
 logger = logging.getLogger(__name__)
 
-_REASONS = {
-    200: "OK",
-    400: "Bad Request",
-    401: "Unauthorized",
-    403: "Forbidden",
-    404: "Not Found",
-    409: "Conflict",
-    429: "Too Many Requests",
-    500: "Internal Server Error",
-    502: "Bad Gateway",
-}
 _MAX_HEAD = 64 * 1024
 
 
@@ -152,7 +141,7 @@ async def _read_request(reader: asyncio.StreamReader) -> _Request | None:
 def _response(status: int, payload: object, keep_alive: bool) -> bytes:
     body = encode(payload)
     head = (
-        f"HTTP/1.1 {status} {_REASONS.get(status, 'Unknown')}\r\n"
+        f"HTTP/1.1 {status} {reason_phrase(status)}\r\n"
         "Content-Type: application/json\r\n"
         f"Content-Length: {len(body)}\r\n"
         f"Connection: {'keep-alive' if keep_alive else 'close'}\r\n\r\n"

@@ -71,6 +71,7 @@ async def get_updates(fake: FakeTelegram, params: Params) -> list[JSONDict]:
             "can't use getUpdates method while webhook is active; "
             "use deleteWebhook to delete the webhook first",
         )
+    remember_allowed_updates(fake, params)
     offset = get_int(params, "offset", 0)
     limit = min(max(get_int(params, "limit", 100), 1), 100)
     timeout = max(get_number(params, "timeout", 0), 0)
@@ -81,10 +82,21 @@ async def get_updates(fake: FakeTelegram, params: Params) -> list[JSONDict]:
     return updates
 
 
+def remember_allowed_updates(fake: FakeTelegram, params: Params) -> None:
+    """Telegram keeps the last list given; an empty list means its default set."""
+    if "allowed_updates" not in params:
+        return
+    kinds = get_json(params, "allowed_updates")
+    if not isinstance(kinds, list) or not all(isinstance(k, str) for k in kinds):
+        raise bad_request("can't parse allowed updates JSON array")
+    fake.allowed_updates = frozenset(kinds) or None
+
+
 async def set_webhook(fake: FakeTelegram, params: Params) -> bool:
     url = str(params.get("url") or "")
     if url and not url.startswith("https://"):
         raise bad_request("bad webhook: An HTTPS URL must be provided for webhook")
+    remember_allowed_updates(fake, params)
     fake.webhook = {"url": url, "secret_token": params.get("secret_token")} if url else None
     if get_bool(params, "drop_pending_updates"):
         fake.drop_updates()
@@ -115,10 +127,7 @@ def _commands_key(params: Params) -> tuple[str, str]:
     if not isinstance(scope, dict) or scope.get("type") not in _SCOPES:
         raise bad_request("can't parse BotCommandScope JSON object")
     key = ":".join([scope["type"], *(str(scope[f]) for f in ("chat_id", "user_id") if f in scope)])
-    language = str(params.get("language_code") or "")
-    if language and not re.fullmatch(r"[a-z]{2}", language):
-        raise bad_request("invalid language code specified")
-    return key, language
+    return key, _language(params)
 
 
 async def set_my_commands(fake: FakeTelegram, params: Params) -> bool:
@@ -147,6 +156,41 @@ async def get_my_commands(fake: FakeTelegram, params: Params) -> list[JSONDict]:
 async def delete_my_commands(fake: FakeTelegram, params: Params) -> bool:
     fake.commands.pop(_commands_key(params), None)
     return True
+
+
+# -- descriptions ------------------------------------------------------------------
+
+# Telegram's limits on what the empty chat screen and the profile show.
+_DESCRIPTION_LIMITS = {"description": 512, "short_description": 120}
+
+
+def _language(params: Params) -> str:
+    language = str(params.get("language_code") or "")
+    if language and not re.fullmatch(r"[a-z]{2}", language):
+        raise bad_request("invalid language code specified")
+    return language
+
+
+def _describer(kind: str) -> tuple[Handler, Handler]:
+    async def set_text(fake: FakeTelegram, params: Params) -> bool:
+        text = str(params.get(kind) or "")
+        if len(text) > _DESCRIPTION_LIMITS[kind]:
+            raise bad_request(f"{kind} is too long")
+        key = (kind, _language(params))
+        if text:
+            fake.descriptions[key] = text
+        else:
+            fake.descriptions.pop(key, None)
+        return True
+
+    async def get_text(fake: FakeTelegram, params: Params) -> JSONDict:
+        return {kind: fake.descriptions.get((kind, _language(params)), "")}
+
+    return set_text, get_text
+
+
+set_my_description, get_my_description = _describer("description")
+set_my_short_description, get_my_short_description = _describer("short_description")
 
 
 # -- chats -------------------------------------------------------------------------
@@ -213,6 +257,10 @@ METHODS: dict[str, Handler] = {
         "setMyCommands": set_my_commands,
         "getMyCommands": get_my_commands,
         "deleteMyCommands": delete_my_commands,
+        "setMyDescription": set_my_description,
+        "getMyDescription": get_my_description,
+        "setMyShortDescription": set_my_short_description,
+        "getMyShortDescription": get_my_short_description,
         "getChat": get_chat,
         "getChatMember": get_chat_member,
         "getChatAdministrators": get_chat_administrators,

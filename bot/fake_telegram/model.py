@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -13,6 +13,9 @@ from .errors import ApiError, InjectedTimeout, JSONDict, bad_request, too_many_r
 from .limits import FloodControl, FloodLimits
 from .methods import dispatch
 from .records import Journal
+
+# Update kinds Telegram sends only to a bot that lists them in allowed_updates.
+OPT_IN_UPDATES = frozenset({"chat_member", "message_reaction", "message_reaction_count"})
 
 # Injection kinds and the error each one serves.
 INJECTION_KINDS = ("blocked", "not_found", "migrate", "server_error", "timeout", "flood")
@@ -81,7 +84,12 @@ class FakeTelegram:
         self.store: dict[tuple[int, int], JSONDict] = {}  # current Message objects
         self.journal = Journal(clock)
         self.commands: dict[tuple[str, str], list[JSONDict]] = {}
+        # ("description" | "short_description", language code or "") -> text
+        self.descriptions: dict[tuple[str, str], str] = {}
         self.webhook: JSONDict | None = None
+        # What getUpdates/setWebhook last asked for; None is Telegram's default set.
+        self.allowed_updates: frozenset[str] | None = None
+        self.reactions: dict[tuple[int, int, int], list[str]] = {}  # (chat, message, user)
         self._queries: dict[str, int] = {}  # callback query id -> answers given
         self._updates: list[JSONDict] = []
         self._update_ids = itertools.count(1)
@@ -235,6 +243,44 @@ class FakeTelegram:
         self._push_update({"callback_query": query})
         return query_id
 
+    def user_reacts(
+        self, chat_id: int, user_id: int, message_id: int, emojis: Sequence[str]
+    ) -> None:
+        """A user sets their reactions on a message (an empty list removes them)."""
+        if (chat_id, message_id) not in self.store:
+            raise ValueError(f"no message {message_id} in chat {chat_id}")
+        user = self.users.get(user_id) or self.add_user(user_id)
+        key = (chat_id, message_id, user_id)
+        old, self.reactions[key] = self.reactions.get(key, []), list(emojis)
+        self._push_update(
+            {
+                "message_reaction": {
+                    "chat": self.chats[chat_id].chat,
+                    "message_id": message_id,
+                    "user": user,
+                    "date": int(time.time()),
+                    "old_reaction": [{"type": "emoji", "emoji": e} for e in old],
+                    "new_reaction": [{"type": "emoji", "emoji": e} for e in emojis],
+                }
+            }
+        )
+
+    def reaction_totals(self, chat_id: int, message_id: int, totals: Mapping[str, int]) -> None:
+        """Anonymous reactions changed (channels): Telegram sends only the new totals."""
+        self._push_update(
+            {
+                "message_reaction_count": {
+                    "chat": self.chats[chat_id].chat,
+                    "message_id": message_id,
+                    "date": int(time.time()),
+                    "reactions": [
+                        {"type": {"type": "emoji", "emoji": e}, "total_count": n}
+                        for e, n in totals.items()
+                    ],
+                }
+            }
+        )
+
     def channel_post(self, chat_id: int, text: str) -> JSONDict:
         """A post appears in a channel the bot administers."""
         state = self.chats.get(chat_id)
@@ -273,6 +319,10 @@ class FakeTelegram:
     # -- updates -------------------------------------------------------------------
 
     def _push_update(self, body: JSONDict) -> None:
+        [kind] = body
+        allowed = self.allowed_updates
+        if (kind in OPT_IN_UPDATES) if allowed is None else (kind not in allowed):
+            return  # Telegram never creates updates of a kind the bot did not ask for
         self._updates.append({"update_id": next(self._update_ids), **body})
         for waiter in self._waiters:
             if not waiter.done():

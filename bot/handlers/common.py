@@ -25,7 +25,6 @@ from telegram.error import BadRequest, Forbidden
 from digest import (
     BotTexts,
     ChatDefaults,
-    default_texts,
     language_of,
     stored_language,
 )
@@ -52,7 +51,7 @@ class Turn:
 
     @property
     def texts(self) -> BotTexts:
-        return default_texts()
+        return self.services.renderer.texts
 
     @property
     def is_bot_admin(self) -> bool:

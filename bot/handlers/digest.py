@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import math
-from collections import OrderedDict
 from dataclasses import replace
 from datetime import date
-from typing import Any, TypeVar
+from typing import TypeVar
 
 from telegram import CallbackQuery, Update
 
-from digest import Digest, digest_versions, get_digest, render_telegram
+from digest import Digest, digest_versions, get_digest
 
 from ..context import BotContext
 from ..keyboards import (
@@ -26,67 +25,10 @@ from ..keyboards import (
 from ..parsing import ArgumentError, parse_digest, parse_sources
 from .common import Turn, edit, explain, reply, send, turn_of
 
-T = TypeVar("T")
-VIEWS_KEY = "digest.views"
-
-
-class DigestViews:
-    """Digests and their rendered pages, kept for the next command (least recently used go).
-
-    A stored digest version never changes, so neither do its pages. Without this, each
-    /digest parsed the stored JSON and rendered its view with Jinja2 on a worker thread:
-    half of its CPU, and two thread hops that queue behind other chats' work
-    (``bench/commands.py``).
-    """
-
-    def __init__(self, size: int = 32) -> None:
-        self.size = size
-        self._digests: OrderedDict[tuple[str, int], Digest] = OrderedDict()
-        self._pages: OrderedDict[tuple[str, int, str, str, str], list[str]] = OrderedDict()
-
-    def digest(self, day: str, version: int) -> Digest | None:
-        return self._get(self._digests, (day, version))
-
-    def keep_digest(self, digest: Digest) -> None:
-        self._put(self._digests, (digest.date, digest.version), digest)
-
-    def pages(self, digest: Digest, view: str, lang: str) -> list[str] | None:
-        return self._get(self._pages, _page_key(digest, view, lang))
-
-    def keep_pages(self, digest: Digest, view: str, lang: str, pages: list[str]) -> None:
-        self._put(self._pages, _page_key(digest, view, lang), pages)
-
-    @staticmethod
-    def _get(cache: OrderedDict[Any, T], key: Any) -> T | None:
-        found = cache.get(key)
-        if found is not None:
-            cache.move_to_end(key)
-        return found
-
-    def _put(self, cache: OrderedDict[Any, T], key: Any, value: T) -> None:
-        cache[key] = value
-        cache.move_to_end(key)
-        while len(cache) > self.size:
-            cache.popitem(last=False)
-
-
-def _page_key(digest: Digest, view: str, lang: str) -> tuple[str, int, str, str, str]:
-    # The fingerprint too: a digest not read from this store (a test's, a demo's) may
-    # share a date and version with a stored one.
-    return (digest.date, digest.version, digest.fingerprint, view, lang)
-
-
-def views_of(turn: Turn) -> DigestViews:
-    """The services' DigestViews, made on first use."""
-    views = turn.services.extras.get(VIEWS_KEY)
-    if not isinstance(views, DigestViews):
-        views = turn.services.extras[VIEWS_KEY] = DigestViews()
-    return views
-
 
 async def stored_digest(turn: Turn, day: str, version: int) -> Digest | None:
     """A digest version, from the views kept or else from the store."""
-    views = views_of(turn)
+    views = turn.services.views
     if (found := views.digest(day, version)) is None:
         found = await turn.services.store.run(lambda store: get_digest(store, day, version))
         if found is not None:
@@ -115,9 +57,9 @@ async def load_version(turn: Turn, day: str, version: int) -> tuple[Digest | Non
 
 async def render(turn: Turn, digest: Digest, view: str, lang: str) -> list[str]:
     """Telegram messages of a view: kept ones, or rendered off the event loop (Jinja2)."""
-    views = views_of(turn)
+    views = turn.services.views
     if (pages := views.pages(digest, view, lang)) is None:
-        pages = await asyncio.to_thread(render_telegram, digest, view, lang)
+        pages = await asyncio.to_thread(turn.services.renderer.telegram, digest, view, lang)
         views.keep_pages(digest, view, lang, pages)
     return pages
 

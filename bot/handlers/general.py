@@ -8,7 +8,7 @@ from functools import partial
 from telegram import Update
 from telegram.error import TelegramError
 
-from digest import chat_settings, default_texts, language_of
+from digest import chat_settings, language_of
 
 from ..context import BotContext
 from ..delivery.outbox import Kind
@@ -69,7 +69,8 @@ async def on_unknown_button(update: Update, context: BotContext) -> None:
     if query is not None:
         user = update.effective_user
         lang = language_of(user.language_code if user else None) or "en"
-        await query.answer(default_texts().plain("invalid", lang), show_alert=True)
+        texts = context.services.renderer.texts
+        await query.answer(texts.plain("invalid", lang), show_alert=True)
 
 
 async def error_handler(update: object, context: BotContext) -> None:
@@ -81,8 +82,8 @@ async def error_handler(update: object, context: BotContext) -> None:
     user = update.effective_user
     settings_language = context.application.bot_data.get("language", "zh")
     lang = language_of(user.language_code if user else None) or settings_language
-    chat = update.effective_chat
-    apology = partial(chat.send_message, default_texts().html("apology", lang))
+    chat, texts = update.effective_chat, context.services.renderer.texts
+    apology = partial(chat.send_message, texts.html("apology", lang))
     try:
         group = chat.type != "private"
         await context.services.outbox.send(Kind.REPLY, chat.id, apology, group=group)

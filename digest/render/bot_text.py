@@ -2,36 +2,15 @@
 
 from __future__ import annotations
 
-import re
-from datetime import time
-from functools import cache
-from pathlib import Path
 from typing import Any
 
-from jinja2 import Environment, FileSystemLoader, StrictUndefined
+from jinja2 import Environment
 from markupsafe import Markup
 
-from ..document import source_label
-from .renderer import clean
-from .telegram_html import MESSAGE_LIMIT, safe_href, split_blocks
+from .environment import marked_blocks
+from .telegram_html import MESSAGE_LIMIT, split_blocks
 
-TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
 LANGUAGES = ("zh", "en")
-# Templates separate blocks that may go to separate messages with this comment;
-# autoescaping turns every "<" of the data into "&lt;", so only a template can write it.
-BLOCK_MARK = "<!-- block -->"
-_BLANK_LINES = re.compile(r"\n{3,}")
-
-
-def figure(value: float | None) -> str:
-    """A heat figure as people read it: 12,345 or 12.5; "—" when unknown."""
-    if value is None:
-        return "—"
-    return f"{value:,.0f}" if float(value).is_integer() else f"{value:,.1f}"
-
-
-def hhmm(value: time) -> str:
-    return value.strftime("%H:%M")
 
 
 def language_of(code: str | None) -> str | None:
@@ -41,22 +20,10 @@ def language_of(code: str | None) -> str | None:
 
 
 class BotTexts:
-    """One Jinja2 environment (autoescaped, StrictUndefined) and the macros of each language."""
+    """The macros of each language's reply template, from the renderer's environment."""
 
-    def __init__(self, templates: Path = TEMPLATES) -> None:
-        self.env = Environment(
-            loader=FileSystemLoader(templates),
-            autoescape=True,
-            undefined=StrictUndefined,
-            trim_blocks=True,
-            lstrip_blocks=True,
-        )
-        self.env.filters.update(
-            figure=figure, hhmm=hhmm, clean=clean, href=safe_href, site=source_label
-        )
-        self.modules = {
-            lang: self.env.get_template(f"bot/{lang}.html.j2").module for lang in LANGUAGES
-        }
+    def __init__(self, env: Environment) -> None:
+        self.modules = {lang: env.get_template(f"bot/{lang}.html.j2").module for lang in LANGUAGES}
 
     def _module(self, language: str) -> Any:
         return self.modules.get(language, self.modules["en"])
@@ -84,12 +51,4 @@ class BotTexts:
         return {str(k): str(v) for k, v in getattr(self._module(language), name).items()}
 
     def _blocks(self, name: str, language: str, values: dict[str, Any]) -> list[str]:
-        macro = getattr(self._module(language), name)
-        text = _BLANK_LINES.sub("\n\n", str(macro(**values)))
-        return [block.strip() for block in text.split(BLOCK_MARK) if block.strip()]
-
-
-@cache
-def default_texts() -> BotTexts:
-    """The shared BotTexts (templates are read once per process)."""
-    return BotTexts()
+        return marked_blocks(str(getattr(self._module(language), name)(**values)))

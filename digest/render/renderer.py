@@ -4,15 +4,11 @@ from __future__ import annotations
 
 import re
 import tomllib
-import unicodedata
 from dataclasses import dataclass
 from datetime import datetime
-from functools import cache
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
-
-from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
 from ..document import (
     SECTION_IDS,
@@ -24,21 +20,15 @@ from ..document import (
     source_label,
 )
 from ..errors import UsageError
+from .bot_text import BotTexts
+from .environment import TEMPLATES, figure, make_environment, marked_blocks, tidy
 from .telegram_html import MESSAGE_LIMIT, safe_href, split_blocks
+from .text import clean
 
-TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
 TELEGRAM_VIEWS = ("push", "full")
 PUSH_SOURCES = 5
-# Templates separate message blocks with this comment. Autoescaping turns every "<" of
-# the data into "&lt;", so the marker can only come from a template.
-BLOCK_MARK = "<!-- block -->"
 
 _TAIL = re.compile(r"[。．.!?！？;；…]+$")
-_MD_ESCAPE = re.compile(r"([\\`*_{}\[\]<>|~&])")
-# At the start of a line these open a heading, a list or a setext underline.
-_MD_LINE_START = re.compile(r"^(\d{1,9})(?=[.)](?:\s|$))|^(?=[#+=-])")
-_BLANK_LINES = re.compile(r"\n{3,}")
-_URL_ESCAPES = {c: f"%{ord(c):02X}" for c in "()<>{} "}
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,6 +78,9 @@ class FooterView:
     failed: tuple[str, ...]
     writer: str
     notes: tuple[str, ...]
+    # Set when the reader's zone differs from the digest's: Telegram HTML then marks the
+    # time with <tg-time>, which clients show in the reader's own local time.
+    built_unix: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,56 +101,6 @@ class Page:
     built_at_iso: str
 
 
-def clean(text: str | None) -> str:
-    """One line of text: whitespace runs become one space, control characters go.
-
-    Control characters would let a title rewrite the terminal (ANSI escapes) or break
-    a line-based format; zero-width and bidi characters stay, as real text uses them.
-    """
-    words = (text or "").split()
-    return "".join(ch for ch in " ".join(words) if unicodedata.category(ch) != "Cc")
-
-
-def escape_markdown(text: str) -> str:
-    """Backslash-escape what could make a link, HTML, emphasis, code or a shortcode."""
-    escaped = _MD_ESCAPE.sub(r"\\\1", text)
-    match = _MD_LINE_START.match(escaped)
-    return escaped if match is None else escaped[: match.end()] + "\\" + escaped[match.end() :]
-
-
-def markdown_url(url: str) -> str:
-    """A safe URL made usable inside ``(...)`` and ``<...>`` (and opaque to Hugo)."""
-    return "".join(_URL_ESCAPES.get(ch, ch) for ch in url)
-
-
-def yaml_string(text: str) -> str:
-    """A YAML double-quoted scalar; escapes what YAML would not keep as printable text."""
-    out = []
-    for ch in text:
-        code = ord(ch)
-        if ch in '"\\':
-            out.append("\\" + ch)
-        elif 0x20 <= code <= 0x7E or (0xA0 <= code <= 0xFFFD and code not in (0x2028, 0x2029)):
-            out.append(ch)
-        elif code > 0xFFFF:
-            out.append(f"\\U{code:08X}")
-        else:
-            out.append(f"\\u{code:04X}")
-    return '"' + "".join(out) + '"'
-
-
-def display_width(text: str) -> int:
-    """Terminal columns: wide East Asian characters take two, combining marks none."""
-    return sum(
-        0 if unicodedata.combining(ch) else 2 if unicodedata.east_asian_width(ch) in "WF" else 1
-        for ch in text
-    )
-
-
-def underline(text: str, char: str = "-") -> str:
-    return char * max(display_width(text), 1)
-
-
 def digest_filename(digest: Digest) -> str:
     """The export file name: ``2026-02-15.md``, or ``2026-02-15-v2.md`` from version 2."""
     return f"{digest.date}{_version_suffix(digest)}.md"
@@ -165,10 +108,6 @@ def digest_filename(digest: Digest) -> str:
 
 def _version_suffix(digest: Digest) -> str:
     return f"-v{digest.version}" if digest.version > 1 else ""
-
-
-def _figure(value: float) -> str:
-    return f"{value:,.0f}" if float(value).is_integer() else f"{value:,.1f}"
 
 
 def _local(moment: str, tz_name: str, fmt: str = "%Y-%m-%d %H:%M") -> str:
@@ -183,45 +122,38 @@ def _local(moment: str, tz_name: str, fmt: str = "%Y-%m-%d %H:%M") -> str:
 
 
 class Renderer:
-    """Owns the Jinja2 environment; create one per process and reuse it."""
+    """Owns the one Jinja2 environment (digests and bot texts); create one per process."""
 
     def __init__(self, templates: Path = TEMPLATES) -> None:
-        # Autoescaping stays on for everything but Markdown and text, whose escaping is
-        # their own (escape_markdown); HTML entities there would show up literally.
-        self.env = Environment(
-            loader=FileSystemLoader(templates),
-            autoescape=select_autoescape(
-                disabled_extensions=("md.j2", "txt.j2"), default=True, default_for_string=True
-            ),
-            undefined=StrictUndefined,
-            trim_blocks=True,
-            lstrip_blocks=True,
-            keep_trailing_newline=False,
-        )
+        self.env = make_environment(templates)
         # Label words live beside the templates, so wording changes never touch code.
         self.labels = tomllib.loads((templates / "labels.toml").read_text(encoding="utf-8"))
-        self.env.filters.update(
-            md=escape_markdown, md_url=markdown_url, yaml=yaml_string, underline=underline
-        )
+        self.texts = BotTexts(self.env)
 
     def _render(self, name: str, **context: Any) -> str:
-        # Data never holds a newline (see clean), so 3+ newlines are template layout.
-        text = self.env.get_template(name).render(**context)
-        return _BLANK_LINES.sub("\n\n", text).strip()
+        return tidy(self.env.get_template(name).render(**context))
 
     def telegram_blocks(
-        self, digest: Digest, view: str = "push", language: str | None = None
+        self,
+        digest: Digest,
+        view: str = "push",
+        language: str | None = None,
+        reader_zone: str | None = None,
     ) -> list[str]:
-        """The HTML blocks of a view, before they are packed into messages."""
+        """The HTML blocks of a view, before they are packed into messages.
+
+        :param reader_zone: the reader's IANA zone; when it differs from the digest's,
+            times are marked so each client shows them in its own local time.
+        """
         _check_view(view)
-        page = self.page(digest, language)
+        page = self.page(digest, language, reader_zone)
         if digest.is_empty:
             html = self._render("telegram/empty.html.j2", p=page, push=view == "push")
         elif view in TELEGRAM_VIEWS:
             html = self._render(f"telegram/{view}.html.j2", p=page, top=page.sources[:PUSH_SOURCES])
         else:
             html = self._render("telegram/section.html.j2", p=page, s=_pick(page, view))
-        return [block.strip() for block in html.split(BLOCK_MARK) if block.strip()]
+        return marked_blocks(html)
 
     def telegram(
         self,
@@ -229,8 +161,9 @@ class Renderer:
         view: str = "push",
         language: str | None = None,
         limit: int = MESSAGE_LIMIT,
+        reader_zone: str | None = None,
     ) -> list[str]:
-        return split_blocks(self.telegram_blocks(digest, view, language), limit)
+        return split_blocks(self.telegram_blocks(digest, view, language, reader_zone), limit)
 
     def markdown(self, digest: Digest, language: str | None = None) -> str:
         return self._render("markdown/digest.md.j2", p=self.page(digest, language)) + "\n"
@@ -240,7 +173,9 @@ class Renderer:
         chosen = [_pick(page, section)] if section is not None else list(page.sections)
         return self._render("text/digest.txt.j2", p=page, chosen=chosen) + "\n"
 
-    def page(self, digest: Digest, language: str | None = None) -> Page:
+    def page(
+        self, digest: Digest, language: str | None = None, reader_zone: str | None = None
+    ) -> Page:
         """The digest as templates see it, in ``language`` if written in it, else its own."""
         lang = language if language in digest.sections else digest.language
         t = self.labels.get(lang, self.labels["en"])
@@ -259,7 +194,7 @@ class Renderer:
             headline=headline,
             sections=sections,
             sources=tuple(_source_view(entry, t, lang) for entry in digest.sources),
-            footer=_footer_view(digest),
+            footer=_footer_view(digest, reader_zone),
             empty=digest.is_empty,
             tags=_tags(digest, lang),
             slug=f"hotdigest-{digest.date}{_version_suffix(digest)}",
@@ -315,7 +250,7 @@ def _section_view(digest: Digest, section: Section, lang: str) -> SectionView:
 
 
 def _source_view(entry: SourceEntry, t: dict[str, Any], lang: str) -> SourceView:
-    heat = None if entry.heat is None else _figure(entry.heat)
+    heat = None if entry.heat is None else figure(entry.heat)
     return SourceView(
         entry.index,
         clean(entry.title) or t["untitled"],
@@ -325,8 +260,9 @@ def _source_view(entry: SourceEntry, t: dict[str, Any], lang: str) -> SourceView
     )
 
 
-def _footer_view(digest: Digest) -> FooterView:
+def _footer_view(digest: Digest, reader_zone: str | None = None) -> FooterView:
     f = digest.footer
+    built_unix = _unix(f.built_at) if reader_zone not in (None, f.timezone) else None
     start = _local(f.window_start, f.timezone, "%m-%d %H:%M")
     end = _local(f.window_end, f.timezone, "%m-%d %H:%M")
     return FooterView(
@@ -337,7 +273,17 @@ def _footer_view(digest: Digest) -> FooterView:
         failed=tuple(clean(s) for s in f.sources_failed),
         writer=clean(f.writer),
         notes=tuple(clean(n) for n in f.notes),
+        built_unix=built_unix,
     )
+
+
+def _unix(moment: str) -> int | None:
+    """Seconds since the epoch of an ISO time with a zone; None if it cannot be read."""
+    try:
+        parsed = datetime.fromisoformat(moment.strip().replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return int(parsed.timestamp()) if parsed.tzinfo is not None else None
 
 
 def _tags(digest: Digest, lang: str) -> tuple[str, ...]:
@@ -356,12 +302,6 @@ def _tags(digest: Digest, lang: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys(label for label in labels if label))
 
 
-@cache
-def default_renderer() -> Renderer:
-    """A shared Renderer for callers that do not hold one (the CLI, tests)."""
-    return Renderer()
-
-
 def render_telegram(
     digest: Digest,
     view: str = "push",
@@ -376,14 +316,14 @@ def render_telegram(
 
     :raises UsageError: for an unknown view.
     """
-    return (renderer or default_renderer()).telegram(digest, view, language, limit)
+    return (renderer or Renderer()).telegram(digest, view, language, limit)
 
 
 def render_markdown(
     digest: Digest, language: str | None = None, *, renderer: Renderer | None = None
 ) -> str:
     """Markdown with Hugo front matter, for ``hotdigest export``."""
-    return (renderer or default_renderer()).markdown(digest, language)
+    return (renderer or Renderer()).markdown(digest, language)
 
 
 def render_text(
@@ -397,4 +337,4 @@ def render_text(
 
     :raises UsageError: for an unknown section.
     """
-    return (renderer or default_renderer()).text(digest, section, language)
+    return (renderer or Renderer()).text(digest, section, language)

@@ -11,7 +11,9 @@ from urllib.parse import urlsplit
 MESSAGE_LIMIT = 4096
 JOINER = "\n\n"
 # The tags Telegram's HTML parse mode accepts and that hotdigest emits.
-ALLOWED_TAGS = frozenset({"b", "i", "u", "s", "a", "code", "pre", "blockquote", "tg-spoiler"})
+ALLOWED_TAGS = frozenset(
+    {"b", "i", "u", "s", "a", "code", "pre", "blockquote", "tg-spoiler", "tg-time"}
+)
 
 _TAG = re.compile(r"<(/?)([a-zA-Z][a-zA-Z0-9-]*)([^<>]*)>")
 _ENTITY = re.compile(r"&(?:#([0-9]{1,10})|#[xX]([0-9a-fA-F]{1,8})|(lt|gt|amp|quot));")

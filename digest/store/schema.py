@@ -165,12 +165,37 @@ def _v5_llm(db: sqlite_utils.Database) -> None:
     db.table("llm_calls").create_index(["at"], index_name="idx_llm_calls_at")
 
 
+def _v6_reactions(db: sqlite_utils.Database) -> None:
+    # One row per (pushed message, who reacted, emoji); channel reactions are anonymous
+    # totals, kept under actor 0 with their count.
+    db.table("reactions").create(
+        {
+            "chat_id": int,
+            "message_id": int,
+            "actor": int,
+            "emoji": str,
+            "count": int,
+            "date": str,
+            "version": int,
+            "updated_at": str,
+        },
+        pk=("chat_id", "message_id", "actor", "emoji"),
+        not_null={"date", "version", "count", "updated_at"},
+    )
+    db.table("reactions").create_index(["date", "version"], index_name="idx_reactions_digest")
+    # A reaction names a message; the ledger says which digest that message carried.
+    db.table("deliveries").create_index(
+        ["chat_id", "message_id"], index_name="idx_deliveries_message"
+    )
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     _v1_posts,
     _v2_digests,
     _v3_chats,
     _v4_deliveries,
     _v5_llm,
+    _v6_reactions,
 )
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from ..push.ledger import PUSH, STATUSES, Ledger
+from ..push.reactions import DayReactions, reactions_by_day
 from ..push.subscriptions import Subscriptions
 from .archive import digest_versions
 from .store import Fetch, Store
@@ -26,6 +27,7 @@ class BotStats:
     health: tuple[Fetch, ...]
     posts: int
     latest: tuple[str, int] | None  # (date, version) of the newest digest
+    reactions: tuple[DayReactions, ...] = ()  # newest days first
 
 
 def collect_stats(store: Store) -> BotStats:
@@ -38,6 +40,7 @@ def collect_stats(store: Store) -> BotStats:
         health=tuple(health),
         posts=store.count_posts(),
         latest=(versions[0][0], versions[0][1]) if versions else None,
+        reactions=tuple(reactions_by_day(store)),
     )
 
 

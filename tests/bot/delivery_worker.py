@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
 from dataclasses import replace
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
@@ -19,6 +18,7 @@ from bot.config import Settings
 from bot.delivery.engine import push_due
 from bot.delivery.options import DeliveryOptions, PushReport
 from bot.fake_telegram import FakeRequest, FakeTelegram
+from bot.logs import quiet_time_period_warning
 from bot.services import Services
 from digest import (
     SECTION_IDS,
@@ -176,7 +176,7 @@ def main() -> None:
     parser.add_argument("--rate", type=float, default=30.0)
     parser.add_argument("--stale", type=float, default=1.0)
     args = parser.parse_args()
-    os.environ.setdefault("PTB_TIMEDELTA", "true")
+    quiet_time_period_warning()
     asyncio.run(_run(args))
 
 

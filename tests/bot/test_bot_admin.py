@@ -26,9 +26,7 @@ from bot_harness import (
     bot_running,
     button,
     make_app,
-    make_fake,
     no_rejections,
-    seed,
     wait_until,
 )
 
@@ -50,28 +48,6 @@ FEED = """<?xml version="1.0"?><rss version="2.0"><channel><title>Feed</title>
 <item><title>First &lt;post&gt;</title><link>https://example.com/1</link><guid>1</guid></item>
 <item><title>Second post</title><link>https://example.com/2</link><guid>2</guid></item>
 </channel></rss>"""
-
-
-@pytest.fixture(autouse=True)
-def timedelta_retry_after(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("PTB_TIMEDELTA", "true")  # PTB 22 warns whenever RetryAfter is built
-
-
-@pytest.fixture
-def fake() -> FakeTelegram:
-    return make_fake()
-
-
-@pytest.fixture
-def digest_v1(db_path: Path) -> Digest:
-    return seed(db_path)
-
-
-@pytest.fixture
-async def bot(fake: FakeTelegram, settings: Settings, digest_v1: Digest) -> AsyncIterator[Bot]:
-    async with bot_running(fake, settings) as running_bot:
-        yield running_bot
-    no_rejections(fake)
 
 
 def add_post(db_path: Path, tmp_path: Path) -> None:
@@ -226,6 +202,16 @@ async def test_long_polling_and_the_command_menu(
     assert menus[("default", "")] == menus[("default", "en")] == public
     assert menus[(f"chat:{ADMIN}", "en")] == [*public, "rebuild", "stats", "ingest"]
     assert fake.commands[("default", "")][0]["description"] == "最新日报，可按栏目查看"
+    # Groups: members read, chat administrators also manage the subscription.
+    for lang in ("", "en"):
+        assert menus[("all_group_chats", lang)] == ["digest", "sources", "help"]
+        admins = menus[("all_chat_administrators", lang)]
+        assert admins == ["digest", "sources", "subscribe", "unsubscribe", "settings", "help"]
+    # The empty chat screen says what the bot does, per language, within Telegram's limits.
+    zh, en = fake.descriptions[("description", "")], fake.descriptions[("description", "en")]
+    assert "掘金" in zh and "Hacker News" in en and len(zh) <= 512 and len(en) <= 512
+    short = fake.descriptions[("short_description", "en")]
+    assert "digest" in short.lower() and len(short) <= 120
     no_rejections(fake)
 
 

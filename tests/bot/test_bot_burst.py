@@ -24,11 +24,6 @@ FAKE_LIMITS = FloodLimits(per_second=100)
 RATE = 75.0
 
 
-@pytest.fixture(autouse=True)
-def timedelta_retry_after(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("PTB_TIMEDELTA", "true")
-
-
 @pytest.fixture
 def paced(settings: Settings) -> Settings:
     return replace(settings, messages_per_second=RATE)

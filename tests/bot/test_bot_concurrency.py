@@ -7,18 +7,12 @@ import time
 from dataclasses import replace
 from pathlib import Path
 
-import pytest
 from bot_harness import ADMIN, EN_USER, ZH_USER, bot_running, make_fake, save_variant, seed
 from telegram import Update
 
 from bot.app import ChatOrder, build_application, running
 from bot.config import Settings
 from bot.fake_telegram import FakeRequest
-
-
-@pytest.fixture(autouse=True)
-def timedelta_retry_after(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("PTB_TIMEDELTA", "true")
 
 
 def update(update_id: int, chat_id: int) -> Update:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from dataclasses import replace
 from pathlib import Path
 
@@ -16,10 +15,8 @@ from bot_harness import (
     bot_running,
     button,
     buttons,
-    make_fake,
     no_rejections,
     save_variant,
-    seed,
 )
 
 from bot.config import Settings
@@ -28,28 +25,6 @@ from digest import Digest, source_label
 
 # Markup, entities, an emoji outside the BMP and more than one message's worth of text.
 EVIL_TITLE = "<b>&amp; 🚀 " + "标题<i>x</i>&lt;" * 500
-
-
-@pytest.fixture(autouse=True)
-def timedelta_retry_after(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("PTB_TIMEDELTA", "true")  # PTB 22 warns whenever RetryAfter is built
-
-
-@pytest.fixture
-def fake() -> FakeTelegram:
-    return make_fake()
-
-
-@pytest.fixture
-def digest_v1(db_path: Path) -> Digest:
-    return seed(db_path)
-
-
-@pytest.fixture
-async def bot(fake: FakeTelegram, settings: Settings, digest_v1: Digest) -> AsyncIterator[Bot]:
-    async with bot_running(fake, settings) as running:
-        yield running
-    no_rejections(fake)
 
 
 async def test_start_explains_and_offers_subscribe(bot: Bot) -> None:

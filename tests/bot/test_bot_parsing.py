@@ -33,10 +33,9 @@ from bot.parsing import (
     parse_subscribe,
     parse_unsubscribe,
 )
-from digest import SECTION_IDS, UsageError
+from digest import SECTION_IDS, Renderer, UsageError
 from digest.push.chat_settings import SettingChange
 from digest.push.subscriptions import Subscription
-from digest.render.bot_text import BotTexts
 
 SOURCES = ["juejin", "hackernews", "v2ex"]
 ROOT = Path(__file__).resolve().parents[2]
@@ -204,7 +203,7 @@ def test_settings_buttons_map_to_edits() -> None:
 def _macros(lang: str) -> dict[str, list[str]]:
     """Each macro of a language's template and its argument names."""
     source = (ROOT / "templates" / "bot" / f"{lang}.html.j2").read_text(encoding="utf-8")
-    texts = BotTexts()
+    texts = Renderer().texts
     found = {}
     for name in dir(texts.modules[lang]):
         macro = getattr(texts.modules[lang], name)
@@ -216,7 +215,7 @@ def _macros(lang: str) -> dict[str, list[str]]:
 
 def test_both_languages_have_the_same_replies_and_tables() -> None:
     assert _macros("zh") == _macros("en")
-    texts = BotTexts()
+    texts = Renderer().texts
     for table in ("labels", "commands"):
         assert texts.table(table, "zh").keys() == texts.table(table, "en").keys()
 

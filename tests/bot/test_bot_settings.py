@@ -19,7 +19,6 @@ from bot_harness import (
     bot_running,
     button,
     buttons,
-    make_fake,
     no_rejections,
     seed,
 )
@@ -29,16 +28,6 @@ from bot.config import Settings
 from bot.fake_telegram import FakeTelegram
 from digest import Store
 from digest.push.subscriptions import Subscription, Subscriptions
-
-
-@pytest.fixture(autouse=True)
-def timedelta_retry_after(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("PTB_TIMEDELTA", "true")  # PTB 22 warns whenever RetryAfter is built
-
-
-@pytest.fixture
-def fake() -> FakeTelegram:
-    return make_fake()
 
 
 @pytest.fixture

@@ -5,16 +5,13 @@ from __future__ import annotations
 import itertools
 import time as clock
 from collections import Counter
-from collections.abc import AsyncIterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, time
 from pathlib import Path
 
-import pytest
 from delivery_worker import (
     TEST_RATE,
     TOKEN,
     add_chat,
-    delivery_settings,
     fast_options,
     push_on_fake,
     store_digest,
@@ -30,18 +27,6 @@ DAY = "2026-03-10"
 # 08:00 in Shanghai on DAY has passed; the digest of the day before is what 08:00 gets.
 NOW = datetime(2026, 3, 10, 0, 30, tzinfo=UTC)
 YESTERDAY = "2026-03-09"
-
-
-@pytest.fixture(autouse=True)
-def timedelta_retry_after(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("PTB_TIMEDELTA", "true")  # else PTB warns whenever RetryAfter is built
-
-
-@pytest.fixture
-async def services(db_path: Path) -> AsyncIterator[Services]:
-    made = Services.create(delivery_settings(db_path))
-    yield made
-    await made.close()
 
 
 def prepare(db_path: Path, fake: FakeTelegram, chats: int, **chat: object) -> None:
@@ -144,3 +129,26 @@ async def test_a_429_storm_pauses_and_every_chat_still_arrives(
     report = await push_on_fake(services, fake, now=NOW, storm=15)
     assert sends_per_chat(fake) == {chat_id: 1 for chat_id in range(1, 61)}
     assert report.floods == 15 and report.delivered == 60
+
+
+async def test_a_reader_in_another_zone_gets_generated_at_as_a_local_time(
+    services: Services, db_path: Path
+) -> None:
+    fake = FakeTelegram(TOKEN, limits=FloodLimits(per_second=200))
+    store = Store.open(db_path)
+    digest = store_digest(store, YESTERDAY)
+    add_chat(store, 1)  # Asia/Shanghai, the digest's own zone
+    add_chat(store, 2, timezone="Europe/Berlin", push_time=time(1, 0))
+    store.close()
+    for chat_id in (1, 2):
+        fake.add_chat(chat_id)
+    report = await push_on_fake(services, fake, now=NOW)
+    assert report.delivered == 2
+    stamps = {
+        chat_id: [e for r in fake.sent(chat_id) for e in r["entities"] if e["type"] == "date_time"]
+        for chat_id in (1, 2)
+    }
+    assert stamps[1] == []
+    [berlin] = stamps[2]
+    built = datetime.fromisoformat(digest.footer.built_at.replace("Z", "+00:00"))
+    assert berlin["unix_time"] == int(built.timestamp())

@@ -6,7 +6,6 @@ from dataclasses import replace
 from datetime import UTC, datetime, time
 from pathlib import Path
 
-import pytest
 from delivery_worker import TOKEN, add_chat, delivery_settings, push_on_fake
 
 from bot.fake_telegram import FakeTelegram
@@ -16,11 +15,6 @@ from digest import BuildOptions, Store, Subscriptions, build_digest, import_post
 SAMPLE = Path(__file__).resolve().parents[2] / "data" / "sample" / "posts.jsonl"
 SEEN = datetime(2026, 2, 15, 10, 0, tzinfo=UTC)
 AFTER_PUSH = datetime(2026, 2, 15, 11, 1, tzinfo=UTC)  # 19:01 in Shanghai
-
-
-@pytest.fixture(autouse=True)
-def timedelta_retry_after(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("PTB_TIMEDELTA", "true")
 
 
 async def test_a_filtered_chat_gets_a_digest_of_its_sources_only(db_path: Path) -> None:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import time as clock
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from functools import partial
 from pathlib import Path
@@ -41,18 +40,6 @@ class Clock:
     async def sleep(self, seconds: float) -> None:
         await asyncio.sleep(0)  # others run at the time they woke up, then time moves on
         self.now += max(0.0, seconds)
-
-
-@pytest.fixture(autouse=True)
-def timedelta_retry_after(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("PTB_TIMEDELTA", "true")
-
-
-@pytest.fixture
-async def services(db_path: Path) -> AsyncIterator[Services]:
-    made = Services.create(delivery_settings(db_path))
-    yield made
-    await made.close()
 
 
 async def test_departures_hold_back_sends_bunched_up_behind_a_slow_claim() -> None:

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, time
 from pathlib import Path
 
 import pytest
-from delivery_worker import TOKEN, add_chat, delivery_settings, push_on_fake, store_digest
+from delivery_worker import TOKEN, add_chat, push_on_fake, store_digest
 from telegram import Bot
 
 from bot.delivery.engine import push_correction
@@ -17,18 +16,6 @@ from digest import Store, get_digest
 from digest.push.ledger import Ledger
 
 SHANGHAI, BERLIN_NIGHT, BERLIN_NOON, LOS_ANGELES = 1, 2, 3, 4
-
-
-@pytest.fixture(autouse=True)
-def timedelta_retry_after(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("PTB_TIMEDELTA", "true")
-
-
-@pytest.fixture
-async def services(db_path: Path) -> AsyncIterator[Services]:
-    made = Services.create(delivery_settings(db_path))
-    yield made
-    await made.close()
 
 
 @pytest.fixture

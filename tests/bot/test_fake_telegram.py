@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import datetime as dtm
 import html
 import time
 from collections.abc import AsyncIterator, Callable
@@ -41,12 +40,6 @@ class Clock:
 
     def __call__(self) -> float:
         return self.now
-
-
-@pytest.fixture(autouse=True)
-def timedelta_retry_after(monkeypatch: pytest.MonkeyPatch) -> None:
-    # Without this, PTB 22 warns (an error here) whenever RetryAfter is built.
-    monkeypatch.setenv("PTB_TIMEDELTA", "true")
 
 
 @pytest.fixture
@@ -219,7 +212,7 @@ async def test_per_chat_limit(limited: tuple[FakeTelegram, Bot], clock: Clock) -
     clock.now += 0.4
     with pytest.raises(RetryAfter) as caught:
         await bot.send_message(USER, "two")
-    assert caught.value.retry_after == dtm.timedelta(seconds=1)
+    assert caught.value.retry_after == 1  # PTB 22 gives seconds unless PTB_TIMEDELTA is set
     clock.now += 0.6
     await bot.send_message(USER, "two")
     assert fake.stats()["served_429"] == 1
@@ -249,7 +242,7 @@ async def test_group_limit_per_minute(limited: tuple[FakeTelegram, Bot], clock: 
         clock.now += 1.0
     with pytest.raises(RetryAfter) as caught:
         await bot.send_message(GROUP, "news")
-    assert caught.value.retry_after == dtm.timedelta(seconds=40)
+    assert caught.value.retry_after == 40  # PTB 22 gives seconds unless PTB_TIMEDELTA is set
 
 
 # -- injected failures -------------------------------------------------------------
@@ -266,7 +259,7 @@ async def test_injected_errors(fake: FakeTelegram, bot: Bot) -> None:
     fake.inject(USER, "flood", retry_after=7)
     with pytest.raises(RetryAfter) as caught:
         await bot.send_message(USER, "hi")
-    assert caught.value.retry_after == dtm.timedelta(seconds=7)
+    assert caught.value.retry_after == 7  # PTB 22 gives seconds unless PTB_TIMEDELTA is set
     fake.inject(USER, "server_error", times=2, code=502)
     for _ in range(2):
         with pytest.raises(NetworkError, match="Bad Gateway"):
@@ -427,3 +420,15 @@ async def test_http_injected_timeout(fake: FakeTelegram) -> None:
         with pytest.raises(TimedOut):
             await bot.send_message(USER, "hi")
         assert (await bot.send_message(USER, "hi")).text == "hi"
+
+
+async def test_descriptions_are_kept_per_language_within_telegrams_limits(bot: Bot) -> None:
+    await bot.set_my_short_description("Daily digest", language_code="en")
+    assert (await bot.get_my_short_description("en")).short_description == "Daily digest"
+    assert (await bot.get_my_short_description()).short_description == ""
+    with pytest.raises(BadRequest):
+        await bot.set_my_short_description("x" * 121)
+    with pytest.raises(BadRequest):
+        await bot.set_my_description("x" * 513)
+    await bot.set_my_description("")  # clears, as Telegram does
+    assert (await bot.get_my_description()).description == ""

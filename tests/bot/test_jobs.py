@@ -36,11 +36,6 @@ from digest.push.ledger import Ledger
 App = Application[Any, Any, Any, Any, Any, Any]
 
 
-@pytest.fixture(autouse=True)
-def timedelta_retry_after(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("PTB_TIMEDELTA", "true")
-
-
 @pytest.fixture
 def fake() -> FakeTelegram:
     return FakeTelegram(TOKEN)  # Telegram's own limits

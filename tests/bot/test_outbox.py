@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import itertools
-from datetime import timedelta
 
 import pytest
 from telegram.error import RetryAfter
@@ -25,11 +24,6 @@ class Clock:
     async def sleep(self, seconds: float) -> None:
         await asyncio.sleep(0)
         self.now += max(0.0, seconds)
-
-
-@pytest.fixture(autouse=True)
-def timedelta_retry_after(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("PTB_TIMEDELTA", "true")
 
 
 def outbox(clock: Clock, per_second: float = 30.0) -> Outbox:
@@ -126,7 +120,7 @@ async def test_a_reply_is_sent_again_after_each_429_until_it_goes_out() -> None:
     async def call() -> str:
         calls.append(clock.now)
         if len(calls) <= 5:  # more 429s than any retry budget the old replies had
-            raise RetryAfter(timedelta(seconds=12))
+            raise RetryAfter(12)
         return "sent"
 
     assert await box.send(Kind.REPLY, 1, call) == "sent"

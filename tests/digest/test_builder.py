@@ -12,11 +12,9 @@ import pytest
 from digest import (
     BuildOptions,
     Digest,
-    Store,
     build_digest,
     compare_digests,
     compose_digest,
-    import_posts,
     latest_digest,
     load_themes,
     make_post,
@@ -30,17 +28,6 @@ BUILT = datetime(2026, 2, 15, 10, 30, tzinfo=UTC)
 PANDA_1 = "7605049329779327017"
 PANDA_2 = "7605097326727266350"
 GLM = "7605529884823420991"
-
-
-@pytest.fixture
-def options() -> BuildOptions:
-    return BuildOptions(themes=load_themes())
-
-
-@pytest.fixture
-def sample(store: Store) -> Store:
-    import_posts(store, SAMPLE, now=BUILT)
-    return store
 
 
 def all_statements(digest: Digest, language: str | None = None):

@@ -16,15 +16,13 @@ from digest.document import SECTION_IDS, Digest
 from digest.errors import UsageError
 from digest.render.renderer import (
     Renderer,
-    default_renderer,
     digest_filename,
-    display_width,
-    escape_markdown,
     render_markdown,
     render_telegram,
     render_text,
 )
 from digest.render.telegram_html import visible_text
+from digest.render.text import display_width, escape_markdown
 
 VIEWS = ("push", "full", *SECTION_IDS)
 EVIL = "javascript:alert(1)"
@@ -83,7 +81,7 @@ def test_citations_link_to_their_source_or_stay_plain_without_a_safe_url() -> No
     html = "".join(render_telegram(digest, "full"))
     assert "javascript" not in html.lower() and "[1]</a>" not in html and "[2]</a>" not in html
     assert '<a href="https://ok.example/3?a=1&amp;b=2">[3]</a>' in html
-    assert "[1] " + digest.sources[0].title + " | 无链接" in visible_text(html)
+    assert "[1] " + digest.sources[0].title + " (无链接)" in visible_text(html)
 
 
 def test_every_citation_resolves_to_the_source_list_and_every_source_is_cited() -> None:
@@ -108,7 +106,7 @@ def test_heat_figures_come_from_the_sources_and_missing_heat_is_not_invented() -
 
 def test_small_limits_still_give_valid_messages_that_rejoin() -> None:
     digest = make_digest(titles=["长标题" * 400, "x " * 2500, "😀" * 1500])
-    renderer = default_renderer()
+    renderer = Renderer()
     for view in VIEWS:
         blocks = renderer.telegram_blocks(digest, view)
         messages = render_telegram(digest, view, limit=500)
@@ -165,7 +163,7 @@ def test_any_titles_render_to_valid_messages_and_no_text_is_lost(
     titles: list[str], briefs: list[str | None], urls: list[str | None], view: str, lang: str
 ) -> None:
     digest = make_digest(titles=titles, briefs=briefs, urls=urls, language=lang)
-    blocks = default_renderer().telegram_blocks(digest, view)
+    blocks = Renderer().telegram_blocks(digest, view)
     messages = render_telegram(digest, view)
     assert messages
     texts = [check_telegram_html(message) for message in messages]

@@ -16,9 +16,7 @@ from digest import (
     Store,
     build_digest,
     compose_digest,
-    import_posts,
     latest_digest,
-    load_themes,
 )
 from digest.store.llm_cache import llm_usage
 from digest.writers.llm import FALLBACK_WRITER, LlmWriter
@@ -32,27 +30,6 @@ KEY = "sk-test-secret-4242"
 MODEL = "fake-model"
 WRITER = f"llm:{MODEL}"
 PROSE = ("summary", "highlights", "outlook")
-
-
-@pytest.fixture
-def options() -> BuildOptions:
-    return BuildOptions(themes=load_themes())
-
-
-@pytest.fixture
-def sample(store: Store) -> Store:
-    import_posts(store, SAMPLE, now=BUILT)
-    return store
-
-
-@pytest.fixture
-def sleeps() -> list[float]:
-    return []
-
-
-@pytest.fixture
-def fake() -> FakeLlm:
-    return FakeLlm()
 
 
 def writer_for(store: Store, fake: FakeLlm, sleeps: list[float], model: str = MODEL) -> LlmWriter:

@@ -12,7 +12,7 @@ import httpx
 import pytest
 from fake_llm import FakeLlm, Reply, answering, completion, ok, sequence, valid_answer
 
-from digest import BuildOptions, Digest, Store, compose_digest, import_posts, load_themes
+from digest import BuildOptions, Digest, Store, compose_digest, load_themes
 from digest.store.llm_cache import llm_usage
 from digest.writers.llm import FALLBACK_WRITER, LlmWriter
 from digest.writers.llm_client import LlmConfig
@@ -24,22 +24,6 @@ BUILT = datetime(2026, 2, 15, 10, 30, tzinfo=UTC)
 KEY = "sk-test-secret-4242"
 WRITER = "llm:fake-model"
 PROSE = ("summary", "highlights", "outlook")
-
-
-@pytest.fixture
-def sample(store: Store) -> Store:
-    import_posts(store, SAMPLE, now=BUILT)
-    return store
-
-
-@pytest.fixture
-def sleeps() -> list[float]:
-    return []
-
-
-@pytest.fixture
-def fake() -> FakeLlm:
-    return FakeLlm()
 
 
 @pytest.fixture

@@ -6,7 +6,6 @@ from dataclasses import replace
 from datetime import UTC, date, datetime
 from pathlib import Path
 
-import pytest
 from fake_llm import MARK, FakeLlm, answering, invalid_answer, serve
 
 from bot.config import Settings
@@ -14,9 +13,7 @@ from bot.llm import llm_writers
 from digest import (
     SECTION_IDS,
     BuildOptions,
-    Store,
     build_digest,
-    import_posts,
     latest_digest,
     load_themes,
 )
@@ -26,12 +23,6 @@ SAMPLE = ROOT / "data" / "sample" / "posts.jsonl"
 DAY = date(2026, 2, 15)
 BUILT = datetime(2026, 2, 15, 10, 30, tzinfo=UTC)
 PROSE = ("summary", "highlights", "outlook")
-
-
-@pytest.fixture
-def sample(store: Store) -> Store:
-    import_posts(store, SAMPLE, now=BUILT)
-    return store
 
 
 def llm_settings(settings: Settings, url: str) -> Settings:

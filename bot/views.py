@@ -1,0 +1,56 @@
+"""Digests and their rendered Telegram pages, kept in memory for the next command."""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from typing import Any, TypeVar
+
+from digest import Digest
+
+T = TypeVar("T")
+
+
+class DigestViews:
+    """Digests and their rendered pages, kept for the next command (least recently used go).
+
+    A stored digest version never changes, so neither do its pages. Without this, each
+    /digest parsed the stored JSON and rendered its view with Jinja2 on a worker thread:
+    half of its CPU, and two thread hops that queue behind other chats' work
+    (``bench/commands.py``).
+    """
+
+    def __init__(self, size: int = 32) -> None:
+        self.size = size
+        self._digests: OrderedDict[tuple[str, int], Digest] = OrderedDict()
+        self._pages: OrderedDict[tuple[str, int, str, str, str], list[str]] = OrderedDict()
+
+    def digest(self, day: str, version: int) -> Digest | None:
+        return self._get(self._digests, (day, version))
+
+    def keep_digest(self, digest: Digest) -> None:
+        self._put(self._digests, (digest.date, digest.version), digest)
+
+    def pages(self, digest: Digest, view: str, lang: str) -> list[str] | None:
+        return self._get(self._pages, _page_key(digest, view, lang))
+
+    def keep_pages(self, digest: Digest, view: str, lang: str, pages: list[str]) -> None:
+        self._put(self._pages, _page_key(digest, view, lang), pages)
+
+    @staticmethod
+    def _get(cache: OrderedDict[Any, T], key: Any) -> T | None:
+        found = cache.get(key)
+        if found is not None:
+            cache.move_to_end(key)
+        return found
+
+    def _put(self, cache: OrderedDict[Any, T], key: Any, value: T) -> None:
+        cache[key] = value
+        cache.move_to_end(key)
+        while len(cache) > self.size:
+            cache.popitem(last=False)
+
+
+def _page_key(digest: Digest, view: str, lang: str) -> tuple[str, int, str, str, str]:
+    # The fingerprint too: a digest not read from this store (a test's, a demo's) may
+    # share a date and version with a stored one.
+    return (digest.date, digest.version, digest.fingerprint, view, lang)
