@@ -58,7 +58,7 @@ from ..services import Services, StoreRunner
 from .ledger import LedgerWriter
 from .limits import retry_seconds
 from .options import DeliveryOptions, PushReport, schedule_of
-from .outbox import Kind, Outbox
+from .outbox import Kind, Outbox, OutboxClosedError
 from .prepare import Prepared, Push, prepare
 from .queue import ChatQueue
 from .transport import LeanRequest, send_text
@@ -109,13 +109,16 @@ class _Engine:
                 self._queue.done()
 
     def _stopped(self) -> bool:
-        return self._fatal is not None or self.stop()
+        return self._fatal is not None or self.outbox.closed or self.stop()
 
     async def _send(self, push: Push, bot: Bot) -> None:
         # The turn before the claim: a claimed part must leave at once, or a crash while
         # it waited would leave an unsent part marked as possibly sent.
         chat = push.chat
-        await self.outbox.turn(Kind.PUSH, chat.chat_id, group=chat.chat_type != "private")
+        try:
+            await self.outbox.turn(Kind.PUSH, chat.chat_id, group=chat.chat_type != "private")
+        except OutboxClosedError:  # the bot is stopping: unclaimed, the next run sends it
+            return
         key = push.key()
         if not await self._writer.write(Claim(key, len(push.texts), push.job.kind)):
             self.report.busy += 1  # another pusher holds this part; the chat is theirs

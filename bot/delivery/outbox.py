@@ -158,6 +158,10 @@ class Outbox:
             self._pushes_until = max(self._pushes_until, self.clock() + seconds)
         self._wake.set()
 
+    @property
+    def closed(self) -> bool:
+        return self._closed
+
     def ready_at(self, chat_id: int) -> float:
         """The monotonic time from which ``chat_id`` may get a message."""
         return self.chats.ready_at(chat_id)

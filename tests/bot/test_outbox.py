@@ -1,15 +1,26 @@
-"""The outbox on a virtual clock: the bot-wide pace, replies first, per-chat spacing, 429s."""
+"""The outbox on a virtual clock (the bot-wide pace, replies first, per-chat spacing, 429s),
+and a push run that meets a closed outbox."""
 
 from __future__ import annotations
 
 import asyncio
 import itertools
+from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
+from bot_harness import wait_until
+from delivery_worker import TOKEN, add_chat, push_on_fake, store_digest
 from telegram.error import RetryAfter
 
 from bot.delivery.limits import Limits
 from bot.delivery.outbox import Kind, Outbox, OutboxClosedError
+from bot.fake_telegram import FakeTelegram, FloodLimits
+from bot.services import Services
+from digest import Store
+from digest.push.ledger import Ledger
+
+PUSH_NOW = datetime(2026, 3, 10, 0, 30, tzinfo=UTC)  # 08:30 in Shanghai: 08:00 is due
 
 
 class Clock:
@@ -175,3 +186,24 @@ async def test_429s_stretch_the_pace_until_clean_turns_relax_it_again() -> None:
     assert (len(stamps) - 1) / (stamps[-1] - stamps[0]) < 30 * 0.995 / 1.015  # slower
     await turns(box, clock, [(Kind.PUSH, chat) for chat in range(100, 4000)])
     assert box.stretch == 1.0  # clean turns brought the full pace back
+
+
+async def test_a_push_run_ends_quietly_when_the_outbox_closes(
+    services: Services, db_path: Path
+) -> None:
+    fake = FakeTelegram(TOKEN, limits=FloodLimits(per_second=200))
+    store = Store.open(db_path)
+    store_digest(store, "2026-03-09")
+    for chat_id in range(1, 401):
+        add_chat(store, chat_id)
+        fake.add_chat(chat_id)
+    store.close()
+    push = asyncio.create_task(push_on_fake(services, fake, now=PUSH_NOW))
+    await wait_until(lambda: len(fake.sent()) >= 20)
+    services.outbox.close()  # as the bot's shutdown does
+    report = await push
+    assert 20 <= report.messages < 400 and report.failed == 0
+    store = Store.open(db_path)
+    counts = Ledger(store).counts("2026-03-09")
+    store.close()
+    assert set(counts) == {("push", "sent")}  # nothing left claimed but unsent
