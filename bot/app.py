@@ -71,6 +71,7 @@ from .keyboards import (
 )
 from .keyboards import matches as data_of
 from .services import Services
+from .updates import GuardedUpdates
 
 log = logging.getLogger(__name__)
 
@@ -188,7 +189,8 @@ def build_application(
     # The lean transport the pushes use (bot.transport) also for replies and polling.
     # Replies are capped at 30/s by Telegram; 8 connections carry 160/s at 50 ms.
     builder = builder.request(request or LeanRequest(REPLY_CONNECTIONS))
-    builder = builder.get_updates_request(get_updates_request or LeanRequest(1))
+    # Unreadable updates are skipped there, or polling would spin on them (bot/updates.py).
+    builder = builder.get_updates_request(GuardedUpdates(get_updates_request or LeanRequest(1)))
     application: App = builder.build()
     application.bot_data["language"] = settings.language  # for the error handler's apology
     add_handlers(application)
@@ -215,6 +217,9 @@ def add_handlers(application: App) -> None:
         (SubscribeButton, on_subscribe_button),
         (ShownButton, on_shown_button),
     ]
+    # PTB hands a query with empty or no data to the first handler that has a pattern,
+    # whatever the pattern: this one takes them (and only them) first, to be answered.
+    application.add_handler(CallbackQueryHandler(on_unknown_button, pattern=_no_data))
     for kind, callback in buttons:
         application.add_handler(CallbackQueryHandler(callback, pattern=data_of(kind)))
     application.add_handler(CallbackQueryHandler(on_unknown_button))
@@ -222,6 +227,10 @@ def add_handlers(application: App) -> None:
     unknown = MESSAGES & (filters.COMMAND | (filters.TEXT & filters.ChatType.PRIVATE))
     application.add_handler(MessageHandler(unknown, unknown_command))
     application.add_error_handler(error_handler)
+
+
+def _no_data(data: object) -> bool:
+    return False  # only called for non-empty data; see add_handlers
 
 
 async def register_commands(application: App, settings: Settings) -> None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import tomllib
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
 from datetime import time
 from pathlib import Path
 from typing import Any
@@ -56,6 +56,7 @@ class Settings:
     themes_mode: str = "extend"
     ingest_minutes: int = 60
     ingest_timeout: float = 15.0
+    ingest_max_body_bytes: int = 5_000_000
     push_time: time = time(19, 0)
     max_push_delay_hours: int = 12
     messages_per_second: float = 30.0
@@ -70,6 +71,13 @@ class Settings:
     llm_api_key: str | None = field(default=None, repr=False)
     sources: tuple[SourceConfig, ...] = DEFAULT_SOURCES
     origin: Mapping[str, str] = field(default_factory=dict, compare=False)
+
+    @property
+    def secrets(self) -> tuple[str, ...]:
+        """The values of every secret setting (a field kept out of repr), for the log
+        filter: a new secret is masked as soon as its field is declared ``repr=False``."""
+        values = (getattr(self, f.name) for f in fields(self) if not f.repr)
+        return tuple(value for value in values if isinstance(value, str) and value)
 
 
 @dataclass(frozen=True, slots=True)
@@ -245,8 +253,14 @@ OPTIONS: tuple[Option, ...] = (
     Option(
         "ingest.timeout",
         "ingest_timeout",
-        "Seconds before one source request times out.",
+        "Seconds one source request may take in all, however slowly its body arrives.",
         _float(1, 300),
+    ),
+    Option(
+        "ingest.max_body_bytes",
+        "ingest_max_body_bytes",
+        "Largest source response (decoded bytes) read; a bigger one fails the source.",
+        _int(10_000, 500_000_000),
     ),
     Option(
         "schedule.push_time",
@@ -335,6 +349,9 @@ def _read_toml(file: Path) -> dict[str, Any]:
         raise ConfigError(f"cannot read: {exc}", file=str(file)) from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"not valid TOML: {exc}", file=str(file)) from None
+    except RecursionError:  # tomllib parses nested arrays recursively
+        reason = "not valid TOML: arrays or tables nested too deeply"
+        raise ConfigError(reason, file=str(file)) from None
     return _flatten(data, str(file))
 
 

@@ -143,7 +143,11 @@ async def ingest_job(context: Context) -> None:
     settings = services_of(context.application).settings
     sources = [make_source(s.kind, s.name, s.options) for s in settings.sources]
     results = await asyncio.to_thread(
-        ingest_in_thread, settings.db_path, sources, settings.ingest_timeout
+        ingest_in_thread,
+        settings.db_path,
+        sources,
+        settings.ingest_timeout,
+        settings.ingest_max_body_bytes,
     )
     log.info("ingest: %d of %d sources ok", sum(r.ok for r in results), len(results))
 

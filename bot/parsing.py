@@ -79,8 +79,22 @@ class SettingsArgs:
 
 @cache
 def _zones() -> dict[str, str]:
-    """Lower-cased IANA name → its proper spelling (people type asia/shanghai)."""
-    return {name.lower(): name for name in zoneinfo.available_timezones()}
+    """Lower-cased IANA name → its proper spelling (people type asia/shanghai).
+
+    Only Area/City zones and UTC: the database also holds ``localtime`` (the host's
+    zone, whatever it is), ``Factory`` (no offset, "-00") and old aliases like ``EST``.
+    """
+    return {
+        name.lower(): name
+        for name in zoneinfo.available_timezones()
+        if name == "UTC" or ("/" in name and name.split("/", 1)[0] in _AREAS)
+    }
+
+
+_AREAS = frozenset(
+    {"Africa", "America", "Antarctica", "Arctic", "Asia", "Atlantic", "Australia", "Europe"}
+    | {"Indian", "Pacific", "Etc"}
+)
 
 
 def canonical_zone(text: str) -> str | None:

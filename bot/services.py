@@ -81,7 +81,7 @@ class Services:
             settings=settings,
             store=StoreRunner(settings.db_path),
             options=build_options(settings),
-            http=make_http_client(settings.ingest_timeout),
+            http=make_http_client(settings.ingest_timeout, settings.ingest_max_body_bytes),
             outbox=Outbox(limits_of(settings)),
         )
 

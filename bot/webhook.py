@@ -16,10 +16,16 @@ from functools import partial
 from urllib.parse import urlsplit
 
 from telegram import Update
+from telegram.error import TelegramError
 
 from .app import ALLOWED_UPDATES, App, running
 
 log = logging.getLogger(__name__)
+
+
+class WebhookRefusedError(Exception):
+    """Telegram would not register the webhook (a bad URL, an unreachable host…)."""
+
 
 SECRET_HEADER = "x-telegram-bot-api-secret-token"
 MAX_HEAD = 16 * 1024
@@ -44,7 +50,14 @@ async def serve_webhook(
     """
     path = path or urlsplit(url).path or "/"
     async with running(application):
-        await application.bot.set_webhook(url, secret_token=secret, allowed_updates=ALLOWED_UPDATES)
+        try:
+            await application.bot.set_webhook(
+                url, secret_token=secret, allowed_updates=ALLOWED_UPDATES
+            )
+        except TelegramError as exc:
+            raise WebhookRefusedError(
+                f"Telegram refused the webhook {url}: {exc.message}"
+            ) from None
         async with await webhook_server(application, path, secret, listen, port):
             log.info("webhook listening on %s:%s%s", listen, port, path)
             await until_stopped()

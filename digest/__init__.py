@@ -82,6 +82,7 @@ from .store.archive import (
 )
 from .store.importer import ImportReport, import_posts
 from .store.llm_cache import llm_usage
+from .store.problems import store_problem
 from .store.stats import collect_stats
 from .store.store import Fetch, SeenPost, Store
 from .writers.llm import LlmWriter
@@ -175,6 +176,7 @@ __all__ = [
     "source_label",
     "source_state",
     "split_blocks",
+    "store_problem",
     "stored_language",
     "subscribe_chat",
     "to_iso",

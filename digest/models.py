@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -14,6 +15,13 @@ from .clock import from_iso, to_iso
 MAX_TITLE = 1000
 MAX_BRIEF = 2000
 MAX_URL = 2048
+# Figures outside these bounds are typos or attacks, not hot lists; beyond them a
+# number no longer fits SQLite's INTEGER or a float (400-digit heat, rank 10^30).
+MAX_HEAT = 1e15
+MAX_RANK = 1_000_000
+# A source name reaches every digest, button and log line: a short identifier, as in
+# the config, never free text (no RTL overrides, no 100,000-character names).
+SOURCE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,39}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,6 +98,8 @@ def parse_heat(value: object) -> float | None:
         return None
     if isinstance(value, bool):
         raise ValueError(f"heat {value!r} is not a number")
+    if isinstance(value, int) and abs(value) > MAX_HEAT:
+        raise ValueError(f"heat {_short(value)} is out of range (at most {MAX_HEAT:.0e})")
     if isinstance(value, int | float):
         number = float(value)
     else:
@@ -106,13 +116,30 @@ def parse_heat(value: object) -> float | None:
         except ValueError:
             raise ValueError(f"heat {value!r} is not a number") from None
     if not math.isfinite(number) or number < 0:
-        raise ValueError(f"heat {value!r} is not a non-negative number")
+        raise ValueError(f"heat {_short(value)} is not a non-negative number")
+    if number > MAX_HEAT:
+        raise ValueError(f"heat {_short(value)} is out of range (at most {MAX_HEAT:.0e})")
     return number
+
+
+def _short(value: object) -> str:
+    """A value for an error message: never thousands of digits."""
+    text = repr(value) if not isinstance(value, int) else str(value)
+    return text if len(text) <= 40 else f"{text[:20]}… ({len(text)} characters)"
+
+
+def check_source_name(value: object) -> str:
+    """``value`` as a source name (a short identifier, as in the config); ValueError if not."""
+    if not isinstance(value, str) or not SOURCE_NAME.fullmatch(value.strip()):
+        raise ValueError(
+            f"source {_short(value)} is not a name (letters, digits, '_', '-', '.'; at most 40)"
+        )
+    return value.strip()
 
 
 def make_post(
     *,
-    source: str,
+    source: object,
     post_id: object,
     title: object,
     url: object = None,
@@ -128,27 +155,32 @@ def make_post(
 
     Raises ValueError naming the field that is unusable.
     """
+    source_name = check_source_name(source)
     title_text = clean_text(title, MAX_TITLE)
     if not title_text:
         raise ValueError("title is missing or empty")
     if post_id is None or isinstance(post_id, bool | float | dict | list):
-        raise ValueError(f"post_id {post_id!r} is not a string or integer")
-    url_text = clean_text(url, MAX_URL)
+        raise ValueError(f"post_id {_short(post_id)} is not a string or integer")
+    if len(str(post_id).strip()) > MAX_URL:  # RSS uses links as ids; nothing is longer
+        raise ValueError(f"post_id {_short(str(post_id))} is longer than {MAX_URL} characters")
+    url_text = _link(url)
     if url_text and not url_text.lower().startswith(("http://", "https://")):
         raise ValueError(f"url {url_text[:80]!r} is not an http(s) link")
     if rank is not None and (isinstance(rank, bool) or not isinstance(rank, int | str)):
-        raise ValueError(f"rank {rank!r} is not an integer")
+        raise ValueError(f"rank {_short(rank)} is not an integer")
     try:
         rank_value = int(rank) if rank not in (None, "") else None
-    except ValueError:
-        raise ValueError(f"rank {rank!r} is not an integer") from None
+    except ValueError:  # also a string of more than 4,300 digits
+        raise ValueError(f"rank {_short(rank)} is not an integer") from None
+    if rank_value is not None and not 0 <= rank_value <= MAX_RANK:
+        raise ValueError(f"rank {_short(rank_value)} is out of range (0 to {MAX_RANK:,})")
     if isinstance(tags, str):
         tags = [part for part in tags.replace("，", ",").split(",")]
     if not isinstance(tags, list | tuple):
         raise ValueError(f"tags {tags!r} is not a list")
     tag_values = tuple(t for t in (clean_text(tag, 64) for tag in tags) if t)
     return Post(
-        source=str(source).strip(),
+        source=source_name,
         post_id=str(post_id).strip(),
         title=title_text,
         url=url_text,
@@ -160,6 +192,14 @@ def make_post(
         brief=clean_text(brief, MAX_BRIEF),
         published_at=_parse_time(published_at),
     )
+
+
+def _link(value: object) -> str | None:
+    """A URL whole or not at all: one cut short (with "…") would be a live, broken link."""
+    text = clean_text(value, MAX_URL + 1)
+    if text is None or len(text) > MAX_URL or " " in text:
+        return None
+    return text
 
 
 def _parse_time(value: object) -> datetime | None:

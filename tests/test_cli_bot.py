@@ -192,3 +192,77 @@ def test_the_documented_demo_runs_end_to_end(db_path: Path, tmp_path: Path) -> N
     assert token not in run_err and "bot @hotdigest_bot ready" in run_err
     assert f"export TELEGRAM_BOT_TOKEN={token}" in fake_out
     assert json.dumps({"chat_id": 1001, "user_id": 1001, "text": "/digest"}) in fake_out
+
+
+# -- issue 10: the webhook -----------------------------------------------------------------
+
+WEBHOOK_SECRET = "hook-Secret_4f9c2a7e1b"
+LLM_KEY = "sk-llm-key-5c1e9a03d7"
+
+
+@contextmanager
+def fake_with_state(token: str = "123456:TEST-TOKEN") -> Iterator[tuple[str, FakeTelegram]]:
+    """``fake_over_http``, also handing over the fake to look at."""
+    fake = FakeTelegram(token, limits=None)
+    ready: list[str] = []
+    stop = threading.Event()
+
+    async def serve() -> None:
+        async with serve_http(fake) as url:
+            ready.append(url)
+            while not stop.is_set():
+                await asyncio.sleep(0.01)
+
+    thread = threading.Thread(target=asyncio.run, args=(serve(),))
+    thread.start()
+    while not ready:
+        time.sleep(0.01)
+    try:
+        yield ready[0], fake
+    finally:
+        stop.set()
+        thread.join()
+
+
+def test_verbose_webhook_logs_mask_every_secret(db_path: Path, tmp_path: Path) -> None:
+    """``hotdigest -v run --webhook``: PTB's debug line for setWebhook quotes the secret."""
+    token = "123456:TEST-TOKEN"
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("HOTDIGEST_", "TELEGRAM_"))}
+    with fake_with_state(token) as (url, fake):
+        env |= {
+            "TELEGRAM_BOT_TOKEN": token,
+            "TELEGRAM_API_BASE_URL": url,
+            "TELEGRAM_WEBHOOK_SECRET": WEBHOOK_SECRET,
+            "HOTDIGEST_LLM_API_KEY": LLM_KEY,
+        }
+        args = ["-v", "--db", str(db_path), "run", "--webhook", "https://bot.example.com/hook"]
+        run = _python(
+            "import sys; from bot.cli import main; main(sys.argv[1:])",
+            *args,
+            *("--port", str(_free_port()), "--no-schedule"),
+            env=env,
+            cwd=tmp_path,
+        )
+        try:
+            _wait_for(lambda: fake.webhook is not None, [run])
+        finally:
+            run.send_signal(signal.SIGINT)
+            _, err = run.communicate(timeout=20)
+    assert fake.webhook == {"url": "https://bot.example.com/hook", "secret_token": WEBHOOK_SECRET}
+    assert "setWebhook" in err and "level=DEBUG" in err  # the line that used to leak
+    for secret in (WEBHOOK_SECRET, LLM_KEY, "TEST-TOKEN"):
+        assert secret not in err
+
+
+def test_a_refused_webhook_is_a_clear_error(runner: CliRunner, db_path: Path) -> None:
+    with fake_over_http() as url:
+        env = {
+            "TELEGRAM_BOT_TOKEN": "123456:TEST-TOKEN",
+            "TELEGRAM_API_BASE_URL": url,
+            "TELEGRAM_WEBHOOK_SECRET": WEBHOOK_SECRET,
+        }
+        result = invoke(runner, db_path, ["--webhook", "http://bot.example.com/hook"], env)
+    assert result.exit_code == 2, result.output
+    assert "Telegram refused the webhook http://bot.example.com/hook" in result.output
+    assert "an https url must be provided" in result.output
+    assert result.exc_info is None or result.exc_info[0] is SystemExit

@@ -24,7 +24,7 @@ from bot.config import (
     load_settings,
     setting_names,
 )
-from bot.logs import TokenFilter, configure_logging, mask_token
+from bot.logs import SecretFilter, configure_logging, mask_secrets, mask_token
 from digest import ConfigError
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -316,7 +316,7 @@ def test_example_file_documents_every_setting() -> None:
 def log_stream() -> Iterator[tuple[logging.Logger, io.StringIO]]:
     stream = io.StringIO()
     handler = logging.StreamHandler(stream)
-    handler.addFilter(TokenFilter(TOKEN))
+    handler.addFilter(SecretFilter([TOKEN]))
     logger = logging.getLogger("tests.token")
     logger.addHandler(handler)
     logger.setLevel(logging.INFO)
@@ -360,12 +360,43 @@ def test_configure_logging_quiets_httpx() -> None:
     loggers = [logging.getLogger(name) for name in ("", "httpx", "httpcore")]
     saved = [(logger.handlers[:], logger.level) for logger in loggers]
     try:
-        configure_logging("DEBUG", token=TOKEN)
+        configure_logging("DEBUG", secrets=[TOKEN])
         assert logging.getLogger("httpx").getEffectiveLevel() == logging.WARNING
         assert logging.getLogger("httpcore").getEffectiveLevel() == logging.WARNING
         (handler,) = logging.getLogger().handlers
-        assert any(isinstance(f, TokenFilter) for f in handler.filters)
+        assert any(isinstance(f, SecretFilter) for f in handler.filters)
     finally:
         for logger, (handlers, level) in zip(loggers, saved, strict=True):
             logger.handlers[:] = handlers
             logger.setLevel(level)
+
+
+def test_mask_secrets_masks_known_values_and_secret_shapes() -> None:
+    secrets = ["hook-secret-1", "sk-key-2", "proxy-pass-3"]
+    lines = [
+        "Calling Bot API endpoint `setWebhook` with parameters `{'url': 'https://x', "
+        "'secret_token': 'unknown-secret'}`",
+        "headers {'Authorization': 'Bearer sk-unlisted'}",
+        "proxy socks5://alice:unlisted-pass@127.0.0.1:1080 and http://bob:pw@h:3128/",
+        "listed: hook-secret-1 sk-key-2 proxy-pass-3",
+        'json {"api_key": "k-unlisted", "password": "p-unlisted"}',
+    ]
+    masked = mask_secrets("\n".join(lines), secrets)
+    for leaked in (*secrets, "unknown-secret", "sk-unlisted", "unlisted-pass", ":pw@"):
+        assert leaked not in masked
+    assert "k-unlisted" not in masked and "p-unlisted" not in masked
+    assert "socks5://alice:<secret>@127.0.0.1:1080" in masked  # where, not what
+    plain = "plain text 12:30, https://example.com/a?b=c"
+    assert mask_secrets(plain, secrets) == plain
+
+
+def test_every_secret_setting_is_masked() -> None:
+    settings = load_settings(
+        None,
+        {
+            "TELEGRAM_BOT_TOKEN": TOKEN,
+            "TELEGRAM_WEBHOOK_SECRET": "hook-secret",
+            "HOTDIGEST_LLM_API_KEY": "sk-key",
+        },
+    )
+    assert set(settings.secrets) >= {TOKEN, "hook-secret", "sk-key"}

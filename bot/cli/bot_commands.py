@@ -15,8 +15,8 @@ from digest import ConfigError
 from ..app import ALLOWED_UPDATES, App, build_application, check_token
 from ..config import Settings
 from ..fake_telegram import FloodLimits, run_fake_server
-from ..logs import configure_logging
-from ..webhook import serve_webhook
+from ..logs import configure_logging, mask_token
+from ..webhook import WebhookRefusedError, serve_webhook
 from .common import CliState, ConfigProblem, pass_state
 
 FAKE_HOST = "127.0.0.1"
@@ -50,14 +50,17 @@ def run_command(
     """
     settings = replace(state.settings, db_path=state.db_path)
     verbose = logging.getLogger().level <= logging.DEBUG
-    configure_logging("DEBUG" if verbose else "INFO", token=settings.telegram_token)
+    configure_logging("DEBUG" if verbose else "INFO", secrets=settings.secrets)
     if webhook_url and not settings.webhook_secret:
         raise ConfigProblem("--webhook needs $TELEGRAM_WEBHOOK_SECRET (1-256 of A-Z a-z 0-9 _ -)")
     application = start_up(settings, schedule=not no_schedule)
     if webhook_url:
         assert settings.webhook_secret is not None
         secret = settings.webhook_secret
-        asyncio.run(serve_webhook(application, webhook_url, listen, port, secret, url_path))
+        try:
+            asyncio.run(serve_webhook(application, webhook_url, listen, port, secret, url_path))
+        except WebhookRefusedError as exc:
+            raise ConfigProblem(mask_token(str(exc))) from None
     else:
         application.run_polling(allowed_updates=ALLOWED_UPDATES)
 

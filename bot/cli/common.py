@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -16,9 +17,11 @@ from digest import (
     ConfigError,
     DigestError,
     Store,
+    store_problem,
 )
 
 from ..config import Settings, load_settings
+from ..logs import mask_in_logs
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -34,6 +37,7 @@ class CliState:
     config_file: str | None
     db_override: str | None = None
     _settings: Settings | None = field(default=None, repr=False)
+    busy_timeout: float = 30.0  # seconds to wait for another writer (the bot, a push)
 
     @property
     def settings(self) -> Settings:
@@ -42,6 +46,7 @@ class CliState:
                 self._settings = load_settings(self.config_file)
             except ConfigError as exc:
                 raise ConfigProblem(f"invalid configuration: {exc}") from None
+            mask_in_logs(self._settings.secrets)
         return self._settings
 
     @property
@@ -49,11 +54,11 @@ class CliState:
         return Path(self.db_override) if self.db_override else self.settings.db_path
 
     def open_store(self) -> Store:
-        return Store.open(self.db_path)
+        return Store.open(self.db_path, self.busy_timeout)
 
     @contextmanager
     def store(self) -> Iterator[Store]:
-        """The store, closed when the command is done."""
+        """The store, closed when the command is done; SQLite failures explained."""
         store = self.open_store()
         try:
             yield store
@@ -72,6 +77,9 @@ def domain_errors(func: F) -> F:
             raise ConfigProblem(f"invalid configuration: {exc}") from None
         except DigestError as exc:
             raise click.ClickException(str(exc)) from None
+        except sqlite3.Error as exc:  # the store locked, read-only or damaged past its header
+            where = next((a.db_path for a in args if isinstance(a, CliState)), "the store")
+            raise click.ClickException(str(store_problem(where, exc))) from None
 
     return wrapper  # type: ignore[return-value]
 

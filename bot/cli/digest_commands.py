@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import sys
 import time
 from contextlib import closing
 from dataclasses import asdict
@@ -199,17 +200,24 @@ def export_command(state: CliState, out_dir: Path, language: str | None) -> None
     Example: hotdigest export --out site/content/posts
     """
     out_dir.mkdir(parents=True, exist_ok=True)
-    written, renderer = 0, Renderer()
+    written, skipped, renderer = 0, 0, Renderer()
     with state.store() as store:
         days = sorted({row[0] for row in digest_versions(store)})
         for day in days:
             digest = latest_digest(store, day)
             assert digest is not None
-            (out_dir / digest_filename(digest)).write_text(
-                render_markdown(digest, language=language, renderer=renderer), encoding="utf-8"
-            )
+            try:
+                name = digest_filename(digest)  # never a path: the store may be tampered with
+            except ValueError as exc:
+                click.echo(f"skipped: {exc}", err=True)
+                skipped += 1
+                continue
+            markdown = render_markdown(digest, language=language, renderer=renderer)
+            (out_dir / name).write_text(markdown, encoding="utf-8")
             written += 1
     click.echo(f"wrote {written} digests to {out_dir}")
+    if skipped:
+        sys.exit(1)
 
 
 @click.command("demo")

@@ -143,7 +143,9 @@ def ingest_command(state: CliState, names: tuple[str, ...]) -> None:
             click.echo(f"{result.source}: FAILED: {result.error}")
 
     async def run() -> list[Any]:
-        async with make_http_client(settings.ingest_timeout) as client:
+        async with make_http_client(
+            settings.ingest_timeout, settings.ingest_max_body_bytes
+        ) as client:
             return await ingest_sources(store, sources, client, on_result=progress)
 
     store = state.open_store()

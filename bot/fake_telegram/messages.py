@@ -150,6 +150,10 @@ async def send_message(fake: FakeTelegram, params: Params) -> JSONDict:
     reply_to = _replied_message(fake, state, params)
     _throttle(fake, state, params, edit=False)
     fields = {"from": fake.bot_user, **_content(plain, entities, markup)}
+    if state.chat["type"] == "channel":
+        # Telegram signs every channel post with the channel, the bot's own too ("from"
+        # may be empty there; the fake keeps it so edits can check the author).
+        fields["sender_chat"] = state.chat
     if reply_to is not None:
         fields["reply_to_message"] = reply_to
     message = fake.new_message(state, fields)

@@ -318,6 +318,10 @@ class FakeTelegram:
 
     # -- updates -------------------------------------------------------------------
 
+    def raw_update(self, body: JSONDict) -> None:
+        """Queue an update exactly as given, even one no client can read (robustness tests)."""
+        self._push_update(body)
+
     def _push_update(self, body: JSONDict) -> None:
         [kind] = body
         allowed = self.allowed_updates

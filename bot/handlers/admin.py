@@ -94,6 +94,10 @@ async def ingest_command(update: Update, context: BotContext) -> None:
     settings = turn.services.settings
     sources = [make_source(s.kind, s.name, s.options) for s in settings.sources]
     results = await asyncio.to_thread(
-        ingest_in_thread, settings.db_path, sources, settings.ingest_timeout
+        ingest_in_thread,
+        settings.db_path,
+        sources,
+        settings.ingest_timeout,
+        settings.ingest_max_body_bytes,
     )
     await reply(turn, "ingest", results=results)

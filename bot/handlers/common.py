@@ -125,19 +125,33 @@ async def edit(
             raise
 
 
-async def is_chat_admin(turn: Turn, user: User | None) -> bool:
-    """True in private chats, for a group's administrators, and for anonymous group admins."""
-    chat = turn.chat
+async def is_chat_admin(chat: Chat, user: User | None, sender_chat: Chat | None = None) -> bool:
+    """True in private chats and for the administrators of a group or channel.
+
+    :param sender_chat: the sender of a typed command, where an anonymous group
+        administrator writes as the group itself. Never a button's message: that is
+        the bot's own, and in a channel it always carries the channel as its sender;
+        on a button only the presser counts.
+    """
     if chat.type == ChatType.PRIVATE:
         return True
-    message = turn.message
-    if message is not None and message.sender_chat is not None:
-        # An anonymous administrator writes as the group itself.
-        return message.sender_chat.id == chat.id
+    if sender_chat is not None:
+        return sender_chat.id == chat.id and chat.type != ChatType.CHANNEL
     if user is None:
         return False
-    member = await chat.get_member(user.id)
+    try:
+        member = await chat.get_member(user.id)
+    except (BadRequest, Forbidden):  # not a member, or the bot may not see the members
+        return False
     return member.status in ADMIN_STATUSES
+
+
+async def may_press(turn: Turn, query: CallbackQuery) -> bool:
+    """Whether the presser of a button may change this chat: its administrators, and in a
+    channel (where anyone who can read may press) also the bot's admins."""
+    if turn.chat.type == ChatType.CHANNEL and query.from_user.id in turn.services.settings.admins:
+        return True
+    return await is_chat_admin(turn.chat, query.from_user)
 
 
 async def find_channel(turn: Turn, target: int | str) -> AnyChat | str:
@@ -171,7 +185,8 @@ async def managed_chat(turn: Turn, target: int | str | None, command: str) -> An
     if turn.chat.type == ChatType.CHANNEL:
         await reply(turn, "channel_how", chat_id=turn.chat.id)
         return None
-    if not await is_chat_admin(turn, turn.user):
+    sender = turn.message.sender_chat if turn.message is not None else None
+    if not await is_chat_admin(turn.chat, turn.user, sender):
         await reply(turn, "group_admins_only")
         return None
     return turn.chat

@@ -33,8 +33,8 @@ from .common import (
     edit,
     explain,
     find_channel,
-    is_chat_admin,
     managed_chat,
+    may_press,
     reply,
     send,
     turn_of,
@@ -146,7 +146,7 @@ async def pressed_chat(turn: Turn, query: CallbackQuery, chat_id: int) -> AnyCha
             return found
         await query.answer(turn.texts.plain("invalid", turn.lang), show_alert=True)
         return None
-    if await is_chat_admin(turn, query.from_user):
+    if await may_press(turn, query):
         return turn.chat
     await query.answer(turn.texts.plain("group_admins_only", turn.lang), show_alert=True)
     return None
@@ -177,8 +177,7 @@ async def on_subscribe_button(update: Update, context: BotContext) -> None:
     if query is None or (turn := await turn_of(update, context)) is None:
         return
     button = decode_as(query.data, SubscribeButton)
-    allowed = turn.chat.type != ChatType.CHANNEL and await is_chat_admin(turn, query.from_user)
-    if button.chat_id != turn.chat.id or not allowed:
+    if button.chat_id != turn.chat.id or not await may_press(turn, query):
         await query.answer(turn.texts.plain("group_admins_only", turn.lang), show_alert=True)
         return
     defaults = defaults_for(turn.chat, turn)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import tomllib
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -25,6 +25,7 @@ from .environment import TEMPLATES, figure, make_environment, marked_blocks, tid
 from .telegram_html import MESSAGE_LIMIT, safe_href, split_blocks
 from .text import clean
 
+_ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
 TELEGRAM_VIEWS = ("push", "full")
 PUSH_SOURCES = 5
 
@@ -102,8 +103,18 @@ class Page:
 
 
 def digest_filename(digest: Digest) -> str:
-    """The export file name: ``2026-02-15.md``, or ``2026-02-15-v2.md`` from version 2."""
-    return f"{digest.date}{_version_suffix(digest)}.md"
+    """The export file name: ``2026-02-15.md``, or ``2026-02-15-v2.md`` from version 2.
+
+    :raises ValueError: a date or version no build makes (a tampered store), so no
+        name can point outside the export folder.
+    """
+    day, version = digest.date, digest.version
+    if not (isinstance(day, str) and _ISO_DAY.fullmatch(day)) or type(version) is not int:
+        raise ValueError(f"stored digest has a bad date or version: {str(day)[:40]!r}")
+    date.fromisoformat(day)
+    if version < 1:
+        raise ValueError(f"stored digest {day} has version {version}")
+    return f"{day}{_version_suffix(digest)}.md"
 
 
 def _version_suffix(digest: Digest) -> str:

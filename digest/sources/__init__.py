@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 
 from ..errors import ConfigError
+from ..models import check_source_name
 from .base import FetchResult, Source
 from .dailyhot import DailyHotSource
 from .github import GitHubSource
@@ -41,6 +42,10 @@ def make_source(
     """
     if not name or not name.strip():
         raise ConfigError("a source needs a non-empty name", key="sources")
+    try:
+        name = check_source_name(name)
+    except ValueError as exc:
+        raise ConfigError(str(exc), key="sources") from None
     factory = SOURCE_KINDS.get(kind)
     if factory is None:
         known = ", ".join(sorted(SOURCE_KINDS))

@@ -1,16 +1,17 @@
-"""The shared HTTP client and the one retrying request every collector goes through."""
+"""The shared HTTP client and the one retrying, bounded request every collector goes through."""
 
 from __future__ import annotations
 
 import asyncio
 import random
+import time
+import zlib
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
-from email.utils import parsedate_to_datetime
 
 import httpx
 
+from ..clock import retry_after_seconds
 from ..errors import SourceError
 
 # Our own, honest User-Agent for APIs; sites that serve bots a different page
@@ -22,17 +23,57 @@ BROWSER_USER_AGENT = (
 )
 
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
+# The biggest hot list we read (GitHub trending's HTML) is ~600 KB decoded.
+DEFAULT_MAX_BODY_BYTES = 5_000_000
+DEFAULT_TIMEOUT = 15.0
 
 
-def make_http_client(timeout: float) -> httpx.AsyncClient:
+@dataclass(frozen=True, slots=True)
+class FetchBounds:
+    """What one request may cost: ``timeout`` seconds in all (connecting, waiting and
+    reading the body, however slowly it drips) and ``max_body_bytes`` of decoded body
+    (a gzip bomb is stopped while it inflates)."""
+
+    timeout: float = DEFAULT_TIMEOUT
+    max_body_bytes: int = DEFAULT_MAX_BODY_BYTES
+
+    def __post_init__(self) -> None:
+        if self.timeout <= 0 or self.max_body_bytes <= 0:
+            raise ValueError("a fetch needs a positive timeout and body size")
+
+
+class SourceClient(httpx.AsyncClient):
+    """The collectors' client: an httpx client that carries its :class:`FetchBounds`."""
+
+    def __init__(self, bounds: FetchBounds, **kwargs: object) -> None:
+        super().__init__(**kwargs)  # type: ignore[arg-type]
+        self.bounds = bounds
+
+
+def make_http_client(
+    timeout: float, max_body_bytes: int = DEFAULT_MAX_BODY_BYTES
+) -> httpx.AsyncClient:
     """The client every collector shares; the caller owns it and closes it."""
-    return httpx.AsyncClient(
+    return SourceClient(
+        FetchBounds(timeout, max_body_bytes),
         # Connecting should be quick; a slow list may take the whole budget to read.
         timeout=httpx.Timeout(timeout, connect=min(timeout, 10.0)),
         follow_redirects=True,
-        headers={"User-Agent": USER_AGENT, "Accept-Language": "en,zh-CN;q=0.8"},
+        # Only the encodings request() inflates itself, within the body cap.
+        headers={
+            "User-Agent": USER_AGENT,
+            "Accept-Language": "en,zh-CN;q=0.8",
+            "Accept-Encoding": "gzip, deflate",
+        },
         limits=httpx.Limits(max_connections=20, max_keepalive_connections=10),
     )
+
+
+def bounds_of(client: httpx.AsyncClient) -> FetchBounds:
+    """The client's bounds; a plain httpx client (tests) is bounded by its read timeout."""
+    if isinstance(client, SourceClient):
+        return client.bounds
+    return FetchBounds(client.timeout.read or DEFAULT_TIMEOUT)
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,6 +92,7 @@ class RetryPolicy:
     jitter: float = 0.5
     sleep: Callable[[float], Awaitable[None]] = field(default=asyncio.sleep)
     rand: Callable[[], float] = field(default=random.random)
+    clock: Callable[[], float] = field(default=time.monotonic)
 
     def __post_init__(self) -> None:
         if self.attempts < 1:
@@ -75,20 +117,32 @@ async def request(
 
     Retries timeouts, transport errors, 5xx and 429. Returns 2xx and 304
     responses (the caller decides what 304 means); everything else raises.
+    Each attempt is bounded by the client's :class:`FetchBounds`, and all of them,
+    waits included, by a budget of ``timeout × attempts``: a Retry-After that does
+    not fit in what is left ends the request at once.
     """
-    where = _describe(url)
+    where, bounds = _describe(url), bounds_of(client)
+    deadline = retry.clock() + bounds.timeout * retry.attempts
     last_error: Exception | None = None
     response: httpx.Response | None = None
     for attempt in range(retry.attempts):
         if attempt:
-            await retry.sleep(_delay(retry, attempt - 1, response))
+            wait = _delay(retry, attempt - 1, response)
+            if wait > deadline - retry.clock():  # e.g. Retry-After: 99999
+                error = _final_error(source, where, attempt, last_error, response, wait)
+                raise error from last_error
+            await retry.sleep(wait)
         response = None
         try:
-            response = await client.get(url, params=params, headers=headers)
-        except httpx.TimeoutException as exc:
-            last_error = exc
+            async with asyncio.timeout(min(bounds.timeout, max(0.0, deadline - retry.clock()))):
+                response = await _get(client, url, bounds, params, headers)
+        except TimeoutError as exc:
+            last_error = _WholeRequestTimeout(f"no whole answer within {bounds.timeout:g} s")
+            last_error.__cause__ = exc
             continue
-        except httpx.TransportError as exc:
+        except _BodyTooLarge as exc:
+            raise SourceError(f"{source}: {exc} ({where})") from None
+        except httpx.TransportError as exc:  # timeouts of one phase included
             last_error = exc
             continue
         except httpx.HTTPError as exc:  # too many redirects, bad URL: retrying cannot help
@@ -101,6 +155,96 @@ async def request(
     raise _final_error(source, where, retry.attempts, last_error, response) from last_error
 
 
+class _BodyTooLarge(Exception):
+    pass
+
+
+class _WholeRequestTimeout(httpx.TimeoutException):
+    pass
+
+
+async def _get(
+    client: httpx.AsyncClient,
+    url: str,
+    bounds: FetchBounds,
+    params: Mapping[str, str | int] | None,
+    headers: Mapping[str, str] | None,
+) -> httpx.Response:
+    """GET, reading a success's decoded body up to ``bounds.max_body_bytes``.
+
+    Streaming, so an oversized body is cut off while it arrives, never held whole.
+    An error's body is not read at all.
+    """
+    async with client.stream("GET", url, params=params, headers=headers) as streamed:
+        if not (streamed.is_success or streamed.status_code == 304):
+            return streamed
+        if streamed.is_stream_consumed:  # built in memory (a MockTransport): decoded already
+            inflate = _Inflater("", bounds.max_body_bytes)
+            inflate.feed(streamed.content)
+        else:
+            inflate = _Inflater(streamed.headers.get("content-encoding", ""), bounds.max_body_bytes)
+            async for raw in streamed.aiter_raw():
+                inflate.feed(raw)
+        body = inflate.finish()
+    # The decoded body, so the headers that described the encoded one go.
+    kept = [
+        (name, value)
+        for name, value in streamed.headers.multi_items()
+        if name.lower() not in ("content-encoding", "content-length", "transfer-encoding")
+    ]
+    return httpx.Response(
+        streamed.status_code,
+        headers=kept,
+        content=body,
+        request=streamed.request,
+        extensions=streamed.extensions,
+        default_encoding=streamed.default_encoding,
+    )
+
+
+class _Inflater:
+    """Decode a gzip/deflate body at most ``cap`` bytes at a time.
+
+    httpx's decoder inflates each network chunk whole (a 64 KB chunk of a gzip bomb is
+    64 MB); zlib's ``max_length`` stops at the cap instead.
+    """
+
+    def __init__(self, encoding: str, cap: int) -> None:
+        codings = [c.strip().lower() for c in encoding.split(",") if c.strip()]
+        codings = [c for c in codings if c != "identity"]
+        if len(codings) > 1 or (codings and codings[0] not in ("gzip", "x-gzip", "deflate")):
+            raise httpx.DecodingError(f"unsupported content-encoding {encoding!r}")
+        # 47: a gzip or zlib header, detected; raw deflate is tried on a header error.
+        self.zlib = zlib.decompressobj(47) if codings else None
+        self.raw_deflate = codings == ["deflate"]
+        self.cap = cap
+        self.body = bytearray()
+
+    def feed(self, data: bytes) -> None:
+        if self.zlib is None:
+            self._keep(data)
+            return
+        while data:
+            try:
+                self._keep(self.zlib.decompress(data, self.cap - len(self.body) + 1))
+            except zlib.error as exc:
+                if not (self.raw_deflate and not self.body):
+                    raise httpx.DecodingError(f"body is not valid compressed data: {exc}") from None
+                self.zlib, self.raw_deflate = zlib.decompressobj(-zlib.MAX_WBITS), False
+                continue
+            data = self.zlib.unconsumed_tail
+
+    def finish(self) -> bytes:
+        if self.zlib is not None:
+            self._keep(self.zlib.flush(self.cap - len(self.body) + 1))
+        return bytes(self.body)
+
+    def _keep(self, data: bytes) -> None:
+        self.body += data
+        if len(self.body) > self.cap:
+            raise _BodyTooLarge(f"body over {self.cap:,} bytes (decoded)")
+
+
 def _delay(retry: RetryPolicy, index: int, response: httpx.Response | None) -> float:
     """Honour Retry-After (capped) when the server sent one, else back off."""
     if response is not None:
@@ -108,22 +252,6 @@ def _delay(retry: RetryPolicy, index: int, response: httpx.Response | None) -> f
         if wait is not None:
             return min(wait, retry.retry_after_cap)
     return retry.backoff(index)
-
-
-def retry_after_seconds(value: str | None, now: datetime | None = None) -> float | None:
-    """Seconds from a Retry-After header (delta-seconds or HTTP-date); None if unusable."""
-    if not value:
-        return None
-    value = value.strip()
-    if value.isdigit():
-        return float(value)
-    try:
-        when = parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=UTC)
-    return max(0.0, (when - (now or datetime.now(UTC))).total_seconds())
 
 
 def _status_error(response: httpx.Response) -> httpx.HTTPStatusError:
@@ -141,15 +269,19 @@ def _final_error(
     attempts: int,
     error: Exception | None,
     response: httpx.Response | None,
+    wait: float | None = None,
 ) -> SourceError:
     if isinstance(error, httpx.HTTPStatusError) and response is not None:
         status = f"HTTP {response.status_code} {response.reason_phrase}".strip()
-        if response.status_code in RETRY_STATUSES:
+        if wait is not None:
+            reason = f"{status}; a wait of {wait:g} s before retrying is over the time budget"
+        elif response.status_code in RETRY_STATUSES:
             reason = f"{status} after {attempts} attempts"
         else:
             reason = status
     elif isinstance(error, httpx.TimeoutException):
-        reason = f"timed out ({type(error).__name__}) after {attempts} attempts"
+        why = str(error) if isinstance(error, _WholeRequestTimeout) else type(error).__name__
+        reason = f"timed out ({why}) after {attempts} attempts"
     else:
         reason = f"network error ({type(error).__name__}: {error}) after {attempts} attempts"
     return SourceError(f"{source}: {reason} ({where})")

@@ -41,11 +41,19 @@ def decode_json(response: httpx.Response, source: str) -> Any:
     if not head:
         raise SourceError(f"{source}: empty body instead of JSON (HTTP {response.status_code})")
     try:
-        return json.loads(text)
+        return json.loads(text, parse_int=_json_int)
     except json.JSONDecodeError as exc:
         raise SourceError(
             f"{source}: payload is not JSON ({exc.msg} at line {exc.lineno} column {exc.colno})"
         ) from exc
+    except RecursionError:
+        raise SourceError(f"{source}: payload is nested too deeply to read") from None
+
+
+def _json_int(digits: str) -> int | float:
+    """A JSON integer; one too long for Python's int() (4,300 digits) becomes a float
+    (inf), so the item holding it is rejected by its own checks, not the whole payload."""
+    return int(digits) if len(digits) <= 4000 else float(digits)
 
 
 def type_name(value: object) -> str:

@@ -9,11 +9,15 @@ from pathlib import Path
 from ..store.store import Store
 from . import make_http_client
 from .base import Source
+from .http import DEFAULT_MAX_BODY_BYTES
 from .ingest import IngestResult, ingest_sources
 
 
 def ingest_in_thread(
-    db_path: str | Path, sources: Sequence[Source], timeout: float
+    db_path: str | Path,
+    sources: Sequence[Source],
+    timeout: float,
+    max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
 ) -> list[IngestResult]:
     """Run ``ingest_sources`` in an event loop of this thread, with its own store and client.
 
@@ -25,7 +29,7 @@ def ingest_in_thread(
     """
 
     async def run() -> list[IngestResult]:
-        async with make_http_client(timeout) as client:
+        async with make_http_client(timeout, max_body_bytes) as client:
             return await ingest_sources(store, sources, client)
 
     store = Store.open(db_path)

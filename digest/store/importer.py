@@ -13,7 +13,7 @@ from typing import Any
 
 from ..clock import from_iso
 from ..errors import ImportRowError
-from ..models import Post, make_post
+from ..models import MAX_BRIEF, Post, make_post
 from .store import Store
 
 FIELDS = (
@@ -31,6 +31,8 @@ FIELDS = (
 )
 REQUIRED = ("source", "post_id", "title")
 TIME_FIELD = "seen_at"  # when the post was on the list; "now" when absent
+# A legitimate field (a brief) may span lines; one this long is rows swallowed by a quote.
+MAX_FIELD = 4 * MAX_BRIEF
 
 
 @dataclass(slots=True)
@@ -76,26 +78,63 @@ def _records(path: Path) -> Iterator[tuple[int, dict[str, Any] | str]]:
         except json.JSONDecodeError as exc:
             yield number, f"not valid JSON ({exc.msg} at column {exc.colno})"
             continue
+        except (ValueError, RecursionError):  # a 4,300+ digit integer; nesting too deep
+            yield number, "not usable JSON (a number too long or nesting too deep)"
+            continue
         yield number, record if isinstance(record, dict) else "not a JSON object"
 
 
 def _csv_records(text: str) -> Iterator[tuple[int, dict[str, Any] | str]]:
-    # A plain reader, not DictReader: DictReader skips blank lines silently, and
-    # a row's first line is only known by counting every row, blank ones included.
-    reader = csv.reader(io.StringIO(text, newline=""))
-    header = next(reader, None)
+    """(first line, record or why it is unreadable) for each CSV row.
+
+    Parsing is strict, and a row whose quoted field runs on past where a quote should
+    have closed is bad on its own: its first line is reported and parsing resumes on
+    the next line, so one stray quote never swallows the rows after it.
+    """
+    lines = io.StringIO(text, newline="").readlines()
+    header = next(csv.reader(lines[:1]), None)
     if header is None:
         return
-    ended = reader.line_num
-    for values in reader:
-        first, ended = ended + 1, reader.line_num
-        if not values:
+    start = 1  # index of the next line to parse
+    while start < len(lines):
+        # A plain reader, not DictReader: DictReader skips blank lines silently, and
+        # a row's first line is only known by counting every row, blank ones included.
+        reader = csv.reader((lines[i] for i in range(start, len(lines))), strict=True)
+        done = 0  # lines this reader has consumed before the current row
+        try:
+            for values in reader:
+                first, last = start + done + 1, start + reader.line_num
+                if problem := _runaway(values, header, lines[first - 1 : last]):
+                    raise csv.Error(problem)
+                done = reader.line_num
+                if values:
+                    yield first, _csv_row(header, values)
+        except csv.Error as exc:
+            first = start + done + 1
+            yield first, f"not valid CSV ({exc}): an unclosed quote? this row is skipped"
+            start = first  # resume on the line after the bad row's first line
             continue
-        if len(values) > len(header):
-            yield first, "more values than header columns"
-            continue
-        row = dict(zip(header, values, strict=False))
-        yield first, {key: value for key, value in row.items() if value != ""}
+        return
+
+
+def _runaway(values: list[str], header: list[str], lines: list[str]) -> str | None:
+    """Why a row spanning ``lines`` looks like a quote that never closed, if it does:
+    a field far over any limit, or a line inside it shaped like a row of its own."""
+    if len(lines) <= 1:
+        return None
+    if any(len(value) > MAX_FIELD for value in values):
+        return f"a field over {len(lines)} lines is longer than {MAX_FIELD:,} characters"
+    for inner in lines[1:]:
+        if len(header) > 2 and len(next(csv.reader([inner]), [])) == len(header):
+            return f"a quoted field runs over {len(lines)} lines that look like rows"
+    return None
+
+
+def _csv_row(header: list[str], values: list[str]) -> dict[str, Any] | str:
+    if len(values) > len(header):
+        return "more values than header columns"
+    row = dict(zip(header, values, strict=False))
+    return {key: value for key, value in row.items() if value != ""}
 
 
 def _sighting(
@@ -117,7 +156,7 @@ def _sighting(
     if isinstance(tags, str) and tags.startswith("["):
         try:
             tags = json.loads(tags)
-        except json.JSONDecodeError:
+        except (ValueError, RecursionError):
             raise ImportRowError("tags: not a JSON list") from None
     try:
         fields: dict[str, Any] = {name: record.get(name) for name in FIELDS if name != "tags"}

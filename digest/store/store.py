@@ -15,6 +15,7 @@ import sqlite_utils
 from ..clock import from_iso, to_iso
 from ..errors import StoreError
 from ..models import Post
+from .problems import store_problem
 from .schema import migrate
 
 _UPSERT_POST = """
@@ -114,14 +115,20 @@ class Store:
         migrate(db)
 
     @classmethod
-    def open(cls, path: str | Path) -> Store:
-        """Open (creating and migrating) the store at ``path``, in WAL mode."""
+    def open(cls, path: str | Path, busy_timeout: float = 30.0) -> Store:
+        """Open (creating and migrating) the store at ``path``, in WAL mode.
+
+        :param busy_timeout: seconds to wait for another writer before giving up.
+        :raises StoreError: naming the file and what to do (locked, read-only, damaged).
+        """
         path = Path(path)
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
-            conn = sqlite3.connect(path, timeout=30)
-        except (sqlite3.Error, OSError) as exc:
+            conn = sqlite3.connect(path, timeout=busy_timeout)
+        except OSError as exc:
             raise StoreError(f"cannot open database {str(path)!r}: {exc}") from exc
+        except sqlite3.Error as exc:
+            raise store_problem(path, exc) from exc
         try:
             db = sqlite_utils.Database(conn)
             db.enable_wal()
@@ -130,7 +137,7 @@ class Store:
             return cls(db)
         except sqlite3.Error as exc:
             conn.close()
-            raise StoreError(f"cannot open database {str(path)!r}: {exc}") from exc
+            raise store_problem(path, exc) from exc
         except BaseException:
             conn.close()  # e.g. a schema too new: do not leak the connection
             raise

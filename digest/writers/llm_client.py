@@ -7,12 +7,11 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
-from email.utils import parsedate_to_datetime
 from typing import Any
 
 import httpx
 
+from ..clock import retry_after_seconds
 from ..errors import WriterError
 
 log = logging.getLogger(__name__)
@@ -113,7 +112,7 @@ class ChatClient:
                 wait = BACKOFF_SECONDS * 2 ** (attempt - 1)
             else:
                 if response.status_code == 429:
-                    asked = _retry_after(response)
+                    asked = retry_after_seconds(response.headers.get("retry-after"))
                     wait = BACKOFF_SECONDS * 2 ** (attempt - 1) if asked is None else asked
                     reason = "HTTP 429 (rate limited)"
                     if wait > MAX_RETRY_AFTER:
@@ -127,24 +126,6 @@ class ChatClient:
             if not last:
                 self.sleep(wait)
         raise WriterError(f"{reason} after {MAX_ATTEMPTS} attempts")
-
-
-def _retry_after(response: httpx.Response) -> float | None:
-    """Seconds from a Retry-After header (delta-seconds or an HTTP date), if any."""
-    value = response.headers.get("retry-after", "").strip()
-    if not value:
-        return None
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        pass
-    try:
-        when = parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=UTC)
-    return max(0.0, (when - datetime.now(UTC)).total_seconds())
 
 
 def _answer(response: httpx.Response) -> ChatAnswer:

@@ -17,7 +17,9 @@ from bot_harness import (
     buttons,
     no_rejections,
     save_variant,
+    wait_until,
 )
+from telegram import Update
 
 from bot.config import Settings
 from bot.fake_telegram import FakeTelegram
@@ -191,6 +193,22 @@ async def test_buttons_of_a_missing_digest_or_foreign_data(bot: Bot) -> None:
     assert changed == [] and answer["show_alert"] and "no longer exists" in answer["text"]
     changed, answer = await bot.press(EN_USER, EN_USER, overview["message_id"], "x|forged")
     assert changed == [] and "no longer works" in answer["text"]
+
+
+async def test_a_button_with_empty_or_no_data_is_answered(bot: Bot) -> None:
+    [overview] = await bot.say(EN_USER, EN_USER, "/digest")
+    changed, answer = await bot.press(EN_USER, EN_USER, overview["message_id"], "")
+    assert changed == [] and "no longer works" in answer["text"]
+    # No data at all (a client may send that): the update as Telegram would deliver it.
+    answers = len(bot.fake.callback_answers)
+    query_id = bot.fake.user_presses(EN_USER, EN_USER, overview["message_id"], "")
+    raw = bot.fake.pending_updates(0, 100)[-1]
+    bot.fake.drop_updates()
+    del raw["callback_query"]["data"]
+    await bot.app.process_update(Update.de_json(raw, bot.app.bot))
+    await wait_until(lambda: len(bot.fake.callback_answers) > answers)
+    assert bot.fake.callback_answers[-1]["callback_query_id"] == query_id
+    assert "no longer works" in bot.fake.callback_answers[-1]["text"]
 
 
 async def test_no_digest_at_all(fake: FakeTelegram, settings: Settings) -> None:

@@ -76,6 +76,10 @@ async def test_subscribe_with_defaults_then_time_and_zone(bot: Bot, db_path: Pat
     [
         ("/subscribe 25:00", "“25:00” is not a time of day"),
         ("/subscribe 08:00 Mars/Base", "“Mars/Base” is not a time zone"),
+        ("/subscribe 08:00 localtime", "“localtime” is not a time zone"),  # the host's zone
+        ("/subscribe 08:00 Factory", "“Factory” is not a time zone"),
+        ("/subscribe 08:00 EST5EDT", "“EST5EDT” is not a time zone"),
+        ("/settings zone posix/Asia/Tokyo", "“posix/Asia/Tokyo” is not a time zone"),
         ("/unsubscribe please", "“please” is not a chat"),
         ("/settings colour red", "“colour” is not a setting"),
         ("/settings lang fr", "“fr” is not a valid value here"),
@@ -263,3 +267,62 @@ async def test_only_bot_admins_manage_channels(bot: Bot, db_path: Path) -> None:
     changed, answer = await bot.press(EN_USER, EN_USER, panel["message_id"], forged)
     assert changed == [] and answer["show_alert"]
     assert stored(db_path, CHANNEL) is None
+
+
+# -- channel buttons: only the presser counts (issue 10) ----------------------------------
+
+
+async def channel_start(bot: Bot) -> dict[str, Any]:
+    """The bot's /start reply in the channel: its own post, signed with the channel."""
+    [start] = await channel_post(bot, CHANNEL, "/start")
+    assert bot.fake.store[(CHANNEL, start["message_id"])]["sender_chat"]["id"] == CHANNEL
+    return start
+
+
+@pytest.mark.parametrize("label", ["🔔", "⚙️"])  # Subscribe, Settings (the channel speaks zh)
+async def test_channel_readers_cannot_press_its_buttons(
+    bot: Bot, db_path: Path, label: str
+) -> None:
+    start = await channel_start(bot)
+    changed, answer = await bot.press(CHANNEL, EN_USER, start["message_id"], button(start, label))
+    assert changed == [] and answer["show_alert"] and "only administrators" in answer["text"]
+    assert stored(db_path, CHANNEL) is None
+
+
+@pytest.mark.parametrize(
+    "forged", ["lang|en", "mode|full", "time|0600", "zone|UTC", "section|metrics", "source|0"]
+)
+async def test_forged_channel_settings_are_refused(bot: Bot, db_path: Path, forged: str) -> None:
+    start = await channel_start(bot)
+    before = stored(db_path, CHANNEL)
+    data = f"s|{CHANNEL}|{forged}"
+    changed, answer = await bot.press(CHANNEL, EN_USER, start["message_id"], data)
+    assert changed == [] and answer["show_alert"] and answer["text"] != "已保存。"
+    assert stored(db_path, CHANNEL) == before
+
+
+async def test_channel_administrators_still_press(
+    bot: Bot, fake: FakeTelegram, db_path: Path
+) -> None:
+    fake.chats[CHANNEL].admins = (ADMIN, EN_USER)  # EN_USER administers it, not the bot
+    start = await channel_start(bot)
+    [done], answer = await bot.press(CHANNEL, EN_USER, start["message_id"], button(start, "🔔"), 1)
+    assert answer["text"] == "Saved." and "subscribed" in done["text"]  # the presser's language
+    sub = stored(db_path, CHANNEL)
+    assert sub is not None and sub.active and sub.mode == "brief"
+    [edited], answer = await bot.press(
+        CHANNEL, EN_USER, start["message_id"], f"s|{CHANNEL}|mode|full", 1
+    )
+    assert answer["text"] == "Saved." and "Push: full" in edited["text"]
+    sub = stored(db_path, CHANNEL)
+    assert sub is not None and sub.mode == "full"
+
+
+async def test_a_bot_admin_who_does_not_administer_the_channel_presses(
+    bot: Bot, fake: FakeTelegram, db_path: Path
+) -> None:
+    fake.chats[CHANNEL].admins = (EN_USER,)
+    start = await channel_start(bot)
+    [_done], answer = await bot.press(CHANNEL, ADMIN, start["message_id"], button(start, "🔔"), 1)
+    assert answer["text"] == "Saved."
+    assert stored(db_path, CHANNEL) is not None

@@ -6,6 +6,8 @@ import json
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import pytest
+
 from digest import Store, import_posts
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -147,3 +149,82 @@ def test_reimporting_adds_no_posts(store: Store, now: datetime) -> None:
     import_posts(store, SAMPLE, now)
     import_posts(store, SAMPLE, now)
     assert store.count_posts() == 10
+
+
+# -- hostile rows (issue 10): each row stands alone --------------------------------------
+
+
+def row(post_id: str, **fields: object) -> str:
+    return json.dumps({"source": "s", "post_id": post_id, "title": f"t {post_id}", **fields})
+
+
+def test_out_of_range_numbers_are_bad_rows_and_the_rest_is_stored(
+    store: Store, tmp_path: Path, now: datetime
+) -> None:
+    lines = [row(f"p{n}") for n in range(6000)]
+    lines[10] = row("p10", heat=10**400)
+    lines[2000] = row("p2000", rank=10**30)
+    lines[3000] = row("p3000", heat="9" * 400)
+    lines[4000] = '{"source": "s", "post_id": "p4000", "title": "t", "rank": ' + "7" * 5000 + "}"
+    lines[5000] = row("p5000", rank=-1)
+    report = import_posts(store, write(tmp_path, "big.jsonl", "\n".join(lines)), now, batch=1000)
+
+    bad = dict(report.bad_rows)
+    assert sorted(bad) == [11, 2001, 3001, 4001, 5001]
+    assert "heat" in bad[11] and "out of range" in bad[11] and len(bad[11]) < 200
+    assert "rank" in bad[2001] and "out of range" in bad[2001]
+    assert "too long" in bad[4001]
+    assert report.saved == 5995 and len(ids(store)) == 5995
+
+
+@pytest.mark.parametrize(
+    ("source", "problem"),
+    [
+        ("x" * 100_000, "is not a name"),
+        ("hn\u202egnp.exe", "is not a name"),
+        (["juejin"], "is not a name"),
+        ({"a": 1}, "is not a name"),
+        (True, "is not a name"),
+        ("two words", "is not a name"),
+    ],
+)
+def test_source_names_are_short_identifiers(
+    store: Store, tmp_path: Path, now: datetime, source: object, problem: str
+) -> None:
+    lines = [row("ok"), json.dumps({"source": source, "post_id": "bad", "title": "t"})]
+    report = import_posts(store, write(tmp_path, "s.jsonl", "\n".join(lines)), now)
+
+    assert report.saved == 1 and ids(store) == {"ok"}
+    [(line, reason)] = report.bad_rows
+    assert line == 2 and problem in reason and len(reason) < 200
+
+
+def test_csv_unclosed_quote_loses_only_its_row(store: Store, tmp_path: Path, now: datetime) -> None:
+    rows = ["source,post_id,title,heat"]
+    rows += [f"s,p{n},Title {n},{n}" for n in range(1, 101)]
+    rows[2] = 's,p2,"Title 2 opens a quote,2'  # line 3: the quote never closes
+    report = import_posts(store, write(tmp_path, "posts.csv", "\n".join(rows) + "\n"), now)
+
+    [(line, reason)] = report.bad_rows
+    assert line == 3 and "quote" in reason
+    assert report.saved == 99 and len(ids(store)) == 99 and "p2" not in ids(store)
+
+
+def test_csv_quote_closed_rows_later_is_caught(store: Store, tmp_path: Path, now: datetime) -> None:
+    rows = ["source,post_id,title,heat"]
+    rows += [f"s,p{n},Title {n},{n}" for n in range(1, 11)]
+    rows[2] = 's,p2,"Title 2 opens,2'
+    rows[6] = 's,p6,Title 6 closes",6'  # strict CSV: a quote in an unquoted field
+    report = import_posts(store, write(tmp_path, "posts.csv", "\n".join(rows) + "\n"), now)
+
+    assert [line for line, _ in report.bad_rows] == [3]
+    assert report.saved == 9 and "p6" in ids(store)
+
+
+def test_csv_multiline_brief_is_still_one_good_row(
+    store: Store, tmp_path: Path, now: datetime
+) -> None:
+    text = 'source,post_id,title,brief\ns,p1,One,"two\nlines"\ns,p2,Two,\n'
+    report = import_posts(store, write(tmp_path, "posts.csv", text), now)
+
+    assert (report.saved, report.bad_rows) == (2, [])

@@ -128,3 +128,13 @@ def test_post_rejects_what_the_store_cannot_keep() -> None:
         Post(source="s", post_id="1", title="t", heat=float("nan"))
     with pytest.raises(ValueError, match="published_at"):
         Post(source="s", post_id="1", title="t", published_at=datetime(2026, 1, 1))
+
+
+def test_a_url_too_long_is_dropped_not_cut() -> None:
+    """A link cut short and given "…" would still be rendered live, and broken."""
+    long_url = "https://example.com/" + "a" * 3000
+    post = make_post(source="s", post_id="1", title="t", url=long_url)
+    assert post.url is None and post.title == "t"
+    fits = "https://example.com/" + "a" * 2000
+    assert make_post(source="s", post_id="2", title="t", url=fits).url == fits
+    assert make_post(source="s", post_id="3", title="t", url="https://e.com/a b").url is None

@@ -103,7 +103,8 @@ async def test_429_then_success_honours_retry_after(retry: RetryPolicy, sleeps: 
 async def test_retry_after_is_capped(sleeps: Sleeps) -> None:
     retry = RetryPolicy(attempts=2, retry_after_cap=30, sleep=sleeps, rand=lambda: 0.0)
     responses = iter([httpx.Response(429, headers={"Retry-After": "3600"}), httpx.Response(200)])
-    async with mock_client(lambda request: next(responses)) as client:
+    transport = httpx.MockTransport(lambda request: next(responses))
+    async with httpx.AsyncClient(transport=transport, timeout=20) as client:  # budget 2 × 20 s
         await request(client, "demo", "https://example.com/x", retry=retry)
     assert sleeps == [30.0]
 
