@@ -23,6 +23,7 @@ Sleep = Callable[[float], Awaitable[None]]
 JITTER = 0.1
 GLOBAL_FLOOD_CHATS = 3  # 429s from this many chats within a second mean the bot-wide limit
 GROUP_WINDOW = 60.0
+MAX_WINDOW_STRETCH = 1.1  # above any stretch the outbox asks for; older stamps never count
 PRUNE_FROM = 4096  # chats remembered before lapsed ones are forgotten
 
 
@@ -134,6 +135,13 @@ class Departures:
         self.clock = clock
         self.sleep = sleep
         self._sent: deque[float] = deque()
+
+    def note(self) -> None:
+        """Count a send that leaves now without waiting (a reply: its turn was paced)."""
+        now, sent = self.clock(), self._sent
+        while sent and sent[0] <= now - self.window * MAX_WINDOW_STRETCH:
+            sent.popleft()
+        sent.append(now)
 
     async def admit(self, stretch: float = 1.0) -> None:
         """Wait until one more send fits in the window (``stretch`` times as long), then

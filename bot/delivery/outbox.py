@@ -116,7 +116,11 @@ class Outbox:
         while True:
             await self.turn(kind, chat_id, group=group, edit=edit)
             if not edit:
-                await self.depart()
+                # Counted, but never held back: a message sent whole through here leaves as
+                # its turn comes. The departures window is for pushes, whose ledger claim
+                # sits between turn and send; a reply waiting there behind pushes bunched
+                # up by a slow claim would lose the place its kind gave it.
+                self.departures.note()
             try:
                 return await call()
             except RetryAfter as exc:
@@ -146,7 +150,7 @@ class Outbox:
         await waiter.future  # a cancelled caller cancels it, and the dispatcher skips it
 
     async def depart(self) -> None:
-        """Wait until the message fits the last second's departures (just before it leaves)."""
+        """Wait until a push fits the last second's departures (just before it leaves)."""
         await self.departures.admit(self.stretch)
 
     def refused(self, chat_id: int, seconds: float) -> None:

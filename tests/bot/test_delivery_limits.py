@@ -122,3 +122,17 @@ async def test_a_reply_goes_out_while_a_429_storm_holds_the_pushes(
     report = await push
     assert waited < 0.5  # not behind the pushes' one-second pause (a bot-wide 429)
     assert report.delivered == 40
+
+
+async def test_sends_counted_without_waiting_keep_only_the_last_window() -> None:
+    time = Clock()
+    departures = Departures(Limits(per_second=10), time, time.sleep)
+    for _ in range(1000):  # replies only: noted, never admitted
+        departures.note()
+        time.now += 0.05
+    assert len(departures._sent) <= 25  # 1.1 windows of 1.005 s at one per 50 ms
+    for _ in range(10):
+        departures.note()
+    first = time.now
+    await departures.admit()  # a push behind ten replies in one instant waits for the window
+    assert time.now - first == pytest.approx(1 / 0.995)
