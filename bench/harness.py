@@ -232,19 +232,27 @@ def run_push(
     env: Mapping[str, str] | None = None,
     extra: list[str] | None = None,
     code: Path | None = None,
+    root: Path = ROOT,
 ) -> dict[str, Any]:
-    """Run ``harness.py push`` in its own process (with ``code``'s bot); its JSON line."""
-    command = [bot_python(code), str(HARNESS), "push", f"--db={db_path}", f"--url={url}"]
+    """Run ``harness.py push`` in its own process; its JSON line as a dict.
+
+    :param code: a checkout with its own ``uv sync`` (the anchor) whose Python and
+        packages run this harness.
+    :param root: a checkout whose bot to run (another commit's, for an anchor); its own
+        ``bench/harness.py`` and packages are used, with this environment's libraries.
+    """
+    harness = root / "bench" / "harness.py"
+    command = [bot_python(code), str(harness), "push", f"--db={db_path}", f"--url={url}"]
     command += [f"--rate={rate}"] if rate else []
     command += ["--paid"] if paid else []
     command += extra or []
     done = subprocess.run(
         command,
-        cwd=code or ROOT,
+        cwd=code or root,
         capture_output=True,
         text=True,
         timeout=timeout,
-        env={**os.environ, **(env or {})},
+        env={**os.environ, **(env or {}), **({"PYTHONPATH": str(root)} if root != ROOT else {})},
         check=False,
     )
     if done.returncode != 0:
@@ -279,9 +287,13 @@ def measure_push(
     timeout: float,
     extra: list[str] | None = None,
     code: Path | None = None,
+    root: Path = ROOT,
 ) -> PushRun:
-    """Seed a store with ``chats`` subscribers, serve the fake, push DAY's digest to all
-    (with the bot of the checkout ``code``, else this one's)."""
+    """Seed a store with ``chats`` subscribers, serve the fake, push DAY's digest to all.
+
+    :param code: the checkout whose bot pushes, in its own environment (see :func:`run_push`).
+    :param root: the checkout whose bot pushes, in this environment (see :func:`run_push`).
+    """
     with tempfile.TemporaryDirectory(prefix="hotdigest-bench-") as scratch:
         db_path = Path(scratch) / "bench.db"
         began = time.perf_counter()
@@ -292,7 +304,14 @@ def measure_push(
         fake = FakeProcess(latency=latency, limits=limits, chats=chats)
         try:
             bot = run_push(
-                db_path, fake.url, rate=rate, paid=paid, timeout=timeout, extra=extra, code=code
+                db_path,
+                fake.url,
+                rate=rate,
+                paid=paid,
+                timeout=timeout,
+                extra=extra,
+                code=code,
+                root=root,
             )
             stats = fake.stats()
         finally:

@@ -35,7 +35,7 @@ from digest import LANGUAGES, ConfigError
 
 from .config import Settings
 from .context import SERVICES_KEY, BotContext, services_of
-from .delivery.transport import LeanRequest
+from .delivery.client import TransportOptions, make_request
 from .handlers.admin import ingest_command, rebuild_command, stats_command
 from .handlers.digest import (
     digest_command,
@@ -103,7 +103,6 @@ COMMANDS: dict[str, Callback] = {
 MESSAGES = filters.UpdateType.MESSAGE | filters.UpdateType.CHANNEL_POST
 # Slow admin commands run as tasks so that other chats' updates are not queued behind them.
 SLOW = frozenset({"rebuild", "ingest"})
-REPLY_CONNECTIONS = 8
 
 
 class ChatOrder(BaseUpdateProcessor):
@@ -186,11 +185,13 @@ def build_application(
         .post_shutdown(post_shutdown)
         .concurrent_updates(ChatOrder())
     )
-    # The lean transport the pushes use (bot.transport) also for replies and polling.
-    # Replies are capped at 30/s by Telegram; 8 connections carry 160/s at 50 ms.
-    builder = builder.request(request or LeanRequest(REPLY_CONNECTIONS))
+    # The configured transport (aiohttp by default) and proxy, for replies and polling
+    # as for pushes (bot.delivery.client).
+    transport = TransportOptions.from_settings(settings)
+    builder = builder.request(request or make_request(transport))
     # Unreadable updates are skipped there, or polling would spin on them (bot/updates.py).
-    builder = builder.get_updates_request(GuardedUpdates(get_updates_request or LeanRequest(1)))
+    updates = get_updates_request or make_request(transport, 1)
+    builder = builder.get_updates_request(GuardedUpdates(updates))
     application: App = builder.build()
     application.bot_data["language"] = settings.language  # for the error handler's apology
     add_handlers(application)

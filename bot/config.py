@@ -15,11 +15,30 @@ from datetime import time
 from pathlib import Path
 from typing import Any
 
-from digest import BuildOptions, ConfigError, load_themes, make_source, parse_hhmm, zone
+from digest import (
+    BuildOptions,
+    ConfigError,
+    Proxies,
+    check_proxy_url,
+    load_themes,
+    make_source,
+    mask_password,
+    parse_hhmm,
+    proxy_password,
+    zone,
+)
 
 DEFAULT_BASE_URL = "https://api.telegram.org/bot"
 CONFIG_ENV = "HOTDIGEST_CONFIG"
 LOCAL_CONFIG = Path("hotdigest.toml")
+TRANSPORTS = ("aiohttp", "httpx")
+# The standard proxy variables, lower-case first as curl reads them.
+PROXY_VARIABLES = {
+    "https": ("https_proxy", "HTTPS_PROXY"),
+    "http": ("http_proxy", "HTTP_PROXY"),
+    "all": ("all_proxy", "ALL_PROXY"),
+    "no": ("no_proxy", "NO_PROXY"),
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,6 +68,8 @@ class Settings:
     admins: tuple[int, ...] = ()
     telegram_token: str | None = field(default=None, repr=False)
     telegram_base_url: str = DEFAULT_BASE_URL
+    telegram_transport: str = "aiohttp"
+    telegram_proxy: str | None = field(default=None, repr=False)  # may hold a password
     webhook_secret: str | None = field(default=None, repr=False)
     build_time: time = time(18, 30)
     window_hours: int = 24
@@ -57,6 +78,7 @@ class Settings:
     ingest_minutes: int = 60
     ingest_timeout: float = 15.0
     ingest_max_body_bytes: int = 5_000_000
+    ingest_proxy: str | None = field(default=None, repr=False)
     push_time: time = time(19, 0)
     max_push_delay_hours: int = 12
     messages_per_second: float = 30.0
@@ -70,13 +92,19 @@ class Settings:
     llm_temperature: float = 0.3
     llm_api_key: str | None = field(default=None, repr=False)
     sources: tuple[SourceConfig, ...] = DEFAULT_SOURCES
+    # HTTPS_PROXY, HTTP_PROXY, ALL_PROXY, NO_PROXY: used where no proxy is configured.
+    environment_proxies: Proxies = field(default_factory=Proxies, repr=False)
     origin: Mapping[str, str] = field(default_factory=dict, compare=False)
 
     @property
     def secrets(self) -> tuple[str, ...]:
         """The values of every secret setting (a field kept out of repr), for the log
         filter: a new secret is masked as soon as its field is declared ``repr=False``."""
-        values = (getattr(self, f.name) for f in fields(self) if not f.repr)
+        values = [getattr(self, f.name) for f in fields(self) if not f.repr]
+        # Proxy passwords alone too, wherever a URL shows up in another form.
+        env = self.environment_proxies
+        urls = (self.telegram_proxy, self.ingest_proxy, env.http, env.https)
+        values += [proxy_password(url) for url in urls]
         return tuple(value for value in values if isinstance(value, str) and value)
 
 
@@ -91,6 +119,7 @@ class Option:
     env: str | None = None
     secret: bool = False
     file: bool = True  # False: environment only (secrets)
+    proxy: bool = False  # a proxy URL: shown with its password masked
 
 
 def _text(value: Any) -> str:
@@ -177,6 +206,17 @@ def _url(value: Any) -> str:
     return text
 
 
+def _proxy(value: Any) -> str:
+    return check_proxy_url(_text(value))
+
+
+def _transport(value: Any) -> str:
+    text = _text(value).lower()
+    if text not in TRANSPORTS:
+        raise ValueError(f"expected one of {', '.join(TRANSPORTS)}")
+    return text
+
+
 def _path(value: Any) -> Path:
     return Path(_text(value)).expanduser()
 
@@ -216,6 +256,20 @@ OPTIONS: tuple[Option, ...] = (
         "Bot API base URL (a self-hosted Bot API server or a fake).",
         _url,
         "TELEGRAM_API_BASE_URL",
+    ),
+    Option(
+        "telegram.transport",
+        "telegram_transport",
+        "HTTP client for the Bot API: aiohttp, or httpx (python-telegram-bot's own).",
+        _transport,
+    ),
+    Option(
+        "telegram.proxy",
+        "telegram_proxy",
+        "Proxy for the Bot API: http://, https:// or socks5://user:pass@host:port.",
+        _proxy,
+        "TELEGRAM_PROXY",
+        proxy=True,
     ),
     Option(
         "telegram.webhook_secret",
@@ -261,6 +315,14 @@ OPTIONS: tuple[Option, ...] = (
         "ingest_max_body_bytes",
         "Largest source response (decoded bytes) read; a bigger one fails the source.",
         _int(10_000, 500_000_000),
+    ),
+    Option(
+        "ingest.proxy",
+        "ingest_proxy",
+        "Proxy for the sources: http://, https:// or socks5://user:pass@host:port.",
+        _proxy,
+        "HOTDIGEST_INGEST_PROXY",
+        proxy=True,
     ),
     Option(
         "schedule.push_time",
@@ -337,7 +399,47 @@ def load_settings(
     for option in OPTIONS:
         if option.env and environ.get(option.env, "").strip():
             values[option.key], origin[option.key] = environ[option.env], f"${option.env}"
-    return _build(values, origin, str(file) if file else None)
+    settings = _build(values, origin, str(file) if file else None)
+    return replace(settings, environment_proxies=environment_proxies(environ))
+
+
+def environment_proxies(environ: Mapping[str, str]) -> Proxies:
+    """The standard proxy variables: HTTPS_PROXY, HTTP_PROXY, ALL_PROXY (for both), NO_PROXY."""
+    found: dict[str, str] = {}
+    for kind, names in PROXY_VARIABLES.items():
+        for name in names:
+            value = environ.get(name, "").strip()
+            if not value:
+                continue
+            if kind != "no":
+                # curl takes "host:port" as an HTTP proxy; so do we.
+                value = value if "://" in value else f"http://{value}"
+                try:
+                    value = check_proxy_url(value)
+                except ValueError as exc:
+                    raise ConfigError(str(exc), key=f"${name}") from None
+            found[kind] = value
+            break
+    everything = found.get("all")
+    return Proxies(
+        http=found.get("http", everything),
+        https=found.get("https", everything),
+        no_proxy=found.get("no", ""),
+    )
+
+
+def telegram_proxy(settings: Settings) -> str | None:
+    """The proxy the bot's calls go through: telegram.proxy, else the standard variables'."""
+    if settings.telegram_proxy:
+        return settings.telegram_proxy
+    return settings.environment_proxies.for_url(settings.telegram_base_url)
+
+
+def ingest_proxies(settings: Settings) -> Proxies:
+    """The proxies source requests go through: ingest.proxy, else the standard variables'."""
+    if settings.ingest_proxy:
+        return Proxies.everywhere(settings.ingest_proxy)
+    return settings.environment_proxies
 
 
 def _read_toml(file: Path) -> dict[str, Any]:
@@ -418,11 +520,36 @@ def describe(settings: Settings) -> list[tuple[str, str, str]]:
     rows = []
     for option in OPTIONS:
         value = getattr(settings, option.attr)
-        shown = _mask(value) if option.secret else _show(value)
-        rows.append((option.key, shown, settings.origin.get(option.key, "default")))
+        where = settings.origin.get(option.key, "default")
+        if option.proxy:
+            shown, where = _effective_proxy(settings, option.key, value, where)
+        else:
+            shown = _mask(value) if option.secret else _show(value)
+        rows.append((option.key, shown, where))
     names = ", ".join(f"{s.name} ({s.kind})" for s in settings.sources)
     rows.append(("sources", names, settings.origin.get("sources", "default")))
     return rows
+
+
+def _effective_proxy(
+    settings: Settings, key: str, value: str | None, where: str
+) -> tuple[str, str]:
+    """A proxy, password masked; one left unset shows what the standard variables make of it."""
+    if value:
+        return mask_password(value), where
+    if key == "telegram.proxy":
+        chosen = telegram_proxy(settings)
+        return (
+            (mask_password(chosen), "standard proxy variables") if chosen else ("(direct)", where)
+        )
+    proxies = settings.environment_proxies
+    if not proxies:
+        return "(direct)", where
+    http, https = (mask_password(p) if p else "direct" for p in (proxies.http, proxies.https))
+    shown = f"http: {http}, https: {https}"
+    if proxies.no_proxy:
+        shown += f", not for: {proxies.no_proxy}"
+    return shown, "standard proxy variables"
 
 
 def _mask(value: Any) -> str:

@@ -41,7 +41,7 @@ from digest import (
     zone,
 )
 
-from .config import Settings
+from .config import Settings, ingest_proxies
 from .context import services_of
 from .delivery.engine import push_due
 from .delivery.options import PushReport
@@ -148,6 +148,7 @@ async def ingest_job(context: Context) -> None:
         sources,
         settings.ingest_timeout,
         settings.ingest_max_body_bytes,
+        ingest_proxies(settings),
     )
     log.info("ingest: %d of %d sources ok", sum(r.ok for r in results), len(results))
 

@@ -15,7 +15,12 @@ def llm_writers(settings: Settings, store: Store) -> list[Writer]:
     """The LLM writer over ``store`` when ``llm.enabled``; else [] (the offline text stands)."""
     if not settings.llm_enabled:
         return []
-    config = LlmConfig(
+    return [LlmWriter(store, llm_config(settings))]
+
+
+def llm_config(settings: Settings) -> LlmConfig:
+    """The endpoint, model and key of the ``[llm]`` settings."""
+    return LlmConfig(
         base_url=settings.llm_base_url,
         model=settings.llm_model,
         timeout=settings.llm_timeout,
@@ -23,4 +28,3 @@ def llm_writers(settings: Settings, store: Store) -> list[Writer]:
         temperature=settings.llm_temperature,
         api_key=settings.llm_api_key,
     )
-    return [LlmWriter(store, config)]

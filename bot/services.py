@@ -16,7 +16,7 @@ import httpx
 
 from digest import BuildOptions, Renderer, Store, make_http_client, utcnow
 
-from .config import Settings, build_options
+from .config import Settings, build_options, ingest_proxies
 from .delivery.options import limits_of
 from .delivery.outbox import Outbox
 from .views import DigestViews
@@ -81,7 +81,11 @@ class Services:
             settings=settings,
             store=StoreRunner(settings.db_path),
             options=build_options(settings),
-            http=make_http_client(settings.ingest_timeout, settings.ingest_max_body_bytes),
+            http=make_http_client(
+                settings.ingest_timeout,
+                settings.ingest_max_body_bytes,
+                proxies=ingest_proxies(settings),
+            ),
             outbox=Outbox(limits_of(settings)),
         )
 

@@ -68,8 +68,16 @@ from .render.renderer import (
     render_text,
 )
 from .render.telegram_html import MESSAGE_LIMIT, safe_href, split_blocks, visible_length
-from .sources import make_http_client, make_source
+from .sources import (
+    Proxies,
+    check_proxy_url,
+    make_http_client,
+    make_source,
+    mask_password,
+    proxy_password,
+)
 from .sources.ingest import IngestResult, ingest_sources
+from .sources.probe import Probe, probe_source
 from .sources.refresh import ingest_in_thread
 from .store.archive import (
     DigestChange,
@@ -80,6 +88,7 @@ from .store.archive import (
     latest_digest,
     save_digest,
 )
+from .store.check import check_store
 from .store.importer import ImportReport, import_posts
 from .store.llm_cache import llm_usage
 from .store.problems import store_problem
@@ -87,6 +96,7 @@ from .store.stats import collect_stats
 from .store.store import Fetch, SeenPost, Store
 from .writers.llm import LlmWriter
 from .writers.llm_client import LlmConfig
+from .writers.llm_probe import probe_llm
 
 __all__ = [
     "ANONYMOUS_REACTOR",
@@ -117,6 +127,8 @@ __all__ = [
     "LlmWriter",
     "PartKey",
     "Post",
+    "Probe",
+    "Proxies",
     "PushJob",
     "PushPlan",
     "Renderer",
@@ -137,6 +149,8 @@ __all__ = [
     "WriterError",
     "build_digest",
     "chat_settings",
+    "check_proxy_url",
+    "check_store",
     "collect_stats",
     "compare_digests",
     "compose_digest",
@@ -161,10 +175,14 @@ __all__ = [
     "make_http_client",
     "make_post",
     "make_source",
+    "mask_password",
     "parse_heat",
     "parse_hhmm",
     "plan_date",
     "plan_pushes",
+    "probe_llm",
+    "probe_source",
+    "proxy_password",
     "reactions_by_day",
     "record_reactions",
     "render_markdown",

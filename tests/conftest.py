@@ -22,9 +22,10 @@ ROOT = Path(__file__).resolve().parent.parent
 
 @pytest.fixture(autouse=True)
 def _isolated_environment(monkeypatch: pytest.MonkeyPatch) -> None:
-    """No test sees the developer's own config file, database or bot token."""
+    """No test sees the developer's own config file, database, bot token or proxy."""
     for name in list(os.environ):
-        if name.startswith(("HOTDIGEST_", "TELEGRAM_")):
+        proxy = name.lower() in {"http_proxy", "https_proxy", "all_proxy", "no_proxy"}
+        if name.startswith(("HOTDIGEST_", "TELEGRAM_")) or proxy:
             monkeypatch.delenv(name)
 
 

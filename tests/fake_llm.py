@@ -135,6 +135,8 @@ class FakeLlm:
     responder: Responder = field(default_factory=lambda: answering(valid_answer))
     requests: list[dict[str, Any]] = field(default_factory=list)
     headers: list[dict[str, str]] = field(default_factory=list)
+    models: list[str] = field(default_factory=lambda: ["qwen2.5:7b"])  # GET /models
+    key: str | None = None  # when set, GET /models wants "Bearer <key>"
 
     def reply(self, body: dict[str, Any], headers: dict[str, str]) -> Reply:
         self.requests.append(body)
@@ -160,6 +162,21 @@ def serve(fake: FakeLlm, port: int = 0) -> Iterator[str]:
     """Serve ``fake`` on 127.0.0.1 in a thread; yields the base URL (ending in /v1)."""
 
     class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            wanted = f"Bearer {fake.key}" if fake.key else None
+            if wanted and self.headers.get("Authorization") != wanted:
+                status, reply = 401, {"error": {"message": "invalid api key"}}
+            elif self.path.endswith("/models"):
+                status, reply = 200, {"object": "list", "data": [{"id": m} for m in fake.models]}
+            else:
+                status, reply = 404, {"error": {"message": "not found"}}
+            raw = json.dumps(reply).encode()
+            self.send_response(status)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(raw)))
+            self.end_headers()
+            self.wfile.write(raw)
+
         def do_POST(self) -> None:
             length = int(self.headers.get("Content-Length", "0"))
             body = json.loads(self.rfile.read(length))

@@ -253,7 +253,9 @@ def test_describe_shows_where_each_value_came_from(tmp_path: Path) -> None:
 
 
 def test_every_setting_has_an_option() -> None:
-    attrs = {field.name for field in dataclasses.fields(Settings)} - {"sources", "origin"}
+    # environment_proxies: the standard variables (HTTPS_PROXY...), not settings of ours.
+    not_options = {"sources", "origin", "environment_proxies"}
+    attrs = {field.name for field in dataclasses.fields(Settings)} - not_options
     assert attrs == {option.attr for option in OPTIONS}
     assert all(option.help.strip() for option in OPTIONS)
     assert len(setting_names()) == len(set(setting_names()))

@@ -14,6 +14,7 @@ from .digest_commands import (
     export_command,
     show_command,
 )
+from .doctor_commands import doctor_command
 from .store_commands import config_command, import_command, ingest_command, posts_command
 
 
@@ -52,5 +53,6 @@ for command in (
     push_command,
     deliveries_command,
     fake_telegram_command,
+    doctor_command,
 ):
     main.add_command(command)

@@ -13,10 +13,11 @@ from telegram.error import InvalidToken, NetworkError
 from digest import ConfigError, Ledger, PushPlan, Store
 
 from ..config import Settings
+from ..delivery.client import TransportOptions, make_request
 from ..delivery.engine import plan_due, push_due
 from ..delivery.options import DeliveryOptions, PushReport
 from ..delivery.prepare import prepare
-from ..logs import mask_token
+from ..logs import mask_secrets
 from ..services import Services
 from .common import CliState, domain_errors, parse_date, pass_state
 
@@ -49,7 +50,9 @@ def push_command(state: CliState, day: str | None, dry_run: bool) -> None:
     except InvalidToken:
         raise click.ClickException("the Bot API rejected the bot token") from None
     except NetworkError as exc:
-        raise click.ClickException(f"cannot reach the Bot API: {mask_token(str(exc))}") from None
+        raise click.ClickException(
+            f"cannot reach the Bot API: {mask_secrets(str(exc), settings.secrets)}"
+        ) from None
     click.echo(describe_report(report))
 
 
@@ -70,7 +73,8 @@ def deliveries_command(state: CliState, day: str | None) -> None:
 async def _push(settings: Settings, token: str, day: str | None) -> PushReport:
     services = Services.create(settings)
     try:
-        bot = Bot(token, base_url=settings.telegram_base_url)
+        request = make_request(TransportOptions.from_settings(settings), 1)
+        bot = Bot(token, base_url=settings.telegram_base_url, request=request)
         return await push_due(services, bot, day=day)
     finally:
         await services.close()

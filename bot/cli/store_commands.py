@@ -20,7 +20,7 @@ from digest import (
     zone,
 )
 
-from ..config import describe
+from ..config import describe, ingest_proxies
 from .common import (
     CliState,
     domain_errors,
@@ -144,7 +144,9 @@ def ingest_command(state: CliState, names: tuple[str, ...]) -> None:
 
     async def run() -> list[Any]:
         async with make_http_client(
-            settings.ingest_timeout, settings.ingest_max_body_bytes
+            settings.ingest_timeout,
+            settings.ingest_max_body_bytes,
+            proxies=ingest_proxies(settings),
         ) as client:
             return await ingest_sources(store, sources, client, on_result=progress)
 

@@ -11,9 +11,9 @@ timeout or a dropped connection after Telegram took the message did. Retries are
 bounded by ``max_attempts`` and counted in the row's ``attempts``.
 
 The pace is the bot's one outbox (``Services.outbox``): pushes take their turns there
-behind command replies. They go through their own Bots on a lean HTTP transport
-(``bot.delivery.transport``: httpx and PTB's Message parsing were most of the send
-path's CPU). What is sent comes from ``bot.delivery.prepare``.
+behind command replies. They go through their own Bots on the configured transport
+(``bot.delivery.client``: aiohttp by default, and no PTB Message parsed from each
+answer). What is sent comes from ``bot.delivery.prepare``.
 """
 
 from __future__ import annotations
@@ -55,13 +55,14 @@ from digest import (
 )
 
 from ..services import Services, StoreRunner
+from .aiohttp_request import AiohttpRequest
+from .client import TransportOptions, make_request, send_text
 from .ledger import LedgerWriter
 from .limits import retry_seconds
 from .options import DeliveryOptions, PushReport, schedule_of
 from .outbox import Kind, Outbox, OutboxClosedError
 from .prepare import Prepared, Push, prepare
 from .queue import ChatQueue
-from .transport import LeanRequest, send_text
 
 log = logging.getLogger(__name__)
 
@@ -331,19 +332,23 @@ async def deliver(
 async def push_senders(
     services: Services, bot: Bot, options: DeliveryOptions
 ) -> AsyncIterator[list[Bot]]:
-    """Bots to push through, each with ``options.connections`` lean keep-alive connections.
+    """Bots to push through, each with ``options.connections`` keep-alive connections on the
+    configured transport and proxy.
 
-    They share the bot's token but not its HTTPXRequest (see ``bot.transport`` for why),
-    and skip ``Bot.initialize``: its getMe per sender tells a push nothing. An in-process
-    transport (the demo's fake) has no connections to spread, so the application's own
-    bot is used as it is.
+    They share the bot's token, and skip ``Bot.initialize``: its getMe per sender tells a
+    push nothing. An in-process transport (the demo's fake) has no connections to spread,
+    so the application's own bot is used as it is.
     """
-    if not isinstance(bot.request, HTTPXRequest | LeanRequest):
+    if not isinstance(bot.request, HTTPXRequest | AiohttpRequest):
         yield [bot]
         return
+    transport = replace(
+        TransportOptions.from_settings(services.settings), read_timeout=options.read_timeout
+    )
     senders = []
     for _ in range(max(1, options.senders)):
-        request = LeanRequest(options.connections, read_timeout=options.read_timeout)
+        request = make_request(transport, options.connections)
+        await request.initialize()
         senders.append(
             Bot(
                 bot.token,

@@ -11,6 +11,7 @@ import asyncio
 import contextlib
 import json
 import logging
+import ssl
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from email.message import Message
@@ -221,19 +222,22 @@ async def serve_http(
     *,
     latency: float = 0.0,
     timeout_hold: float = 6.0,
+    tls: ssl.SSLContext | None = None,
 ) -> AsyncIterator[str]:
     """Serve ``fake`` over HTTP; yields the base URL to give PTB (``http://host:port/bot``).
 
+    :param tls: serve HTTPS with this server context (a test CA's certificate); the URL
+        is then ``https://``.
     :param port: 0 picks a free port.
     :param latency: seconds every Bot API call waits before it is handled, like a round trip.
     :param timeout_hold: seconds an injected timeout keeps the connection silent before
         closing it; longer than PTB's default 5-second read timeout.
     """
     server = _Server(fake, latency, timeout_hold)
-    listener = await asyncio.start_server(server.handle, host, port, limit=_MAX_HEAD)
+    listener = await asyncio.start_server(server.handle, host, port, limit=_MAX_HEAD, ssl=tls)
     bound_port = listener.sockets[0].getsockname()[1]
     try:
-        yield f"http://{host}:{bound_port}/bot"
+        yield f"{'https' if tls else 'http'}://{host}:{bound_port}/bot"
     finally:
         listener.close()
         await server.close()

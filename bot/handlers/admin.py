@@ -22,6 +22,7 @@ from digest import (
     zone,
 )
 
+from ..config import ingest_proxies
 from ..context import BotContext
 from ..delivery.engine import push_correction
 from ..parsing import ArgumentError, parse_rebuild
@@ -99,5 +100,6 @@ async def ingest_command(update: Update, context: BotContext) -> None:
         sources,
         settings.ingest_timeout,
         settings.ingest_max_body_bytes,
+        ingest_proxies(settings),
     )
     await reply(turn, "ingest", results=results)

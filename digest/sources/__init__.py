@@ -12,6 +12,7 @@ from .github import GitHubSource
 from .hackernews import HackerNewsSource
 from .http import BROWSER_USER_AGENT, USER_AGENT, RetryPolicy, make_http_client
 from .juejin import JuejinSource
+from .proxy import Proxies, check_proxy_url, mask_password, proxy_password
 from .rss import RssSource
 from .v2ex import V2exSource
 
@@ -66,11 +67,15 @@ __all__ = [
     "GitHubSource",
     "HackerNewsSource",
     "JuejinSource",
+    "Proxies",
     "RetryPolicy",
     "RssSource",
     "Source",
     "SourceFactory",
     "V2exSource",
+    "check_proxy_url",
     "make_http_client",
     "make_source",
+    "mask_password",
+    "proxy_password",
 ]

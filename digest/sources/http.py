@@ -13,6 +13,7 @@ import httpx
 
 from ..clock import retry_after_seconds
 from ..errors import SourceError
+from .proxy import Proxies
 
 # Our own, honest User-Agent for APIs; sites that serve bots a different page
 # (GitHub trending, some Chinese sites) get BROWSER_USER_AGENT per request.
@@ -51,9 +52,17 @@ class SourceClient(httpx.AsyncClient):
 
 
 def make_http_client(
-    timeout: float, max_body_bytes: int = DEFAULT_MAX_BODY_BYTES
+    timeout: float,
+    max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
+    *,
+    proxies: Proxies | None = None,
 ) -> httpx.AsyncClient:
-    """The client every collector shares; the caller owns it and closes it."""
+    """The client every collector shares; the caller owns it and closes it.
+
+    :param proxies: where requests go through; None or empty: direct. The environment is
+        not read here (``trust_env=False``): the caller passes what it chose.
+    """
+    limits = httpx.Limits(max_connections=20, max_keepalive_connections=10)
     return SourceClient(
         FetchBounds(timeout, max_body_bytes),
         # Connecting should be quick; a slow list may take the whole budget to read.
@@ -65,7 +74,9 @@ def make_http_client(
             "Accept-Language": "en,zh-CN;q=0.8",
             "Accept-Encoding": "gzip, deflate",
         },
-        limits=httpx.Limits(max_connections=20, max_keepalive_connections=10),
+        limits=limits,
+        trust_env=False,
+        transport=proxies.transport(limits) if proxies else None,
     )
 
 

@@ -11,6 +11,7 @@ from . import make_http_client
 from .base import Source
 from .http import DEFAULT_MAX_BODY_BYTES
 from .ingest import IngestResult, ingest_sources
+from .proxy import Proxies
 
 
 def ingest_in_thread(
@@ -18,6 +19,7 @@ def ingest_in_thread(
     sources: Sequence[Source],
     timeout: float,
     max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
+    proxies: Proxies | None = None,
 ) -> list[IngestResult]:
     """Run ``ingest_sources`` in an event loop of this thread, with its own store and client.
 
@@ -29,7 +31,7 @@ def ingest_in_thread(
     """
 
     async def run() -> list[IngestResult]:
-        async with make_http_client(timeout, max_body_bytes) as client:
+        async with make_http_client(timeout, max_body_bytes, proxies=proxies) as client:
             return await ingest_sources(store, sources, client)
 
     store = Store.open(db_path)
