@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import tomllib
+import unicodedata
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields, replace
 from datetime import time
@@ -16,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from digest import (
+    MAX_POSTS,
     BuildOptions,
     ConfigError,
     Proxies,
@@ -48,7 +50,10 @@ class SourceConfig:
     name: str
     kind: str
     options: Mapping[str, Any] = field(default_factory=dict)
+    display_name: str | None = None  # what digests show instead of ``name``
 
+
+MAX_DISPLAY_NAME = 40
 
 DEFAULT_SOURCES: tuple[SourceConfig, ...] = (
     SourceConfig("juejin", "juejin", {"categories": ["1"]}),
@@ -75,10 +80,12 @@ class Settings:
     window_hours: int = 24
     themes_file: Path | None = None
     themes_mode: str = "extend"
+    max_posts: int = MAX_POSTS
     ingest_minutes: int = 60
     ingest_timeout: float = 15.0
     ingest_max_body_bytes: int = 5_000_000
     ingest_proxy: str | None = field(default=None, repr=False)
+    alert_after_hours: int = 6
     push_time: time = time(19, 0)
     max_push_delay_hours: int = 12
     messages_per_second: float = 30.0
@@ -299,6 +306,12 @@ OPTIONS: tuple[Option, ...] = (
         _themes_mode,
     ),
     Option(
+        "digest.max_posts",
+        "max_posts",
+        "Most posts a digest cites (each source's top 3 always count): one brief push.",
+        _int(5, 500),
+    ),
+    Option(
         "ingest.interval_minutes",
         "ingest_minutes",
         "Minutes between scheduled fetches.",
@@ -323,6 +336,12 @@ OPTIONS: tuple[Option, ...] = (
         _proxy,
         "HOTDIGEST_INGEST_PROXY",
         proxy=True,
+    ),
+    Option(
+        "ingest.alert_after_hours",
+        "alert_after_hours",
+        "Hours a source may keep failing before the bot's admins are told.",
+        _int(1, 24 * 7),
     ),
     Option(
         "schedule.push_time",
@@ -501,6 +520,7 @@ def _sources(raw: Any, file: str | None) -> tuple[SourceConfig, ...]:
         options = dict(table)
         name = options.pop("name", None)
         kind = options.pop("kind", None)
+        shown = _display_name(options.pop("display_name", None), f"sources.{name}", file)
         if not isinstance(name, str) or not name.strip():
             raise ConfigError(f"source #{position} has no name", key="sources", file=file)
         if not isinstance(kind, str):
@@ -511,8 +531,27 @@ def _sources(raw: Any, file: str | None) -> tuple[SourceConfig, ...]:
             make_source(kind, name, options)  # validates kind and options now, not at fetch time
         except ConfigError as exc:
             raise ConfigError(exc.reason, key=exc.key, file=file) from None
-        configs.append(SourceConfig(name, kind, options))
+        configs.append(SourceConfig(name, kind, options, shown))
     return tuple(configs)
+
+
+def _display_name(value: object, key: str, file: str | None) -> str | None:
+    """A source's display name: free text, but short and without control characters.
+
+    It reaches every digest and button, so RTL overrides, zero-width and control
+    characters are refused, as for names.
+    """
+    if value is None:
+        return None
+    text = value.strip() if isinstance(value, str) else ""
+    bad = [c for c in text if unicodedata.category(c) in ("Cc", "Cf", "Zl", "Zp")]
+    if not text or len(text) > MAX_DISPLAY_NAME or bad:
+        raise ConfigError(
+            f"display_name must be 1 to {MAX_DISPLAY_NAME} printable characters",
+            key=f"{key}.display_name",
+            file=file,
+        )
+    return text
 
 
 def describe(settings: Settings) -> list[tuple[str, str, str]]:
@@ -584,5 +623,7 @@ def build_options(settings: Settings) -> BuildOptions:
         window_hours=settings.window_hours,
         language=settings.language,
         themes=load_themes(settings.themes_file, settings.themes_mode),
+        max_posts=settings.max_posts,
+        source_names=tuple((s.name, s.display_name) for s in settings.sources if s.display_name),
         sources=tuple(source.name for source in settings.sources),
     )

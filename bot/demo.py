@@ -22,7 +22,7 @@ from typing import Any
 from digest import BuildOptions, Store, build_digest, import_posts, load_themes
 
 from .app import ALLOWED_UPDATES, App, build_application, running
-from .config import Settings
+from .config import Settings, SourceConfig
 from .context import services_of
 from .fake_telegram import FakeRequest, FakeTelegram, FloodLimits
 from .jobs import DELIVER_JOB, INGEST_JOB
@@ -111,7 +111,12 @@ class Stage:
             count = len(self.fake.sent(chat_id))
             if count != last_count:
                 last_count, quiet_since = count, time.monotonic()
-            elif count > before and time.monotonic() - quiet_since >= SETTLE:
+            elif (
+                count > before
+                and time.monotonic() - quiet_since >= SETTLE
+                # /rebuild's progress: its result is an edit still to come
+                and not self.fake.sent(chat_id)[-1]["text"].startswith("⏳")
+            ):
                 break
             await asyncio.sleep(0.01)
         new = self.fake.sent(chat_id)[before:]
@@ -183,6 +188,12 @@ async def converse(stage: Stage) -> None:
     await stage.say(ADMIN, ADMIN, "/rebuild 2026-02-15")
 
 
+# The sample's hnrss posts come from this feed; its display name is what the digest shows.
+SAMPLE_FEED = SourceConfig(
+    "hnrss", "rss", {"url": "https://hnrss.org/newest"}, display_name="Hacker News 最新"
+)
+
+
 @contextmanager
 def scratch_store(settings: Settings) -> Iterator[Settings]:
     """A temporary store holding the sample and its digest; removed afterwards."""
@@ -196,6 +207,7 @@ def scratch_store(settings: Settings) -> Iterator[Settings]:
                 timezone="Asia/Shanghai",
                 build_time=settings.build_time,
                 language=settings.language,
+                source_names=((SAMPLE_FEED.name, SAMPLE_FEED.display_name or ""),),
             )
             build_digest(store, SAMPLE_DATE, options, SEEN)
         finally:
@@ -208,4 +220,5 @@ def scratch_store(settings: Settings) -> Iterator[Settings]:
             admins=(ADMIN,),
             timezone="Asia/Shanghai",
             llm_enabled=False,
+            sources=(*settings.sources, SAMPLE_FEED),
         )

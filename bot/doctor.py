@@ -48,8 +48,8 @@ async def run_checks(settings: Settings, request: BaseRequest | None = None) -> 
     store = check_store(settings.db_path)
     checks.append(Check("database", store.ok, f"{settings.db_path}: {store.detail}"))
     checks += await source_checks(settings)
-    if settings.llm_enabled:
-        llm = await probe_llm(llm_config(settings))
+    if (config := llm_config(settings)) is not None:
+        llm = await probe_llm(config)
         checks.append(Check("llm", llm.ok, f"{settings.llm_base_url}: {llm.detail}"))
     secrets = settings.secrets
     return [Check(c.name, c.ok, mask_secrets(c.detail, secrets)) for c in checks]

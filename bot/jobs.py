@@ -29,11 +29,12 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
+from telegram import Bot
 from telegram.ext import Application, CallbackContext, JobQueue
 
 from digest import (
+    CORRECTION,
     Store,
-    build_digest,
     ingest_in_thread,
     latest_digest,
     local_moment,
@@ -41,10 +42,13 @@ from digest import (
     zone,
 )
 
+from .alerts import check_ingest
+from .builds import build
 from .config import Settings, ingest_proxies
 from .context import services_of
-from .delivery.engine import push_due
+from .delivery.engine import plan_due, push_due
 from .delivery.options import PushReport
+from .llm import llm_config
 from .services import Services
 
 log = logging.getLogger(__name__)
@@ -139,8 +143,10 @@ def _replace(queue: JobQueue[Any], name: str) -> None:
 
 
 async def ingest_job(context: Context) -> None:
-    """Fetch every configured source (on a worker thread, as /ingest does)."""
-    settings = services_of(context.application).settings
+    """Fetch every configured source (on a worker thread, as /ingest does); alert admins
+    when every source failed or one has failed for too long."""
+    services = services_of(context.application)
+    settings = services.settings
     sources = [make_source(s.kind, s.name, s.options) for s in settings.sources]
     results = await asyncio.to_thread(
         ingest_in_thread,
@@ -151,32 +157,54 @@ async def ingest_job(context: Context) -> None:
         ingest_proxies(settings),
     )
     log.info("ingest: %d of %d sources ok", sum(r.ok for r in results), len(results))
+    await check_ingest(services, context.application.bot, results, services.clock())
+    await upgrade_fallback(services, context.application.bot, services.clock())
+
+
+async def upgrade_fallback(services: Services, bot: Bot, now: datetime) -> None:
+    """While the due digest holds offline text where an LLM is configured (it fell back),
+    every ingest run asks the LLM again; once it answers, its text is a new version."""
+    config = llm_config(services.settings)
+    if config is None or services.build_lock.locked():
+        return
+    day = due_build_date(services.settings, now)
+    stored = await services.store.run(lambda store: latest_digest(store, day.isoformat()))
+    if stored is not None and not stored.is_empty and stored.footer.writer != f"llm:{config.model}":
+        await build(services, bot, day, now)
 
 
 async def build_job(context: Context) -> None:
     """Build today's digest (in the configured zone) as a new version if its input changed."""
     services = services_of(context.application)
-    await build_due(services, services.clock(), missing_only=False)
+    await build_due(services, context.application.bot, services.clock(), missing_only=False)
 
 
-async def build_due(services: Services, now: datetime, *, missing_only: bool) -> date:
+async def build_due(services: Services, bot: Bot, now: datetime, *, missing_only: bool) -> date:
     """Build the newest digest whose build time has passed.
 
-    :param missing_only: the tick's catch-up: build only if no version exists, and give
-        the scheduled build a head start of ``BUILD_GRACE``.
+    :param missing_only: the tick's catch-up: build only if no digest with posts exists
+        (an empty day is tried again every tick), and give the scheduled build a head
+        start of ``BUILD_GRACE``.
     """
     day = due_build_date(services.settings, now - BUILD_GRACE if missing_only else now)
-    options = services.options
-
-    def build(store: Store) -> None:
-        if missing_only and latest_digest(store, day.isoformat()) is not None:
-            return
-        saved = build_digest(store, day, options, now)
-        state = "new" if saved.created else "unchanged"
-        log.info("build %s: v%d %s", day, saved.digest.version, state)
-
-    await services.store.run(build)
+    if missing_only and await services.store.run(lambda store: _has_posts(store, day)):
+        return day
+    await build(services, bot, day, now)
     return day
+
+
+def _has_posts(store: Store, day: date) -> bool:
+    found = latest_digest(store, day.isoformat())
+    return found is not None and not found.is_empty
+
+
+async def refresh_due(services: Services, bot: Bot, now: datetime) -> None:
+    """Before a push: rebuild each digest date chats are due for, so posts collected since
+    its build go out too (a new version only if the input changed)."""
+    plan = await plan_due(services, now=now, record=False)
+    due = sorted({job.date for job in plan.jobs if job.kind != CORRECTION and not job.delivered})
+    for day in due:
+        await build(services, bot, date.fromisoformat(day), now, retry_llm=False)
 
 
 def due_build_date(settings: Settings, now: datetime) -> date:
@@ -195,7 +223,12 @@ async def deliver_job(context: Context) -> None:
         return  # the running push goes on; what it leaves, the next tick picks up
     application = context.application
     services = services_of(application)
-    await build_due(services, services.clock(), missing_only=True)
+    now = services.clock()
+    # A build already running (an LLM build may take minutes) makes the fresh version;
+    # the tick does not wait behind it: what is due now goes out, the rest next tick.
+    if not services.build_lock.locked():
+        await build_due(services, application.bot, now, missing_only=True)
+        await refresh_due(services, application.bot, now)
     run.task = application.create_task(_push(application, services, run), name="hotdigest-push")
 
 

@@ -1,25 +1,16 @@
-"""Turns the ``[llm]`` settings into the writers a digest build applies (none when off)."""
+"""Turns the ``[llm]`` settings into the endpoint a build writes with (None when off)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
-from digest import Digest, LlmConfig, LlmWriter, Store
+from digest import LlmConfig
 
 from .config import Settings
 
-Writer = Callable[[Digest], Digest]
 
-
-def llm_writers(settings: Settings, store: Store) -> list[Writer]:
-    """The LLM writer over ``store`` when ``llm.enabled``; else [] (the offline text stands)."""
+def llm_config(settings: Settings) -> LlmConfig | None:
+    """The LLM endpoint when ``llm.enabled``; else None (the offline text stands)."""
     if not settings.llm_enabled:
-        return []
-    return [LlmWriter(store, llm_config(settings))]
-
-
-def llm_config(settings: Settings) -> LlmConfig:
-    """The endpoint, model and key of the ``[llm]`` settings."""
+        return None
     return LlmConfig(
         base_url=settings.llm_base_url,
         model=settings.llm_model,

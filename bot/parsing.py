@@ -69,6 +69,7 @@ class DigestArgs:
 class SourcesArgs:
     index: int | None = None
     day: date | None = None
+    left_out: bool = False  # `/sources all`: the posts the digest left out
 
 
 @dataclass(frozen=True, slots=True)
@@ -180,20 +181,23 @@ def parse_digest(args: Sequence[str]) -> DigestArgs:
 
 
 def parse_sources(args: Sequence[str]) -> SourcesArgs:
-    """``[n] [YYYY-MM-DD]``: one source by number, or the list."""
+    """``[n|all] [YYYY-MM-DD]``: one source by number, the list, or the posts left out."""
     index: int | None = None
     day: date | None = None
+    left_out = False
     for token in args:
-        if _is_day(token) and day is None:
+        if token.lower() in ("all", "全部") and index is None and not left_out:
+            left_out = True
+        elif _is_day(token) and day is None:
             day = parse_day(token, "sources")
-        elif token.isdigit() and index is None:
+        elif token.isdigit() and index is None and not left_out:
             index = int(token)
             if index < 1:
                 raise ArgumentError("sources", "number", token)
         else:
-            problem = "extra" if index is not None or day is not None else "number"
+            problem = "extra" if index is not None or day is not None or left_out else "number"
             raise ArgumentError("sources", problem, token)
-    return SourcesArgs(index, day)
+    return SourcesArgs(index, day, left_out)
 
 
 @dataclass(frozen=True, slots=True)

@@ -74,6 +74,9 @@ class Services:
     views: DigestViews = field(default_factory=DigestViews)
     # What the scheduled jobs take as "now": the demo shifts it to fire a push at once.
     clock: Callable[[], datetime] = utcnow
+    # One digest build at a time (scheduled, catch-up, before a push, /rebuild): two at
+    # once could store the same new input twice.
+    build_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
 
     @classmethod
     def create(cls, settings: Settings) -> Services:

@@ -4,7 +4,14 @@ Never imports ``bot`` or ``telegram``: the Telegram front end depends on this
 package, not the other way round.
 """
 
-from .build.builder import BuildOptions, build_digest, compose_digest, filtered_digest
+from .build.builder import (
+    MAX_POSTS,
+    BuildOptions,
+    build_digest,
+    compose_digest,
+    filtered_digest,
+)
+from .build.day import DayBuild, build_day, build_in_thread, build_off_loop
 from .build.themes import Theme, load_themes
 from .clock import day_window, from_iso, local_moment, parse_hhmm, to_iso, utcnow, zone
 from .document import (
@@ -30,6 +37,7 @@ from .errors import (
     WriterError,
 )
 from .models import Post, make_post, parse_heat
+from .push.alerts import Alert, build_alerts, ingest_alerts
 from .push.chat_settings import (
     ChatDefaults,
     Edit,
@@ -88,8 +96,10 @@ from .store.archive import (
     latest_digest,
     save_digest,
 )
+from .store.build_log import BuildRecord, last_build
 from .store.check import check_store
 from .store.importer import ImportReport, import_posts
+from .store.incidents import open_incidents
 from .store.llm_cache import llm_usage
 from .store.problems import store_problem
 from .store.stats import collect_stats
@@ -102,15 +112,19 @@ __all__ = [
     "ANONYMOUS_REACTOR",
     "CORRECTION",
     "LANGUAGES",
+    "MAX_POSTS",
     "MESSAGE_LIMIT",
     "SECTION_IDS",
+    "Alert",
     "Block",
     "BotTexts",
     "BuildError",
     "BuildOptions",
+    "BuildRecord",
     "ChatDefaults",
     "Claim",
     "ConfigError",
+    "DayBuild",
     "DayReactions",
     "Digest",
     "DigestChange",
@@ -147,7 +161,11 @@ __all__ = [
     "Theme",
     "UsageError",
     "WriterError",
+    "build_alerts",
+    "build_day",
     "build_digest",
+    "build_in_thread",
+    "build_off_loop",
     "chat_settings",
     "check_proxy_url",
     "check_store",
@@ -165,9 +183,11 @@ __all__ = [
     "from_iso",
     "get_digest",
     "import_posts",
+    "ingest_alerts",
     "ingest_in_thread",
     "ingest_sources",
     "language_of",
+    "last_build",
     "latest_digest",
     "llm_usage",
     "load_themes",
@@ -176,6 +196,7 @@ __all__ = [
     "make_post",
     "make_source",
     "mask_password",
+    "open_incidents",
     "parse_heat",
     "parse_hhmm",
     "plan_date",

@@ -8,6 +8,7 @@ figures live only in ``SourceEntry`` and the ``facts``, never inside prose.
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -40,7 +41,11 @@ SOURCE_LABELS = {
 }
 
 
-def source_label(source: str, language: str) -> str:
+def source_label(source: str, language: str, names: Mapping[str, object] | None = None) -> str:
+    """How a source is shown: its configured display name, else a known list's, else its id."""
+    named = (names or {}).get(source)
+    if isinstance(named, str) and named:
+        return named
     zh, en = SOURCE_LABELS.get(source, (source, source))
     return zh if language == "zh" else en
 
@@ -104,6 +109,7 @@ class Footer:
     sources_failed: tuple[str, ...] = ()
     writer: str = "offline"
     notes: tuple[str, ...] = ()  # e.g. why a section fell back to the offline writer
+    posts_left_out: int = 0  # posts of the window the digest does not cite (digest.max_posts)
 
 
 @dataclass(frozen=True, slots=True)

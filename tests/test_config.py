@@ -20,6 +20,7 @@ from bot.config import (
     OPTIONS,
     Settings,
     SourceConfig,
+    build_options,
     describe,
     load_settings,
     setting_names,
@@ -185,13 +186,30 @@ def test_sources_table_replaces_the_defaults(tmp_path: Path) -> None:
     path = toml_file(
         tmp_path,
         '[[sources]]\nname = "hn"\nkind = "hackernews"\nlimit = 10\n'
-        '[[sources]]\nname = "feed"\nkind = "rss"\nurl = "https://hnrss.org/frontpage"\n',
+        '[[sources]]\nname = "feed"\nkind = "rss"\nurl = "https://hnrss.org/frontpage"\n'
+        'display_name = "Hacker News 首页"\n',
     )
     settings = load_settings(path, environ={})
     assert settings.sources == (
         SourceConfig("hn", "hackernews", {"limit": 10}),
-        SourceConfig("feed", "rss", {"url": "https://hnrss.org/frontpage"}),
+        SourceConfig("feed", "rss", {"url": "https://hnrss.org/frontpage"}, "Hacker News 首页"),
     )
+    # The name stays the id commands take; the display name is what digests show.
+    options = build_options(settings)
+    assert options.sources == ("hn", "feed")
+    assert options.source_names == (("feed", "Hacker News 首页"),)
+
+
+@pytest.mark.parametrize("shown", ['""', '"a\u202eb"', '"' + "长" * 41 + '"', "3"])
+def test_a_display_name_is_short_printable_text(tmp_path: Path, shown: str) -> None:
+    path = toml_file(
+        tmp_path,
+        f'[[sources]]\nname = "feed"\nkind = "rss"\nurl = "https://a.example/rss"\n'
+        f"display_name = {shown}\n",
+    )
+    with pytest.raises(ConfigError) as caught:
+        load_settings(path, environ={})
+    assert caught.value.key == "sources.feed.display_name"
 
 
 @pytest.mark.parametrize(

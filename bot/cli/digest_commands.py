@@ -14,11 +14,12 @@ from pathlib import Path
 import click
 
 from digest import (
+    DayBuild,
     Digest,
     DigestChange,
     Renderer,
     Store,
-    build_digest,
+    build_day,
     compare_digests,
     digest_filename,
     digest_versions,
@@ -34,7 +35,7 @@ from digest import (
 
 from ..config import build_options
 from ..demo import SAMPLE_DATE, play, scratch_store
-from ..llm import llm_writers
+from ..llm import llm_config
 from .common import CliState, domain_errors, fail_usage, parse_date, pass_state
 
 
@@ -53,21 +54,33 @@ def build_command(state: CliState, day: str | None, force: bool) -> None:
     settings = state.settings
     when = parse_date(day, zone(settings.timezone))
     with state.store() as store:
-        writers = llm_writers(settings, store)
-        saved = build_digest(
-            store, when, build_options(settings), utcnow(), force=force, writers=writers
+        built = build_day(
+            store, when, build_options(settings), utcnow(), llm=llm_config(settings), force=force
         )
-    digest = saved.digest
-    if not saved.created:
-        click.echo(f"unchanged: digest {digest.date} v{digest.version} ({digest.fingerprint})")
-        return
-    click.echo(
-        f"built digest {digest.date} v{digest.version}: {len(digest.sources)} sources, "
-        f"fingerprint {digest.fingerprint}"
-    )
-    if saved.previous is not None:
-        for line in describe_change(compare_digests(saved.previous, digest)):
-            click.echo(f"  {line}")
+    for line in describe_build(built):
+        click.echo(line)
+
+
+def describe_build(built: DayBuild) -> list[str]:
+    """What a build did, in the CLI's words."""
+    if built.saved is None:
+        start, end = (moment.isoformat(timespec="minutes") for moment in built.window)
+        return [f"no posts collected for {built.day} ({start} to {end}): nothing stored"]
+    digest, lines = built.saved.digest, []
+    if not built.saved.created:
+        lines.append(f"unchanged: digest {digest.date} v{digest.version} ({digest.fingerprint})")
+    else:
+        lines.append(
+            f"built digest {digest.date} v{digest.version}: {len(digest.sources)} sources, "
+            f"fingerprint {digest.fingerprint}, writer {digest.footer.writer}"
+        )
+    if built.llm_reason:
+        kept = "offline text stored" if built.saved.created else "the stored offline text stays"
+        lines.append(f"LLM text rejected ({built.llm_reason}); {kept}")
+    if built.saved.previous is not None:
+        change = compare_digests(built.saved.previous, digest)
+        lines += [f"  {line}" for line in describe_change(change)]
+    return lines
 
 
 def describe_change(change: DigestChange) -> list[str]:

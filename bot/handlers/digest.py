@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import math
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import date
 from typing import TypeVar
 
 from telegram import CallbackQuery, Update
 
-from digest import Digest, digest_versions, get_digest
+from digest import Digest, Store, digest_versions, get_digest, last_build
 
 from ..context import BotContext
 from ..keyboards import (
@@ -36,15 +36,35 @@ async def stored_digest(turn: Turn, day: str, version: int) -> Digest | None:
     return found
 
 
-async def load_digest(turn: Turn, day: date | None) -> tuple[Digest | None, str | None]:
-    """The latest version of ``day`` (or of the newest day), and the newest date stored."""
-    versions = await turn.services.store.run(digest_versions)
+@dataclass(frozen=True, slots=True)
+class Found:
+    """The digest a command shows, the newest date with one, and a newer day left empty."""
+
+    digest: Digest | None
+    latest: str | None
+    empty_day: str | None = None  # a newer (or the asked) day whose build found no posts
+
+
+def newest(store: Store, day: str | None) -> tuple[list[tuple[str, int]], str | None]:
+    """Digests with posts (date, version), newest first, and the day a build found empty:
+    ``day`` itself, or (without one) the newest day built if its build was empty."""
+    versions = [(d, v) for d, v, *_ in digest_versions(store, with_posts=True)]
+    record = last_build(store, day)
+    return versions, record.date if record is not None and record.outcome == "empty" else None
+
+
+async def load_digest(turn: Turn, day: date | None) -> Found:
+    """The latest version of ``day`` (or of the newest day with posts), and why not newer."""
+    asked = day.isoformat() if day else None
+    versions, empty = await turn.services.store.run(lambda store: newest(store, asked))
     latest = versions[0][0] if versions else None
-    wanted = day.isoformat() if day else latest
-    found = next((version for d, version, *_ in versions if d == wanted), None)  # newest first
+    wanted = asked or latest
+    found = next((version for d, version in versions if d == wanted), None)  # newest first
+    if found is not None and (asked is not None or (latest or "") >= (empty or "")):
+        empty = None  # the day has a digest; an older empty day says nothing about it
     if wanted is None or found is None:
-        return None, latest
-    return await stored_digest(turn, wanted, found), latest
+        return Found(None, latest, empty)
+    return Found(await stored_digest(turn, wanted, found), latest, empty)
 
 
 async def load_version(turn: Turn, day: str, version: int) -> tuple[Digest | None, int | None]:
@@ -87,12 +107,16 @@ async def digest_command(update: Update, context: BotContext) -> None:
     except ArgumentError as exc:
         await explain(turn, exc)
         return
-    digest, latest = await load_digest(turn, args.day)
-    if digest is None:
-        await reply(
-            turn, "no_digest", day=args.day.isoformat() if args.day else None, latest=latest
-        )
-    elif args.section is not None:
+    found = await load_digest(turn, args.day)
+    if found.empty_day is not None:
+        asked = args.day is not None
+        await reply(turn, "empty_day", day=found.empty_day, latest=found.latest, asked=asked)
+    elif found.digest is None:
+        day = args.day.isoformat() if args.day else None
+        await reply(turn, "no_digest", day=day, latest=found.latest)
+    if (digest := found.digest) is None:
+        return
+    if args.section is not None:
         await send(turn, await render(turn, digest, args.section, turn.lang))
     else:
         await show_view(turn, None, ViewButton(digest.date, digest.version, "push"), digest, None)
@@ -151,11 +175,13 @@ async def sources_command(update: Update, context: BotContext) -> None:
     except ArgumentError as exc:
         await explain(turn, exc)
         return
-    digest, latest = await load_digest(turn, args.day)
+    found = await load_digest(turn, args.day)
+    digest = found.digest
     if digest is None:
-        await reply(
-            turn, "no_digest", day=args.day.isoformat() if args.day else None, latest=latest
-        )
+        day = args.day.isoformat() if args.day else None
+        await reply(turn, "no_digest", day=day, latest=found.latest)
+    elif args.left_out:
+        await show_left_out(turn, digest)
     elif args.index is None:
         await show_sources(turn, None, SourcesButton(digest.date, digest.version), digest, None)
     else:
@@ -179,12 +205,30 @@ async def show_sources(
         date=digest.date,
         version=digest.version,
         total=len(digest.sources),
+        names=digest.facts.get("source_names", {}),
     )
     markup = sources_keyboard(at, [e.index for e in entries], pages, newer)
     if query is None:
         await send(turn, [text], markup)
     else:
         await edit(turn, query, text, markup)
+
+
+LEFT_OUT_SHOWN = 25  # one message: 25 short lines stay far below 4096 characters
+
+
+async def show_left_out(turn: Turn, digest: Digest) -> None:
+    """The window's posts the digest did not cite (``digest.max_posts``), hottest first."""
+    posts = digest.facts.get("left_out", [])
+    entries = posts if isinstance(posts, list) else []
+    await reply(
+        turn,
+        "left_out_list",
+        entries=entries[:LEFT_OUT_SHOWN],
+        total=len(entries),
+        date=digest.date,
+        names=digest.facts.get("source_names", {}),
+    )
 
 
 async def show_source(turn: Turn, digest: Digest, index: int) -> None:
@@ -198,8 +242,15 @@ async def show_source(turn: Turn, digest: Digest, index: int) -> None:
         for section, statement in digest.citing(index, lang)
     ]
     entry = digest.source(index)
+    names = digest.facts.get("source_names", {})
     await reply(
-        turn, "source_detail", entry=entry, cites=cites, date=digest.date, version=digest.version
+        turn,
+        "source_detail",
+        entry=entry,
+        cites=cites,
+        date=digest.date,
+        version=digest.version,
+        names=names,
     )
 
 

@@ -8,7 +8,7 @@ from functools import partial
 from telegram import Update
 from telegram.error import TelegramError
 
-from digest import chat_settings, language_of
+from digest import chat_settings, language_of, source_label
 
 from ..context import BotContext
 from ..delivery.outbox import Kind
@@ -24,7 +24,10 @@ async def start_command(update: Update, context: BotContext) -> None:
         return
     defaults = defaults_for(turn.chat, turn)
     sub = await turn.services.store.run(lambda store: chat_settings(store, defaults))
-    names = [source.name for source in turn.services.settings.sources]
+    names = [
+        source_label(source.name, turn.lang, {source.name: source.display_name or ""})
+        for source in turn.services.settings.sources
+    ]
     markup = subscribe_keyboard(turn.chat.id, turn.texts, turn.lang)
     await reply(
         turn,

@@ -13,15 +13,16 @@ from ..clock import local_moment, zone
 from ..document import SECTION_IDS, Block, Digest, Footer, Section, SourceEntry, Statement
 from ..store.archive import SavedDigest, save_digest
 from ..store.store import SeenPost, Store
-from ..writers.offline import SECTION_TITLES, Draft, DraftSection, OfflineWriter
+from ..writers.offline import SECTION_TITLES, STAYING_DAYS, Draft, DraftSection, OfflineWriter
 from .facts import BuildFacts, Key, SourceCount, ThemeTrend
-from .ranking import ThemeGroup, group_by_theme, merge_duplicates, normalise_heat
+from .ranking import ScoredPost, ThemeGroup, group_by_theme, merge_duplicates, normalise_heat
 from .themes import OTHER_ID, Theme
 
 BUILDER_VERSION = "1"  # part of the fingerprint: a new builder rebuilds unchanged data
-MAX_THEMES = 6
-MAX_ITEMS_PER_THEME = 4
-STAYING_DAYS = 7  # how far back "stayed on the lists several days" looks
+# One brief push lists a post per line (~60 characters): 60 posts fit one 4096-character
+# message, and the full sections then cover a busy day's on-topic posts.
+MAX_POSTS = 60
+TOP_PER_SOURCE = 3  # each list's top posts are always considered, however cold its heat
 
 Writer = Callable[[Digest], Digest]
 
@@ -38,8 +39,8 @@ class BuildOptions:
     sources: tuple[str, ...] = ()  # configured source names, for the health footer
     include_sources: tuple[str, ...] = ()  # a chat's filter: only these sources (empty: all)
     exclude_sources: tuple[str, ...] = ()  # a chat's filter: never these
-    max_themes: int = MAX_THEMES
-    max_items: int = MAX_ITEMS_PER_THEME
+    max_posts: int = MAX_POSTS
+    source_names: tuple[tuple[str, str], ...] = ()  # (source, display name) from the config
 
     def wants(self, source: str) -> bool:
         """Whether a chat's source filter lets posts of ``source`` into its digest."""
@@ -59,17 +60,21 @@ def compose_digest(
     options: BuildOptions,
     now: datetime,
     writers: Sequence[Writer] = (),
+    window_end: datetime | None = None,
 ) -> Digest:
     """The digest for ``day`` (version 0, unsaved): deterministic for the same store and options.
 
     ``writers`` may rewrite prose afterwards (an LLM writer); each gets the offline digest.
+    ``window_end`` moves the window's end past the build time (posts collected since).
     """
     start, end = options.window(day)
+    end = window_end or end
     seen = [item for item in store.posts_in_window(start, end) if options.wants(item.post.source)]
     footer = _footer(store, options, seen, start, end, now)
     if not seen:
         return _empty_digest(day, options, footer)
     facts = _facts(store, day, options, seen, start, end)
+    footer = replace(footer, posts_left_out=len(facts.left_out))
     digest = _write(facts, options, footer)
     for writer in writers:
         digest = writer(digest)
@@ -104,7 +109,9 @@ def filtered_digest(
         return digest
     narrowed = replace(options, include_sources=include, exclude_sources=exclude)
     built_at = datetime.fromisoformat(digest.footer.built_at)
-    rebuilt = compose_digest(store, date.fromisoformat(digest.date), narrowed, built_at)
+    end = datetime.fromisoformat(digest.footer.window_end)
+    day = date.fromisoformat(digest.date)
+    rebuilt = compose_digest(store, day, narrowed, built_at, window_end=end)
     return replace(rebuilt, version=digest.version)
 
 
@@ -116,9 +123,7 @@ def _facts(
     start: datetime,
     end: datetime,
 ) -> BuildFacts:
-    groups = _select(
-        group_by_theme(merge_duplicates(normalise_heat(seen)), options.themes), options
-    )
+    groups = _select(_themed(seen, options.themes), options.max_posts)
     cited = [post for group in groups for post in group.posts]
     cited_by_source = Counter(post.seen.post.source for post in cited)
     per_source = [
@@ -141,6 +146,7 @@ def _facts(
     previous = {item.key: item.heat for item in previous_seen}
     current = {item.key for item in seen}
     days = store.sighting_days([p.key for p in cited], end - timedelta(days=STAYING_DAYS), end)
+    history = _history(store, options, start, span)
     return BuildFacts(
         day=day,
         language=options.language,
@@ -153,36 +159,109 @@ def _facts(
         previous_posts=len(previous_seen),
         dropped=len(set(previous) - current),
         days_seen=days,
-        theme_trends=_trends(groups, previous_seen, options),
+        theme_trends=_trends(groups, previous_seen, history, options),
+        history_days=len(history),
+        places=_places(seen),
+        source_names=dict(options.source_names),
+        left_out=[p for p in normalise_heat(seen) if p.key not in {c.key for c in cited}],
     )
 
 
-def _select(groups: list[ThemeGroup], options: BuildOptions) -> list[ThemeGroup]:
-    """The hottest themes (Other last, and only if room), each trimmed to its hottest items."""
-    themed = [g for g in groups if g.theme.id != OTHER_ID]
-    other = [g for g in groups if g.theme.id == OTHER_ID]
-    chosen = (themed + other)[: options.max_themes]
-    return [ThemeGroup(g.theme, g.items[: options.max_items]) for g in chosen]
+def _places(seen: Sequence[SeenPost]) -> dict[Key, int]:
+    """Each post's place on its own list in this window: heat, else the list's order."""
+    places: dict[Key, int] = {}
+    counts: Counter[str] = Counter()
+    for post in normalise_heat(seen):  # hottest first within every source
+        counts[post.seen.post.source] += 1
+        places[post.key] = counts[post.seen.post.source]
+    return places
+
+
+def _themed(seen: Sequence[SeenPost], themes: tuple[Theme, ...]) -> list[ThemeGroup]:
+    items = merge_duplicates(normalise_heat(seen))
+    return group_by_theme(items, themes)
+
+
+def _select(groups: list[ThemeGroup], max_posts: int) -> list[ThemeGroup]:
+    """Items hottest first until ``max_posts`` posts, themed before Other.
+
+    Each source's TOP_PER_SOURCE posts are kept whatever the limit: a list whose
+    heat runs cold (V2EX) still shows what tops it.
+    """
+    posts = [post for group in groups for post in group.posts]
+    top = {
+        post.key
+        for source in {p.seen.post.source for p in posts}
+        for post in sorted((p for p in posts if p.seen.post.source == source), key=_hottest_key)[
+            :TOP_PER_SOURCE
+        ]
+    }
+    entries = [(group.theme.id == OTHER_ID, item) for group in groups for item in group.items]
+    must = {id(item) for _, item in entries if any(p.key in top for p in item.posts)}
+    kept: set[int] = set(must)
+    count = sum(len(item.posts) for _, item in entries if id(item) in must)
+    for _, item in sorted(entries, key=lambda e: (e[0], _hottest_key(e[1].lead))):
+        if id(item) in kept or count + len(item.posts) > max_posts:
+            continue
+        kept.add(id(item))
+        count += len(item.posts)
+    chosen = [ThemeGroup(g.theme, [i for i in g.items if id(i) in kept]) for g in groups]
+    return [g for g in chosen if g.items]
+
+
+def _hottest_key(post: ScoredPost) -> tuple[float, int, float]:
+    rank = post.seen.rank if post.seen.rank is not None else 1_000_000
+    return (-post.score, rank, -(post.seen.heat or 0.0))
+
+
+def _history(
+    store: Store, options: BuildOptions, start: datetime, span: timedelta
+) -> list[Counter[str]]:
+    """Posts per theme in each earlier window of the last STAYING_DAYS days that has posts."""
+    windows = []
+    for back in range(1, max(1, STAYING_DAYS * timedelta(days=1) // span)):
+        posts = [
+            p
+            for p in store.posts_in_window(start - span * back, start - span * (back - 1))
+            if options.wants(p.post.source)
+        ]
+        if posts:
+            groups = _themed(posts, options.themes)
+            windows.append(Counter(g.theme.id for g in groups for _ in g.posts))
+    return windows
 
 
 def _trends(
-    groups: list[ThemeGroup], previous: list[SeenPost], options: BuildOptions
+    groups: list[ThemeGroup],
+    previous: list[SeenPost],
+    history: list[Counter[str]],
+    options: BuildOptions,
 ) -> list[ThemeTrend]:
+    """Today's themes and the week's against the previous window and the week's average."""
+    if not previous and not history:
+        return []
     before = (
-        Counter(
-            group.theme.id
-            for group in group_by_theme(merge_duplicates(normalise_heat(previous)), options.themes)
-            for _ in group.posts
-        )
+        Counter(group.theme.id for group in _themed(previous, options.themes) for _ in group.posts)
         if previous
         else Counter()
     )
+    now = Counter({g.theme.id: len(g.posts) for g in groups})
+    themes = {t.id: t for t in options.themes if not t.chatter}
+    themes.update({g.theme.id: g.theme for g in groups if g.theme.id != OTHER_ID})
+    seen_ids = set(now) | {theme_id for window in history for theme_id in window}
     trends = [
-        ThemeTrend(g.theme.id, g.theme.zh, g.theme.en, len(g.posts), before[g.theme.id])
-        for g in groups
-        if g.theme.id != OTHER_ID
+        ThemeTrend(
+            theme_id,
+            themes[theme_id].zh,
+            themes[theme_id].en,
+            now[theme_id],
+            before[theme_id],
+            sum(window[theme_id] for window in history) / len(history) if history else 0.0,
+        )
+        for theme_id in seen_ids
+        if theme_id in themes
     ]
-    return sorted(trends, key=lambda t: (-(t.now - t.before), t.theme_id)) if previous else []
+    return sorted(trends, key=lambda t: (-(t.now - t.before), t.theme_id))
 
 
 def _write(facts: BuildFacts, options: BuildOptions, footer: Footer) -> Digest:
@@ -274,6 +353,19 @@ def _facts_json(facts: BuildFacts, numbering: dict[Key, int]) -> dict[str, objec
         ],
         "new": sorted(numbering[p.key] for p in facts.cited_posts if facts.is_new(p)),
         "days_seen": {str(numbering[k]): d for k, d in sorted(facts.days_seen.items()) if d},
+        "source_names": dict(facts.source_names),
+        "places": {str(numbering[k]): facts.places[k] for k in numbering if k in facts.places},
+        # For `/sources all`: what max_posts kept out, so a reader can still find it.
+        "left_out": [
+            {
+                "source": p.seen.post.source,
+                "post_id": p.seen.post.post_id,
+                "title": p.seen.post.title,
+                "url": p.seen.post.url,
+                "heat": p.seen.heat,
+            }
+            for p in facts.left_out
+        ],
     }
 
 

@@ -24,7 +24,8 @@ class ThemeTrend:
     zh: str
     en: str
     now: int
-    before: int
+    before: int  # posts in the previous window
+    week: float = 0.0  # posts per day over the earlier days of the last 7 that have data
 
 
 @dataclass(slots=True)
@@ -47,6 +48,12 @@ class BuildFacts:
     dropped: int = 0
     days_seen: dict[Key, int] = field(default_factory=dict)
     theme_trends: list[ThemeTrend] = field(default_factory=list)
+    history_days: int = 0  # earlier days of the last 7 with posts: trends need a few
+    places: dict[Key, int] = field(default_factory=dict)  # 1 = top of its own list
+    source_names: dict[str, str] = field(default_factory=dict)  # display names by source
+    left_out: list[ScoredPost] = field(
+        default_factory=list
+    )  # window posts not cited, hottest first
 
     @property
     def cited_posts(self) -> list[ScoredPost]:

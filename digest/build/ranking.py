@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import re
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from itertools import combinations
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
 from ..store.store import SeenPost
@@ -23,6 +24,8 @@ SIMILAR_TITLES = 0.5  # Jaccard of title tokens at which two posts are the same 
 SHARED_PHRASE = (
     3  # consecutive distinctive Latin words that name one thing ("android studio panda")
 )
+STORY_RARE = 3  # posts naming a thing at most this often: it may identify one event
+STORY_COMMON = 8  # a name on more posts than this says nothing about a story
 RARE_TOKEN = 40  # tokens on more posts than this are too common to suggest a duplicate
 _TRACKING = re.compile(r"^(utm_|spm$|from$|ref$|source$|share|fbclid$|gclid$)")
 
@@ -71,13 +74,14 @@ class ThemeGroup:
 
 
 def normalise_heat(seen: Sequence[SeenPost]) -> list[ScoredPost]:
-    """Percentile of heat within each source, so 100 HN points and 1,000 juejin heat compare.
+    """Percentile within each source, so 100 HN points and 1,000 juejin heat compare.
 
     Mid-rank percentile: a post scores the share of its source's figures below it,
     plus half of those equal to it, so twenty posts tied at 1 point score 0.5, not
-    1.0, and a lone post scores 0.5. A post without a
-    heat figure scores 0 when its source gives figures for others (it is below
-    them on no evidence but its absence), and 0.5 when the source gives none.
+    1.0, and a lone post scores 0.5. Where a source gives heat figures, a post without
+    one scores 0 (below them on no evidence but its absence). Where it gives none, the
+    list's own order speaks: the best rank scores highest (juejin and V2EX archives,
+    RSS); without ranks either, every post scores 0.5.
     """
     by_source: dict[str, list[SeenPost]] = defaultdict(list)
     for item in seen:
@@ -85,9 +89,12 @@ def normalise_heat(seen: Sequence[SeenPost]) -> list[ScoredPost]:
     scored: list[ScoredPost] = []
     for items in by_source.values():
         figures = sorted(item.heat for item in items if item.heat is not None)
+        if not figures:
+            scored.extend(_by_rank(items))
+            continue
         for item in items:
             if item.heat is None:
-                scored.append(ScoredPost(item, 0.0 if figures else 0.5))
+                scored.append(ScoredPost(item, 0.0))
                 continue
             below = sum(1 for figure in figures if figure < item.heat)
             equal = sum(1 for figure in figures if figure == item.heat)
@@ -96,8 +103,36 @@ def normalise_heat(seen: Sequence[SeenPost]) -> list[ScoredPost]:
     return scored
 
 
-def _hottest_first(post: ScoredPost) -> tuple[float, float, str, str]:
-    return (-post.score, -(post.seen.heat or 0.0), post.seen.post.source, post.seen.post.post_id)
+def _by_rank(items: Sequence[SeenPost]) -> list[ScoredPost]:
+    ranks = sorted(item.rank for item in items if item.rank is not None)
+    if not ranks:
+        return [ScoredPost(item, 0.5) for item in items]
+    scored = []
+    for item in items:
+        if item.rank is None:
+            scored.append(ScoredPost(item, 0.0))
+            continue
+        worse = sum(1 for rank in ranks if rank > item.rank)
+        equal = sum(1 for rank in ranks if rank == item.rank)
+        scored.append(ScoredPost(item, (worse + equal / 2) / len(ranks)))
+    return scored
+
+
+def source_rank(post: ScoredPost, posts: Sequence[ScoredPost]) -> int:
+    """1-based place of ``post`` on its own source's list among ``posts`` (榜首 = 1)."""
+    same = [p for p in posts if p.seen.post.source == post.seen.post.source]
+    return 1 + sum(1 for p in same if _hottest_first(p) < _hottest_first(post))
+
+
+def _hottest_first(post: ScoredPost) -> tuple[float, float, int, str, str]:
+    rank = post.seen.rank if post.seen.rank is not None else 1_000_000
+    return (
+        -post.score,
+        -(post.seen.heat or 0.0),
+        rank,
+        post.seen.post.source,
+        post.seen.post.post_id,
+    )
 
 
 def normalise_url(url: str | None) -> str | None:
@@ -127,7 +162,7 @@ def _phrases(title: str) -> frozenset[tuple[str, ...]]:
 
 
 def merge_duplicates(posts: Sequence[ScoredPost]) -> list[Item]:
-    """Union posts that are the same story: same link after normalisation, or alike titles."""
+    """Union posts that are the same story: same link, alike titles, or shared rare names."""
     parent = list(range(len(posts)))
 
     def find(i: int) -> int:
@@ -162,10 +197,15 @@ def merge_duplicates(posts: Sequence[ScoredPost]) -> list[Item]:
         for n, i in enumerate(members)
         for j in members[n + 1 :]
     }
+    names = [_story_names(p) for p in posts]
+    frequency: Counter[str] = Counter(name for found in names for name in found)
     for i, j in sorted(candidates):
         if find(i) == find(j):
             continue
         if jaccard(tokens[i], tokens[j]) >= SIMILAR_TITLES or phrases[i] & phrases[j]:
+            union(i, j)
+    for i, j in combinations(range(len(posts)), 2):
+        if find(i) != find(j) and _same_story(posts[i], posts[j], names, i, j, frequency):
             union(i, j)
     groups: dict[int, list[ScoredPost]] = defaultdict(list)
     for i, post in enumerate(posts):
@@ -173,6 +213,52 @@ def merge_duplicates(posts: Sequence[ScoredPost]) -> list[Item]:
     items = [Item(sorted(members, key=_hottest_first)) for members in groups.values()]
     items.sort(key=lambda item: _hottest_first(item.lead))
     return items
+
+
+def _story_names(post: ScoredPost) -> frozenset[str]:
+    """Latin names in a title that could identify one event ("spacex", "k3", "litellm")."""
+    return frozenset(
+        w
+        for w in _latin_words(post.seen.post.title)
+        if len(w) >= 2
+        and any(c.isalpha() for c in w)
+        and (len(w) >= 4 or any(c.isdigit() for c in w))
+        and w not in STOPWORDS | _COMMON_WORDS | _STORY_NOISE
+    )
+
+
+def _same_story(
+    a: ScoredPost,
+    b: ScoredPost,
+    names: Sequence[frozenset[str]],
+    i: int,
+    j: int,
+    frequency: Counter[str],
+) -> bool:
+    """Posts on different lists naming the same rare things report the same event.
+
+    Across sources and languages a title shares names, not wording: "SpaceX 收购
+    Cursor" and "SpaceX to buy Cursor for $60B". A name is rare when at most
+    STORY_RARE posts of the window carry it; two shared names, one of them
+    rare, make a story ("claude" is on too many posts to count, "spacex" is not). A
+    GitHub repository named in another list's title is one ("BerriAI/litellm" and
+    "Litellm 1.82.7 … compromised").
+    Posts of one list are left to the title rules: two juejin articles on one product
+    are two articles.
+    """
+    if a.seen.post.source == b.seen.post.source:
+        return False
+    shared = names[i] & names[j]
+    distinct = {w for w in shared if frequency[w] <= STORY_COMMON}
+    rare = {w for w in distinct if frequency[w] <= STORY_RARE}
+    if rare and len(distinct) >= 2:
+        return True
+    for repo, k in ((a, j), (b, i)):
+        if repo.seen.post.source == "github" and "/" in repo.seen.post.title:
+            name = repo.seen.post.title.rsplit("/", 1)[-1].lower()
+            if len(name) >= 5 and name in names[k] and frequency[name] <= STORY_RARE:
+                return True
+    return False
 
 
 def group_by_theme(items: Sequence[Item], themes: Sequence[Theme]) -> list[ThemeGroup]:
@@ -184,8 +270,14 @@ def group_by_theme(items: Sequence[Item], themes: Sequence[Theme]) -> list[Theme
     by_id = {theme.id: theme for theme in themes}
     groups: dict[str, ThemeGroup] = {}
     unmatched: list[Item] = []
+    chatter: list[Item] = []
     for item in items:
         theme_id = _item_theme(item, themes)
+        if theme_id is not None and by_id[theme_id].chatter:
+            chatter.append(item)
+            continue
+        if theme_id is None and OPEN_SOURCE in by_id and _is_repository(item):
+            theme_id = OPEN_SOURCE  # a trending repository about nothing more specific
         if theme_id is None:
             unmatched.append(item)
             continue
@@ -197,27 +289,40 @@ def group_by_theme(items: Sequence[Item], themes: Sequence[Theme]) -> list[Theme
         groups.values(), key=lambda g: (-g.score, -len(g.items), order.get(g.theme.id, 0))
     )
     leftovers = [item for item in unmatched if not any(item in g.items for g in ranked)]
+    leftovers = sorted([*leftovers, *chatter], key=lambda item: _hottest_first(item.lead))
     if leftovers:
         ranked.append(ThemeGroup(OTHER, leftovers))
     return ranked
 
 
+def _is_repository(item: Item) -> bool:
+    return any(post.seen.post.source == "github" for post in item.posts)
+
+
 def _item_theme(item: Item, themes: Sequence[Theme]) -> str | None:
+    """A story's theme: what its titles say together; briefs only when titles say nothing.
+
+    Several lists titling one event agree on its topic ("… on PyPI are compromised"),
+    where a repository's description says what the project is in general.
+    """
     if len(item.posts) == 1:
         post = item.lead.seen.post
         return assign_theme(post.title, post.brief, themes)
-    totals: dict[str, float] = defaultdict(float)
-    for member in item.posts:
-        for theme_id, score in theme_scores(
-            member.seen.post.title, member.seen.post.brief, themes
-        ).items():
-            totals[theme_id] += score
-    if not totals:
-        return None
     order = {theme.id: position for position, theme in enumerate(themes)}
-    return min(totals, key=lambda t: (-totals[t], order[t]))
+    for with_briefs in (False, True):
+        totals: dict[str, float] = defaultdict(float)
+        for member in item.posts:
+            post = member.seen.post
+            for theme_id, score in theme_scores(
+                post.title, post.brief if with_briefs else None, themes
+            ).items():
+                totals[theme_id] += score
+        if totals:
+            return min(totals, key=lambda t: (-totals[t], order[t]))
+    return None
 
 
+OPEN_SOURCE = "open-source"
 _CLUSTER_WORD = re.compile(r"^[a-z][a-z0-9.+#-]{3,}$")
 
 
@@ -239,6 +344,13 @@ def _cluster(items: Sequence[Item]) -> list[ThemeGroup]:
         clusters.append(ThemeGroup(theme, fresh))
     return clusters
 
+
+# Words in many unrelated titles that are not names ("launch", "release", "tool").
+_STORY_NOISE = frozenset(
+    "launch launches release released releases tool tools model models agent agents "
+    "code coding open source app apps new data system systems api apis guide "
+    "skill skills plugin plugins".split()
+)
 
 _COMMON_WORDS = frozenset(
     "that this with from your have will what about into more than just like make using "

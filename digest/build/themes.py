@@ -29,6 +29,7 @@ class Theme:
     zh: str
     en: str
     keywords: tuple[Keyword, ...] = ()
+    chatter: bool = False  # off-topic talk (cars, credit cards, giveaways): never a headline
 
     def label(self, language: str) -> str:
         return self.zh if language == "zh" else self.en
@@ -82,8 +83,11 @@ def _read(path: Path) -> list[Theme]:
             raise ConfigError("keywords must be a list of strings", key=key, file=str(path))
         if entry["id"] == OTHER_ID:
             raise ConfigError(f"{OTHER_ID!r} is reserved", key=key, file=str(path))
+        if not isinstance(entry.get("chatter", False), bool):
+            raise ConfigError("chatter must be true or false", key=key, file=str(path))
+        keywords = tuple(_keyword(w) for w in words)
         themes.append(
-            Theme(entry["id"], entry["zh"], entry["en"], tuple(_keyword(w) for w in words))
+            Theme(entry["id"], entry["zh"], entry["en"], keywords, entry.get("chatter", False))
         )
     return themes
 
@@ -172,6 +176,10 @@ def assign_theme(title: str, brief: str | None, themes: Sequence[Theme]) -> str 
     scores = theme_scores(title, brief, themes)
     if not scores:
         return None
+    # A title about driving school or a giveaway is chatter even when it says "iOS".
+    chatter = [t.id for t in themes if t.chatter and t.id in theme_scores(title, None, themes)]
+    if chatter:
+        return chatter[0]
     order = {theme.id: position for position, theme in enumerate(themes)}
     return min(scores, key=lambda theme_id: (-scores[theme_id], order[theme_id]))
 

@@ -29,6 +29,7 @@ from datetime import date, datetime, time, timedelta
 from ..clock import from_iso, to_iso
 from ..errors import BuildError
 from ..store.archive import digest_versions
+from ..store.build_log import empty_days
 from ..store.store import Store
 from .schedule import Schedule, Slot
 from .subscriptions import Subscription, Subscriptions
@@ -285,11 +286,12 @@ def plan_pushes(
     ledger = Ledger(store)
     recovered = ledger.recover(stale_before, stamp) if record else 0
     versions: dict[str, int] = {}
-    for day, version, *_ in digest_versions(store):
-        versions.setdefault(day, version)  # newest first
+    for day, version, *_ in digest_versions(store, with_posts=True):
+        versions.setdefault(day, version)  # newest first; an empty digest is never pushed
     chats = {chat.chat_id: chat for chat in Subscriptions(store).active()}
     slots = _slots(chats.values(), now, schedule)
     dates = {slot.digest_date.isoformat() for found in slots.values() for slot in found}
+    empty = empty_days(store, sorted(dates))
     started: dict[int, set[date]] = {}
     for chat_id, day in ledger.started(dates):
         started.setdefault(chat_id, set()).add(date.fromisoformat(day))
@@ -301,9 +303,17 @@ def plan_pushes(
         if decision.due is not None:
             day = decision.due.digest_date.isoformat()
             jobs.append(PushJob(chat, day, versions[day]))
-        for slot, reason in decision.late:
+        late = [
+            (slot, reason, versions[slot.digest_date.isoformat()]) for slot, reason in decision.late
+        ]
+        late += [
+            (slot, f"no posts collected for {slot.digest_date}", 0)
+            for slot in decision.unbuilt
+            if slot.digest_date.isoformat() in empty  # a day never built is left alone
+        ]
+        for slot, reason, version in late:
             day = slot.digest_date.isoformat()
-            if not record or ledger.skip(day, versions[day], chat.chat_id, reason, stamp):
+            if not record or ledger.skip(day, version, chat.chat_id, reason, stamp):
                 skipped.append((chat.chat_id, day, reason))
     cut = _Resume(ledger, chats, slots, now, schedule, stamp, record)
     for day in sorted(dates):
@@ -321,7 +331,7 @@ def plan_date(
     """
     ledger = Ledger(store)
     recovered = ledger.recover(stale_before, stamp) if record else 0
-    versions = [version for d, version, *_ in digest_versions(store) if d == day]
+    versions = [version for d, version, *_ in digest_versions(store, with_posts=True) if d == day]
     if not versions:
         raise BuildError(f"no digest is stored for {day}")
     active = Subscriptions(store).active()

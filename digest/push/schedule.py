@@ -43,6 +43,7 @@ class Decision:
 
     due: Slot | None = None
     late: tuple[tuple[Slot, str], ...] = ()  # (slot, reason)
+    unbuilt: tuple[Slot, ...] = ()  # past the delay bound with no digest (with posts) built
 
 
 def push_moment(day: date, at: time, tz: ZoneInfo) -> datetime:
@@ -118,11 +119,17 @@ class Schedule:
         """
         due: Slot | None = None
         late: list[tuple[Slot, str]] = []
+        unbuilt: list[Slot] = []
         for position, slot in enumerate(slots):
-            if slot.digest_date in started or slot.digest_date not in built:
+            if slot.digest_date in started:
                 continue
             if any(slot.digest_date == other.digest_date for other in slots[:position]):
                 continue  # a newer slot already accounts for this digest
+            if slot.digest_date not in built:
+                # Waits for a digest with posts, up to the delay bound; then it is given up.
+                if now - slot.moment > self.max_delay:
+                    unbuilt.append(slot)
+                continue
             if now - slot.moment > self.max_delay:
                 hours = self.max_delay.total_seconds() / 3600
                 late.append((slot, f"more than {hours:g} h past the push time"))
@@ -130,4 +137,4 @@ class Schedule:
                 due = slot
             else:
                 late.append((slot, f"superseded by the push of {slots[0].local_date}"))
-        return Decision(due, tuple(late))
+        return Decision(due, tuple(late), tuple(unbuilt))

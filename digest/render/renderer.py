@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import tomllib
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -79,6 +80,7 @@ class FooterView:
     failed: tuple[str, ...]
     writer: str
     notes: tuple[str, ...]
+    left_out: int
     # Set when the reader's zone differs from the digest's: Telegram HTML then marks the
     # time with <tg-time>, which clients show in the reader's own local time.
     built_unix: int | None = None
@@ -204,8 +206,10 @@ class Renderer:
             title=title or fallback_title,
             headline=headline,
             sections=sections,
-            sources=tuple(_source_view(entry, t, lang) for entry in digest.sources),
-            footer=_footer_view(digest, reader_zone),
+            sources=tuple(
+                _source_view(entry, t, lang, _display_names(digest)) for entry in digest.sources
+            ),
+            footer=_footer_view(digest, lang, reader_zone),
             empty=digest.is_empty,
             tags=_tags(digest, lang),
             slug=f"hotdigest-{digest.date}{_version_suffix(digest)}",
@@ -260,30 +264,34 @@ def _section_view(digest: Digest, section: Section, lang: str) -> SectionView:
     return SectionView(section.id, clean(section.title), blocks)
 
 
-def _source_view(entry: SourceEntry, t: dict[str, Any], lang: str) -> SourceView:
+def _source_view(
+    entry: SourceEntry, t: dict[str, Any], lang: str, names: Mapping[str, object]
+) -> SourceView:
     heat = None if entry.heat is None else figure(entry.heat)
     return SourceView(
         entry.index,
         clean(entry.title) or t["untitled"],
         safe_href(entry.url),
-        clean(source_label(entry.source, lang)),
+        clean(source_label(entry.source, lang, names)),
         heat,
     )
 
 
-def _footer_view(digest: Digest, reader_zone: str | None = None) -> FooterView:
+def _footer_view(digest: Digest, lang: str, reader_zone: str | None = None) -> FooterView:
     f = digest.footer
+    names = _display_names(digest)
     built_unix = _unix(f.built_at) if reader_zone not in (None, f.timezone) else None
     start = _local(f.window_start, f.timezone, "%m-%d %H:%M")
     end = _local(f.window_end, f.timezone, "%m-%d %H:%M")
     return FooterView(
         built_at=f"{_local(f.built_at, f.timezone)} ({clean(f.timezone)})",
         window=f"{clean(start)} – {clean(end)}",
-        used=tuple(clean(s) for s in f.sources_used),
-        stale=tuple(clean(s) for s in f.sources_stale),
-        failed=tuple(clean(s) for s in f.sources_failed),
+        used=tuple(clean(source_label(s, lang, names)) for s in f.sources_used),
+        stale=tuple(clean(source_label(s, lang, names)) for s in f.sources_stale),
+        failed=tuple(clean(source_label(s, lang, names)) for s in f.sources_failed),
         writer=clean(f.writer),
         notes=tuple(clean(n) for n in f.notes),
+        left_out=f.posts_left_out,
         built_unix=built_unix,
     )
 
@@ -349,3 +357,9 @@ def render_text(
     :raises UsageError: for an unknown section.
     """
     return (renderer or Renderer()).text(digest, section, language)
+
+
+def _display_names(digest: Digest) -> Mapping[str, object]:
+    """The configured display names the digest was built with (none in older digests)."""
+    names = digest.facts.get("source_names")
+    return names if isinstance(names, dict) else {}

@@ -34,6 +34,7 @@ def save_digest(
                 "built_at": to_iso(built_at),
                 "writer": saved.footer.writer,
                 "fingerprint": saved.fingerprint,
+                "sources": len(saved.sources),
                 "data": saved.to_json(),
             }
         )
@@ -60,10 +61,16 @@ def get_digest(store: Store, day: str, version: int) -> Digest | None:
     return Digest.from_json(row[0]) if row else None
 
 
-def digest_versions(store: Store) -> list[tuple[str, int, str, str]]:
-    """(date, version, built_at, writer) of every stored digest, newest first."""
+def digest_versions(store: Store, with_posts: bool = False) -> list[tuple[str, int, str, str]]:
+    """(date, version, built_at, writer) of every stored digest, newest first.
+
+    :param with_posts: leave out empty digests (stored before empty windows stopped
+        being stored): they are never shown as the latest nor pushed.
+    """
+    where = "WHERE sources > 0 " if with_posts else ""
     rows = store.db.execute(
-        "SELECT date, version, built_at, writer FROM digests ORDER BY date DESC, version DESC"
+        f"SELECT date, version, built_at, writer FROM digests {where}"
+        "ORDER BY date DESC, version DESC"
     )
     return [tuple(row) for row in rows.fetchall()]
 

@@ -189,6 +189,46 @@ def _v6_reactions(db: sqlite_utils.Database) -> None:
     )
 
 
+def _v7_day_builds(db: sqlite_utils.Database) -> None:
+    # How many sources each stored digest cites, so "the newest digest with posts" is an
+    # index-only question rather than a parse of every stored digest's JSON.
+    db.execute("ALTER TABLE digests ADD COLUMN sources INTEGER NOT NULL DEFAULT 1")
+    db.execute("UPDATE digests SET sources = json_array_length(data, '$.sources')")
+    # The last build attempt of each digest date, so an empty window (which stores no
+    # digest) still leaves a trace: /digest, /stats and skipped pushes say why.
+    db.table("day_builds").create(
+        {
+            "date": str,
+            "outcome": str,  # new | unchanged | empty
+            "posts": int,  # posts in the window
+            "version": int,  # the stored version it left (0: none)
+            "writer": str,
+            "reason": str,  # why LLM text was rejected, if it was
+            "window_start": str,
+            "window_end": str,
+            "built_at": str,
+        },
+        pk="date",
+        not_null={"outcome", "posts", "version", "built_at"},
+    )
+
+
+def _v8_incidents(db: sqlite_utils.Database) -> None:
+    # Admin alert incidents: one row per incident key while open, kept when resolved, so
+    # a restart neither repeats an alert nor forgets to announce the recovery.
+    db.table("incidents").create(
+        {
+            "key": str,  # e.g. "source:juejin", "empty:2026-02-15", "llm"
+            "kind": str,
+            "detail": str,
+            "opened_at": str,
+            "resolved_at": str,
+        },
+        pk="key",
+        not_null={"kind", "opened_at"},
+    )
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     _v1_posts,
     _v2_digests,
@@ -196,6 +236,8 @@ MIGRATIONS: tuple[Migration, ...] = (
     _v4_deliveries,
     _v5_llm,
     _v6_reactions,
+    _v7_day_builds,
+    _v8_incidents,
 )
 
 

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from ..push.ledger import PUSH, STATUSES, Ledger
 from ..push.reactions import DayReactions, reactions_by_day
 from ..push.subscriptions import Subscriptions
 from .archive import digest_versions
+from .build_log import BuildRecord, last_build
+from .incidents import open_incidents
 from .store import Fetch, Store
 
 
@@ -18,6 +21,7 @@ class PushFigures:
     date: str
     chats: int
     parts: dict[str, int] = field(default_factory=dict)  # "sent", "correction sent"… → parts
+    skipped: dict[str, int] = field(default_factory=dict)  # why chats got nothing → chats
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,13 +30,15 @@ class BotStats:
     push: PushFigures | None
     health: tuple[Fetch, ...]
     posts: int
-    latest: tuple[str, int] | None  # (date, version) of the newest digest
+    latest: tuple[str, int] | None  # (date, version) of the newest digest with posts
+    build: BuildRecord | None = None  # the newest date's last build attempt
+    incidents: tuple[tuple[str, str, datetime], ...] = ()  # open admin alerts
     reactions: tuple[DayReactions, ...] = ()  # newest days first
 
 
 def collect_stats(store: Store) -> BotStats:
     """Everything /stats shows, read in one go."""
-    versions = digest_versions(store)
+    versions = digest_versions(store, with_posts=True)
     health = sorted(store.source_health().values(), key=lambda fetch: fetch.source)
     return BotStats(
         subscribers=Subscriptions(store).counts(),
@@ -40,6 +46,8 @@ def collect_stats(store: Store) -> BotStats:
         health=tuple(health),
         posts=store.count_posts(),
         latest=(versions[0][0], versions[0][1]) if versions else None,
+        build=last_build(store),
+        incidents=tuple(open_incidents(store)),
         reactions=tuple(reactions_by_day(store)),
     )
 
@@ -58,4 +66,9 @@ def last_push(store: Store) -> PushFigures | None:
             counts.items(), key=lambda item: (item[0][0] != PUSH, order.get(item[0][1], 99))
         )
     }
-    return PushFigures(day, ledger.chats(day), parts)
+    rows = store.db.execute(
+        "SELECT coalesce(error, ''), count(DISTINCT chat_id) FROM deliveries "
+        "WHERE date = ? AND status = 'skipped' GROUP BY error ORDER BY 2 DESC",
+        [day],
+    )
+    return PushFigures(day, ledger.chats(day), parts, dict(rows.fetchall()))

@@ -242,6 +242,14 @@ class Store:
         ).fetchone()
         return from_iso(row[0]) if row and row[0] else None
 
+    def last_sighting(self, start: datetime, end: datetime) -> datetime | None:
+        """When the newest post sighting in [start, end] was fetched, if any."""
+        row = self.db.execute(
+            "SELECT max(fetched_at) FROM snapshots WHERE fetched_at >= ? AND fetched_at <= ?",
+            [to_iso(start), to_iso(end)],
+        ).fetchone()
+        return from_iso(row[0]) if row and row[0] else None
+
     def count_posts(self) -> int:
         return int(self.db.execute("SELECT count(*) FROM posts").fetchone()[0])
 

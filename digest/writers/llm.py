@@ -33,6 +33,8 @@ log = logging.getLogger(__name__)
 MAX_REASON = 160  # a footer note stays one readable line
 FALLBACK_WRITER = "offline (llm fallback)"
 
+Progress = Callable[[str, str], None]  # (stage, detail)
+
 
 @dataclass(frozen=True, slots=True)
 class Outcome:
@@ -47,6 +49,8 @@ class LlmWriter:
 
     :param transport: an httpx transport for tests (MockTransport); None for the network.
     :param sleep: how to wait between retries (tests pass a recorder).
+    :param progress: told ("writing", section) before each request and ("validating",
+        section) when its answer came, so /rebuild can say where the build is.
     """
 
     def __init__(
@@ -57,8 +61,10 @@ class LlmWriter:
         transport: httpx.BaseTransport | None = None,
         sleep: Sleep = time.sleep,
         clock: Callable[[], datetime] = utcnow,
+        progress: Progress | None = None,
     ) -> None:
         self.store = store
+        self.progress = progress
         self.config = config
         self.transport = transport
         self.sleep = sleep
@@ -105,11 +111,13 @@ class LlmWriter:
             return Outcome(None, down)
         conversation = messages(section, digest.language, data)
         for attempt in (1, 2):
+            self._tell("writing", section)
             try:
                 answer = client.complete(conversation, f"digest_{section}", answer_schema(section))
             except WriterError as exc:
                 record_call(self.store, key, "error", 0, 0, self.clock())
                 return Outcome(None, f"endpoint failed: {exc}")
+            self._tell("validating", section)
             checked = validate_answer(answer.content, section, len(digest.sources), allowed)
             outcome = "valid" if checked.blocks is not None else "invalid"
             tokens = (answer.prompt_tokens, answer.completion_tokens)
@@ -130,6 +138,10 @@ class LlmWriter:
                 retry_message(checked.errors),
             ]
         return Outcome(None, "answer rejected twice: " + "; ".join(checked.errors[:2]))
+
+    def _tell(self, stage: str, section: str) -> None:
+        if self.progress is not None:
+            self.progress(stage, section)
 
 
 def _is_down(outcome: Outcome) -> bool:

@@ -7,6 +7,7 @@ import json
 from typing import Any
 
 from ..document import Digest, source_label
+from .draft import cut_brief
 from .llm_validate import MAX_BLOCKS, MAX_STATEMENTS_PER_BLOCK, MAX_TEXT, answer_schema
 
 SECTIONS = ("summary", "highlights", "outlook")
@@ -30,6 +31,11 @@ doubt, use words instead of figures.
 and no citation markers such as [1] in the text; citations go in "cites" only.
 5. Each statement is one or two sentences of at most {max_text} characters. Quote a title \
 only when it helps, and do not add facts from outside DATA.
+6. Heat figures of different lists mean different things (points, reads, replies): never \
+compare them across lists or call a post the hottest overall. Say where a post stands on \
+its own list ("place_on_its_list", 1 = top of that list) and name the list.
+7. Posts grouped in DATA.stories are one event reported by several lists: write about \
+them once, as one story, citing every post of the group.
 
 Answer with one JSON object only, matching this JSON schema:
 {schema}
@@ -37,21 +43,26 @@ Answer with one JSON object only, matching this JSON schema:
 
 TASKS = {
     "summary": (
-        "Write the summary section: at most {max_blocks} blocks without headings. Open "
-        "with the day's top story and why it matters, then give one statement for each "
-        "of the main themes in DATA.themes, saying what the posts have in common."
+        "Write the summary section as analysis, not a listing: at most {max_blocks} blocks "
+        "without headings and two to four statements in all. First the day's main theme "
+        "(the first of DATA.themes) and why it leads: how many posts, on which lists, "
+        "where its lead post stands on its own list, and what the posts say together. "
+        "Then one statement each on the next two themes. Each statement makes a claim "
+        "a reader can act on, not a restated title."
     ),
     "highlights": (
         "Write the highlights section: one block per theme in DATA.themes, in that order, "
         "at most {max_blocks} blocks, each with the theme's label as its heading and up to "
-        "{max_statements} statements on its most notable posts: what each is about and "
-        "why a reader should care."
+        "{max_statements} statements, one per item of the theme (an item is a story: one "
+        "post, or a group from DATA.stories). Each statement gives one insight: what the "
+        "item is about and why it matters, not only its title."
     ),
     "outlook": (
         "Write the outlook section: impact and opportunities, in up to {max_blocks} blocks "
         "with headings, one each for teams and decision makers, for developers, and for "
         "observers. Ground every statement in the posts it cites; say what to watch or "
-        "try, never predict numbers."
+        "try, never predict numbers. When DATA.posts_in_previous_window is 0 there is no "
+        "history: do not speak of rising or falling, say the trend cannot be told yet."
     ),
 }
 
@@ -72,6 +83,8 @@ def section_data(digest: Digest) -> dict[str, Any]:
     facts = digest.facts
     days = facts.get("days_seen", {})
     new = set(facts.get("new", []))
+    places = facts.get("places", {})
+    names = facts.get("source_names", {})
     theme_label = {t["id"]: t.get(language) or t["id"] for t in facts.get("themes", [])}
     return {
         "date": digest.date,
@@ -80,7 +93,7 @@ def section_data(digest: Digest) -> dict[str, Any]:
         "cited_posts": len(digest.sources),
         "per_source": [
             {
-                "source": source_label(c["source"], language),
+                "source": source_label(c["source"], language, names),
                 "posts": c["posts"],
                 "cited": c["cited"],
                 "with_heat": c["with_heat"],
@@ -92,16 +105,19 @@ def section_data(digest: Digest) -> dict[str, Any]:
                 "label": theme_label[t["id"]],
                 "posts": sum(len(item) for item in t["items"]),
                 "cites": [index for item in t["items"] for index in item],
+                "items": t["items"],
             }
             for t in facts.get("themes", [])
         ],
+        "stories": [item for t in facts.get("themes", []) for item in t["items"] if len(item) > 1],
         "posts": [
             {
                 "index": entry.index,
                 "title": entry.title,
                 "brief": _short(entry.brief),
                 "heat": None if entry.heat is None else round(entry.heat, 1),
-                "source": source_label(entry.source, language),
+                "source": source_label(entry.source, language, names),
+                "place_on_its_list": places.get(str(entry.index)),
                 "theme": theme_label.get(entry.theme or "", entry.theme),
                 "new_today": entry.index in new,
                 "days_on_lists": days.get(str(entry.index), 0),
@@ -138,6 +154,4 @@ def retry_message(errors: tuple[str, ...]) -> dict[str, str]:
 
 
 def _short(brief: str | None) -> str | None:
-    if not brief:
-        return None
-    return brief if len(brief) <= BRIEF_CHARS else brief[: BRIEF_CHARS - 1] + "…"
+    return cut_brief(brief, BRIEF_CHARS) if brief else None

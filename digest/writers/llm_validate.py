@@ -108,7 +108,9 @@ def figure(value: float) -> str:
     return normalise_number(f"{float(value):f}")
 
 
-def allowed_numbers(data: Any, skip: Iterable[str] = ("index", "cites")) -> set[str]:
+def allowed_numbers(
+    data: Any, skip: Iterable[str] = ("index", "cites", "items", "stories")
+) -> set[str]:
     """Every number in a JSON-like value: string contents and numeric values.
 
     :param skip: keys whose values are references, not facts (source indices).

@@ -2,91 +2,46 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
-from ..build.facts import BuildFacts, Key, SourceCount
+from ..build.facts import BuildFacts, SourceCount
 from ..build.ranking import Item, ScoredPost, ThemeGroup
 from ..build.themes import OTHER_ID
 from ..document import source_label
+from .draft import (
+    SECTION_TITLES,
+    SENTENCE_ENDINGS,
+    STAYING_DAYS,
+    Draft,
+    DraftBlock,
+    DraftSection,
+    Voice,
+    cut_brief,
+    format_figure,
+    keys_of,
+)
+from .outlook import OutlookWriter
 
-MAX_KEY_POINTS = 5
-MIN_KEY_POINTS = 3
-BRIEF_CHARS = 120
-SECTION_TITLES = {
-    "zh": {
-        "summary": "核心摘要",
-        "highlights": "今日要点",
-        "metrics": "数据与指标",
-        "outlook": "趋势与机会",
-        "sources": "来源列表",
-    },
-    "en": {
-        "summary": "Summary",
-        "highlights": "Highlights",
-        "metrics": "Metrics",
-        "outlook": "Outlook",
-        "sources": "Sources",
-    },
-}
-
-
-@dataclass(frozen=True, slots=True)
-class Draft:
-    """A sentence citing posts by key; numbering happens once the whole digest is written."""
-
-    text: str
-    keys: tuple[Key, ...] = ()
+__all__ = [
+    "SECTION_TITLES",
+    "STAYING_DAYS",
+    "Draft",
+    "DraftBlock",
+    "DraftSection",
+    "OfflineWriter",
+    "cut_brief",
+    "format_figure",
+    "heat_moves",
+    "source_label",
+]
 
 
-@dataclass(frozen=True, slots=True)
-class DraftBlock:
-    statements: tuple[Draft, ...]
-    heading: str | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class DraftSection:
-    id: str
-    title: str
-    blocks: tuple[DraftBlock, ...]
-
-
-def format_figure(value: float) -> str:
-    return f"{value:,.0f}" if float(value).is_integer() else f"{value:,.1f}"
-
-
-class OfflineWriter:
+class OfflineWriter(Voice):
     """Writes every section in one language from BuildFacts; deterministic."""
 
     name = "offline"
 
-    def __init__(self, facts: BuildFacts, language: str) -> None:
-        self.facts = facts
-        self.zh = language == "zh"
-        self.language = language
-
-    def t(self, zh: str, en: str) -> str:
-        return zh if self.zh else en
-
-    def quote(self, post: ScoredPost) -> str:
-        title = post.seen.post.title
-        return f"《{title}》" if self.zh else f"“{title}”"
-
-    def heat(self, post: ScoredPost) -> str:
-        if post.seen.heat is None:
-            return self.t("未提供热度数据", "no heat figure given")
-        label = source_label(post.seen.post.source, self.language)
-        figure = format_figure(post.seen.heat)
-        return self.t(f"{label} 热度 {figure}", f"heat {figure} on {label}")
-
-    def label(self, group: ThemeGroup) -> str:
-        return group.theme.label(self.language)
-
-    # -- sections --------------------------------------------------------------
-
     def headline(self) -> Draft:
         lead = self.facts.groups[0].items[0]
-        return Draft(lead.lead.seen.post.title, _keys(lead))
+        return Draft(lead.lead.seen.post.title, keys_of(lead))
 
     def sections(self) -> list[DraftSection]:
         titles = SECTION_TITLES[self.language]
@@ -98,42 +53,81 @@ class OfflineWriter:
         ]
 
     def summary(self) -> list[DraftBlock]:
-        groups = [g for g in self.facts.groups if g.theme.id != OTHER_ID][:MAX_KEY_POINTS]
-        if len(groups) < MIN_KEY_POINTS:
-            groups = self.facts.groups[:MIN_KEY_POINTS]
-        points = [self.key_point(group) for group in groups]
-        head = self.headline()
-        intro = Draft(
-            self.t(
-                f"今日头条：{self.quote(self.facts.groups[0].items[0].lead)}，"
-                f"{self.heat(self.facts.groups[0].items[0].lead)}。",
-                f"Top story: {self.quote(self.facts.groups[0].items[0].lead)}, "
-                f"{self.heat(self.facts.groups[0].items[0].lead)}.",
-            ),
-            head.keys,
-        )
-        return [DraftBlock((intro,)), DraftBlock(tuple(points))]
-
-    def key_point(self, group: ThemeGroup) -> Draft:
-        items = group.items[:3]
-        lead = items[0].lead
-        others = "、".join(self.quote(item.lead) for item in items[1:])
-        count = len(group.posts)
-        if self.zh:
-            text = (
-                f"【{self.label(group)}】{count} 篇上榜，"
-                f"最热的是{self.quote(lead)}（{self.heat(lead)}）"
-            )
-            text += f"，另有{others}。" if others else "。"
+        """Two to four sentences: the main theme and why it leads, then the next two."""
+        themed = [g for g in self.facts.groups if g.theme.id != OTHER_ID]
+        if not themed:
+            lead = self.facts.groups[0].items[0].lead
+            return [
+                DraftBlock(
+                    (
+                        Draft(
+                            self.t(
+                                f"今天的帖子没有形成明显的主题，最靠前的是{self.quote(lead)}"
+                                f"（{self.heat(lead)}）。",
+                                f"No theme stands out today; the top post is "
+                                f"{self.quote(lead)} ({self.heat(lead)}).",
+                            ),
+                            (lead.key,),
+                        ),
+                        Draft(self.t(self._window_sentence(), self._window_sentence())),
+                    )
+                )
+            ]
+        main, *rest = themed
+        sentences = [self._main_theme(main)]
+        if rest:
+            sentences.append(self._next_themes(rest[:2]))
         else:
-            others_en = ", ".join(self.quote(item.lead) for item in items[1:])
-            noun = "post" if count == 1 else "posts"
-            text = (
-                f"{self.label(group)}: {count} {noun}, "
-                f"led by {self.quote(lead)} ({self.heat(lead)})"
+            sentences.append(Draft(self._window_sentence()))
+        return [DraftBlock(tuple(sentences))]
+
+    def _window_sentence(self) -> str:
+        cited = len(self.facts.cited_posts)
+        return self.t(
+            f"本期窗口共 {self.facts.window_posts} 篇，摘要收录 {cited} 篇。",
+            f"The window holds {self.facts.window_posts} posts; the digest cites {cited}.",
+        )
+
+    def _sources_of(self, group: ThemeGroup) -> str:
+        counts: dict[str, int] = {}
+        for post in group.posts:
+            counts[post.seen.post.source] = counts.get(post.seen.post.source, 0) + 1
+        ordered = sorted(counts, key=lambda s: (-counts[s], s))
+        return ("、" if self.zh else ", ").join(self.site(s) for s in ordered)
+
+    def _main_theme(self, group: ThemeGroup) -> Draft:
+        lead = group.items[0].lead
+        count, sources = len(group.posts), self._sources_of(group)
+        trend = next((t for t in self.facts.theme_trends if t.theme_id == group.theme.id), None)
+        change = ""
+        if self.facts.previous_posts and trend is not None:
+            change = self.t(f"，上期 {trend.before} 篇", f"; {trend.before} last time")
+        text = self.t(
+            f"今天的主线是{self.named(group)}：{count} 篇上榜，来自{_lead_gap(sources)}{sources}，"
+            f"按各榜名次折算的热度合计最高；领头的是{self.quote(lead)}（{self.heat(lead)}）"
+            f"{change}。",
+            f"The day's main theme is {self.named(group)}: {count} "
+            f"{'post' if count == 1 else 'posts'} from {sources}, the highest heat once each "
+            f"list's ranks are made comparable; it is led by {self.quote(lead)} "
+            f"({self.heat(lead)}){change}.",
+        )
+        return Draft(text, tuple(k for item in group.items[:3] for k in keys_of(item)))
+
+    def _next_themes(self, groups: list[ThemeGroup]) -> Draft:
+        parts = []
+        for group in groups:
+            lead = group.items[0].lead
+            count = len(group.posts)
+            parts.append(
+                self.t(
+                    f"{self.named(group)}（{count} 篇，领头的是{self.quote(lead)}，"
+                    f"{self.heat(lead)}）",
+                    f"{self.named(group)} ({count} {'post' if count == 1 else 'posts'}, "
+                    f"led by {self.quote(lead)}, {self.heat(lead)})",
+                )
             )
-            text += f"; also {others_en}." if others_en else "."
-        return Draft(text, tuple(k for item in items for k in _keys(item)))
+        text = self.t(f"其次是{'和'.join(parts)}。", f"Next come {' and '.join(parts)}.")
+        return Draft(text, tuple(k for g in groups for k in keys_of(g.items[0])))
 
     def highlights(self) -> list[DraftBlock]:
         blocks = []
@@ -155,15 +149,16 @@ class OfflineWriter:
         )
         brief = lead.seen.post.brief
         if brief:
-            short = brief if len(brief) <= BRIEF_CHARS else brief[: BRIEF_CHARS - 1] + "…"
-            text += self.t(f"摘要：{short}", f" In brief: {short}")
+            short = cut_brief(brief)
+            end = "" if short.endswith(SENTENCE_ENDINGS) else self.t("。", ".")
+            text += self.t(f"摘要：{short}{end}", f" In brief: {short}{end}")
         if len(item.posts) > 1:
             also = ("、" if self.zh else ", ").join(self.quote(p) for p in item.posts[1:])
             n = len(item.posts) - 1
             text += self.t(
                 f"另有 {n} 篇讲的是同一件事：{also}。", f" {n} more on the same story: {also}."
             )
-        return Draft(text, _keys(item))
+        return Draft(text, keys_of(item))
 
     def metrics(self) -> list[DraftBlock]:
         heat_lines = tuple(
@@ -204,7 +199,7 @@ class OfflineWriter:
             missing = sum(
                 1 for p in group.posts if p.seen.post.source == source and p.seen.heat is None
             )
-            label = source_label(source, self.language)
+            label = self.site(source)
             if figures:
                 low, high, total = min(figures), max(figures), sum(figures)
                 span = (
@@ -234,7 +229,7 @@ class OfflineWriter:
         return Draft(text, tuple(p.key for p in group.posts))
 
     def source_count(self, count: SourceCount) -> Draft:
-        label = source_label(count.source, self.language)
+        label = self.site(count.source)
         return Draft(
             self.t(
                 f"{label}：窗口内 {count.posts} 篇，{count.with_heat} 篇有热度数据，"
@@ -301,84 +296,7 @@ class OfflineWriter:
         return lines
 
     def outlook(self) -> list[DraftBlock]:
-        facts = self.facts
-        blocks = []
-        by_id = {g.theme.id: g for g in facts.groups}
-        trends = [t for t in facts.theme_trends if t.now > t.before and t.theme_id in by_id]
-        if trends:
-            blocks.append(
-                DraftBlock(
-                    tuple(
-                        Draft(
-                            self.t(
-                                f"{t.zh}：本期 {t.now} 篇，上期 {t.before} 篇。",
-                                f"{t.en}: {t.now} posts now, {t.before} last time.",
-                            ),
-                            tuple(p.key for p in by_id[t.theme_id].posts[:5]),
-                        )
-                        for t in trends[:5]
-                    ),
-                    self.t("升温的主题", "Themes on the rise"),
-                )
-            )
-        new = [p for p in facts.cited_posts if facts.is_new(p)]
-        if new and len(new) < len(facts.cited_posts):
-            blocks.append(
-                DraftBlock(
-                    tuple(
-                        Draft(
-                            self.t(
-                                f"{self.quote(p)} 首次上榜（{self.heat(p)}）。",
-                                f"{self.quote(p)} is new on the lists ({self.heat(p)}).",
-                            ),
-                            (p.key,),
-                        )
-                        for p in new[:5]
-                    ),
-                    self.t("新面孔", "Newcomers"),
-                )
-            )
-        staying = sorted(
-            ((p, facts.days_seen.get(p.key, 0)) for p in facts.cited_posts),
-            key=lambda pair: -pair[1],
-        )
-        staying = [(p, days) for p, days in staying if days >= 2][:5]
-        if staying:
-            blocks.append(
-                DraftBlock(
-                    tuple(
-                        Draft(
-                            self.t(
-                                f"{self.quote(p)} 已连续 {days} 天出现在榜单上。",
-                                f"{self.quote(p)} has been on the lists on {days} days.",
-                            ),
-                            (p.key,),
-                        )
-                        for p, days in staying
-                    ),
-                    self.t("持续上榜", "Staying power"),
-                )
-            )
-        if not blocks:
-            lead = facts.groups[0]
-            blocks.append(
-                DraftBlock(
-                    (
-                        Draft(
-                            self.t(
-                                "数据只覆盖这一期，尚看不出趋势；"
-                                f"本期最集中的主题是{self.label(lead)}（{len(lead.posts)} 篇）。",
-                                "The data covers this window only, so no trend shows yet; "
-                                f"the busiest theme is {self.label(lead)} "
-                                f"({len(lead.posts)} posts).",
-                            ),
-                            tuple(p.key for p in lead.posts[:3]),
-                        ),
-                    ),
-                    self.t("信号", "Signals"),
-                )
-            )
-        return blocks
+        return OutlookWriter(self.facts, self.language).outlook()
 
 
 def heat_moves(facts: BuildFacts) -> list[tuple[ScoredPost, float, float]]:
@@ -391,5 +309,6 @@ def heat_moves(facts: BuildFacts) -> list[tuple[ScoredPost, float, float]]:
     return moves
 
 
-def _keys(item: Item) -> tuple[Key, ...]:
-    return tuple(post.key for post in item.posts)
+def _lead_gap(text: str) -> str:
+    """A space between Chinese and a name in Latin letters that follows it."""
+    return " " if text[:1].isascii() else ""

@@ -31,6 +31,7 @@ GROUP = -2002  # administered by ZH_USER; EN_USER is a member
 CHANNEL = -1003003  # the bot is an administrator
 NO_BOT_CHANNEL = -1004004  # the bot is not an administrator
 TOKEN = "123456:TEST-TOKEN"
+PROGRESS = "⏳"  # how /rebuild's progress stages begin
 
 
 def seed(db_path: Path) -> Digest:
@@ -110,6 +111,29 @@ class Bot:
         await self.feed()
         await wait_until(lambda: len(self.fake.sent(chat_id)) >= before + replies)
         return self.fake.sent(chat_id)[before:]
+
+    async def rebuild(
+        self, text: str, extra: int = 0, chat_id: int = ADMIN, timeout: float = 10.0
+    ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+        """An admin sends /rebuild …; returns the progress message as it ends, and the
+        ``extra`` messages sent after it (a correction's report)."""
+        before = len(self.fake.sent(chat_id))
+        self.fake.user_sends(chat_id, chat_id, text)
+        await self.feed()
+
+        def split() -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+            records = self.fake.sent(chat_id)[before:]
+            first = records[0]["message_id"] if records else None
+            mine = [r for r in records if r["message_id"] == first]
+            return mine, [r for r in records if r["message_id"] != first]
+
+        def finished() -> bool:
+            mine, others = split()
+            return bool(mine) and not mine[-1]["text"].startswith(PROGRESS) and len(others) >= extra
+
+        await wait_until(finished, timeout)
+        mine, others = split()
+        return mine[-1], others
 
     async def press(
         self, chat_id: int, user_id: int, message_id: int, data: str, replies: int = 0

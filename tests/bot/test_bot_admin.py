@@ -72,10 +72,10 @@ async def test_rebuild_reports_changes_and_old_buttons_know(
     bot: Bot, db_path: Path, tmp_path: Path
 ) -> None:
     [overview] = await bot.say(EN_USER, EN_USER, "/digest")
-    [same] = await bot.say(ADMIN, ADMIN, "/rebuild")
-    assert same["text"] == "Digest 2026-02-15 is unchanged: v1 stays."
+    same, _ = await bot.rebuild("/rebuild")
+    assert same["text"] == "Digest 2026-02-15 is unchanged: v1 stays.\nWriter: offline"
     add_post(db_path, tmp_path)
-    [report] = await bot.say(ADMIN, ADMIN, "/rebuild 2026-02-15")
+    report, _ = await bot.rebuild("/rebuild 2026-02-15")
     assert report["text"].startswith("Digest 2026-02-15: changes from v1 to v2")
     assert f"+ {NEW_POST['title']}" in report["text"]
     [shown], answer = await bot.press(
@@ -111,13 +111,13 @@ def record_push(db_path: Path, rows: list[tuple[int, str]], version: int = 1) ->
 async def test_rebuild_push_sends_a_correction_to_who_got_the_old_version(
     bot: Bot, db_path: Path, tmp_path: Path
 ) -> None:
-    [nothing] = (await bot.say(ADMIN, ADMIN, "/rebuild --push", replies=2))[1:]
+    _, [nothing] = await bot.rebuild("/rebuild --push", extra=1)
     assert nothing["text"].startswith("Nothing to push as a correction")
     await bot.say(EN_USER, EN_USER, "/subscribe")
     record_push(db_path, [(EN_USER, "sent")])
     add_post(db_path, tmp_path)
     before = len(bot.fake.sent(EN_USER))
-    report, correction = await bot.say(ADMIN, ADMIN, "/rebuild 2026-02-15 --push", replies=2)
+    report, [correction] = await bot.rebuild("/rebuild 2026-02-15 --push", extra=1)
     assert report["text"].startswith("Digest 2026-02-15: changes from v1 to v2")
     assert correction["text"] == "Correction v2: 1 of 1 chats received it (1 messages)."
     pushed = bot.fake.sent(EN_USER)[before:]
@@ -125,8 +125,11 @@ async def test_rebuild_push_sends_a_correction_to_who_got_the_old_version(
 
 
 async def test_rebuild_of_a_day_without_posts_and_a_bad_date(bot: Bot) -> None:
-    [built] = await bot.say(ADMIN, ADMIN, "/rebuild 2026-01-01")
-    assert built["text"] == "Built digest 2026-01-01 v1."
+    empty, _ = await bot.rebuild("/rebuild 2026-01-01")
+    assert empty["text"] == (
+        "No posts were collected for 2026-01-01 (window 2025-12-31 18:30 to 2026-01-01 18:30):"
+        " nothing was stored and nothing will be pushed. /digest still shows 2026-02-15."
+    )
     replies = await bot.say(ADMIN, ADMIN, "/rebuild 2026-13-01")
     assert "“2026-13-01” is not a date" in replies[0]["text"]
     assert "/rebuild [YYYY-MM-DD]" in replies[-1]["text"]

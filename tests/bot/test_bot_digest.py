@@ -31,10 +31,10 @@ EVIL_TITLE = "<b>&amp; 🚀 " + "标题<i>x</i>&lt;" * 500
 
 async def test_start_explains_and_offers_subscribe(bot: Bot) -> None:
     [zh] = await bot.say(ZH_USER, ZH_USER, "/start")
-    assert "科技热榜日报机器人" in zh["text"] and "juejin" in zh["text"]
+    assert "科技热榜日报机器人" in zh["text"] and "掘金" in zh["text"]
     assert button(zh, "订阅").startswith("u|")
     [en] = await bot.say(EN_USER, EN_USER, "/start")
-    assert "tech hot list digest bot" in en["text"]
+    assert "tech hot list digest bot" in en["text"] and "Juejin" in en["text"]
     [fr] = await bot.say(OTHER_USER, OTHER_USER, "/start")  # neither zh nor en: the config's
     assert "科技热榜日报机器人" in fr["text"]
 
@@ -123,15 +123,31 @@ async def test_sources_list_pages_and_details(bot: Bot, digest_v1: Digest) -> No
     [listing] = await bot.say(EN_USER, EN_USER, "/sources")
     assert listing["text"].startswith("Sources · 2026-02-15")
     assert f"[1] {digest_v1.sources[0].title}" in listing["text"]
-    assert "Page 1 of 2" in listing["text"]
+    assert "Page 1 of 5" in listing["text"]
     [page2], _ = await bot.press(
         EN_USER, EN_USER, listing["message_id"], button(listing, "›"), replies=1
     )
-    assert "[11]" in page2["text"] and "Page 2 of 2" in page2["text"]
+    assert "[11]" in page2["text"] and "Page 2 of 5" in page2["text"]
     detail, _ = await bot.press(EN_USER, EN_USER, listing["message_id"], button(page2, "11"), 1)
     entry = digest_v1.sources[10]
     assert detail[0]["kind"] == "send" and entry.title in detail[0]["text"]
     assert f"Site: {source_label(entry.source, 'en')}" in detail[0]["text"]
+
+
+async def test_sources_all_lists_the_posts_the_digest_left_out(
+    bot: Bot, digest_v1: Digest, db_path: Path
+) -> None:
+    [none] = await bot.say(EN_USER, EN_USER, "/sources all")
+    assert "The digest cites every post of its window." in none["text"]
+    left = [
+        {"source": "v2ex", "post_id": str(n), "title": f"Left {n}", "url": None, "heat": n}
+        for n in range(30)
+    ]
+    save_variant(db_path, replace(digest_v1, facts={**digest_v1.facts, "left_out": left}))
+    [listing] = await bot.say(ZH_USER, ZH_USER, "/sources 全部")
+    assert listing["text"].startswith("日报未收录的帖子 · 2026-02-15")
+    assert "• Left 0 · V2EX · 热度 0" in listing["text"] and "Left 24" in listing["text"]
+    assert "Left 25" not in listing["text"] and "另有 5 篇未列出。" in listing["text"]
 
 
 async def test_source_detail_shows_everything_and_the_citing_lines(

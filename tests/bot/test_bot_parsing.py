@@ -26,6 +26,7 @@ from bot.keyboards import (
 from bot.parsing import (
     ArgumentError,
     RebuildArgs,
+    SourcesArgs,
     parse_digest,
     parse_rebuild,
     parse_settings,
@@ -88,6 +89,9 @@ def test_sources_number_and_date() -> None:
     assert parse_sources(["2026-02-15"]).day == date(2026, 2, 15)
     assert problem(parse_sources, ["0"]) == ("number", "0")
     assert problem(parse_sources, ["three"]) == ("number", "three")
+    assert parse_sources(["all"]) == SourcesArgs(left_out=True)
+    assert parse_sources(["全部", "2026-02-15"]) == SourcesArgs(None, date(2026, 2, 15), True)
+    assert problem(parse_sources, ["all", "3"]) == ("extra", "3")
     assert problem(parse_sources, ["3", "4"]) == ("extra", "4")
 
 

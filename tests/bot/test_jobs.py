@@ -30,7 +30,7 @@ from bot.jobs import (
     register_jobs,
 )
 from bot.services import Services
-from digest import Store, latest_digest
+from digest import Store, last_build, latest_digest, make_post
 from digest.push.ledger import Ledger
 
 App = Application[Any, Any, Any, Any, Any, Any]
@@ -94,7 +94,9 @@ async def test_the_build_and_ingest_jobs_run_the_domain_functions(app: App, db_p
     await build_job(context_for(app, BUILD_JOB))
     store = Store.open(db_path)
     day = due_build_date(delivery_settings(db_path), datetime.now(UTC))
-    assert latest_digest(store, day.isoformat()) is not None
+    assert latest_digest(store, day.isoformat()) is None  # no posts: nothing stored
+    record = last_build(store, day)
+    assert record is not None and record.outcome == "empty" and record.posts == 0
     store.close()
 
 
@@ -128,6 +130,8 @@ async def test_a_running_bot_builds_the_missing_digest_and_pushes_on_its_tick(
     push = (datetime.now(UTC) - timedelta(minutes=2)).time().replace(second=0, microsecond=0)
     store = Store.open(db_path)
     store_digest(store, "2020-01-01")  # an old digest: not what is due
+    post = make_post(source="hackernews", post_id="1", title="A post seen an hour ago", heat=9)
+    store.save_posts([post], datetime.now(UTC) - timedelta(hours=1))  # in the due window
     since = datetime.now(UTC) - timedelta(days=3)
     for chat_id in (11, 12, 13):
         add_chat(store, chat_id, timezone="UTC", push_time=push, since=since)

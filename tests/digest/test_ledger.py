@@ -7,7 +7,17 @@ from datetime import UTC, datetime, time, timedelta
 
 import pytest
 
-from digest import SECTION_IDS, Block, Digest, Footer, Section, Statement, Store, save_digest
+from digest import (
+    SECTION_IDS,
+    Block,
+    Digest,
+    Footer,
+    Section,
+    SourceEntry,
+    Statement,
+    Store,
+    save_digest,
+)
 from digest.push.ledger import (
     CORRECTION,
     PUSH,
@@ -38,7 +48,8 @@ def digest_for(day: str) -> Digest:
         for lang in ("zh", "en")
     }
     footer = Footer(day, "Asia/Shanghai", day, day, ())
-    return Digest(day, 1, day, "zh", Statement("x"), (), sections, footer)
+    post = (SourceEntry(1, "hackernews", "p1", "A post", "https://example.com/1", 10.0),)
+    return Digest(day, 1, day, "zh", Statement("x", (1,)), post, sections, footer)
 
 
 def chat(store: Store, chat_id: int, zone: str = "Asia/Shanghai", at: time = time(8, 0)) -> None:

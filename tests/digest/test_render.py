@@ -55,7 +55,7 @@ def test_push_has_headline_key_points_top_five_links_and_a_short_footer() -> Non
     for entry in digest.sources[:5]:
         assert f'<a href="{entry.url.replace("&", "&amp;")}">{entry.title}</a>' in message
     assert digest.sources[5].title not in text.split("热门来源")[1]
-    assert "生成时间" in text and "抓取失败：github" in text and "时间窗口" not in text
+    assert "生成时间" in text and "抓取失败：GitHub Trending" in text and "时间窗口" not in text
 
 
 def test_full_view_has_every_section_in_order_and_the_whole_footer() -> None:
@@ -63,7 +63,11 @@ def test_full_view_has_every_section_in_order_and_the_whole_footer() -> None:
     text = "\n".join(visible_text(m) for m in render_telegram(digest, "full"))
     titles = [section.title for section in digest.sections["en"]]
     assert [text.index(t + "\n") for t in titles] == sorted(text.index(t + "\n") for t in titles)
-    for label in ("Built: 2026-02-15 18:11 (Asia/Shanghai)", "Stale: v2ex", "Failed: github"):
+    for label in (
+        "Built: 2026-02-15 18:11 (Asia/Shanghai)",
+        "Stale: V2EX",
+        "Failed: GitHub Trending",
+    ):
         assert label in text
     assert "Writer: offline" in text and "Notes: summary fell back" in text
 
@@ -267,7 +271,7 @@ def test_markdown_has_sections_markdown_citations_sources_and_footer() -> None:
     assert (
         "- \\[2\\] Flutter 3.41 released: what changed for desktop and web | <https://" in markdown
     )
-    assert "- 抓取失败：github" in markdown and markdown.endswith("- 撰写：offline\n")
+    assert "- 抓取失败：GitHub Trending" in markdown and markdown.endswith("- 撰写：offline\n")
 
 
 def test_markdown_escapes_titles_that_try_to_inject() -> None:

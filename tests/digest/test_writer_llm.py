@@ -143,7 +143,7 @@ def test_malformed_json_twice_falls_back_and_says_so(sample, options, fake, slee
 
 def cite_out_of_range(request: dict[str, Any]) -> dict[str, Any]:
     answer = valid_answer(request)
-    answer["blocks"][0]["statements"][0]["cites"] = [3, 26]
+    answer["blocks"][0]["statements"][0]["cites"] = [3, 99]
     return answer
 
 
@@ -151,9 +151,9 @@ def test_citation_out_of_range_is_named_then_falls_back(sample, options, fake, s
     fake.responder = answering(cite_out_of_range)
     digest = compose(sample, options, writer_for(sample, fake, sleeps))
     named = fake.requests[1]["messages"][-1]["content"]
-    assert f"cites 26, but sources are numbered 1 to {len(digest.sources)}" in named
+    assert f"cites 99, but sources are numbered 1 to {len(digest.sources)}" in named
     assert digest.footer.writer == FALLBACK_WRITER
-    assert "cites 26" in digest.footer.notes[0]
+    assert "cites 99" in digest.footer.notes[0]
 
 
 def test_partial_fallback_keeps_the_llm_sections(sample, options, fake, sleeps):

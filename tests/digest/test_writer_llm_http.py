@@ -9,11 +9,11 @@ from pathlib import Path
 from fake_llm import MARK, FakeLlm, answering, invalid_answer, serve
 
 from bot.config import Settings
-from bot.llm import llm_writers
+from bot.llm import llm_config
 from digest import (
     SECTION_IDS,
     BuildOptions,
-    build_digest,
+    build_day,
     latest_digest,
     load_themes,
 )
@@ -36,15 +36,15 @@ def llm_settings(settings: Settings, url: str) -> Settings:
     )
 
 
-def test_no_writers_when_llm_is_off(settings, store):
-    assert llm_writers(settings, store) == []
+def test_no_endpoint_when_llm_is_off(settings):
+    assert llm_config(settings) is None
 
 
 def test_build_stores_prose_from_the_endpoint(settings, sample):
     fake = FakeLlm()
     with serve(fake) as url:
-        writers = llm_writers(llm_settings(settings, url), sample)
-        build_digest(sample, DAY, BuildOptions(themes=load_themes()), BUILT, True, writers)
+        llm = llm_config(llm_settings(settings, url))
+        build_day(sample, DAY, BuildOptions(themes=load_themes()), BUILT, llm=llm, force=True)
     stored = latest_digest(sample, DAY.isoformat())
     assert stored is not None and stored.footer.writer == "llm:fake-model"
     for section in PROSE:
@@ -58,10 +58,12 @@ def test_build_stores_prose_from_the_endpoint(settings, sample):
 def test_invalid_answers_store_a_complete_digest_naming_the_fallback(settings, sample):
     fake = FakeLlm(answering(invalid_answer))
     with serve(fake) as url:
-        writers = llm_writers(llm_settings(settings, url), sample)
-        saved = build_digest(sample, DAY, BuildOptions(themes=load_themes()), BUILT, True, writers)
+        llm = llm_config(llm_settings(settings, url))
+        options = BuildOptions(themes=load_themes())
+        built = build_day(sample, DAY, options, BUILT, llm=llm, force=True)
     stored = latest_digest(sample, DAY.isoformat())
-    assert stored == saved.digest
+    assert built.saved is not None and stored == built.saved.digest
+    assert built.llm_reason.startswith("summary: offline text (answer rejected twice")
     assert stored.footer.writer == "offline (llm fallback)"
     assert [s.id for s in stored.sections["zh"]] == list(SECTION_IDS)
     assert all(s.blocks for s in stored.sections["zh"])

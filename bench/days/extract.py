@@ -1,0 +1,131 @@
+"""Write one labelled day's posts (JSONL for `hotdigest import`) from mirrored archive repos.
+
+Run by hand after `fetch`ing the repositories named in bench/days/README.md; the
+output files are committed, this script only documents how they were made.
+
+    uv run python bench/days/extract.py 2026-03-18 [--juejin 25]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import subprocess
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+MIRROR = Path("/work/.mirror")
+HERE = Path(__file__).resolve().parent
+HN = ("L5T2Y0/daily-hn-archives", "archives/{day}.md")
+V2EX = ("lonnyzhang423/v2ex-hot-hub", "archives/{day}.md")
+JUEJIN = ("cxyfreedom/website-hot-hub", "raw/juejin/{day}.json")
+GITHUB = ("cxyfreedom/website-hot-hub", "raw/github/{day}.json")
+_HN_LINE = re.compile(r"^\d+\. \[(?P<title>.+)\]\((?P<url>\S+)\) - (?P<points>\d+) points")
+_MD_LINE = re.compile(r"^1\. \[(?P<title>.+)\]\((?P<url>https://www\.v2ex\.com/t/(?P<id>\d+))\S*\)")
+
+
+def _git(repo: str, *args: str) -> str:
+    path = MIRROR / repo.replace("/", "+") / "repo"
+    return subprocess.run(
+        ["git", "-C", str(path), *args], check=True, capture_output=True, text=True
+    ).stdout
+
+
+def _show(spec: tuple[str, str], day: str) -> tuple[str, str, str]:
+    repo, pattern = spec
+    path = pattern.format(day=day)
+    commit = _git(repo, "log", "-1", "--format=%H", "HEAD", "--", path).strip()
+    return _git(repo, "show", f"{commit}:{path}"), f"{repo} {path} @ {commit}", commit
+
+
+def extract(day: str, juejin_top: int) -> tuple[list[dict[str, object]], list[str]]:
+    # Seen at 10:00 UTC (18:00 Asia/Shanghai), inside the default 18:30 build window.
+    seen = datetime.combine(date.fromisoformat(day), datetime.min.time(), UTC)
+    stamp = (seen + timedelta(hours=10)).isoformat().replace("+00:00", "Z")
+    posts: list[dict[str, object]] = []
+    origins = []
+    text, origin, _ = _show(JUEJIN, day)
+    origins.append(origin)
+    for rank, entry in enumerate(json.loads(text)[:juejin_top], start=1):
+        post_id = entry["url"].rstrip("/").rsplit("/", 1)[-1]
+        posts.append(
+            {
+                "source": "juejin",
+                "post_id": post_id,
+                "title": entry["title"].strip(),
+                "url": entry["url"],
+                "rank": rank,
+                "seen_at": stamp,
+            }
+        )
+    text, origin, _ = _show(GITHUB, day)
+    origins.append(origin)
+    for rank, entry in enumerate(json.loads(text), start=1):
+        record: dict[str, object] = {
+            "source": "github",
+            "post_id": entry["title"],
+            "title": entry["title"],
+            "url": entry["url"],
+            "rank": rank,
+            "seen_at": stamp,
+        }
+        if entry.get("description"):
+            record["brief"] = entry["description"]
+        if entry.get("language"):
+            record["category"] = entry["language"]
+        posts.append(record)
+    text, origin, _ = _show(HN, day)
+    origins.append(origin)
+    rank = 0
+    for line in text.splitlines():
+        if match := _HN_LINE.match(line):
+            rank += 1
+            url = match["url"]
+            item = re.search(r"item\?id=(\d+)", url)
+            post_id = item.group(1) if item else url
+            posts.append(
+                {
+                    "source": "hackernews",
+                    "post_id": post_id,
+                    "title": match["title"],
+                    "url": url,
+                    "heat": int(match["points"]),
+                    "rank": rank,
+                    "seen_at": stamp,
+                }
+            )
+    text, origin, _ = _show(V2EX, day)
+    origins.append(origin)
+    rank = 0
+    for line in text.splitlines():
+        if match := _MD_LINE.match(line):
+            rank += 1
+            posts.append(
+                {
+                    "source": "v2ex",
+                    "post_id": match["id"],
+                    "title": match["title"],
+                    "url": match["url"],
+                    "rank": rank,
+                    "seen_at": stamp,
+                }
+            )
+    return posts, origins
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("day")
+    parser.add_argument("--juejin", type=int, default=25)
+    args = parser.parse_args()
+    posts, origins = extract(args.day, args.juejin)
+    out = HERE / f"{args.day}.jsonl"
+    out.write_text("".join(json.dumps(p, ensure_ascii=False) + "\n" for p in posts), "utf-8")
+    print(f"{out}: {len(posts)} posts")
+    for origin in origins:
+        print("  ", origin)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,191 @@
+"""Score the digest built from each labelled day: theme F1, coverage, same-story merging.
+
+Used by bench/themes.py. A day is a JSONL file that `hotdigest import` reads plus gold
+labels (bench/days/README.md); the digest is built exactly as the bot builds it.
+"""
+
+from __future__ import annotations
+
+import json
+import tomllib
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, time
+from itertools import combinations
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from digest import BuildOptions, Digest, Store, compose_digest, import_posts, load_themes
+
+ROOT = Path(__file__).resolve().parent.parent
+DAYS = Path(__file__).resolve().parent / "days"
+SAMPLE = (ROOT / "data" / "sample" / "posts.jsonl", Path(__file__).parent / "themes_gold.toml")
+OTHER = "other"
+Key = tuple[str, str]
+
+
+@dataclass(frozen=True, slots=True)
+class Gold:
+    themes: dict[Key, str]  # every post of the day; "other" = off-topic
+    titles: dict[Key, str]
+    stories: list[frozenset[Key]] | None  # None: not labelled for stories
+
+
+@dataclass(frozen=True, slots=True)
+class DayScore:
+    name: str
+    posts: int
+    themed: int  # posts the digest shows under a theme (not Other)
+    f1: float
+    precision: float
+    recall: float
+    coverage: float
+    on_topic: int
+    story_tp: int
+    story_pred: int
+    story_gold: int
+    off_topic_themed: list[str]  # titles of off-topic posts given a tech theme
+    missing: list[str]  # on-topic posts left out of the themes
+    wrong: list[str]  # "title | gold | digest" where the digest's theme differs
+
+
+def load_gold(path: Path) -> Gold:
+    data = tomllib.loads(path.read_text(encoding="utf-8"))
+    themes: dict[Key, str] = {}
+    titles: dict[Key, str] = {}
+    for entry in data["posts"]:
+        if "key" in entry:
+            source, post_id = entry["key"].split(":", 1)
+        else:  # bench/themes_gold.toml (the sample) keys by source and post_id
+            source, post_id = entry["source"], entry["post_id"]
+        themes[(source, post_id)] = entry["theme"]
+        titles[(source, post_id)] = entry.get("title", post_id)
+    if "stories" not in data:  # the sample's labels predate story labelling
+        return Gold(themes, titles, None)
+    stories = [
+        frozenset(tuple(k.split(":", 1)) for k in group["posts"])  # type: ignore[misc]
+        for group in data.get("stories", [])
+    ]
+    return Gold(themes, titles, stories)  # type: ignore[arg-type]
+
+
+def labelled_days() -> list[tuple[str, Path, Path]]:
+    days = [("sample 2026-02-15", *SAMPLE)]
+    for posts in sorted(DAYS.glob("*.jsonl")):
+        days.append((posts.stem, posts, posts.with_suffix(".gold.toml")))
+    return days
+
+
+def build_day(posts: Path, options: BuildOptions | None = None) -> Digest:
+    """The digest of the day the posts were seen, from a fresh in-memory store."""
+    first = json.loads(posts.read_text(encoding="utf-8").splitlines()[0])
+    seen = datetime.fromisoformat(first["seen_at"].replace("Z", "+00:00"))
+    store = Store.memory()
+    import_posts(store, posts, now=seen)
+    options = options or BuildOptions(themes=load_themes(), build_time=time(18, 30))
+    # Sightings at 18:00 local fall in the window ending at the day's 18:30 build.
+    day = seen.astimezone(ZoneInfo(options.timezone)).date()
+    return compose_digest(store, day, options, seen)
+
+
+def _pairs(groups: Iterable[Iterable[Key]]) -> set[frozenset[Key]]:
+    return {frozenset(pair) for group in groups for pair in combinations(sorted(group), 2)}
+
+
+def score_day(name: str, digest: Digest, gold: Gold) -> DayScore:
+    by_index = {entry.index: (entry.source, entry.post_id) for entry in digest.sources}
+    title = {(e.source, e.post_id): e.title for e in digest.sources}
+    themes = digest.facts.get("themes", [])
+    assert isinstance(themes, list)
+    predicted: dict[Key, str] = {}
+    items: list[list[Key]] = []
+    for group in themes:
+        for item in group["items"]:
+            keys = [by_index[i] for i in item]
+            items.append(keys)
+            if group["id"] != OTHER:
+                predicted.update((key, group["id"]) for key in keys)
+    # Off-topic posts are each their own gold group: grouping them with anything is wrong.
+    gold_group = {k: (t if t != OTHER else f"{OTHER}:{k}") for k, t in gold.themes.items()}
+    themed = [k for k in predicted if k in gold_group]
+    pred_pairs = {
+        frozenset(p) for p in combinations(themed, 2) if predicted[p[0]] == predicted[p[1]]
+    }
+    gold_pairs = {
+        frozenset(p) for p in combinations(themed, 2) if gold_group[p[0]] == gold_group[p[1]]
+    }
+    tp = len(pred_pairs & gold_pairs)
+    precision = tp / len(pred_pairs) if pred_pairs else 1.0
+    recall = tp / len(gold_pairs) if gold_pairs else 1.0
+    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+    on_topic = [k for k, t in gold.themes.items() if t != OTHER]
+    covered = [k for k in on_topic if k in predicted]
+    story_gold = _pairs(gold.stories or [])
+    story_pred = {p for p in _pairs(items) if all(k in gold.themes for k in p)}
+    if gold.stories is None:
+        story_pred = set()
+    return DayScore(
+        name=name,
+        posts=len(gold.themes),
+        themed=len(themed),
+        f1=f1,
+        precision=precision,
+        recall=recall,
+        coverage=len(covered) / len(on_topic) if on_topic else 1.0,
+        on_topic=len(on_topic),
+        story_tp=len(story_pred & story_gold),
+        story_pred=len(story_pred),
+        story_gold=len(story_gold),
+        off_topic_themed=[title[k] for k in predicted if gold.themes.get(k) == OTHER],
+        wrong=[
+            f"{title[k][:50]} | {gold.themes[k]} | {predicted[k]}"
+            for k in themed
+            if gold.themes[k] != predicted[k]
+        ],
+        missing=[title.get(k, ":".join(k)) for k in on_topic if k not in predicted],
+    )
+
+
+def score_all(options: BuildOptions | None = None) -> list[DayScore]:
+    scores = []
+    for name, posts, gold_path in labelled_days():
+        gold = load_gold(gold_path)
+        scores.append(score_day(name, build_day(posts, options), gold))
+    return scores
+
+
+def print_scores(scores: Sequence[DayScore], verbose: bool = True) -> None:
+    header = (
+        f"{'day':<18} {'posts':>5} {'themed':>6} {'F1':>5} {'P':>5} {'R':>5} "
+        f"{'coverage':>8} {'story P':>8} {'story R':>8} {'off-topic':>9}"
+    )
+    print(
+        "\nDigest themes per labelled day (targets: F1 >= 0.85, coverage >= 0.8, "
+        "story recall >= 0.8, precision >= 0.95)\n"
+    )
+    print(header)
+    print("-" * len(header))
+    for s in scores:
+        sp = f"{s.story_tp}/{s.story_pred}" if s.story_pred else "-"
+        sr = f"{s.story_tp}/{s.story_gold}" if s.story_gold else "-"
+        print(
+            f"{s.name:<18} {s.posts:>5} {s.themed:>6} {s.f1:>5.2f} {s.precision:>5.2f} "
+            f"{s.recall:>5.2f} {s.coverage:>8.2f} {sp:>8} {sr:>8} {len(s.off_topic_themed):>9}"
+        )
+    tp = sum(s.story_tp for s in scores)
+    pred = sum(s.story_pred for s in scores)
+    gold = sum(s.story_gold for s in scores)
+    print(
+        f"\nsame-story pairs over all days: precision {tp}/{pred}"
+        f" = {tp / pred if pred else 1:.2f}, recall {tp}/{gold} = {tp / gold if gold else 1:.2f}"
+    )
+    if verbose:
+        for s in scores:
+            if s.off_topic_themed or s.missing:
+                print(f"\n{s.name}:")
+            for t in s.off_topic_themed:
+                print(f"  off-topic but themed: {t[:60]}")
+            for t in s.wrong:
+                print(f"  theme: {t}")
+            for t in s.missing:
+                print(f"  on-topic, not themed: {t[:60]}")
