@@ -345,10 +345,9 @@ def rss_mb() -> float:
 
 
 async def _push(args: argparse.Namespace) -> dict[str, Any]:
-    from bot.app import build_application, running
+    from bot.app import build_application
     from bot.config import Settings
-    from bot.context import services_of
-    from bot.delivery.engine import DeliveryOptions, push_due
+    from bot.delivery.engine import DeliveryOptions
 
     # The pace through the settings, which the code before and after issue 12 both read
     # (the anchor's DeliveryOptions carried it, the outbox reads it from the settings).
@@ -364,9 +363,35 @@ async def _push(args: argparse.Namespace) -> dict[str, Any]:
     options = DeliveryOptions.from_settings(settings)
     if args.senders:
         options = replace(options, senders=args.senders, connections=args.connections)
-    application = build_application(settings, schedule=False)  # as `hotdigest run` does
+    ops = _ops_server(args.metrics) if args.metrics else contextlib.nullcontext(None)
+    with ops as served:  # `hotdigest run --metrics`: /healthz and /metrics beside the push
+        # Only then: an anchor's build_application may predate them.
+        ops_kwargs = dict(zip(("metrics", "health"), served, strict=True)) if served else {}
+        application = build_application(settings, schedule=False, **ops_kwargs)
+        return await _push_with(application, args, options)
+
+
+@contextlib.contextmanager
+def _ops_server(address: str) -> Any:
+    from bot.health import Health, OpsServer, parse_address
+    from bot.metrics import Metrics
+
+    metrics, health = Metrics(), Health(None)
+    server = OpsServer(*parse_address(address), health, metrics)
+    try:
+        yield metrics, health
+    finally:
+        server.close()
+
+
+async def _push_with(application: Any, args: argparse.Namespace, options: Any) -> dict[str, Any]:
+    from bot.app import running
+    from bot.context import services_of
+    from bot.delivery.engine import push_due
+
     async with running(application):
         services = services_of(application)
+        await asyncio.sleep(args.idle)  # probes of an idle bot first (bench/ops.py)
         rss_before = rss_mb()
         before, started = resource.getrusage(resource.RUSAGE_SELF), time.perf_counter()
         report = await push_due(services, application.bot, day=args.day, options=options)
@@ -482,6 +507,8 @@ def main() -> None:
     push.add_argument("--paid", action="store_true")
     push.add_argument("--senders", type=int, help="Bots to push through (default: the engine's)")
     push.add_argument("--connections", type=int, default=1, help="each sender's pool size")
+    push.add_argument("--metrics", help="serve /healthz and /metrics at HOST:PORT meanwhile")
+    push.add_argument("--idle", type=float, default=0.0, help="seconds to wait before pushing")
     args = parser.parse_args()
     try:  # the anchor (the code before a change) may predate it
         from bot.logs import quiet_time_period_warning

@@ -60,6 +60,7 @@ from .handlers.settings import (
     subscribe_command,
     unsubscribe_command,
 )
+from .health import Health
 from .jobs import register_jobs
 from .keyboards import (
     SettingsButton,
@@ -70,8 +71,10 @@ from .keyboards import (
     ViewButton,
 )
 from .keyboards import matches as data_of
+from .metrics import MeteredRequest, Metrics
 from .services import Services
 from .updates import GuardedUpdates
+from .upkeep import register_upkeep
 
 log = logging.getLogger(__name__)
 
@@ -153,20 +156,27 @@ def build_application(
     request: BaseRequest | None = None,
     get_updates_request: BaseRequest | None = None,
     schedule: bool = True,
+    metrics: Metrics | None = None,
+    health: Health | None = None,
 ) -> App:
     """The bot, ready for ``run_polling`` or :func:`running`; services start in post_init.
 
-    :param schedule: run the ingest, build and push jobs (off: the bot only answers).
+    :param schedule: run the ingest, build, push and upkeep jobs (off: the bot only answers).
+    :param metrics: where sends and jobs are counted (default: a registry of its own).
+    :param health: what ``/healthz`` judges; fed by getUpdates answers and the store check.
     :raises ConfigError: no bot token is configured.
     """
     if not settings.telegram_token:
         raise ConfigError("TELEGRAM_BOT_TOKEN is not set (get a token from @BotFather)")
 
+    metrics = metrics or Metrics()
+
     async def post_init(application: App) -> None:
-        application.bot_data[SERVICES_KEY] = Services.create(settings)
+        application.bot_data[SERVICES_KEY] = Services.create(settings, metrics, health)
         await register_commands(application, settings)
         if schedule:
             register_jobs(application, settings)
+        register_upkeep(application, settings, vitals=health is not None, maintenance=schedule)
         log.info("bot @%s ready", application.bot.username)
 
     builder = (
@@ -186,12 +196,14 @@ def build_application(
         .concurrent_updates(ChatOrder())
     )
     # The configured transport (aiohttp by default) and proxy, for replies and polling
-    # as for pushes (bot.delivery.client).
+    # as for pushes (bot.delivery.client); wrapped to count replies, and to see
+    # polling's pulse in each getUpdates answer.
     transport = TransportOptions.from_settings(settings)
-    builder = builder.request(request or make_request(transport))
+    builder = builder.request(metrics.metered(request or make_request(transport), "reply"))
     # Unreadable updates are skipped there, or polling would spin on them (bot/updates.py).
-    updates = get_updates_request or make_request(transport, 1)
-    builder = builder.get_updates_request(GuardedUpdates(updates))
+    updates = GuardedUpdates(get_updates_request or make_request(transport, 1))
+    pulse = health.polled if health else None
+    builder = builder.get_updates_request(MeteredRequest(updates, metrics, None, pulse))
     application: App = builder.build()
     application.bot_data["language"] = settings.language  # for the error handler's apology
     add_handlers(application)
@@ -258,7 +270,11 @@ async def register_commands(application: App, settings: Settings) -> None:
             try:
                 await bot.set_my_commands(every, BotCommandScopeChat(admin), language_code=code)
             except (BadRequest, Forbidden):  # an admin who never opened a chat with the bot
-                log.warning("no admin command menu for user %s: no chat with the bot", admin)
+                log.warning(
+                    "no admin command menu for user %s: no chat with the bot",
+                    admin,
+                    extra={"chat_id": admin},
+                )
 
 
 @asynccontextmanager

@@ -35,16 +35,17 @@ async def build(
     changed (an empty day, an LLM fallback, and their recoveries)."""
     settings = services.settings
     async with services.build_lock:
-        built = await build_off_loop(
-            settings.db_path,
-            day,
-            services.options,
-            now,
-            llm=llm_config(settings),
-            force=force,
-            retry_llm=retry_llm,
-            progress=progress,
-        )
+        with services.metrics.build_seconds.time():
+            built = await build_off_loop(
+                settings.db_path,
+                day,
+                services.options,
+                now,
+                llm=llm_config(settings),
+                force=force,
+                retry_llm=retry_llm,
+                progress=progress,
+            )
     saved = built.saved
     state = "empty" if saved is None else ("new" if saved.created else "unchanged")
     version = saved.digest.version if saved else 0

@@ -98,6 +98,10 @@ class Settings:
     llm_max_tokens: int = 2000
     llm_temperature: float = 0.3
     llm_api_key: str | None = field(default=None, repr=False)
+    keep_days: int = 400
+    maintenance_time: time = time(4, 0)
+    backup_dir: Path | None = None
+    backup_keep: int = 7
     sources: tuple[SourceConfig, ...] = DEFAULT_SOURCES
     # HTTPS_PROXY, HTTP_PROXY, ALL_PROXY, NO_PROXY: used where no proxy is configured.
     environment_proxies: Proxies = field(default_factory=Proxies, repr=False)
@@ -389,6 +393,25 @@ OPTIONS: tuple[Option, ...] = (
         "HOTDIGEST_LLM_API_KEY",
         secret=True,
         file=False,
+    ),
+    Option(
+        "store.keep_days",
+        "keep_days",
+        "Days of heat snapshots and delivery-ledger rows to keep (digests are kept).",
+        _int(1, 36500),
+    ),
+    Option(
+        "store.maintenance_time",
+        "maintenance_time",
+        "Local time (HH:MM) of the daily backup and pruning.",
+        _clock,
+    ),
+    Option("backup.dir", "backup_dir", "Directory of the daily backups (unset: none).", _path),
+    Option(
+        "backup.keep",
+        "backup_keep",
+        "Daily backups to keep; older ones are deleted.",
+        _int(1, 1000),
     ),
 )
 SOURCES_HELP = "Sources to fetch: [[sources]] tables with name, kind and the kind's options."

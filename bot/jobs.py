@@ -156,6 +156,7 @@ async def ingest_job(context: Context) -> None:
         settings.ingest_max_body_bytes,
         ingest_proxies(settings),
     )
+    services.metrics.ingested(results)
     log.info("ingest: %d of %d sources ok", sum(r.ok for r in results), len(results))
     await check_ingest(services, context.application.bot, results, services.clock())
     await upgrade_fallback(services, context.application.bot, services.clock())

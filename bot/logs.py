@@ -9,6 +9,8 @@ from collections.abc import Iterable
 
 from telegram.warnings import PTBDeprecationWarning
 
+from .log_format import make_formatter
+
 # The start of PTB 22's warning when it hands out an int time period (e.g. retry_after).
 PTB_TIME_PERIOD_WARNING = r".*PTB_TIMEDELTA"
 
@@ -84,12 +86,12 @@ def quiet_time_period_warning() -> None:
     )
 
 
-def configure_logging(level: str = "INFO", secrets: Iterable[str | None] = ()) -> None:
-    """key=value friendly lines on stderr, secrets masked; httpx/httpcore quiet."""
+def configure_logging(
+    level: str = "INFO", secrets: Iterable[str | None] = (), fmt: str = "text"
+) -> None:
+    """key=value friendly lines (or JSON ones) on stderr, secrets masked; httpx/httpcore quiet."""
     handler = logging.StreamHandler()
-    handler.setFormatter(
-        logging.Formatter("%(asctime)s level=%(levelname)s logger=%(name)s %(message)s")
-    )
+    handler.setFormatter(make_formatter(fmt))
     handler.addFilter(SecretFilter(secrets))
     root = logging.getLogger()
     root.handlers[:] = [handler]

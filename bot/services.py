@@ -19,6 +19,8 @@ from digest import BuildOptions, Renderer, Store, make_http_client, utcnow
 from .config import Settings, build_options, ingest_proxies
 from .delivery.options import limits_of
 from .delivery.outbox import Outbox
+from .health import Health
+from .metrics import Metrics
 from .views import DigestViews
 
 T = TypeVar("T")
@@ -77,9 +79,13 @@ class Services:
     # One digest build at a time (scheduled, catch-up, before a push, /rebuild): two at
     # once could store the same new input twice.
     build_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    metrics: Metrics = field(default_factory=Metrics)
+    health: Health | None = None  # what /healthz judges, with `run --metrics`
 
     @classmethod
-    def create(cls, settings: Settings) -> Services:
+    def create(
+        cls, settings: Settings, metrics: Metrics | None = None, health: Health | None = None
+    ) -> Services:
         return cls(
             settings=settings,
             store=StoreRunner(settings.db_path),
@@ -90,6 +96,8 @@ class Services:
                 proxies=ingest_proxies(settings),
             ),
             outbox=Outbox(limits_of(settings)),
+            metrics=metrics or Metrics(),
+            health=health,
         )
 
     async def close(self) -> None:

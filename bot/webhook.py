@@ -12,6 +12,7 @@ import hmac
 import json
 import logging
 import signal
+from collections.abc import Callable
 from functools import partial
 from urllib.parse import urlsplit
 
@@ -42,11 +43,18 @@ REASONS = {
 
 
 async def serve_webhook(
-    application: App, url: str, listen: str, port: int, secret: str, path: str | None = None
+    application: App,
+    url: str,
+    listen: str,
+    port: int,
+    secret: str,
+    path: str | None = None,
+    on_serving: Callable[[asyncio.Server], None] | None = None,
 ) -> None:
     """Register ``url`` with Telegram and serve updates posted to ``path`` until SIGINT/SIGTERM.
 
     :param path: the local path to accept (default: the path of ``url``).
+    :param on_serving: told the server once it listens (the health check watches it).
     """
     path = path or urlsplit(url).path or "/"
     async with running(application):
@@ -58,7 +66,9 @@ async def serve_webhook(
             raise WebhookRefusedError(
                 f"Telegram refused the webhook {url}: {exc.message}"
             ) from None
-        async with await webhook_server(application, path, secret, listen, port):
+        async with await webhook_server(application, path, secret, listen, port) as server:
+            if on_serving is not None:
+                on_serving(server)
             log.info("webhook listening on %s:%s%s", listen, port, path)
             await until_stopped()
 

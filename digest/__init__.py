@@ -96,14 +96,33 @@ from .store.archive import (
     latest_digest,
     save_digest,
 )
+from .store.backup import (
+    BackupReport,
+    backup_database,
+    backup_into,
+    restore_database,
+    verify_database,
+)
 from .store.build_log import BuildRecord, last_build
 from .store.check import check_store
 from .store.importer import ImportReport, import_posts
 from .store.incidents import open_incidents
 from .store.llm_cache import llm_usage
+from .store.lock import lock_holder, store_lock
 from .store.problems import store_problem
+from .store.retention import (
+    BatchSizer,
+    PruneStep,
+    TableSize,
+    checkpoint_file,
+    prune_steps,
+    set_autocheckpoint,
+    table_sizes,
+    timed_prune_batch,
+)
 from .store.stats import collect_stats
 from .store.store import Fetch, SeenPost, Store
+from .store.vitals import StoreVitals, store_vitals
 from .writers.llm import LlmWriter
 from .writers.llm_client import LlmConfig
 from .writers.llm_probe import probe_llm
@@ -116,6 +135,8 @@ __all__ = [
     "MESSAGE_LIMIT",
     "SECTION_IDS",
     "Alert",
+    "BackupReport",
+    "BatchSizer",
     "Block",
     "BotTexts",
     "BuildError",
@@ -143,6 +164,7 @@ __all__ = [
     "Post",
     "Probe",
     "Proxies",
+    "PruneStep",
     "PushJob",
     "PushPlan",
     "Renderer",
@@ -156,11 +178,15 @@ __all__ = [
     "Statement",
     "Store",
     "StoreError",
+    "StoreVitals",
     "Subscription",
     "Subscriptions",
+    "TableSize",
     "Theme",
     "UsageError",
     "WriterError",
+    "backup_database",
+    "backup_into",
     "build_alerts",
     "build_day",
     "build_digest",
@@ -169,6 +195,7 @@ __all__ = [
     "chat_settings",
     "check_proxy_url",
     "check_store",
+    "checkpoint_file",
     "collect_stats",
     "compare_digests",
     "compose_digest",
@@ -192,6 +219,7 @@ __all__ = [
     "llm_usage",
     "load_themes",
     "local_moment",
+    "lock_holder",
     "make_http_client",
     "make_post",
     "make_source",
@@ -204,24 +232,32 @@ __all__ = [
     "probe_llm",
     "probe_source",
     "proxy_password",
+    "prune_steps",
     "reactions_by_day",
     "record_reactions",
     "render_markdown",
     "render_telegram",
     "render_text",
+    "restore_database",
     "safe_href",
     "save_digest",
     "section_id",
+    "set_autocheckpoint",
     "source_label",
     "source_state",
     "split_blocks",
+    "store_lock",
     "store_problem",
+    "store_vitals",
     "stored_language",
     "subscribe_chat",
+    "table_sizes",
+    "timed_prune_batch",
     "to_iso",
     "toggle_section",
     "unsubscribe_chat",
     "utcnow",
+    "verify_database",
     "visible_length",
     "zone",
 ]

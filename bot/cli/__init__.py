@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 
+from ..log_format import FORMATS
 from ..logs import configure_logging, quiet_time_period_warning
 from .bot_commands import fake_telegram_command, run_command
 from .common import CliState
@@ -15,6 +16,7 @@ from .digest_commands import (
     show_command,
 )
 from .doctor_commands import doctor_command
+from .ops_commands import backup_command, restore_command, stats_command
 from .store_commands import config_command, import_command, ingest_command, posts_command
 
 
@@ -27,16 +29,27 @@ from .store_commands import config_command, import_command, ingest_command, post
 )
 @click.option("--db", "db_override", help="SQLite file to use instead of the configured one.")
 @click.option("-v", "--verbose", is_flag=True, help="Log debug details to stderr.")
+@click.option(
+    "--log-format",
+    type=click.Choice(FORMATS),
+    default="text",
+    show_default=True,
+    help="Log lines as key=value text, or as JSON objects for log shippers.",
+)
 @click.pass_context
 def main(
-    ctx: click.Context, config_file: str | None, db_override: str | None, verbose: bool
+    ctx: click.Context,
+    config_file: str | None,
+    db_override: str | None,
+    verbose: bool,
+    log_format: str,
 ) -> None:
     """hotdigest: daily digests of tech hot lists, pushed by a Telegram bot.
 
     Example: hotdigest demo
     """
-    ctx.obj = CliState(config_file, db_override)
-    configure_logging("DEBUG" if verbose else "WARNING")
+    ctx.obj = CliState(config_file, db_override, log_format)
+    configure_logging("DEBUG" if verbose else "WARNING", fmt=log_format)
     quiet_time_period_warning()
 
 
@@ -54,5 +67,8 @@ for command in (
     deliveries_command,
     fake_telegram_command,
     doctor_command,
+    backup_command,
+    restore_command,
+    stats_command,
 ):
     main.add_command(command)

@@ -3,19 +3,23 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import secrets
+from collections.abc import Iterator
 from dataclasses import replace
 
 import click
 from telegram.error import InvalidToken, NetworkError
 
-from digest import ConfigError
+from digest import ConfigError, StoreError, store_lock
 
 from ..app import ALLOWED_UPDATES, App, build_application, check_token
 from ..config import Settings
 from ..fake_telegram import FloodLimits, run_fake_server
+from ..health import Health, OpsServer, parse_address
 from ..logs import configure_logging, mask_token
+from ..metrics import Metrics
 from ..webhook import WebhookRefusedError, serve_webhook
 from .common import CliState, ConfigProblem, pass_state
 
@@ -30,6 +34,12 @@ FAKE_HOST = "127.0.0.1"
 @click.option("--port", default=8443, show_default=True, type=int, help="Webhook server port.")
 @click.option("--path", "url_path", help="Local webhook path (default: the URL's path).")
 @click.option("--no-schedule", is_flag=True, help="Only answer: no scheduled fetch, build or push.")
+@click.option(
+    "--metrics",
+    "metrics_address",
+    metavar="HOST:PORT",
+    help="Serve /healthz and /metrics (Prometheus) here, e.g. 127.0.0.1:9108.",
+)
 @pass_state
 def run_command(
     state: CliState,
@@ -38,37 +48,80 @@ def run_command(
     port: int,
     url_path: str | None,
     no_schedule: bool,
+    metrics_address: str | None,
 ) -> None:
     """Run the Telegram bot with long polling, or as a webhook with --webhook.
 
     The token comes from $TELEGRAM_BOT_TOKEN; $TELEGRAM_API_BASE_URL points it at a
     self-hosted Bot API server or at `hotdigest fake-telegram`. A webhook needs
     $TELEGRAM_WEBHOOK_SECRET, which Telegram sends back with every update.
+    With --metrics, /healthz answers 200 while updates arrive, the store takes writes
+    and an ingest succeeded within 3 intervals (503 and the reasons otherwise), and
+    /metrics has the Prometheus figures. The bot holds <db>.lock while it runs: a
+    second bot or a restore on the same store is refused.
     Exit status 2: missing or rejected token, or a broken configuration.
 
-    Example: hotdigest run
+    Example: hotdigest run --metrics 127.0.0.1:9108
     """
     settings = replace(state.settings, db_path=state.db_path)
     verbose = logging.getLogger().level <= logging.DEBUG
-    configure_logging("DEBUG" if verbose else "INFO", secrets=settings.secrets)
+    level = "DEBUG" if verbose else "INFO"
+    configure_logging(level, secrets=settings.secrets, fmt=state.log_format)
     if webhook_url and not settings.webhook_secret:
         raise ConfigProblem("--webhook needs $TELEGRAM_WEBHOOK_SECRET (1-256 of A-Z a-z 0-9 _ -)")
-    application = start_up(settings, schedule=not no_schedule)
-    if webhook_url:
-        assert settings.webhook_secret is not None
-        secret = settings.webhook_secret
+    address = _address(metrics_address)
+    interval = None if no_schedule else settings.ingest_minutes * 60.0
+    health, metrics = Health(interval, webhook=bool(webhook_url)), Metrics()
+    with _operated(settings, address, health, metrics):
+        application = start_up(settings, not no_schedule, metrics, health if address else None)
+        if webhook_url:
+            assert settings.webhook_secret is not None
+            secret, on = settings.webhook_secret, health.serving_on
+            try:
+                asyncio.run(
+                    serve_webhook(application, webhook_url, listen, port, secret, url_path, on)
+                )
+            except WebhookRefusedError as exc:
+                raise ConfigProblem(mask_token(str(exc))) from None
+        else:
+            application.run_polling(allowed_updates=ALLOWED_UPDATES)
+
+
+def _address(text: str | None) -> tuple[str, int] | None:
+    try:
+        return parse_address(text) if text else None
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--metrics") from None
+
+
+@contextlib.contextmanager
+def _operated(
+    settings: Settings, address: tuple[str, int] | None, health: Health, metrics: Metrics
+) -> Iterator[None]:
+    """Hold the store's lock, and serve /healthz and /metrics at ``address``, for the block."""
+    with contextlib.ExitStack() as stack:
         try:
-            asyncio.run(serve_webhook(application, webhook_url, listen, port, secret, url_path))
-        except WebhookRefusedError as exc:
-            raise ConfigProblem(mask_token(str(exc))) from None
-    else:
-        application.run_polling(allowed_updates=ALLOWED_UPDATES)
+            stack.enter_context(store_lock(settings.db_path))
+        except StoreError as exc:
+            raise click.ClickException(str(exc)) from None
+        if address is not None:
+            try:
+                stack.callback(OpsServer(*address, health, metrics).close)
+            except OSError as exc:
+                where = f"{address[0]}:{address[1]}"
+                raise click.ClickException(f"cannot serve on {where}: {exc.strerror}") from None
+        yield
 
 
-def start_up(settings: Settings, schedule: bool) -> App:
+def start_up(
+    settings: Settings,
+    schedule: bool,
+    metrics: Metrics | None = None,
+    health: Health | None = None,
+) -> App:
     """The application, after Telegram accepted its token; click errors otherwise."""
     try:
-        application = build_application(settings, schedule=schedule)
+        application = build_application(settings, schedule=schedule, metrics=metrics, health=health)
         asyncio.run(check_token(application))
     except ConfigError as exc:
         raise ConfigProblem(str(exc)) from None

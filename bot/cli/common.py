@@ -36,6 +36,7 @@ class ConfigProblem(click.ClickException):
 class CliState:
     config_file: str | None
     db_override: str | None = None
+    log_format: str = "text"
     _settings: Settings | None = field(default=None, repr=False)
     busy_timeout: float = 30.0  # seconds to wait for another writer (the bot, a push)
 

@@ -109,6 +109,10 @@ class _Engine:
             finally:
                 self._queue.done()
 
+    def queued(self) -> int:
+        """Chats whose parts are not all sent yet (for the queue-depth gauge)."""
+        return len(self._queue)
+
     def _stopped(self) -> bool:
         return self._fatal is not None or self.outbox.closed or self.stop()
 
@@ -200,13 +204,14 @@ class _Engine:
         chat_id, stamp = push.chat.chat_id, self.stamp()
         await self.store.run(lambda s: Subscriptions(s).deactivate(chat_id, reason, stamp))
         self.report.deactivated += 1
-        log.info("chat %s deactivated: %s", chat_id, reason)
+        log.info("chat %s deactivated: %s", chat_id, reason, extra={"chat_id": chat_id})
 
     async def _give_up(self, push: Push, key: PartKey, reason: str) -> None:
         await self._writer.write(Finish(key, "failed", error=reason))
         self.report.failed += 1
         self.report.errors.append((push.chat.chat_id, reason))
-        log.warning("push to chat %s failed: %s", push.chat.chat_id, reason)
+        chat_id = push.chat.chat_id
+        log.warning("push to chat %s failed: %s", chat_id, reason, extra={"chat_id": chat_id})
 
 
 def _chat_of(item: Push | PushJob) -> int:
@@ -312,7 +317,8 @@ async def deliver(
         )
         engine.report = report
         log.info("push run: %d chats", len(prepared))
-        result = await engine.run(prepared)
+        with services.metrics.queue(engine.queued):
+            result = await engine.run(prepared)
     log.info(
         "push run done: %d chats delivered, %d messages in %.1fs (%.1f/s), %d deactivated, "
         "%d migrated, %d failed, %d 429s",
@@ -339,7 +345,7 @@ async def push_senders(
     push nothing. An in-process transport (the demo's fake) has no connections to spread,
     so the application's own bot is used as it is.
     """
-    if not isinstance(bot.request, HTTPXRequest | AiohttpRequest):
+    if not isinstance(getattr(bot.request, "inner", bot.request), HTTPXRequest | AiohttpRequest):
         yield [bot]
         return
     transport = replace(
@@ -347,7 +353,7 @@ async def push_senders(
     )
     senders = []
     for _ in range(max(1, options.senders)):
-        request = make_request(transport, options.connections)
+        request = services.metrics.metered(make_request(transport, options.connections), "push")
         await request.initialize()
         senders.append(
             Bot(

@@ -79,7 +79,15 @@ async def on_unknown_button(update: Update, context: BotContext) -> None:
 async def error_handler(update: object, context: BotContext) -> None:
     """Log the failure with its traceback; tell the chat briefly, never with details."""
     update_id = update.update_id if isinstance(update, Update) else None
-    log.error("handling update %s failed", update_id, exc_info=context.error)
+    chat = update.effective_chat if isinstance(update, Update) else None
+    chat_id = chat.id if chat else None
+    log.error(
+        "handling update %s in chat %s failed",
+        update_id,
+        chat_id,
+        exc_info=context.error,
+        extra={"chat_id": chat_id, "update_id": update_id},
+    )
     if not isinstance(update, Update) or update.effective_chat is None:
         return
     user = update.effective_user
@@ -91,4 +99,9 @@ async def error_handler(update: object, context: BotContext) -> None:
         group = chat.type != "private"
         await context.services.outbox.send(Kind.REPLY, chat.id, apology, group=group)
     except TelegramError as exc:  # the chat may be gone; the error is already logged
-        log.warning("could not apologise in chat %s: %s", chat.id, type(exc).__name__)
+        log.warning(
+            "could not apologise in chat %s: %s",
+            chat.id,
+            type(exc).__name__,
+            extra={"chat_id": chat.id},
+        )

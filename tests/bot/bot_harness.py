@@ -68,7 +68,8 @@ def make_fake() -> FakeTelegram:
     return fake
 
 
-def make_app(fake: FakeTelegram, settings: Settings) -> App:
+def make_app(fake: FakeTelegram, settings: Settings, **ops: Any) -> App:
+    """The bot as ``hotdigest run`` builds it; ``ops``: its ``metrics`` and ``health``."""
     settings = replace(settings, telegram_token=fake.token, admins=(ADMIN,))
     # No scheduled jobs: the tests drive every update themselves (tests/bot/test_jobs.py
     # covers the jobs).
@@ -77,6 +78,7 @@ def make_app(fake: FakeTelegram, settings: Settings) -> App:
         request=FakeRequest(fake),
         get_updates_request=FakeRequest(fake),
         schedule=False,
+        **ops,
     )
 
 
@@ -152,9 +154,9 @@ class Bot:
 
 
 @asynccontextmanager
-async def bot_running(fake: FakeTelegram, settings: Settings) -> AsyncIterator[Bot]:
+async def bot_running(fake: FakeTelegram, settings: Settings, **ops: Any) -> AsyncIterator[Bot]:
     """The bot built and started as ``hotdigest run`` would, updates fed by the test."""
-    async with running(make_app(fake, settings)) as app:
+    async with running(make_app(fake, settings, **ops)) as app:
         yield Bot(fake, app)
 
 

@@ -1,0 +1,155 @@
+"""Keeping the store's size in check: pruning old rows in small batches, and table sizes.
+
+Heat snapshots and delivery-ledger rows grow with every fetch and push; after
+``keep_days`` they are deleted a batch at a time, each batch its own short transaction,
+so the bot's commands get the store between batches. Digests, the posts they cite,
+chats and fetch history are never pruned (posts outlive their snapshots: a digest's
+sources stay readable).
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import time
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+
+from ..clock import to_iso
+from .store import Store
+
+# The column each pruned table is aged by, and whether it holds a time or a date.
+PRUNED: dict[str, tuple[str, bool]] = {
+    "snapshots": ("fetched_at", True),
+    "deliveries": ("date", False),
+}
+# The column that tells a table's oldest row, for `hotdigest stats`.
+AGE_COLUMNS = {
+    "posts": "first_seen_at",
+    "snapshots": "fetched_at",
+    "fetches": "started_at",
+    "digests": "built_at",
+    "chats": "subscribed_at",
+    "deliveries": "date",
+    "llm_cache": "created_at",
+    "llm_calls": "at",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class PruneStep:
+    """One table to prune: rows whose ``column`` sorts before ``cutoff``."""
+
+    table: str
+    column: str
+    cutoff: str
+
+
+@dataclass(frozen=True, slots=True)
+class TableSize:
+    name: str
+    rows: int
+    bytes: int | None  # tables and their indexes; None where SQLite lacks dbstat
+    oldest: str | None  # the oldest value of the table's age column
+
+
+def prune_steps(now: datetime, keep_days: int) -> list[PruneStep]:
+    """What a prune run deletes: rows older than ``keep_days`` before ``now``."""
+    cutoff = now - timedelta(days=keep_days)
+    return [
+        PruneStep(table, column, to_iso(cutoff) if is_time else cutoff.date().isoformat())
+        for table, (column, is_time) in PRUNED.items()
+    ]
+
+
+def prune_batch(store: Store, step: PruneStep, limit: int) -> int:
+    """Delete up to ``limit`` of the oldest rows ``step`` covers, in one transaction."""
+    # The inner SELECT walks the column's index from its oldest end, so a batch costs
+    # its own rows, not a scan of the table.
+    sql = (
+        f'DELETE FROM "{step.table}" WHERE rowid IN '
+        f'(SELECT rowid FROM "{step.table}" WHERE "{step.column}" < ? LIMIT ?)'
+    )
+    with store.db.conn:
+        return store.db.conn.execute(sql, [step.cutoff, limit]).rowcount
+
+
+class BatchSizer:
+    """Batch sizes that keep each batch near ``target`` seconds of store time.
+
+    Rows cost more on a loaded disk and less on a quiet one; a fixed size would either
+    hold the write lock too long or take all night. Halve after a slow batch, grow after
+    a quick one.
+    """
+
+    def __init__(self, target: float = 0.005, start: int = 500, low: int = 50, high: int = 50000):
+        self.target, self.size, self.low, self.high = target, start, low, high
+
+    def timed(self, seconds: float) -> None:
+        if seconds > self.target:
+            self.size = max(self.low, self.size // 2)
+        elif seconds < self.target / 2:
+            self.size = min(self.high, self.size * 2)
+
+
+def timed_prune_batch(store: Store, step: PruneStep, limit: int) -> tuple[int, float]:
+    """(rows deleted, seconds the batch's transaction took)."""
+    started = time.perf_counter()
+    deleted = prune_batch(store, step, limit)
+    return deleted, time.perf_counter() - started
+
+
+def table_sizes(store: Store) -> list[TableSize]:
+    """Rows, bytes on disk and oldest row of every table, largest first."""
+    names = [
+        row[0]
+        for row in store.db.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
+        )
+    ]
+    sizes = _bytes_by_table(store)
+    result = []
+    for name in names:
+        rows = store.db.execute(f'SELECT count(*) FROM "{name}"').fetchone()[0]
+        oldest = None
+        if name in AGE_COLUMNS:
+            column = AGE_COLUMNS[name]
+            oldest = store.db.execute(f'SELECT min("{column}") FROM "{name}"').fetchone()[0]
+        result.append(TableSize(name, int(rows), sizes.get(name) if sizes else None, oldest))
+    result.sort(key=lambda size: (-(size.bytes or 0), -size.rows, size.name))
+    return result
+
+
+def _bytes_by_table(store: Store) -> dict[str, int] | None:
+    try:
+        rows = store.db.execute(
+            "SELECT m.tbl_name, sum(s.pgsize) FROM dbstat AS s "
+            "JOIN sqlite_master AS m ON m.name = s.name GROUP BY m.tbl_name"
+        ).fetchall()
+    except sqlite3.OperationalError:  # SQLite built without SQLITE_ENABLE_DBSTAT_VTAB
+        return None
+    return {name: int(size) for name, size in rows}
+
+
+def set_autocheckpoint(store: Store, pages: int) -> int:
+    """Set the WAL auto-checkpoint threshold (0: off); returns the one it replaces.
+
+    A commit that crosses the threshold copies the WAL into the database before it
+    returns: on the store thread, that stalls the commands queued behind a prune batch.
+    """
+    previous = int(store.db.execute("PRAGMA wal_autocheckpoint").fetchone()[0])
+    store.db.execute(f"PRAGMA wal_autocheckpoint = {int(pages)}")
+    return previous
+
+
+def checkpoint_file(path: str | Path) -> None:
+    """Copy what the WAL holds into the database, on a connection of its own.
+
+    PASSIVE never takes the write lock and never waits for readers, so the bot's store
+    thread goes on writing while it runs.
+    """
+    conn = sqlite3.connect(path, timeout=30)
+    try:
+        conn.execute("PRAGMA wal_checkpoint(PASSIVE)")
+    finally:
+        conn.close()
