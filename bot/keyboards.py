@@ -45,7 +45,7 @@ ZONES = (
     "UTC",
 )
 MENUS = ("main", "time", "zone", "sections", "sources")
-SETTING_ACTIONS = ("menu", "lang", "mode", "time", "zone", "section", "source")
+SETTING_ACTIONS = ("menu", "lang", "mode", "chart", "time", "zone", "section", "source")
 SOURCE_MARKS = {"all": "✅", "only": "⭐", "excluded": "🚫"}
 _DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
 _INT = re.compile(r"-?\d{1,15}")
@@ -303,11 +303,17 @@ def _settings_choices(
     return [
         (texts.label("other_language", lang), "lang", "en" if sub.language == "zh" else "zh"),
         (texts.label(mode[0], lang), "mode", mode[1]),
+        (texts.label("chart_off" if sub.chart else "chart_on", lang), "chart", _flag(sub.chart)),
         (f"{texts.label('time', lang)} {sub.push_time:%H:%M}", "menu", "time"),
         (texts.label("zone", lang), "menu", "zone"),
         (texts.label("sections", lang), "menu", "sections"),
         (texts.label("sources", lang), "menu", "sources"),
     ], 2
+
+
+def _flag(on: bool) -> str:
+    """The value of the chart button: what pressing it sets (the opposite of now)."""
+    return "off" if on else "on"
 
 
 def _label_key(section: str) -> str:
@@ -340,6 +346,8 @@ def _setting(action: str, value: str) -> tuple[str, object]:
         return "language", value
     if action == "mode" and value in ("brief", "full"):
         return "mode", value
+    if action == "chart" and value in ("on", "off"):
+        return "chart", value == "on"
     if action == "time" and f"{value[:2]}:{value[2:]}" in TIMES:
         return "push_time", parse_hhmm(f"{value[:2]}:{value[2:]}")
     if action == "zone" and value in ZONES:

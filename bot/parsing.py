@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import zoneinfo
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, time
 from functools import cache
@@ -27,6 +27,8 @@ SETTING_KEYS = {
     "language": "language",
     "语言": "language",
     "mode": "mode",
+    "chart": "chart",
+    "图表": "chart",
     "push": "mode",
     "推送": "mode",
     "sections": "sections",
@@ -38,6 +40,8 @@ SETTING_KEYS = {
 }
 LANGUAGE_WORDS = {"zh": "zh", "中文": "zh", "cn": "zh", "en": "en", "english": "en", "英文": "en"}
 MODE_WORDS = {"brief": "brief", "简版": "brief", "full": "full", "完整": "full", "完整版": "full"}
+CHART_NAMES = frozenset(["chart", "图表", "热度图"])
+CHART_WORDS = {"on": True, "开": True, "开启": True, "off": False, "关": False, "关闭": False}
 EVERYTHING = {"all", "全部"}
 NOTHING = {"none", "无", "清空"}
 
@@ -63,6 +67,7 @@ class SubscribeArgs:
 class DigestArgs:
     section: str | None = None
     day: date | None = None
+    chart: bool = False  # the heat chart as a photo, instead of text
 
 
 @dataclass(frozen=True, slots=True)
@@ -163,21 +168,24 @@ def parse_unsubscribe(args: Sequence[str]) -> int | str | None:
 
 
 def parse_digest(args: Sequence[str]) -> DigestArgs:
-    """``[section] [YYYY-MM-DD]`` in either order; sections by id or alias."""
+    """``[section|chart] [YYYY-MM-DD]`` in either order; sections by id or alias."""
     section: str | None = None
     day: date | None = None
+    chart = False
     for token in args:
         if _is_day(token) or token[:1].isdigit():
             if day is not None:
                 raise ArgumentError("digest", "extra", token)
             day = parse_day(token, "digest")
-        elif section is None:
+        elif token.lower() in CHART_NAMES and section is None and not chart:
+            chart = True
+        elif section is None and not chart:
             section = section_id(token)
             if section is None:
                 raise ArgumentError("digest", "section", token)
         else:
             raise ArgumentError("digest", "extra", token)
-    return DigestArgs(section, day)
+    return DigestArgs(section, day, chart)
 
 
 def parse_sources(args: Sequence[str]) -> SourcesArgs:
@@ -256,7 +264,9 @@ def _setting_value(field: str, values: list[str], sources: Sequence[str]) -> obj
         if (zone := canonical_zone(token)) is None:
             raise ArgumentError("settings", "zone", token)
         return zone
-    words = LANGUAGE_WORDS if field == "language" else MODE_WORDS
+    words: Mapping[str, object] = MODE_WORDS
+    if field in ("language", "chart"):
+        words = LANGUAGE_WORDS if field == "language" else CHART_WORDS
     if (word := words.get(token.lower())) is None:
         raise ArgumentError("settings", "value", token)
     return word

@@ -14,7 +14,16 @@ from typing import TypeVar
 
 import httpx
 
-from digest import BuildOptions, Renderer, Store, make_http_client, utcnow
+from digest import (
+    BuildOptions,
+    Digest,
+    Renderer,
+    Store,
+    heat_chart,
+    make_http_client,
+    render_chart,
+    utcnow,
+)
 
 from .config import Settings, build_options, ingest_proxies
 from .delivery.options import limits_of
@@ -99,6 +108,22 @@ class Services:
             metrics=metrics or Metrics(),
             health=health,
         )
+
+    async def chart(
+        self, digest: Digest, language: str, options: BuildOptions | None = None
+    ) -> bytes:
+        """The digest's heat chart as PNG: figures on the store thread, drawn on another.
+
+        :param options: a chat's narrowed options (its source filter); the bot's by default.
+        """
+        if options is None and (kept := self.views.chart(digest, language)) is not None:
+            return kept
+        narrowed = options or self.options
+        chart = await self.store.run(lambda store: heat_chart(store, digest, narrowed))
+        png = await asyncio.to_thread(render_chart, chart, language)
+        if options is None:
+            self.views.keep_chart(digest, language, png)
+        return png
 
     async def close(self) -> None:
         self.outbox.close()

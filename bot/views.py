@@ -23,6 +23,8 @@ class DigestViews:
         self.size = size
         self._digests: OrderedDict[tuple[str, int], Digest] = OrderedDict()
         self._pages: OrderedDict[tuple[str, int, str, str, str], list[str]] = OrderedDict()
+        # Heat charts as PNG (a chart costs ~150 ms of CPU; a push reuses one per language).
+        self._charts: OrderedDict[tuple[str, int, str, str, str], bytes] = OrderedDict()
 
     def digest(self, day: str, version: int) -> Digest | None:
         return self._get(self._digests, (day, version))
@@ -35,6 +37,12 @@ class DigestViews:
 
     def keep_pages(self, digest: Digest, view: str, lang: str, pages: list[str]) -> None:
         self._put(self._pages, _page_key(digest, view, lang), pages)
+
+    def chart(self, digest: Digest, lang: str) -> bytes | None:
+        return self._get(self._charts, _page_key(digest, "chart", lang))
+
+    def keep_chart(self, digest: Digest, lang: str, png: bytes) -> None:
+        self._put(self._charts, _page_key(digest, "chart", lang), png)
 
     @staticmethod
     def _get(cache: OrderedDict[Any, T], key: Any) -> T | None:

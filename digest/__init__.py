@@ -12,6 +12,7 @@ from .build.builder import (
     filtered_digest,
 )
 from .build.day import DayBuild, build_day, build_in_thread, build_off_loop
+from .build.heat import HeatChart, heat_chart
 from .build.themes import Theme, load_themes
 from .clock import day_window, from_iso, local_moment, parse_hhmm, to_iso, utcnow, zone
 from .document import (
@@ -68,6 +69,7 @@ from .push.reactions import ANONYMOUS_REACTOR, DayReactions, reactions_by_day, r
 from .push.schedule import Schedule
 from .push.subscriptions import Subscription, Subscriptions
 from .render.bot_text import BotTexts, language_of
+from .render.chart import render_chart
 from .render.renderer import (
     Renderer,
     digest_filename,
@@ -75,7 +77,14 @@ from .render.renderer import (
     render_telegram,
     render_text,
 )
-from .render.telegram_html import MESSAGE_LIMIT, safe_href, split_blocks, visible_length
+from .render.telegram_html import (
+    CAPTION_LIMIT,
+    MESSAGE_LIMIT,
+    safe_href,
+    split_blocks,
+    split_caption,
+    visible_length,
+)
 from .sources import (
     Proxies,
     check_proxy_url,
@@ -129,6 +138,7 @@ from .writers.llm_probe import probe_llm
 
 __all__ = [
     "ANONYMOUS_REACTOR",
+    "CAPTION_LIMIT",
     "CORRECTION",
     "LANGUAGES",
     "MAX_POSTS",
@@ -154,6 +164,7 @@ __all__ = [
     "Fetch",
     "Finish",
     "Footer",
+    "HeatChart",
     "ImportReport",
     "ImportRowError",
     "IngestResult",
@@ -209,6 +220,7 @@ __all__ = [
     "follow_migration",
     "from_iso",
     "get_digest",
+    "heat_chart",
     "import_posts",
     "ingest_alerts",
     "ingest_in_thread",
@@ -235,6 +247,7 @@ __all__ = [
     "prune_steps",
     "reactions_by_day",
     "record_reactions",
+    "render_chart",
     "render_markdown",
     "render_telegram",
     "render_text",
@@ -246,6 +259,7 @@ __all__ = [
     "source_label",
     "source_state",
     "split_blocks",
+    "split_caption",
     "store_lock",
     "store_problem",
     "store_vitals",

@@ -24,7 +24,9 @@ from digest import (
     digest_filename,
     digest_versions,
     get_digest,
+    heat_chart,
     latest_digest,
+    render_chart,
     render_markdown,
     render_telegram,
     render_text,
@@ -205,15 +207,23 @@ def render_output(
     help="Folder to write one Markdown file per digest into.",
 )
 @click.option("--lang", "language", type=click.Choice(["zh", "en"]), help="Language.")
+@click.option(
+    "--chart/--no-chart",
+    default=True,
+    show_default=True,
+    help="Write each page's heat chart beside it (NAME.png) as its cover image.",
+)
 @pass_state
 @domain_errors
-def export_command(state: CliState, out_dir: Path, language: str | None) -> None:
-    """Write every stored digest (its latest version) as Markdown with Hugo front matter.
+def export_command(state: CliState, out_dir: Path, language: str | None, chart: bool) -> None:
+    """Write every stored digest (its latest version) as Markdown with Hugo front matter,
+    and its heat chart as the page's cover image (front matter ``image:``).
 
     Example: hotdigest export --out site/content/posts
     """
     out_dir.mkdir(parents=True, exist_ok=True)
     written, skipped, renderer = 0, 0, Renderer()
+    options = build_options(state.settings)
     with state.store() as store:
         days = sorted({row[0] for row in digest_versions(store)})
         for day in days:
@@ -225,7 +235,12 @@ def export_command(state: CliState, out_dir: Path, language: str | None) -> None
                 click.echo(f"skipped: {exc}", err=True)
                 skipped += 1
                 continue
-            markdown = render_markdown(digest, language=language, renderer=renderer)
+            image = None
+            if chart:
+                image = name.removesuffix(".md") + ".png"
+                drawn = heat_chart(store, digest, options)
+                (out_dir / image).write_bytes(render_chart(drawn, language or digest.language))
+            markdown = render_markdown(digest, language=language, renderer=renderer, image=image)
             (out_dir / name).write_text(markdown, encoding="utf-8")
             written += 1
     click.echo(f"wrote {written} digests to {out_dir}")

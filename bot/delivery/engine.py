@@ -129,8 +129,9 @@ class _Engine:
             self.report.busy += 1  # another pusher holds this part; the chat is theirs
             return
         await self.outbox.depart()
+        send = push.photo.send if push.photo is not None and key.part == 1 else send_text
         try:
-            message_id = await send_text(
+            message_id = await send(
                 bot,
                 chat.chat_id,
                 push.texts[key.part - 1],

@@ -32,12 +32,13 @@ from digest import (
 from ..keyboards import ViewButton, digest_keyboard
 from ..services import StoreRunner
 from .ledger import fail_jobs
+from .photos import ChartKey, ChartPhoto, chart_parts, wants_chart
 
 _NOTE_ROOM = 80  # UTF-16 units a correction note may take from the first message
 
 Filter = tuple[tuple[str, ...], tuple[str, ...]]  # a chat's (include, exclude) sources
 DigestKey = tuple[str, int, tuple[str, ...], tuple[str, ...]]  # date, version, filter
-View = tuple[str, int, str, str, tuple[str, ...], str, str, Filter]
+View = tuple[str, int, str, str, tuple[str, ...], str, str, Filter, bool]  # bool: a chart
 
 
 @dataclass(eq=False, slots=True)
@@ -52,6 +53,7 @@ class Push:
     texts: list[str]
     todo: list[int]
     markup: InlineKeyboardMarkup | None = None  # on the last part: switch sections in place
+    photo: ChartPhoto | None = None  # part 1 is this chart, texts[0] its caption
     attempts: int = 0
     floods: int = 0
 
@@ -98,6 +100,7 @@ class Rendered:
 
     texts: list[str]
     markup: InlineKeyboardMarkup | None
+    photo: ChartPhoto | None = None
 
 
 class Prepared:
@@ -121,7 +124,8 @@ class Prepared:
     def push(self, job: PushJob) -> Push:
         """The job's push: its view's messages, and the parts it still lacks."""
         rendered = self.views[_view(job, self.options)]
-        return Push(job, rendered.texts, _todo(job, rendered), rendered.markup)
+        todo = _todo(job, rendered)
+        return Push(job, rendered.texts, todo, rendered.markup, rendered.photo)
 
     def __iter__(self) -> Iterator[Push]:
         return (self.push(job) for job in self.jobs)
@@ -147,22 +151,27 @@ async def prepare(
     """
     digests = await store.run(lambda s: _load(s, jobs, options))
     views: dict[View, Rendered] = {}
+    photos: dict[ChartKey, ChartPhoto | None] = {}
     done: set[int] = set()  # positions of jobs with nothing left to send
     failed: list[tuple[PushJob, str]] = []
     for number, job in enumerate(jobs):
         view = _view(job, options)
         if view not in views:
-            digest = digests[(job.date, job.version, *view[-1])]
+            digest = digests[(job.date, job.version, *view[-2])]
             try:
                 if digest is None:
                     raise DigestError(f"digest {job.date} v{job.version} is not stored")
-                texts = render_parts(renderer, digest, job.chat, job.kind)
+                charted = None
+                if view[-1]:
+                    chat = job.chat
+                    charted = await chart_parts(store, renderer, digest, chat, options, photos)
+                photo, texts = charted or (None, render_parts(renderer, digest, job.chat, job.kind))
             except DigestError as exc:
                 failed.append((job, str(exc)))
                 done.add(number)
                 continue
             markup = push_keyboard(renderer.texts, digest, job.chat, len(texts))
-            views[view] = Rendered(texts, markup)
+            views[view] = Rendered(texts, markup, photo)
         if not _todo(job, views[view]):
             done.add(number)
     if failed and record:
@@ -178,7 +187,14 @@ def _view(job: PushJob, options: BuildOptions | None) -> View:
     chat = job.chat
     # The zone too: "generated at" is a tg-time for a reader in another zone.
     look = (chat.mode, tuple(chat.sections), chat.language, chat.timezone)
-    return (job.date, job.version, job.kind, *look, _filter(job, options))
+    return (
+        job.date,
+        job.version,
+        job.kind,
+        *look,
+        _filter(job, options),
+        wants_chart(chat, job.kind),
+    )
 
 
 def _todo(job: PushJob, rendered: Rendered) -> list[int]:

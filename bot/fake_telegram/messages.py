@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import time
 from typing import TYPE_CHECKING, Any
 
@@ -13,6 +14,9 @@ if TYPE_CHECKING:
     from .model import ChatState, FakeTelegram
 
 MAX_TEXT = 4096  # UTF-16 code units of visible text
+MAX_CAPTION = 1024  # UTF-16 code units of a media caption's visible text
+MAX_PHOTO = 10 * 1024 * 1024  # bytes of an uploaded photo
+_PNG = b"\x89PNG\r\n\x1a\n"
 MAX_CALLBACK_DATA = 64  # bytes
 NOT_MODIFIED = (
     "message is not modified: specified new message content and reply markup are exactly "
@@ -50,21 +54,25 @@ CHAT_ACTIONS = frozenset(
 # -- validation --------------------------------------------------------------------
 
 
-def _text(params: Params) -> tuple[str, list[JSONDict]]:
-    """Visible text and entities, after parse_mode, trimmed, with Telegram's checks."""
-    raw = params.get("text")
+def _parsed(params: Params, field: str, entities_field: str) -> tuple[str, list[JSONDict]]:
+    """A text or caption parameter's visible text and entities, after parse_mode."""
+    raw = params.get(field)
     text = "" if raw is None else str(raw)
     mode = str(params.get("parse_mode") or "")
     if mode.lower() == "html":
         try:
-            plain, entities = parse_html(text)
+            return parse_html(text)
         except EntityParseError as exc:
             raise bad_request(f"can't parse entities: {exc}") from None
-    elif mode.lower() in ("", "markdown", "markdownv2"):
+    if mode.lower() in ("", "markdown", "markdownv2"):
         # Markdown is not parsed: the bot uses HTML; its text passes through as is.
-        plain, entities = strip_text(text, list(get_json(params, "entities") or []))
-    else:
-        raise bad_request(f"unsupported parse_mode {mode!r}")
+        return strip_text(text, list(get_json(params, entities_field) or []))
+    raise bad_request(f"unsupported parse_mode {mode!r}")
+
+
+def _text(params: Params) -> tuple[str, list[JSONDict]]:
+    """Visible text and entities, after parse_mode, trimmed, with Telegram's checks."""
+    plain, entities = _parsed(params, "text", "entities")
     if not plain:
         raise bad_request("message text is empty")
     if utf16_len(plain) > MAX_TEXT:
@@ -127,13 +135,16 @@ def _content(plain: str, entities: list[JSONDict], markup: JSONDict | None) -> J
     return fields
 
 
-def _record(fake: FakeTelegram, message: JSONDict, params: Params, kind: str) -> None:
+def _record(
+    fake: FakeTelegram, message: JSONDict, params: Params, kind: str, field: str = "text"
+) -> None:
     previous = fake.journal.latest.get((message["chat"]["id"], message["message_id"]), {})
-    has_text = "text" in params
+    has_text = field in params
+    fallback = previous.get("html", message.get("text", message.get("caption", "")))
     fake.journal.record(
         message,
         kind,
-        html=str(params["text"]) if has_text else str(previous.get("html", message["text"])),
+        html=str(params[field]) if has_text else str(fallback),
         parse_mode=(params.get("parse_mode") or None) if has_text else previous.get("parse_mode"),
         markup=_reply_markup(params),
         paid=get_bool(params, "allow_paid_broadcast"),
@@ -159,6 +170,64 @@ async def send_message(fake: FakeTelegram, params: Params) -> JSONDict:
     message = fake.new_message(state, fields)
     _record(fake, message, params, "send")
     return message
+
+
+async def send_photo(fake: FakeTelegram, params: Params) -> JSONDict:
+    """An uploaded photo (multipart, as PTB sends bytes) with an optional HTML caption."""
+    state = fake.chat_state(get_chat_id(params))
+    size = _photo(fake, params)
+    caption, entities = _parsed(params, "caption", "caption_entities")
+    if utf16_len(caption) > MAX_CAPTION:
+        raise bad_request("message caption is too long")
+    markup = _reply_markup(params)
+    reply_to = _replied_message(fake, state, params)
+    _throttle(fake, state, params, edit=False)
+    fields: JSONDict = {"from": fake.bot_user, "photo": [size]}
+    if caption:
+        fields["caption"] = caption
+    if entities:
+        fields["caption_entities"] = entities
+    if markup and "inline_keyboard" in markup:
+        fields["reply_markup"] = {"inline_keyboard": markup["inline_keyboard"]}
+    if state.chat["type"] == "channel":
+        fields["sender_chat"] = state.chat
+    if reply_to is not None:
+        fields["reply_to_message"] = reply_to
+    message = fake.new_message(state, fields)
+    _record(fake, message, params, "send", field="caption")
+    return message
+
+
+def _photo(fake: FakeTelegram, params: Params) -> JSONDict:
+    """The PhotoSize of an uploaded photo, or of one sent before by its file_id.
+
+    Telegram refuses what it cannot decode; the fake reads PNG dimensions from the header.
+    """
+    upload = params.get("photo")
+    if isinstance(upload, str) and upload in fake.photos:
+        return {k: v for k, v in fake.photos[upload].items() if k != "content"}
+    if not isinstance(upload, dict) or not isinstance(upload.get("content"), bytes):
+        # A URL, or a file_id the fake never issued.
+        raise bad_request("wrong file identifier/HTTP URL specified")
+    content: bytes = upload["content"]
+    if not content or len(content) > MAX_PHOTO:
+        raise bad_request("PHOTO_INVALID_DIMENSIONS" if content else "file must be non-empty")
+    if content.startswith(_PNG) and len(content) >= 24:
+        width, height = int.from_bytes(content[16:20]), int.from_bytes(content[20:24])
+    elif content.startswith(b"\xff\xd8"):
+        width = height = 0  # JPEG dimensions sit in a frame header; not needed by tests
+    else:
+        raise bad_request("IMAGE_PROCESS_FAILED")
+    unique = hashlib.sha256(content).hexdigest()[:16]
+    size: JSONDict = {
+        "file_id": f"photo-{unique}",
+        "file_unique_id": unique,
+        "width": width,
+        "height": height,
+        "file_size": len(content),
+    }
+    fake.photos[size["file_id"]] = {**size, "content": content}
+    return size
 
 
 def _replied_message(fake: FakeTelegram, state: ChatState, params: Params) -> JSONDict | None:
@@ -199,6 +268,8 @@ def _apply_edit(
 
 async def edit_message_text(fake: FakeTelegram, params: Params) -> JSONDict:
     state, message = _editable(fake, params)
+    if "text" not in message:
+        raise bad_request("there is no text in the message to edit")
     plain, entities = _text(params)
     fields = _content(plain, entities, _reply_markup(params))
     return _apply_edit(fake, state, message, fields, params)

@@ -265,6 +265,7 @@ METHODS: dict[str, Handler] = {
         "getChatMember": get_chat_member,
         "getChatAdministrators": get_chat_administrators,
         "sendMessage": messages.send_message,
+        "sendPhoto": messages.send_photo,
         "editMessageText": messages.edit_message_text,
         "editMessageReplyMarkup": messages.edit_message_reply_markup,
         "deleteMessage": messages.delete_message,

@@ -90,6 +90,7 @@ class FakeTelegram:
         # What getUpdates/setWebhook last asked for; None is Telegram's default set.
         self.allowed_updates: frozenset[str] | None = None
         self.reactions: dict[tuple[int, int, int], list[str]] = {}  # (chat, message, user)
+        self.photos: dict[str, JSONDict] = {}  # file_id -> PhotoSize and "content" (bytes)
         self._queries: dict[str, int] = {}  # callback query id -> answers given
         self._updates: list[JSONDict] = []
         self._update_ids = itertools.count(1)

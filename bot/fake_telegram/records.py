@@ -51,7 +51,8 @@ class Journal:
         record = {
             "chat_id": message["chat"]["id"],
             "message_id": message["message_id"],
-            "text": message["text"],
+            "text": message.get("text", message.get("caption", "")),
+            "photo": message["photo"][-1] if "photo" in message else None,
             "html": html,
             "parse_mode": parse_mode,
             "entities": message.get("entities", []),

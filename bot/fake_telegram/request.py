@@ -66,7 +66,11 @@ class FakeRequest(BaseRequest):
         route = split_bot_path(urlsplit(url).path)
         if route is None:  # e.g. file downloads, which the fake does not serve
             return 404, encode(ApiError(404).payload())
-        params = request_data.json_parameters if request_data else {}
+        params: dict[str, object] = dict(request_data.json_parameters) if request_data else {}
+        if request_data is not None and request_data.contains_files:
+            # As the HTTP server parses a multipart upload: the file as name and bytes.
+            for name, (filename, content, *_) in request_data.multipart_data.items():
+                params[name] = {"filename": filename, "content": content}
         try:
             status, payload = await self._fake.call(*route, params)
         except InjectedTimeout:

@@ -95,6 +95,18 @@ async def send(turn: Turn, parts: list[str], markup: InlineKeyboardMarkup | None
         await outbox.send(Kind.REPLY, chat.id, call, group=chat.type != ChatType.PRIVATE)
 
 
+async def send_photo(turn: Turn, png: bytes, caption: str) -> None:
+    """Send a chart as a photo with its caption (a reply when there is a message), in its
+    turn through the outbox."""
+    chat = turn.chat
+    call: Callable[[], Awaitable[Message]]
+    if turn.message is not None:
+        call = partial(turn.message.reply_photo, png, caption=caption or None, do_quote=None)
+    else:
+        call = partial(chat.send_photo, png, caption=caption or None)
+    await turn.services.outbox.send(Kind.REPLY, chat.id, call, group=chat.type != ChatType.PRIVATE)
+
+
 async def reply(
     turn: Turn, name: str, markup: InlineKeyboardMarkup | None = None, **values: Any
 ) -> None:

@@ -23,7 +23,7 @@ from ..keyboards import (
     sources_keyboard,
 )
 from ..parsing import ArgumentError, parse_digest, parse_sources
-from .common import Turn, edit, explain, reply, send, turn_of
+from .common import Turn, edit, explain, reply, send, send_photo, turn_of
 
 
 async def stored_digest(turn: Turn, day: str, version: int) -> Digest | None:
@@ -116,10 +116,22 @@ async def digest_command(update: Update, context: BotContext) -> None:
         await reply(turn, "no_digest", day=day, latest=found.latest)
     if (digest := found.digest) is None:
         return
-    if args.section is not None:
+    if args.chart:
+        await send_chart(turn, digest)
+    elif args.section is not None:
         await send(turn, await render(turn, digest, args.section, turn.lang))
     else:
         await show_view(turn, None, ViewButton(digest.date, digest.version, "push"), digest, None)
+
+
+async def send_chart(turn: Turn, digest: Digest) -> None:
+    """The heat chart as a photo, the brief push as its caption; what did not fit follows."""
+    png = await turn.services.chart(digest, turn.lang)
+    renderer = turn.services.renderer
+    caption, rest = await asyncio.to_thread(renderer.telegram_caption, digest, turn.lang)
+    await send_photo(turn, png, caption)
+    if rest:
+        await send(turn, rest)
 
 
 async def show_view(

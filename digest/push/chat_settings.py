@@ -21,6 +21,7 @@ FIELDS = (
     "sections",
     "include_sources",
     "exclude_sources",
+    "chart",
 )
 
 

@@ -38,6 +38,7 @@ class Subscription:
     updated_at: datetime | None = None
     inactive_reason: str | None = None
     migrated_to: int | None = None
+    chart: bool = False  # a brief push opens with the heat chart, the push as its caption
 
     @property
     def is_group(self) -> bool:
@@ -176,6 +177,7 @@ def _to_row(sub: Subscription) -> dict[str, Any]:
         "updated_at": to_iso(sub.updated_at) if sub.updated_at else None,
         "inactive_reason": sub.inactive_reason,
         "migrated_to": sub.migrated_to,
+        "chart": int(sub.chart),
     }
 
 
@@ -197,4 +199,5 @@ def _from_row(row: dict[str, Any], shared: _Shared | None = None) -> Subscriptio
         updated_at=from_iso(row["updated_at"]) if row["updated_at"] else None,
         inactive_reason=row["inactive_reason"],
         migrated_to=row["migrated_to"],
+        chart=bool(row.get("chart", 0)),
     )

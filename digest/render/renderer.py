@@ -23,7 +23,7 @@ from ..document import (
 from ..errors import UsageError
 from .bot_text import BotTexts
 from .environment import TEMPLATES, figure, make_environment, marked_blocks, tidy
-from .telegram_html import MESSAGE_LIMIT, safe_href, split_blocks
+from .telegram_html import MESSAGE_LIMIT, safe_href, split_blocks, split_caption
 from .text import clean
 
 _ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
@@ -178,8 +178,18 @@ class Renderer:
     ) -> list[str]:
         return split_blocks(self.telegram_blocks(digest, view, language, reader_zone), limit)
 
-    def markdown(self, digest: Digest, language: str | None = None) -> str:
-        return self._render("markdown/digest.md.j2", p=self.page(digest, language)) + "\n"
+    def telegram_caption(
+        self, digest: Digest, language: str | None = None, reader_zone: str | None = None
+    ) -> tuple[str, list[str]]:
+        """The brief push as a photo's caption (≤ 1024) and the messages that follow it."""
+        return split_caption(self.telegram_blocks(digest, "push", language, reader_zone))
+
+    def markdown(
+        self, digest: Digest, language: str | None = None, image: str | None = None
+    ) -> str:
+        """The Hugo page; ``image`` (a path relative to the page) becomes its cover."""
+        page = self.page(digest, language)
+        return self._render("markdown/digest.md.j2", p=page, image=image) + "\n"
 
     def text(self, digest: Digest, section: str | None = None, language: str | None = None) -> str:
         page = self.page(digest, language)
@@ -339,10 +349,14 @@ def render_telegram(
 
 
 def render_markdown(
-    digest: Digest, language: str | None = None, *, renderer: Renderer | None = None
+    digest: Digest,
+    language: str | None = None,
+    *,
+    renderer: Renderer | None = None,
+    image: str | None = None,
 ) -> str:
-    """Markdown with Hugo front matter, for ``hotdigest export``."""
-    return (renderer or Renderer()).markdown(digest, language)
+    """Markdown with Hugo front matter, for ``hotdigest export``; ``image``: its cover."""
+    return (renderer or Renderer()).markdown(digest, language, image)
 
 
 def render_text(

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 MESSAGE_LIMIT = 4096
+CAPTION_LIMIT = 1024  # a photo's caption, in the same visible UTF-16 units
 JOINER = "\n\n"
 # The tags Telegram's HTML parse mode accepts and that hotdigest emits.
 ALLOWED_TAGS = frozenset(
@@ -246,3 +247,18 @@ def split_blocks(blocks: Sequence[str], limit: int = MESSAGE_LIMIT) -> list[str]
     if current:
         messages.append(JOINER.join(current))
     return messages
+
+
+def split_caption(
+    blocks: Sequence[str], caption_limit: int = CAPTION_LIMIT, limit: int = MESSAGE_LIMIT
+) -> tuple[str, list[str]]:
+    """A photo's caption (at most ``caption_limit`` visible units) and the messages after it.
+
+    The caption is the first message :func:`split_blocks` packs at the caption's limit, so
+    it ends between blocks, or at a clean cut of one with its tags closed; what did not
+    fit is packed again into ordinary messages.
+    """
+    pieces = split_blocks(blocks, caption_limit)
+    if not pieces:
+        return "", []
+    return pieces[0], split_blocks(pieces[1:], limit)

@@ -229,6 +229,12 @@ def _v8_incidents(db: sqlite_utils.Database) -> None:
     )
 
 
+def _v9_chart(db: sqlite_utils.Database) -> None:
+    # Whether a chat's brief push opens with the heat chart as a photo (0: text only, the
+    # default, so chats that subscribed before the chart existed get what they had).
+    db.execute("ALTER TABLE chats ADD COLUMN chart INTEGER NOT NULL DEFAULT 0")
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     _v1_posts,
     _v2_digests,
@@ -238,6 +244,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     _v6_reactions,
     _v7_day_builds,
     _v8_incidents,
+    _v9_chart,
 )
 
 

@@ -1,0 +1,73 @@
+"""Benchmark: heat chart rendering, per chart, on the bundled sample.
+
+Builds the sample's digest, reads its chart figures once, then renders the PNG
+``--charts`` times in each language and prints each chart's wall and CPU time, then
+the median and p95. The first render of a process (font file loaded, glyph caches
+cold) is printed apart and left out of the figures: a running bot pays it once.
+Wall time on a loaded shared machine includes waiting for a core; CPU time is what a
+chart costs the bot.
+
+Run: ``uv run python bench/chart.py [--charts 20]``
+The last line is ``KEY=VALUE ...``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import time
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+from digest import BuildOptions, Store, compose_digest, import_posts, load_themes
+from digest.build.heat import heat_chart
+from digest.render.chart import render_chart
+
+SAMPLE = Path(__file__).resolve().parent.parent / "data" / "sample" / "posts.jsonl"
+DAY = date(2026, 2, 15)
+BUILT = datetime(2026, 2, 15, 10, 30, tzinfo=UTC)
+TARGET_MS = 300.0
+
+
+def p95(values: list[float]) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--charts", type=int, default=20, help="charts per language")
+    args = parser.parse_args()
+    store = Store.memory()
+    import_posts(store, SAMPLE, now=BUILT)
+    options = BuildOptions(themes=load_themes())
+    digest = compose_digest(store, DAY, options, BUILT)
+    started = time.perf_counter()
+    chart = heat_chart(store, digest, options)
+    facts_ms = (time.perf_counter() - started) * 1000
+    started = time.perf_counter()
+    size = len(render_chart(chart, "zh"))
+    print(f"first render (cold): {(time.perf_counter() - started) * 1000:.0f} ms, {size} bytes")
+    print(f"chart figures from the store: {facts_ms:.1f} ms")
+    walls: list[float] = []
+    cpus: list[float] = []
+    for n in range(args.charts * 2):
+        language = "zh" if n % 2 == 0 else "en"
+        wall, cpu = time.perf_counter(), time.process_time()
+        render_chart(chart, language)
+        walls.append((time.perf_counter() - wall) * 1000)
+        cpus.append((time.process_time() - cpu) * 1000)
+        print(f"chart {n + 1:3d} ({language}): wall {walls[-1]:6.1f} ms  cpu {cpus[-1]:6.1f} ms")
+    wall_med, wall_p95 = statistics.median(walls), p95(walls)
+    cpu_med, cpu_p95 = statistics.median(cpus), p95(cpus)
+    print(f"wall: median {wall_med:.1f} ms, p95 {wall_p95:.1f} ms")
+    print(f"cpu:  median {cpu_med:.1f} ms, p95 {cpu_p95:.1f} ms (target <= {TARGET_MS:.0f} ms)")
+    print(
+        f"CHARTS={len(walls)} WALL_MEDIAN_MS={wall_med:.1f} WALL_P95_MS={wall_p95:.1f} "
+        f"CPU_MEDIAN_MS={cpu_med:.1f} CPU_P95_MS={cpu_p95:.1f} "
+        f"WITHIN_TARGET={'yes' if cpu_p95 <= TARGET_MS else 'no'}"
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,105 @@
+"""A push that opens with the heat chart: the photo, its caption, and the parts after it."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass, replace
+
+from telegram import Bot, InlineKeyboardMarkup
+from telegram.constants import ParseMode
+
+from digest import (
+    CORRECTION,
+    BuildOptions,
+    Digest,
+    DigestError,
+    Renderer,
+    Subscription,
+    heat_chart,
+    render_chart,
+)
+
+from ..services import StoreRunner
+
+log = logging.getLogger(__name__)
+
+# (date, version, language, (include, exclude)): one chart per digest a chat can see.
+ChartKey = tuple[str, int, str, tuple[tuple[str, ...], ...]]
+
+
+@dataclass(eq=False, slots=True)
+class ChartPhoto:
+    """One chart's PNG, uploaded once: later chats get it by the file_id Telegram gave."""
+
+    png: bytes
+    file_id: str | None = None
+
+    async def send(
+        self,
+        bot: Bot,
+        chat_id: int,
+        caption: str,
+        *,
+        markup: InlineKeyboardMarkup | None,
+        paid: bool,
+    ) -> int:
+        """Send the photo with an HTML caption (≤ 1024, cut by the renderer); its message_id."""
+        message = await bot.send_photo(
+            chat_id,
+            self.file_id or self.png,
+            caption=caption or None,
+            parse_mode=ParseMode.HTML,
+            reply_markup=markup,
+            allow_paid_broadcast=paid or None,
+        )
+        if message.photo:
+            self.file_id = message.photo[-1].file_id
+        return message.message_id
+
+
+def wants_chart(chat: Subscription, kind: str) -> bool:
+    """A brief push opens with the chart when the chat chose it; a correction never does
+    (its note says what changed, in text)."""
+    return chat.chart and chat.mode == "brief" and kind != CORRECTION
+
+
+async def chart_parts(
+    store: StoreRunner,
+    renderer: Renderer,
+    digest: Digest,
+    chat: Subscription,
+    options: BuildOptions | None,
+    photos: dict[ChartKey, ChartPhoto | None],
+) -> tuple[ChartPhoto, list[str]] | None:
+    """The chart and the texts of a chart push: the caption first, then what did not fit.
+
+    None when the chart cannot be drawn (the chat then gets its push as text, logged).
+    """
+    include, exclude = tuple(chat.include_sources), tuple(chat.exclude_sources)
+    key: ChartKey = (digest.date, digest.version, chat.language, (include, exclude))
+    if key not in photos:
+        photos[key] = await _draw(store, digest, chat.language, options, include, exclude)
+    photo = photos[key]
+    if photo is None:
+        return None
+    caption, rest = renderer.telegram_caption(digest, chat.language, chat.timezone)
+    return photo, [caption, *rest]
+
+
+async def _draw(
+    store: StoreRunner,
+    digest: Digest,
+    language: str,
+    options: BuildOptions | None,
+    include: tuple[str, ...],
+    exclude: tuple[str, ...],
+) -> ChartPhoto | None:
+    narrowed = replace(options or BuildOptions(), include_sources=include, exclude_sources=exclude)
+    try:
+        chart = await store.run(lambda s: heat_chart(s, digest, narrowed))
+        png = await asyncio.to_thread(render_chart, chart, language)
+    except DigestError as exc:  # e.g. the font package missing: the text still goes out
+        log.warning("no heat chart for %s v%d: %s", digest.date, digest.version, exc)
+        return None
+    return ChartPhoto(png)

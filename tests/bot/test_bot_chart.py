@@ -1,0 +1,103 @@
+"""The heat chart through the bot: /digest chart, the chart setting, and sendPhoto in the fake."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+import pytest
+from bot_harness import EN_USER, ZH_USER, Bot, button
+from PIL import Image
+from telegram import Bot as PtbBot
+from telegram.error import BadRequest
+
+from bot.delivery.aiohttp_request import AiohttpRequest
+from bot.fake_telegram import FakeTelegram, serve_http
+from digest import CAPTION_LIMIT, Digest, Renderer, visible_length
+from digest.render.chart import HEIGHT, WIDTH
+
+PNG_1x1 = bytes.fromhex(
+    "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
+    "1f15c4890000000d49444154789c6360000002000154a24f5d0000000049454e44ae426082"
+)
+
+
+@asynccontextmanager
+async def serve_http_bot(fake: FakeTelegram) -> AsyncIterator[PtbBot]:
+    """PTB's Bot on the bot's own AiohttpRequest, against the fake over HTTP on 127.0.0.1:
+    the upload goes as real multipart/form-data through the fake's HTTP parser."""
+    async with serve_http(fake) as url:
+        request = AiohttpRequest(1)
+        await request.initialize()
+        bot = PtbBot(fake.token, base_url=url, request=request)
+        try:
+            yield bot
+        finally:
+            await request.shutdown()
+
+
+def photo_of(fake: FakeTelegram, record: dict) -> Image.Image:
+    content = fake.photos[record["photo"]["file_id"]]["content"]
+    return Image.open(io.BytesIO(content))
+
+
+async def test_digest_chart_sends_the_png_with_the_brief_push_as_caption(
+    bot: Bot, digest_v1: Digest
+) -> None:
+    caption, rest = Renderer().telegram_caption(digest_v1, "zh")
+    sent = await bot.say(ZH_USER, ZH_USER, "/digest chart", replies=1 + len(rest))
+    photo, *texts = sent
+    assert photo["photo"] is not None
+    assert photo_of(bot.fake, photo).size == (WIDTH, HEIGHT)
+    assert (photo["photo"]["width"], photo["photo"]["height"]) == (WIDTH, HEIGHT)
+    assert photo["parse_mode"] == "HTML" and photo["html"] == caption
+    assert 0 < len(photo["text"]) <= CAPTION_LIMIT
+    assert photo["text"].startswith("科技热榜日报 · 2026-02-15")
+    assert [record["html"] for record in texts] == rest
+    assert all(record["photo"] is None for record in texts)
+    en, *_ = await bot.say(EN_USER, EN_USER, "/digest chart 2026-02-15")
+    assert en["photo"] is not None and "2026-02-15" in en["text"]
+
+
+async def test_chart_setting_by_button_and_by_command(bot: Bot) -> None:
+    [shown] = await bot.say(ZH_USER, ZH_USER, "/settings")
+    assert "热度图：不附" in shown["text"]
+    [edited], _ = await bot.press(
+        ZH_USER, ZH_USER, shown["message_id"], button(shown, "附热度图"), replies=1
+    )
+    assert "热度图：简版推送以热度图开头" in edited["text"]
+    assert button(edited, "不附热度图")
+    [off] = await bot.say(EN_USER, EN_USER, "/settings chart off")
+    assert "Heat chart: off" in off["text"]
+    [on] = await bot.say(EN_USER, EN_USER, "/settings chart on")
+    assert "Heat chart: the brief push opens with it" in on["text"]
+
+
+@pytest.mark.parametrize("caption_extra", [0, 1])
+async def test_the_fake_refuses_a_caption_over_1024(caption_extra: int) -> None:
+    fake = FakeTelegram("1:T", limits=None)
+    fake.add_chat(1)
+    async with serve_http_bot(fake) as bot:
+        caption = "<b>热</b>" + "x" * (CAPTION_LIMIT - 1 + caption_extra)
+        assert visible_length(caption) == CAPTION_LIMIT + caption_extra
+        if caption_extra:
+            with pytest.raises(BadRequest, match="caption is too long"):
+                await bot.send_photo(1, PNG_1x1, caption=caption, parse_mode="HTML")
+        else:
+            message = await bot.send_photo(1, PNG_1x1, caption=caption, parse_mode="HTML")
+            assert message.caption is not None and message.caption_entities[0].type == "bold"
+            assert message.photo[-1].width == 1
+            again = await bot.send_photo(1, message.photo[-1].file_id)  # no second upload
+            assert again.photo[-1].file_id == message.photo[-1].file_id
+    assert [r["kind"] for r in fake.sent(1)] == (["send", "send"] if not caption_extra else [])
+
+
+async def test_the_fake_refuses_what_is_not_an_image() -> None:
+    fake = FakeTelegram("1:T", limits=None)
+    fake.add_chat(1)
+    async with serve_http_bot(fake) as bot:
+        with pytest.raises(BadRequest, match=r"(?i)image_process_failed"):
+            await bot.send_photo(1, b"not a picture")
+        with pytest.raises(BadRequest, match=r"(?i)wrong file identifier"):
+            await bot.send_photo(1, "photo-never-sent")
