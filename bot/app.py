@@ -44,6 +44,13 @@ from .handlers.digest import (
     on_view_button,
     sources_command,
 )
+from .handlers.follow import (
+    follow_command,
+    following_command,
+    on_alert_button,
+    on_follow_button,
+    unfollow_command,
+)
 from .handlers.general import (
     error_handler,
     help_command,
@@ -63,6 +70,8 @@ from .handlers.settings import (
 from .health import Health
 from .jobs import register_jobs
 from .keyboards import (
+    AlertButton,
+    FollowButton,
     SettingsButton,
     ShownButton,
     SourceButton,
@@ -81,13 +90,34 @@ log = logging.getLogger(__name__)
 App: TypeAlias = Application[Any, BotContext, Any, Any, Any, Any]
 Callback: TypeAlias = Callable[[Update, BotContext], Coroutine[Any, Any, None]]
 
-PUBLIC_COMMANDS = ("digest", "sources", "subscribe", "unsubscribe", "settings", "help", "start")
+PUBLIC_COMMANDS = (
+    "digest",
+    "sources",
+    "subscribe",
+    "unsubscribe",
+    "settings",
+    "follow",
+    "following",
+    "unfollow",
+    "help",
+    "start",
+)
 # Telegram's default set leaves reactions out; they are readers' feedback on pushes.
 # chat_member stays out: it would report every member joining a large group.
 ALLOWED_UPDATES = [kind for kind in Update.ALL_TYPES if kind != Update.CHAT_MEMBER]
 # In groups members read; only chat administrators change the chat's subscription.
-GROUP_MEMBER_COMMANDS = ("digest", "sources", "help")
-GROUP_ADMIN_COMMANDS = ("digest", "sources", "subscribe", "unsubscribe", "settings", "help")
+GROUP_MEMBER_COMMANDS = ("digest", "sources", "following", "help")
+GROUP_ADMIN_COMMANDS = (
+    "digest",
+    "sources",
+    "subscribe",
+    "unsubscribe",
+    "settings",
+    "follow",
+    "following",
+    "unfollow",
+    "help",
+)
 ADMIN_COMMANDS = ("rebuild", "stats", "ingest")
 COMMANDS: dict[str, Callback] = {
     "start": start_command,
@@ -100,6 +130,9 @@ COMMANDS: dict[str, Callback] = {
     "rebuild": rebuild_command,
     "stats": stats_command,
     "ingest": ingest_command,
+    "follow": follow_command,
+    "following": following_command,
+    "unfollow": unfollow_command,
 }
 # Commands in chats and channel posts, but not edits: re-running an edited /subscribe
 # would surprise more than help.
@@ -229,6 +262,8 @@ def add_handlers(application: App) -> None:
         (SettingsButton, on_settings_button),
         (SubscribeButton, on_subscribe_button),
         (ShownButton, on_shown_button),
+        (FollowButton, on_follow_button),
+        (AlertButton, on_alert_button),
     ]
     # PTB hands a query with empty or no data to the first handler that has a pattern,
     # whatever the pattern: this one takes them (and only them) first, to be answered.

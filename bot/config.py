@@ -21,10 +21,12 @@ from digest import (
     BuildOptions,
     ConfigError,
     Proxies,
+    UsageError,
     check_proxy_url,
     load_themes,
     make_source,
     mask_password,
+    parse_expression,
     parse_hhmm,
     proxy_password,
     zone,
@@ -81,6 +83,7 @@ class Settings:
     themes_file: Path | None = None
     themes_mode: str = "extend"
     max_posts: int = MAX_POSTS
+    digest_exclude: tuple[str, ...] = ()
     ingest_minutes: int = 60
     ingest_timeout: float = 15.0
     ingest_max_body_bytes: int = 5_000_000
@@ -228,6 +231,16 @@ def _transport(value: Any) -> str:
     return text
 
 
+def _expressions(value: Any) -> tuple[str, ...]:
+    """Follow expressions (the global filter), each checked now, stored canonical."""
+    if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+        raise ValueError('expected a list of follow expressions, e.g. ["广告 推广", "!rumor"]')
+    try:
+        return tuple(g.text() for item in value for g in parse_expression(item))
+    except UsageError as exc:
+        raise ValueError(str(exc)) from None
+
+
 def _path(value: Any) -> Path:
     return Path(_text(value)).expanduser()
 
@@ -314,6 +327,12 @@ OPTIONS: tuple[Option, ...] = (
         "max_posts",
         "Most posts a digest cites (each source's top 3 always count): one brief push.",
         _int(5, 500),
+    ),
+    Option(
+        "digest.exclude",
+        "digest_exclude",
+        "Follow expressions whose posts never appear in digests or alerts.",
+        _expressions,
     ),
     Option(
         "ingest.interval_minutes",
@@ -649,4 +668,5 @@ def build_options(settings: Settings) -> BuildOptions:
         max_posts=settings.max_posts,
         source_names=tuple((s.name, s.display_name) for s in settings.sources if s.display_name),
         sources=tuple(source.name for source in settings.sources),
+        exclude=settings.digest_exclude,
     )

@@ -39,6 +39,7 @@ from digest import (
     latest_digest,
     local_moment,
     make_source,
+    utcnow,
     zone,
 )
 
@@ -48,6 +49,7 @@ from .config import Settings, ingest_proxies
 from .context import services_of
 from .delivery.engine import plan_due, push_due
 from .delivery.options import PushReport
+from .follow_alerts import run_alerts
 from .llm import llm_config
 from .services import Services
 
@@ -57,6 +59,7 @@ INGEST_JOB = "ingest"
 BUILD_JOB = "build"
 DELIVER_JOB = "deliver"
 CATCH_UP_JOB = "deliver-catch-up"
+FOLLOW_ALERT_JOB = "follow-alerts"  # sends follow alerts held through quiet hours
 TICK_SECONDS = 60
 BUILD_GRACE = timedelta(minutes=2)  # the scheduled build's head start on the tick's catch-up
 
@@ -120,6 +123,15 @@ def register_jobs(application: App, settings: Settings | None = None) -> None:
         job_kwargs=_kwargs(CATCH_UP_JOB, grace=TICK_SECONDS // 2),
     )
 
+    _replace(queue, FOLLOW_ALERT_JOB)
+    queue.run_repeating(
+        alert_job,
+        interval=TICK_SECONDS,
+        first=TICK_SECONDS,
+        name=FOLLOW_ALERT_JOB,
+        job_kwargs=_kwargs(FOLLOW_ALERT_JOB, grace=TICK_SECONDS // 2),
+    )
+
 
 def next_minute(now: datetime) -> datetime:
     """The next whole minute after ``now`` (the tick's first run)."""
@@ -160,6 +172,14 @@ async def ingest_job(context: Context) -> None:
     log.info("ingest: %d of %d sources ok", sum(r.ok for r in results), len(results))
     await check_ingest(services, context.application.bot, results, services.clock())
     await upgrade_fallback(services, context.application.bot, services.clock())
+    # The posts this run saw first go out to the chats that follow them (issue 15).
+    await run_alerts(services, context.application.bot, utcnow())
+
+
+async def alert_job(context: Context) -> None:
+    """Send the follow alerts held through quiet hours that have just ended."""
+    services = services_of(context.application)
+    await run_alerts(services, context.application.bot, utcnow(), release_only=True)
 
 
 async def upgrade_fallback(services: Services, bot: Bot, now: datetime) -> None:

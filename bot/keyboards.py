@@ -46,6 +46,7 @@ ZONES = (
 )
 MENUS = ("main", "time", "zone", "sections", "sources")
 SETTING_ACTIONS = ("menu", "lang", "mode", "chart", "time", "zone", "section", "source")
+FOLLOW_ACTIONS = ("remove", "pause", "resume", "alerts_on", "alerts_off")
 SOURCE_MARKS = {"all": "✅", "only": "⭐", "excluded": "🚫"}
 _DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
 _INT = re.compile(r"-?\d{1,15}")
@@ -102,8 +103,32 @@ class ShownButton:
     """
 
 
+@dataclass(frozen=True, slots=True)
+class FollowButton:
+    """Remove, pause or resume follow group ``follow_id`` of ``chat_id``, or switch alerts."""
+
+    chat_id: int
+    action: str  # one of FOLLOW_ACTIONS
+    follow_id: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class AlertButton:
+    """Page ``page`` (0-based) of alert message ``batch_id``: the "and N more" button."""
+
+    batch_id: int
+    page: int
+
+
 Button: TypeAlias = (
-    ViewButton | SourcesButton | SourceButton | SettingsButton | SubscribeButton | ShownButton
+    ViewButton
+    | SourcesButton
+    | SourceButton
+    | SettingsButton
+    | SubscribeButton
+    | ShownButton
+    | FollowButton
+    | AlertButton
 )
 _KINDS: dict[type, str] = {
     ViewButton: "v",
@@ -112,6 +137,8 @@ _KINDS: dict[type, str] = {
     SettingsButton: "s",
     SubscribeButton: "u",
     ShownButton: "n",
+    FollowButton: "f",
+    AlertButton: "a",
 }
 
 
@@ -161,6 +188,18 @@ def _settings(fields: list[str]) -> SettingsButton:
     return SettingsButton(_int(chat_id, -(10**15)), action, value)
 
 
+def _follow(fields: list[str]) -> FollowButton:
+    chat_id, action, follow_id = fields
+    if action not in FOLLOW_ACTIONS:
+        raise ValueError(action)
+    return FollowButton(_int(chat_id, -(10**15)), action, _int(follow_id))
+
+
+def _alert(fields: list[str]) -> AlertButton:
+    batch_id, page = fields
+    return AlertButton(_int(batch_id, 1), _int(page))
+
+
 def _shown(fields: list[str]) -> ShownButton:
     if fields:
         raise ValueError("extra fields")
@@ -174,11 +213,21 @@ _PARSERS: dict[str, Callable[[list[str]], Button]] = {
     "s": _settings,
     "u": lambda f: SubscribeButton(_int(f[0], -(10**15))),
     "n": lambda f: _shown(f),
+    "f": _follow,
+    "a": _alert,
 }
 
 
 B = TypeVar(
-    "B", ViewButton, SourcesButton, SourceButton, SettingsButton, SubscribeButton, ShownButton
+    "B",
+    ViewButton,
+    SourcesButton,
+    SourceButton,
+    SettingsButton,
+    SubscribeButton,
+    ShownButton,
+    FollowButton,
+    AlertButton,
 )
 
 
@@ -353,3 +402,37 @@ def _setting(action: str, value: str) -> tuple[str, object]:
     if action == "zone" and value in ZONES:
         return "timezone", value
     raise UsageError(f"unknown setting {action}={value!r}")
+
+
+def following_keyboard(
+    chat_id: int, follows: Sequence[tuple[int, int, bool]], alerts: bool, texts: BotTexts, lang: str
+) -> InlineKeyboardMarkup:
+    """Per group (number, id, paused): pause or resume, and remove; then alerts on/off."""
+    rows = [
+        [
+            _button(
+                f"{texts.label('resume' if paused else 'pause', lang)} {number}",
+                FollowButton(chat_id, "resume" if paused else "pause", follow_id),
+            ),
+            _button(
+                f"{texts.label('remove', lang)} {number}",
+                FollowButton(chat_id, "remove", follow_id),
+            ),
+        ]
+        for number, follow_id, paused in follows
+    ]
+    switch = "alerts_off" if alerts else "alerts_on"
+    rows.append([_button(texts.label(switch, lang), FollowButton(chat_id, switch))])
+    return InlineKeyboardMarkup(rows)
+
+
+def alert_keyboard(
+    batch_id: int, page: int, pages: int, more: int, texts: BotTexts, lang: str
+) -> InlineKeyboardMarkup | None:
+    """First page: "and N more"; later pages: the pager."""
+    if pages <= 1:
+        return None
+    if page == 0:
+        label = texts.label("more", lang).format(count=more)
+        return InlineKeyboardMarkup([[_button(label, AlertButton(batch_id, 1))]])
+    return InlineKeyboardMarkup([_pager(lambda p: AlertButton(batch_id, p), page, pages)])

@@ -16,6 +16,7 @@ from .digest_commands import (
     show_command,
 )
 from .doctor_commands import doctor_command
+from .follow_commands import follows_command, match_command
 from .ops_commands import backup_command, restore_command, stats_command
 from .store_commands import config_command, import_command, ingest_command, posts_command
 
@@ -70,5 +71,7 @@ for command in (
     backup_command,
     restore_command,
     stats_command,
+    follows_command,
+    match_command,
 ):
     main.add_command(command)

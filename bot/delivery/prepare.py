@@ -24,9 +24,11 @@ from digest import (
     Renderer,
     Store,
     Subscription,
+    cited_follows,
     filtered_digest,
     get_digest,
     utcnow,
+    with_follows,
 )
 
 from ..keyboards import ViewButton, digest_keyboard
@@ -38,6 +40,7 @@ _NOTE_ROOM = 80  # UTF-16 units a correction note may take from the first messag
 
 Filter = tuple[tuple[str, ...], tuple[str, ...]]  # a chat's (include, exclude) sources
 DigestKey = tuple[str, int, tuple[str, ...], tuple[str, ...]]  # date, version, filter
+Follows = dict[int, list[tuple[str, tuple[int, ...]]]]  # chat -> (group, source numbers)
 View = tuple[str, int, str, str, tuple[str, ...], str, str, Filter, bool]  # bool: a chart
 
 
@@ -116,16 +119,24 @@ class Prepared:
         views: dict[View, Rendered],
         jobs: Sequence[PushJob],
         options: BuildOptions | None,
+        follows: dict[DigestKey, Follows],
+        renderer: Renderer,
     ) -> None:
         self.views = views
         self.jobs = jobs
         self.options = options
+        self.follows = follows
+        self.renderer = renderer
 
     def push(self, job: PushJob) -> Push:
-        """The job's push: its view's messages, and the parts it still lacks."""
-        rendered = self.views[_view(job, self.options)]
-        todo = _todo(job, rendered)
-        return Push(job, rendered.texts, todo, rendered.markup, rendered.photo)
+        """The job's push: its view's messages (with its follows line, if the digest cites
+        any of its follow groups), and the parts it still lacks."""
+        view = _view(job, self.options)
+        rendered = self.views[view]
+        hits = self.follows.get((job.date, job.version, *view[-2]), {}).get(job.chat.chat_id)
+        lang = job.chat.language
+        texts = with_follows(self.renderer.texts, rendered.texts, hits or (), lang)
+        return Push(job, texts, _todo(job, rendered), rendered.markup, rendered.photo)
 
     def __iter__(self) -> Iterator[Push]:
         return (self.push(job) for job in self.jobs)
@@ -149,7 +160,7 @@ async def prepare(
     A chat with a source filter gets the digest rebuilt from those sources (once per
     distinct filter) when ``options`` are given.
     """
-    digests = await store.run(lambda s: _load(s, jobs, options))
+    digests, follows = await store.run(lambda s: _load(s, jobs, options))
     views: dict[View, Rendered] = {}
     photos: dict[ChartKey, ChartPhoto | None] = {}
     done: set[int] = set()  # positions of jobs with nothing left to send
@@ -179,7 +190,8 @@ async def prepare(
         await store.run(lambda s: fail_jobs(s, failed, stamp))
     # The jobs themselves when all have parts to send (no copy of 100,000 of them).
     ready = [job for n, job in enumerate(jobs) if n not in done] if done else jobs
-    return Prepared(views, ready, options), [(job.chat.chat_id, why) for job, why in failed]
+    prepared = Prepared(views, ready, options, follows, renderer)
+    return prepared, [(job.chat.chat_id, why) for job, why in failed]
 
 
 def _view(job: PushJob, options: BuildOptions | None) -> View:
@@ -203,9 +215,15 @@ def _todo(job: PushJob, rendered: Rendered) -> list[int]:
 
 def _load(
     store: Store, jobs: Sequence[PushJob], options: BuildOptions | None
-) -> dict[DigestKey, Digest | None]:
-    """The digest of every (date, version, filter) the jobs need, each loaded once."""
-    keys = {(job.date, job.version, *_filter(job, options)) for job in jobs}
+) -> tuple[dict[DigestKey, Digest | None], dict[DigestKey, Follows]]:
+    """The digest of every (date, version, filter) the jobs need, each loaded once, and the
+    chats' follow groups each one cites (issue 15)."""
+    chats_of: dict[DigestKey, set[int]] = {}
+    for job in jobs:
+        chats_of.setdefault((job.date, job.version, *_filter(job, options)), set()).add(
+            job.chat.chat_id
+        )
+    keys = set(chats_of)
     found: dict[DigestKey, Digest | None] = {}
     for day, version, include, exclude in sorted(keys, key=lambda k: (k[2], k[3])):
         stored = found.get((day, version, (), ())) or get_digest(store, day, version)
@@ -214,7 +232,12 @@ def _load(
             if stored is not None and options is not None
             else stored
         )
-    return found
+    follows = {
+        key: cited_follows(store, digest.sources, chats_of.get(key, ()))
+        for key, digest in found.items()
+        if digest is not None
+    }
+    return found, follows
 
 
 def _filter(job: PushJob, options: BuildOptions | None) -> Filter:

@@ -11,6 +11,7 @@ from datetime import date, datetime, time, timedelta
 
 from ..clock import local_moment, zone
 from ..document import SECTION_IDS, Block, Digest, Footer, Section, SourceEntry, Statement
+from ..follow.lookup import without_excluded
 from ..store.archive import SavedDigest, save_digest
 from ..store.store import SeenPost, Store
 from ..writers.offline import SECTION_TITLES, STAYING_DAYS, Draft, DraftSection, OfflineWriter
@@ -41,6 +42,7 @@ class BuildOptions:
     exclude_sources: tuple[str, ...] = ()  # a chat's filter: never these
     max_posts: int = MAX_POSTS
     source_names: tuple[tuple[str, str], ...] = ()  # (source, display name) from the config
+    exclude: tuple[str, ...] = ()  # the operator's global filter: follow expressions
 
     def wants(self, source: str) -> bool:
         """Whether a chat's source filter lets posts of ``source`` into its digest."""
@@ -70,6 +72,7 @@ def compose_digest(
     start, end = options.window(day)
     end = window_end or end
     seen = [item for item in store.posts_in_window(start, end) if options.wants(item.post.source)]
+    seen = without_excluded(seen, options.exclude)
     footer = _footer(store, options, seen, start, end, now)
     if not seen:
         return _empty_digest(day, options, footer)
@@ -138,11 +141,14 @@ def _facts(
         )
     ]
     span = end - start
-    previous_seen = [
-        item
-        for item in store.posts_in_window(start - span, start)
-        if options.wants(item.post.source)
-    ]
+    previous_seen = without_excluded(
+        [
+            item
+            for item in store.posts_in_window(start - span, start)
+            if options.wants(item.post.source)
+        ],
+        options.exclude,
+    )
     previous = {item.key: item.heat for item in previous_seen}
     current = {item.key for item in seen}
     days = store.sighting_days([p.key for p in cited], end - timedelta(days=STAYING_DAYS), end)

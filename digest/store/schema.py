@@ -235,6 +235,91 @@ def _v9_chart(db: sqlite_utils.Database) -> None:
     db.execute("ALTER TABLE chats ADD COLUMN chart INTEGER NOT NULL DEFAULT 0")
 
 
+def _v10_follows(db: sqlite_utils.Database) -> None:
+    # Follow groups per chat (issue 15). ``expression`` is the canonical text of one
+    # group; its number in /following is its rank by id within the chat.
+    db.table("follows").create(
+        {
+            "id": int,
+            "chat_id": int,
+            "expression": str,
+            "name": str,
+            "paused": int,
+            "created_at": str,
+        },
+        pk="id",
+        not_null={"chat_id", "expression", "paused", "created_at"},
+    )
+    db.table("follows").create_index(["chat_id"], index_name="idx_follows_chat")
+    # A chat's alert settings; a chat without a row has alerts on, no quiet hours.
+    db.table("follow_settings").create(
+        {
+            "chat_id": int,
+            "alerts": int,
+            "quiet_start": str,  # HH:MM local, or NULL
+            "quiet_end": str,
+            "max_per_day": int,  # alert messages per local day; 0 = no limit
+            "off_reason": str,  # why alerts went off by themselves (bot blocked)
+            "language": str,  # of the alerts, unless the chat's digest settings say
+            "updated_at": str,
+        },
+        pk="chat_id",
+        not_null={"alerts", "max_per_day", "updated_at"},
+    )
+    # The alert ledger: a row per (chat, post) claimed before its message is sent, so a
+    # post alerts a chat at most once ever; the partial unique index makes a post with
+    # the same link from another source count as the same post.
+    db.table("follow_alerts").create(
+        {
+            "chat_id": int,
+            "source": str,
+            "post_id": str,
+            "link": str,  # normalised URL, or NULL
+            "follow_id": int,
+            "label": str,  # the group's label when it matched
+            "batch_id": int,  # the message it went out in; NULL while held or capped
+            "status": str,  # pending | held | capped | batched (in batch_id)
+            "created_at": str,
+        },
+        pk=("chat_id", "source", "post_id"),
+        not_null={"status", "created_at"},
+    )
+    db.execute(
+        "CREATE UNIQUE INDEX idx_follow_alerts_link ON follow_alerts (chat_id, link) "
+        "WHERE link IS NOT NULL"
+    )
+    db.table("follow_alerts").create_index(["batch_id"], index_name="idx_follow_alerts_batch")
+    db.table("follow_alerts").create_index(
+        ["status", "chat_id"], index_name="idx_follow_alerts_status"
+    )
+    # One alert message: claimed as ``sending`` before it is sent (a crash never resends).
+    db.table("alert_batches").create(
+        {
+            "id": int,
+            "chat_id": int,
+            "local_day": str,  # the chat's date when it was made, for the daily cap
+            "status": str,  # sending | sent | failed
+            "message_id": int,
+            "error": str,
+            "created_at": str,
+            "updated_at": str,
+        },
+        pk="id",
+        not_null={"chat_id", "local_day", "status", "created_at", "updated_at"},
+    )
+    db.table("alert_batches").create_index(
+        ["chat_id", "local_day"], index_name="idx_alert_batches_day"
+    )
+    # Alert runs: ``through`` is the newest first_seen_at they covered, so the next run
+    # (after a restart too) starts where the last one ended.
+    db.table("alert_runs").create(
+        {"id": int, "at": str, "through": str, "posts": int, "alerts": int},
+        pk="id",
+        not_null={"at", "through"},
+    )
+    db.table("posts").create_index(["first_seen_at"], index_name="idx_posts_first_seen_at")
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     _v1_posts,
     _v2_digests,
@@ -245,6 +330,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     _v7_day_builds,
     _v8_incidents,
     _v9_chart,
+    _v10_follows,
 )
 
 

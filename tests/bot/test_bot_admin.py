@@ -201,15 +201,16 @@ async def test_long_polling_and_the_command_menu(
         await app.updater.stop()
     assert fake.sent(EN_USER)[0]["text"].startswith("Sources · 2026-02-15")
     menus = {key: [c["command"] for c in commands] for key, commands in fake.commands.items()}
-    public = ["digest", "sources", "subscribe", "unsubscribe", "settings", "help", "start"]
+    public = ["digest", "sources", "subscribe", "unsubscribe", "settings"]
+    public += ["follow", "following", "unfollow", "help", "start"]
     assert menus[("default", "")] == menus[("default", "en")] == public
     assert menus[(f"chat:{ADMIN}", "en")] == [*public, "rebuild", "stats", "ingest"]
     assert fake.commands[("default", "")][0]["description"] == "最新日报，可按栏目查看"
     # Groups: members read, chat administrators also manage the subscription.
     for lang in ("", "en"):
-        assert menus[("all_group_chats", lang)] == ["digest", "sources", "help"]
+        assert menus[("all_group_chats", lang)] == ["digest", "sources", "following", "help"]
         admins = menus[("all_chat_administrators", lang)]
-        assert admins == ["digest", "sources", "subscribe", "unsubscribe", "settings", "help"]
+        assert admins == public[:-1]  # every public command but /start
     # The empty chat screen says what the bot does, per language, within Telegram's limits.
     zh, en = fake.descriptions[("description", "")], fake.descriptions[("description", "en")]
     assert "掘金" in zh and "Hacker News" in en and len(zh) <= 512 and len(en) <= 512
@@ -228,7 +229,14 @@ async def test_the_scheduled_jobs_come_with_the_application(
     async with running(app):
         assert app.job_queue is not None
         names = sorted(job.name for job in app.job_queue.jobs() if job.name)
-    assert names == ["build", "deliver", "deliver-catch-up", "ingest", "maintenance"]
+    assert names == [
+        "build",
+        "deliver",
+        "deliver-catch-up",
+        "follow-alerts",
+        "ingest",
+        "maintenance",
+    ]
 
 
 def update_json(update_id: int, chat_id: int, text: str) -> dict[str, Any]:

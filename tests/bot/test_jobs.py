@@ -20,6 +20,7 @@ from bot.jobs import (
     BUILD_JOB,
     CATCH_UP_JOB,
     DELIVER_JOB,
+    FOLLOW_ALERT_JOB,
     INGEST_JOB,
     PushTask,
     build_job,
@@ -69,7 +70,9 @@ def test_jobs_are_named_replaceable_and_set_their_misfires(app: App, db_path: Pa
     register_jobs(app, settings)  # replaced by name, not doubled
     assert app.job_queue is not None
     jobs = {job.name: job.job for job in app.job_queue.jobs()}
-    assert sorted(jobs) == sorted([INGEST_JOB, BUILD_JOB, DELIVER_JOB, CATCH_UP_JOB])
+    assert sorted(jobs) == sorted(
+        [INGEST_JOB, BUILD_JOB, DELIVER_JOB, CATCH_UP_JOB, FOLLOW_ALERT_JOB]
+    )
     assert jobs[INGEST_JOB].misfire_grace_time == 15 * 60
     assert jobs[BUILD_JOB].misfire_grace_time == 3600
     assert jobs[DELIVER_JOB].misfire_grace_time == 30

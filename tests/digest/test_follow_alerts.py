@@ -1,0 +1,150 @@
+"""Alert planning: new posts matched per chat, claimed once ever, held, capped, filtered."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import UTC, date, datetime, time, timedelta
+from pathlib import Path
+
+from digest import (
+    AlertOptions,
+    AlertSettings,
+    BuildOptions,
+    Follows,
+    Store,
+    compose_digest,
+    finish_batch,
+    make_post,
+    parse_expression,
+    parse_group,
+    plan_alerts,
+    release_held,
+)
+
+T0 = datetime(2026, 2, 15, 2, 0, tzinfo=UTC)  # 10:00 in Asia/Shanghai
+OPTIONS = AlertOptions(timezone="Asia/Shanghai")
+
+
+def post(source: str, post_id: str, title: str, url: str | None = None, heat: float = 10):
+    return make_post(source=source, post_id=post_id, title=title, url=url, heat=heat)
+
+
+def follow(store: Store, chat_id: int, expression: str) -> None:
+    Follows(store).add(chat_id, parse_expression(expression), T0)
+
+
+def alerted(run_batches: list) -> dict[int, list[str]]:  # type: ignore[type-arg]
+    return {b.chat_id: [i.post_id for i in b.items] for b in run_batches}
+
+
+def test_new_matching_posts_become_one_batch_per_chat_grouped_by_group(store: Store) -> None:
+    follow(store, 1, "Rust => rust")
+    follow(store, 1, "GLM")
+    follow(store, 2, "华为 +手机")
+    store.save_posts(
+        [
+            post("hn", "a", "Rust 1.80 released", heat=5),
+            post("juejin", "b", "GLM-5 与 Rust", heat=50),
+            post("juejin", "c", "华为发布新手机"),
+            post("v2ex", "d", "Nothing to see"),
+        ],
+        T0,
+    )
+    run = plan_alerts(store, T0 + timedelta(minutes=1), OPTIONS)
+    assert run.posts == 4 and run.claimed == 3
+    assert alerted(run.batches) == {1: ["b", "a"], 2: ["c"]}  # b under "rust", the first group
+    assert {i.label for i in run.batches[0].items} == {"rust"}
+
+
+def test_a_post_alerts_a_chat_once_ever_even_when_it_reappears_or_another_source_has_it(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "h.db"
+    store = Store.open(path)
+    follow(store, 1, "rust")
+    store.save_posts([post("hn", "a", "Rust news", "https://Example.com/x/?utm_source=hn")], T0)
+    first = plan_alerts(store, T0 + timedelta(minutes=1), OPTIONS)
+    assert alerted(first.batches) == {1: ["a"]}
+    store.close()
+    store = Store.open(path)  # a restart
+    later = T0 + timedelta(hours=1)
+    store.save_posts(
+        [
+            post("hn", "a", "Rust news"),  # seen again: not new
+            post("lobsters", "z", "Rust news (lobsters)", "https://example.com/x"),  # same link
+            post("hn", "n", "Rust 2"),
+        ],
+        later,
+    )
+    second = plan_alerts(store, later + timedelta(minutes=1), OPTIONS)
+    assert alerted(second.batches) == {1: ["n"]}
+    assert plan_alerts(store, later + timedelta(minutes=2), OPTIONS).batches == []
+    store.close()
+
+
+def test_quiet_hours_hold_alerts_and_release_them_as_one_message(store: Store) -> None:
+    follow(store, 1, "rust")
+    quiet = AlertSettings(1, quiet=(time(9, 0), time(11, 0)))  # Asia/Shanghai; T0 is 10:00
+    Follows(store).save_settings(quiet, T0)
+    store.save_posts([post("hn", "a", "Rust one")], T0)
+    run = plan_alerts(store, T0 + timedelta(minutes=1), OPTIONS)
+    assert run.held == 1 and run.batches == []
+    store.save_posts([post("hn", "b", "Rust two")], T0 + timedelta(minutes=30))
+    assert plan_alerts(store, T0 + timedelta(minutes=31), OPTIONS).batches == []
+    assert release_held(store, T0 + timedelta(minutes=59), OPTIONS) == []
+    released = release_held(store, T0 + timedelta(hours=1), OPTIONS)  # 11:00: quiet over
+    assert alerted(released) == {1: ["a", "b"]}
+    assert release_held(store, T0 + timedelta(hours=1, minutes=1), OPTIONS) == []
+
+
+def test_the_daily_cap_counts_messages_in_the_chats_day(store: Store) -> None:
+    follow(store, 1, "rust")
+    Follows(store).save_settings(AlertSettings(1, max_per_day=1), T0)
+    store.save_posts([post("hn", "a", "Rust one")], T0)
+    (batch,) = plan_alerts(store, T0 + timedelta(minutes=1), OPTIONS).batches
+    finish_batch(store, batch.id, "sent", T0, message_id=5)
+    store.save_posts([post("hn", "b", "Rust two")], T0 + timedelta(hours=1))
+    capped = plan_alerts(store, T0 + timedelta(hours=1, minutes=1), OPTIONS)
+    assert capped.capped == 1 and capped.batches == []
+    tomorrow = T0 + timedelta(days=1)
+    store.save_posts([post("hn", "c", "Rust three")], tomorrow)
+    assert alerted(plan_alerts(store, tomorrow + timedelta(minutes=1), OPTIONS).batches) == {
+        1: ["c"]
+    }
+
+
+def test_alerts_off_paused_groups_and_the_global_filter_send_nothing(store: Store) -> None:
+    follow(store, 1, "rust")
+    follow(store, 2, "rust")
+    follow(store, 3, "rust")
+    Follows(store).save_settings(AlertSettings(2, alerts=False), T0)
+    (paused,) = Follows(store).of_chat(3)
+    Follows(store).pause(3, paused.id, True)
+    store.save_posts([post("hn", "a", "Rust airdrop giveaway"), post("hn", "b", "Rust 2")], T0)
+    options = AlertOptions(timezone="UTC", exclude=(parse_group("airdrop"),))
+    run = plan_alerts(store, T0 + timedelta(minutes=1), options)
+    assert run.excluded == 1
+    assert alerted(run.batches) == {1: ["b"]}
+
+
+def test_alerts_held_when_alerts_are_switched_off_are_dropped(store: Store) -> None:
+    follow(store, 1, "rust")
+    Follows(store).save_settings(AlertSettings(1, quiet=(time(9, 0), time(11, 0))), T0)
+    store.save_posts([post("hn", "a", "Rust one")], T0)
+    assert plan_alerts(store, T0 + timedelta(minutes=1), OPTIONS).held == 1
+    Follows(store).save_settings(AlertSettings(1, alerts=False), T0)
+    assert release_held(store, T0 + timedelta(hours=2), OPTIONS) == []
+    Follows(store).save_settings(AlertSettings(1), T0)
+    assert release_held(store, T0 + timedelta(hours=3), OPTIONS) == []
+
+
+def test_the_global_filter_drops_posts_from_the_digest(
+    sample: Store, options: BuildOptions
+) -> None:
+    day = date(2026, 2, 15)
+    built = datetime(2026, 2, 15, 10, 30, tzinfo=UTC)
+    cited = {s.title for s in compose_digest(sample, day, options, built).sources}
+    assert any("GLM" in title for title in cited)
+    filtered = replace(options, exclude=("glm", "flutter +发布"))
+    left = {s.title for s in compose_digest(sample, day, filtered, built).sources}
+    assert left and not any("GLM" in t or "Flutter 3.41 发布" in t for t in left)
