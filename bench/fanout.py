@@ -7,7 +7,11 @@ chats subscribed in full mode with three sections (summary, highlights, metrics)
 render to 3 messages each, as ``hotdigest push --date`` would. Reports the push's wall
 time (planning and rendering included) against the floor, messages/s, and 429s.
 
-Run: ``uv run python bench/fanout.py [--chats 10000] [--latency 0.05]``
+With ``--anchor DIR`` (a checkout of the code before a change, with its own ``uv sync``)
+the same push runs with that code too, at the same time, each against a fake of its own,
+and both are printed side by side.
+
+Run: ``uv run python bench/fanout.py [--chats 10000] [--latency 0.05] [--anchor DIR]``
 (10,000 chats take about 17 minutes; ``--chats 1000`` about 2.)
 The last line is ``KEY=VALUE ...``.
 """
@@ -15,47 +19,74 @@ The last line is ``KEY=VALUE ...``.
 from __future__ import annotations
 
 import argparse
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
-from harness import key_values, machine, measure_push
+from harness import PushRun, key_values, load_average, machine, measure_push
 
 TELEGRAM_PER_SECOND = 30
+
+
+def figures(run: PushRun) -> dict[str, object]:
+    bot = run.bot
+    floor = run.chats * run.parts / TELEGRAM_PER_SECOND
+    wall = bot["wall_s"]
+    return {
+        "chats": run.chats,
+        "messages": run.messages,
+        "seconds": round(wall, 1),
+        "floor_seconds": round(floor, 1),
+        "floor_percent": round(100 * floor / wall, 2),
+        "messages_per_s": round(run.messages / wall, 2),
+        "served_429": run.fake_stats["served_429"],
+        "floods": bot["floods"],
+        "failed": bot["failed"],
+        "delivered": bot["delivered"],
+        "cpu_ms_per_message": round(bot["cpu_ms_per_message"], 2),
+    }
+
+
+def describe(name: str, f: dict[str, object]) -> str:
+    return (
+        f"{name:>6}: {f['messages']:,} messages to {f['delivered']:,} of {f['chats']:,} chats in "
+        f"{f['seconds']}s (floor {f['floor_seconds']}s: {f['floor_percent']}% of it); "
+        f"{f['messages_per_s']} messages/s; {f['served_429']} 429s served, {f['floods']} "
+        f"received; {f['failed']} failed; bot CPU {f['cpu_ms_per_message']} ms/message"
+    )
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--chats", type=int, default=10_000)
     parser.add_argument("--latency", type=float, default=0.05, help="seconds per Bot API call")
+    parser.add_argument("--anchor", type=Path, help="a checkout of the code to compare with")
     args = parser.parse_args()
-    print(machine())
-    floor_guess = args.chats * 3 / TELEGRAM_PER_SECOND
-    run = measure_push(args.chats, latency=args.latency, limits=True, timeout=300 + 2 * floor_guess)
-    bot = run.bot
-    floor = run.chats * run.parts / TELEGRAM_PER_SECOND
-    wall = bot["wall_s"]
-    print(
-        f"{run.messages:,} messages to {bot['delivered']:,} of {run.chats:,} chats in {wall:.1f}s "
-        f"(floor {floor:.1f}s: {100 * floor / wall:.1f}% of it); "
-        f"{run.messages / wall:.2f} messages/s; {run.fake_stats['served_429']} 429s served, "
-        f"{bot['floods']} received; {bot['failed']} failed; "
-        f"bot CPU {bot['cpu_ms_per_message']:.2f} ms/message"
-    )
-    print(
-        key_values(
-            {
-                "chats": run.chats,
-                "messages": run.messages,
-                "latency_ms": round(args.latency * 1000),
-                "seconds": round(wall, 1),
-                "floor_seconds": round(floor, 1),
-                "floor_percent": round(100 * floor / wall, 2),
-                "messages_per_s": round(run.messages / wall, 2),
-                "served_429": run.fake_stats["served_429"],
-                "floods": bot["floods"],
-                "failed": bot["failed"],
-                "delivered": bot["delivered"],
-            }
-        )
-    )
+    print(machine(), "|", load_average())
+    timeout = 300 + 2 * args.chats * 3 / TELEGRAM_PER_SECOND
+    codes: dict[str, Path | None] = {"new": None}
+    if args.anchor:
+        codes["anchor"] = args.anchor
+    with ThreadPoolExecutor(len(codes)) as pool:
+        runs = {
+            name: pool.submit(
+                measure_push,
+                args.chats,
+                latency=args.latency,
+                limits=True,
+                timeout=timeout,
+                code=code,
+            )
+            for name, code in codes.items()
+        }
+        results = {name: figures(run.result()) for name, run in runs.items()}
+    for name, f in results.items():
+        print(describe(name, f))
+    print("after:", load_average())
+    line = {"latency_ms": round(args.latency * 1000)}
+    for name, f in results.items():
+        prefix = "" if name == "new" else f"{name}_"
+        line.update({f"{prefix}{key}": value for key, value in f.items()})
+    print(key_values(line))
 
 
 if __name__ == "__main__":

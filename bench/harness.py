@@ -69,6 +69,12 @@ def machine() -> str:
     return f"{os.cpu_count()} cores ({model}), Python {platform.python_version()}"
 
 
+def load_average() -> str:
+    """The machine's load (1, 5, 15 minutes) and how many cores: it is shared."""
+    one, five, fifteen = os.getloadavg()
+    return f"load average {one:.2f} {five:.2f} {fifteen:.2f} on {os.cpu_count()} cores"
+
+
 def key_values(figures: Mapping[str, object]) -> str:
     """The ``KEY=VALUE ...`` last line."""
     return " ".join(
@@ -98,7 +104,7 @@ def seed_store(
 
     Returns how many messages the digest renders to for one chat of that kind.
     """
-    from bot.delivery.engine import render_parts
+    from bot.delivery.prepare import render_parts
     from digest import BuildOptions, Renderer, Store, build_digest, import_posts, load_themes
     from digest.push.ledger import PUSH
     from digest.push.subscriptions import Subscription, Subscriptions
@@ -205,6 +211,17 @@ class FakeProcess:
 # -- the bot process (a push) ----------------------------------------------------------
 
 
+def bot_python(code: Path | None) -> str:
+    """The Python that runs the bot: this checkout's, or that of the checkout ``code``
+    (the anchor: the code before a change, in a worktree with its own ``uv sync``)."""
+    return str(code / ".venv" / "bin" / "python") if code else sys.executable
+
+
+def bot_command(code: Path | None) -> str:
+    """The ``hotdigest`` console script of this checkout or of ``code``."""
+    return str(Path(bot_python(code)).with_name("hotdigest"))
+
+
 def run_push(
     db_path: Path,
     url: str,
@@ -214,21 +231,24 @@ def run_push(
     timeout: float,
     env: Mapping[str, str] | None = None,
     extra: list[str] | None = None,
+    code: Path | None = None,
     root: Path = ROOT,
 ) -> dict[str, Any]:
     """Run ``harness.py push`` in its own process; its JSON line as a dict.
 
+    :param code: a checkout with its own ``uv sync`` (the anchor) whose Python and
+        packages run this harness.
     :param root: a checkout whose bot to run (another commit's, for an anchor); its own
         ``bench/harness.py`` and packages are used, with this environment's libraries.
     """
     harness = root / "bench" / "harness.py"
-    command = [sys.executable, str(harness), "push", f"--db={db_path}", f"--url={url}"]
+    command = [bot_python(code), str(harness), "push", f"--db={db_path}", f"--url={url}"]
     command += [f"--rate={rate}"] if rate else []
     command += ["--paid"] if paid else []
     command += extra or []
     done = subprocess.run(
         command,
-        cwd=root,
+        cwd=code or root,
         capture_output=True,
         text=True,
         timeout=timeout,
@@ -266,11 +286,13 @@ def measure_push(
     mode: str = "full",
     timeout: float,
     extra: list[str] | None = None,
+    code: Path | None = None,
     root: Path = ROOT,
 ) -> PushRun:
     """Seed a store with ``chats`` subscribers, serve the fake, push DAY's digest to all.
 
-    :param root: the checkout whose bot pushes (see :func:`run_push`).
+    :param code: the checkout whose bot pushes, in its own environment (see :func:`run_push`).
+    :param root: the checkout whose bot pushes, in this environment (see :func:`run_push`).
     """
     with tempfile.TemporaryDirectory(prefix="hotdigest-bench-") as scratch:
         db_path = Path(scratch) / "bench.db"
@@ -282,7 +304,14 @@ def measure_push(
         fake = FakeProcess(latency=latency, limits=limits, chats=chats)
         try:
             bot = run_push(
-                db_path, fake.url, rate=rate, paid=paid, timeout=timeout, extra=extra, root=root
+                db_path,
+                fake.url,
+                rate=rate,
+                paid=paid,
+                timeout=timeout,
+                extra=extra,
+                code=code,
+                root=root,
             )
             stats = fake.stats()
         finally:
@@ -319,25 +348,26 @@ async def _push(args: argparse.Namespace) -> dict[str, Any]:
     from bot.app import build_application
     from bot.config import Settings
     from bot.delivery.engine import DeliveryOptions
-    from bot.delivery.limits import Limits
 
+    # The pace through the settings, which the code before and after issue 12 both read
+    # (the anchor's DeliveryOptions carried it, the outbox reads it from the settings).
+    rate = args.rate or (1000.0 if args.paid else 30.0)  # a rate lifts the bot's own pace
     settings = replace(
         Settings(),
         db_path=Path(args.db),
         telegram_token=TOKEN,
         telegram_base_url=args.url,
         allow_paid_broadcast=args.paid,
-        messages_per_second=1000.0 if args.paid else 30.0,
+        messages_per_second=rate,
     )
     options = DeliveryOptions.from_settings(settings)
-    if args.rate:  # the bot's own pace lifted, to measure what the send path can do
-        options = replace(options, limits=Limits(per_second=args.rate))
     if args.senders:
         options = replace(options, senders=args.senders, connections=args.connections)
     ops = _ops_server(args.metrics) if args.metrics else contextlib.nullcontext(None)
     with ops as served:  # `hotdigest run --metrics`: /healthz and /metrics beside the push
-        metrics, health = served or (None, None)
-        application = build_application(settings, schedule=False, metrics=metrics, health=health)
+        # Only then: an anchor's build_application may predate them.
+        ops_kwargs = dict(zip(("metrics", "health"), served, strict=True)) if served else {}
+        application = build_application(settings, schedule=False, **ops_kwargs)
         return await _push_with(application, args, options)
 
 
@@ -480,9 +510,12 @@ def main() -> None:
     push.add_argument("--metrics", help="serve /healthz and /metrics at HOST:PORT meanwhile")
     push.add_argument("--idle", type=float, default=0.0, help="seconds to wait before pushing")
     args = parser.parse_args()
-    from bot.logs import quiet_time_period_warning
-
-    quiet_time_period_warning()
+    try:  # the anchor (the code before a change) may predate it
+        from bot.logs import quiet_time_period_warning
+    except ImportError:
+        os.environ.setdefault("PTB_TIMEDELTA", "true")
+    else:
+        quiet_time_period_warning()
     if args.command == "fake":
         asyncio.run(_serve_fake(args))
     else:

@@ -7,50 +7,56 @@ all of them through the fake Bot API (its own process, no flood limits, ``--late
 per call, kept small so that the run is short) with its own pace lifted. Reports the
 bot process's peak RSS (``ru_maxrss``) and its RSS once started, before the push.
 
-Run: ``uv run python bench/memory.py [--chats 100000] [--latency 0.005]``
+With ``--anchor DIR`` (a checkout of the code before a change, with its own ``uv sync``)
+the same push runs with that code first, and both are printed side by side.
+
+Run: ``uv run python bench/memory.py [--chats 100000] [--latency 0.005] [--anchor DIR]``
 The last line is ``KEY=VALUE ...``.
 """
 
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 
-from harness import key_values, machine, measure_push
+from harness import key_values, load_average, machine, measure_push
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--chats", type=int, default=100_000)
     parser.add_argument("--latency", type=float, default=0.005, help="seconds per Bot API call")
+    parser.add_argument("--anchor", type=Path, help="a checkout of the code to compare with")
     args = parser.parse_args()
-    print(machine())
-    run = measure_push(
-        args.chats,
-        latency=args.latency,
-        limits=False,
-        rate=100_000,
-        paid=True,
-        mode="brief",
-        timeout=600 + args.chats / 100,
-    )
-    bot = run.bot
-    print(
-        f"{run.messages:,} messages to {bot['delivered']:,} of {run.chats:,} chats in "
-        f"{bot['wall_s']:.1f}s; the bot's RSS: {bot['rss_before_mb']:.0f} MB started, "
-        f"{bot['peak_rss_mb']:.0f} MB at its peak"
-    )
-    print(
-        key_values(
-            {
-                "chats": run.chats,
-                "messages": run.messages,
-                "seconds": round(bot["wall_s"], 1),
-                "rss_started_mb": round(bot["rss_before_mb"], 1),
-                "peak_rss_mb": round(bot["peak_rss_mb"], 1),
-                "failed": bot["failed"],
-            }
+    print(machine(), "|", load_average())
+    codes: dict[str, Path | None] = {"anchor": args.anchor} if args.anchor else {}
+    codes["new"] = None
+    line: dict[str, object] = {"chats": args.chats}
+    for name, code in codes.items():
+        run = measure_push(
+            args.chats,
+            latency=args.latency,
+            limits=False,
+            rate=100_000,
+            paid=True,
+            mode="brief",
+            timeout=600 + args.chats / 100,
+            code=code,
         )
-    )
+        bot = run.bot
+        print(
+            f"{name:>6}: {run.messages:,} messages to {bot['delivered']:,} of {run.chats:,} "
+            f"chats in {bot['wall_s']:.1f}s; the bot's RSS: {bot['rss_before_mb']:.0f} MB "
+            f"started, {bot['peak_rss_mb']:.0f} MB at its peak"
+        )
+        prefix = "" if name == "new" else f"{name}_"
+        line[f"{prefix}messages"] = run.messages
+        line[f"{prefix}seconds"] = round(bot["wall_s"], 1)
+        line[f"{prefix}rss_started_mb"] = round(bot["rss_before_mb"], 1)
+        line[f"{prefix}peak_rss_mb"] = round(bot["peak_rss_mb"], 1)
+        line[f"{prefix}failed"] = bot["failed"]
+    print("after:", load_average())
+    print(key_values(line))
 
 
 if __name__ == "__main__":

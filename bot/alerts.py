@@ -1,8 +1,7 @@
 """Admin alerts: rendered from the domain's incident changes and sent to every bot admin.
 
-Every alert leaves through :func:`send_alert`, the one place that reaches the delivery
-path (the push engine's flood gate and sender), so moving alerts to another outgoing
-scheduler means changing that function only.
+Every alert leaves through :func:`send_alert`, which takes its turn in the bot's one
+outbox (``Services.outbox``) as a notice: after command replies, ahead of pushes.
 """
 
 from __future__ import annotations
@@ -11,6 +10,7 @@ import asyncio
 import logging
 from collections.abc import Sequence
 from datetime import datetime, timedelta
+from functools import partial
 
 from telegram import Bot
 from telegram.error import TelegramError
@@ -18,20 +18,18 @@ from telegram.error import TelegramError
 from digest import Alert, IngestResult, ingest_alerts
 
 from .delivery.client import send_text
-from .delivery.engine import DeliveryOptions, flood_gate
+from .delivery.outbox import Kind
 from .services import Services
 
 log = logging.getLogger(__name__)
 
 
 async def send_alert(services: Services, bot: Bot, chat_id: int, text: str) -> bool:
-    """Send one alert message through the delivery path's pacing; False if it failed."""
-    gate = flood_gate(services, DeliveryOptions.from_settings(services.settings))
-    await gate.pacer.reserve()
-    await gate.pacer.admit()
-    gate.chats.sent(chat_id, group=False)
+    """Send one alert message in its turn in the outbox (a notice: after command replies,
+    ahead of pushes); False if it failed."""
+    call = partial(send_text, bot, chat_id, text, markup=None, paid=False)
     try:
-        await send_text(bot, chat_id, text, markup=None, paid=False)
+        await services.outbox.send(Kind.NOTICE, chat_id, call)
     except TelegramError as exc:  # e.g. an admin who never opened a chat with the bot
         log.warning("admin alert to %s not sent: %s", chat_id, exc.message)
         return False

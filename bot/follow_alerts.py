@@ -13,10 +13,11 @@ from __future__ import annotations
 import asyncio
 import logging
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timedelta
+from datetime import datetime
+from functools import partial
 
 from telegram import Bot, InlineKeyboardMarkup
-from telegram.error import BadRequest, ChatMigrated, Forbidden, RetryAfter, TelegramError
+from telegram.error import BadRequest, ChatMigrated, Forbidden, TelegramError
 
 from digest import (
     AlertBatch,
@@ -35,7 +36,8 @@ from digest import (
 
 from .config import Settings
 from .delivery.client import send_text
-from .delivery.engine import DeliveryOptions, flood_gate
+from .delivery.options import DeliveryOptions
+from .delivery.outbox import Kind
 from .keyboards import alert_keyboard
 from .services import Services
 
@@ -45,7 +47,6 @@ PAGE = 10  # items per alert message; the rest behind "and N more"
 # Alerts share the application bot's connections with replies; a few in flight carry
 # the flood gate's pace (~30/s at a 100 ms round trip) and leave the rest to replies.
 SENDS_AT_ONCE = 4
-MAX_FLOODS = 3  # 429s one alert may get before it is given up
 
 
 @dataclass
@@ -101,24 +102,10 @@ async def send_follow_alert(
     markup: InlineKeyboardMarkup | None,
     options: DeliveryOptions | None = None,
 ) -> int:
-    """Send one alert message through the delivery path's flood gate; returns its message id."""
-    gate = flood_gate(services, options or DeliveryOptions.from_settings(services.settings))
-    for attempt in range(1, MAX_FLOODS + 1):
-        wait = gate.chats.ready_at(chat_id) - gate.chats.clock()
-        if wait > 0:
-            await asyncio.sleep(wait)
-        await gate.pacer.reserve()
-        await gate.pacer.admit()
-        gate.chats.sent(chat_id, group=chat_id < 0)
-        try:
-            return await send_text(bot, chat_id, text, markup=markup, paid=False)
-        except RetryAfter as exc:
-            wait_for = exc.retry_after
-            seconds = wait_for.total_seconds() if isinstance(wait_for, timedelta) else wait_for
-            if attempt == MAX_FLOODS:
-                raise
-            gate.chats.pause(chat_id, float(seconds))
-    raise AssertionError("unreachable")
+    """Send one alert message in its turn in the outbox (a notice: after command replies,
+    ahead of pushes; a 429 waits and goes again); returns its message id."""
+    call = partial(send_text, bot, chat_id, text, markup=markup, paid=False)
+    return await services.outbox.send(Kind.NOTICE, chat_id, call, group=chat_id < 0)
 
 
 async def run_alerts(

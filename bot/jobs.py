@@ -13,8 +13,12 @@ instance at a time. Downtime is not a misfire (the jobs are rebuilt at start-up)
 delivery tick also catches up: it builds the due digest if no run built it, and pushes to
 every chat whose push time passed while the bot was down (within the age bound).
 
-The tick only starts a push; the push runs as a task so a long fan-out (10,000 chats at
-30/s take minutes) never blocks the tick, and it stops between sends when the bot stops.
+The tick runs on the minute (its first run at the next :00, then every 60 s of the
+scheduler's wall clock), so a chat that chose 13:37 is planned at 13:37:00, not up to a
+minute later as with a tick counted from start-up; a one-off catch-up runs a second
+after start-up. The tick only starts a push; the push runs as a task so a long fan-out
+(10,000 chats at 30/s take minutes) never blocks the tick, and it stops between sends
+when the bot stops.
 """
 
 from __future__ import annotations
@@ -22,7 +26,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from telegram import Bot
@@ -43,7 +47,8 @@ from .alerts import check_ingest
 from .builds import build
 from .config import Settings, ingest_proxies
 from .context import services_of
-from .delivery.engine import PushReport, plan_due, push_due
+from .delivery.engine import plan_due, push_due
+from .delivery.options import PushReport
 from .follow_alerts import run_alerts
 from .llm import llm_config
 from .services import Services
@@ -53,6 +58,7 @@ log = logging.getLogger(__name__)
 INGEST_JOB = "ingest"
 BUILD_JOB = "build"
 DELIVER_JOB = "deliver"
+CATCH_UP_JOB = "deliver-catch-up"
 FOLLOW_ALERT_JOB = "follow-alerts"  # sends follow alerts held through quiet hours
 TICK_SECONDS = 60
 BUILD_GRACE = timedelta(minutes=2)  # the scheduled build's head start on the tick's catch-up
@@ -99,14 +105,24 @@ def register_jobs(application: App, settings: Settings | None = None) -> None:
         job_kwargs=_kwargs(BUILD_JOB, grace=3600),  # late beats never; the tick covers more
     )
     _replace(queue, DELIVER_JOB)
+    _replace(queue, CATCH_UP_JOB)
+    run = PushTask()  # shared: the catch-up and the ticks never push side by side
     queue.run_repeating(
         deliver_job,
         interval=TICK_SECONDS,
-        first=1,  # at start-up: catch up at once
+        first=next_minute(datetime.now(UTC)),  # on the minute: a 13:37 push leaves at 13:37:00
         name=DELIVER_JOB,
-        data=PushTask(),
+        data=run,
         job_kwargs=_kwargs(DELIVER_JOB, grace=TICK_SECONDS // 2),
     )
+    queue.run_once(
+        deliver_job,
+        when=1,  # at start-up: catch up at once, not at the next minute
+        name=CATCH_UP_JOB,
+        data=run,
+        job_kwargs=_kwargs(CATCH_UP_JOB, grace=TICK_SECONDS // 2),
+    )
+
     _replace(queue, FOLLOW_ALERT_JOB)
     queue.run_repeating(
         alert_job,
@@ -115,6 +131,11 @@ def register_jobs(application: App, settings: Settings | None = None) -> None:
         name=FOLLOW_ALERT_JOB,
         job_kwargs=_kwargs(FOLLOW_ALERT_JOB, grace=TICK_SECONDS // 2),
     )
+
+
+def next_minute(now: datetime) -> datetime:
+    """The next whole minute after ``now`` (the tick's first run)."""
+    return now.replace(second=0, microsecond=0) + timedelta(minutes=1)
 
 
 def _kwargs(name: str, grace: int) -> dict[str, Any]:

@@ -1,4 +1,5 @@
-"""The services a running bot shares: the store on its own thread, settings, build options."""
+"""The services a running bot shares: the store on its own thread, settings, build options,
+and the outbox every message the bot sends goes through."""
 
 from __future__ import annotations
 
@@ -22,6 +23,8 @@ from digest import (
 )
 
 from .config import Settings, build_options
+from .delivery.options import limits_of
+from .delivery.outbox import Outbox
 from .health import Health
 from .metrics import Metrics
 from .views import DigestViews
@@ -71,9 +74,9 @@ class Services:
     settings: Settings
     store: StoreRunner
     options: BuildOptions
+    outbox: Outbox  # the one send path: replies, edits, pushes, corrections, notices
     # The one Jinja2 environment: digests and bot replies (templates read once).
     renderer: Renderer = field(default_factory=Renderer)
-    extras: dict[str, object] = field(default_factory=dict)
     views: DigestViews = field(default_factory=DigestViews)
     # What the scheduled jobs take as "now": the demo shifts it to fire a push at once.
     clock: Callable[[], datetime] = utcnow
@@ -91,6 +94,7 @@ class Services:
             settings=settings,
             store=StoreRunner(settings.db_path),
             options=build_options(settings),
+            outbox=Outbox(limits_of(settings)),
             metrics=metrics or Metrics(),
             health=health,
         )
@@ -112,4 +116,5 @@ class Services:
         return png
 
     async def close(self) -> None:
+        self.outbox.close()
         await self.store.close()

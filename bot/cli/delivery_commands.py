@@ -14,13 +14,9 @@ from digest import ConfigError, Ledger, PushPlan, Store
 
 from ..config import Settings
 from ..delivery.client import TransportOptions, make_request
-from ..delivery.engine import (
-    DeliveryOptions,
-    PushReport,
-    plan_due,
-    prepare,
-    push_due,
-)
+from ..delivery.engine import plan_due, push_due
+from ..delivery.options import DeliveryOptions, PushReport
+from ..delivery.prepare import prepare
 from ..logs import mask_secrets
 from ..services import Services
 from .common import CliState, domain_errors, parse_date, pass_state
@@ -89,18 +85,18 @@ async def _dry_run(settings: Settings, day: str | None) -> list[str]:
     try:
         options = DeliveryOptions.from_settings(settings)
         plan = await plan_due(services, day=day, options=options, record=False)
-        pushes, report = await prepare(services.store, services.renderer, plan.jobs)
+        prepared, failed = await prepare(services.store, services.renderer, plan.jobs, record=False)
     finally:
         await services.close()
     lines = [
         f"chat {p.chat.chat_id} ({p.chat.chat_type}, {p.chat.mode}, {p.chat.language}): "
         f"{p.job.kind} {p.job.date} v{p.job.version}, parts {', '.join(map(str, p.todo))}"
         f" of {len(p.texts)}"
-        for p in pushes
+        for p in prepared
     ]
-    lines += [f"chat {chat}: would fail: {reason}" for chat, reason in report.errors]
+    lines += [f"chat {chat}: would fail: {reason}" for chat, reason in failed]
     lines += [f"chat {chat}: would skip {date}: {reason}" for chat, date, reason in plan.skipped]
-    return [*lines, _plan_summary(plan, sum(len(p.todo) for p in pushes))]
+    return [*lines, _plan_summary(plan, sum(len(p.todo) for p in prepared))]
 
 
 def _plan_summary(plan: PushPlan, messages: int) -> str:

@@ -1,1 +1,1 @@
-"""The one send path: preparing pushes, pacing by Telegram's limits, the transport."""
+"""The one send path: the outbox every message takes its turn in, push runs, the transport."""

@@ -1,25 +1,19 @@
-"""Flood limits for pushes: the bot-wide pace, per-chat spacing, group windows and 429 pauses.
+"""Telegram's sending limits as bookkeeping: per-chat spacing, group windows, 429s, departures.
 
-The delivery engine owns these, not PTB's AIORateLimiter: that one has no per-private-chat
-limit, and on a 429 it pauses every request of the bot, command replies included. Here a
-``retry_after`` pauses the chat it came from, and the whole push only when several chats
-are refused at once (Telegram does not say which limit a 429 is about).
+These are the parts the outbox (``bot.delivery.outbox``) is built from; none of them waits
+on its own except :class:`Departures`. Telegram does not say which limit a 429 is about:
+:class:`FloodWatch` takes 429s from several chats at once to mean the bot-wide one.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import heapq
-import itertools
 import math
 import time
 from collections import deque
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Generic, TypeVar
-
-T = TypeVar("T")
+from datetime import timedelta
 
 Clock = Callable[[], float]
 Sleep = Callable[[float], Awaitable[None]]
@@ -28,75 +22,37 @@ Sleep = Callable[[float], Awaitable[None]]
 # per-chat and per-group gaps keep this much slack for network jitter.
 JITTER = 0.1
 GLOBAL_FLOOD_CHATS = 3  # 429s from this many chats within a second mean the bot-wide limit
+GROUP_WINDOW = 60.0
+MAX_WINDOW_STRETCH = 1.1  # above any stretch the outbox asks for; older stamps never count
+PRUNE_FROM = 4096  # chats remembered before lapsed ones are forgotten
 
 
 @dataclass(frozen=True, slots=True)
 class Limits:
-    """The pace pushes keep.
+    """The pace the bot keeps.
 
     :param per_second: messages per second for the whole bot (1000 with paid broadcast).
-    :param headroom: the fraction of ``per_second`` used, leaving room for command replies
-        and jitter (0.98 of 30 is 29.4/s: above the 97% the fan-out target asks).
+    :param headroom: the fraction of ``per_second`` used. 0.995 of 30 is 29.85/s: evenly
+        spaced, 31 sends span 1.005 s, so each second keeps 5 ms against jitter while a
+        long push still reaches 99% of Telegram's ceiling.
     :param chat_interval: seconds between two messages to one chat (Telegram: one a second).
     :param group_per_minute: messages per minute to one group.
     """
 
     per_second: float = 30.0
-    headroom: float = 0.98
+    headroom: float = 0.995
     chat_interval: float = 1.0 + JITTER
     group_per_minute: int = 20
 
+    @property
+    def interval(self) -> float:
+        """Seconds between two bot-wide slots."""
+        return 1.0 / (self.per_second * self.headroom)
 
-class Pacer:
-    """The bot-wide pace: evenly spaced slots, checked again against a sliding window.
 
-    :meth:`reserve` spaces sends evenly before they are claimed in the ledger. A claim can
-    be delayed (the store thread is shared), which could bunch sends up; :meth:`admit`,
-    called just before the request leaves, holds a send back while the window already
-    holds Telegram's count for a second. The window is that count at the paced rate
-    (1/headroom seconds: 1.02 s at 98%), not one second: evenly paced sends reach
-    Telegram with 20 ms to spare in each second, and sends bunched after a slow claim
-    keep that slack too, where a one-second window left them none against the least
-    network jitter.
-    """
-
-    def __init__(self, limits: Limits, clock: Clock = time.monotonic, sleep: Sleep = asyncio.sleep):
-        rate = limits.per_second * limits.headroom
-        self.interval = 1.0 / rate
-        self.cap = max(1, math.floor(limits.per_second))
-        self.window = self.cap * self.interval
-        self.clock = clock
-        self.sleep = sleep
-        self._next = 0.0
-        self._paused_until = 0.0
-        self._sent: deque[float] = deque()
-
-    async def reserve(self) -> None:
-        """Wait for the next free slot (slots are handed out in call order)."""
-        now = self.clock()
-        slot = max(now, self._next, self._paused_until)
-        self._next = slot + self.interval
-        if slot > now:
-            await self.sleep(slot - now)
-
-    async def admit(self) -> None:
-        """Wait until one more send fits in the window, then count it."""
-        while True:
-            now = self.clock()
-            sent = self._sent
-            while sent and sent[0] <= now - self.window:
-                sent.popleft()
-            wait = max(self._paused_until - now, 0.0)
-            if len(sent) >= self.cap:
-                wait = max(wait, sent[len(sent) - self.cap] + self.window - now)
-            if wait <= 0:
-                sent.append(now)
-                return
-            await self.sleep(wait)
-
-    def pause(self, seconds: float) -> None:
-        """Hold every push for ``seconds`` (a bot-wide 429)."""
-        self._paused_until = max(self._paused_until, self.clock() + seconds)
+def retry_seconds(value: float | timedelta) -> float:
+    """PTB gives retry_after as a timedelta (PTB_TIMEDELTA=true) or as seconds."""
+    return value.total_seconds() if isinstance(value, timedelta) else float(value)
 
 
 class ChatGate:
@@ -107,24 +63,28 @@ class ChatGate:
         self.clock = clock
         self._next: dict[int, float] = {}
         self._groups: dict[int, deque[float]] = {}
+        self._prune_above = PRUNE_FROM
 
     def ready_at(self, chat_id: int) -> float:
         """The monotonic time from which ``chat_id`` may be sent to."""
         return self._next.get(chat_id, 0.0)
 
-    def sent(self, chat_id: int, group: bool) -> None:
-        """Count a message that just left for ``chat_id``."""
-        now = self.clock()
+    def sent(self, chat_id: int, group: bool, at: float | None = None) -> None:
+        """Count a message that leaves for ``chat_id`` now (or at ``at``, if later)."""
+        now = max(self.clock(), at or 0.0)
         ready = now + self.limits.chat_interval
         if group:
             window = self._groups.setdefault(chat_id, deque())
             window.append(now)
-            while window and window[0] <= now - 60.0:
+            while window and window[0] <= now - GROUP_WINDOW:
                 window.popleft()
             cap = self.limits.group_per_minute
             if len(window) >= cap:
-                ready = max(ready, window[len(window) - cap] + 60.0 + JITTER)
+                ready = max(ready, window[len(window) - cap] + GROUP_WINDOW + JITTER)
         self._next[chat_id] = max(self._next.get(chat_id, 0.0), ready)
+        if len(self._next) > self._prune_above:  # a push to 100,000 chats keeps ~30 of them
+            self.prune()
+            self._prune_above = max(PRUNE_FROM, 2 * len(self._next))
 
     def pause(self, chat_id: int, seconds: float) -> None:
         """Hold one chat for ``seconds`` (its 429)."""
@@ -138,7 +98,7 @@ class ChatGate:
         self._groups = {
             chat: window
             for chat, window in self._groups.items()
-            if window and window[-1] > now - 60.0
+            if window and window[-1] > now - GROUP_WINDOW
         }
 
 
@@ -159,76 +119,40 @@ class FloodWatch:
         return len({chat for _, chat in recent}) >= GLOBAL_FLOOD_CHATS
 
 
-@dataclass
-class FloodGate:
-    """The limiters one process shares between its pushes (a scheduled push and a correction)."""
+class Departures:
+    """The last second's sends as they leave: none beyond Telegram's count per window.
 
-    limits: Limits
-    pacer: Pacer
-    chats: ChatGate
-    watch: FloodWatch
-
-    @classmethod
-    def create(
-        cls, limits: Limits, clock: Clock = time.monotonic, sleep: Sleep = asyncio.sleep
-    ) -> FloodGate:
-        return cls(limits, Pacer(limits, clock, sleep), ChatGate(limits, clock), FloodWatch(clock))
-
-
-class ChatQueue(Generic[T]):
-    """Which chat's push to work on next: one whose gap has passed, else a new one.
-
-    Chats already started come first once their gap (``ChatGate.ready_at``) has passed,
-    so a chat's parts arrive close together; new chats fill the time in between.
+    Slots are handed out evenly, but a push claims its part in the ledger between its
+    slot and its request, and a slow claim (the store thread is shared) bunches sends
+    up. :meth:`admit` holds a send back while the window already holds Telegram's count.
+    The window is that count at the paced rate (``cap`` slots: 1.005 s at 99.5%), not
+    one second: bunched sends keep the slack evenly paced ones have.
     """
 
-    def __init__(self, gate: ChatGate, chat_of: Callable[[T], int]) -> None:
-        self.gate = gate
-        self.chat_of = chat_of
-        self._fresh: deque[T] = deque()
-        self._waiting: list[tuple[float, int, T]] = []  # (ready at, order, item)
-        self._order = itertools.count()
-        self._active = 0
-        self._wake = asyncio.Event()
+    def __init__(self, limits: Limits, clock: Clock = time.monotonic, sleep: Sleep = asyncio.sleep):
+        self.cap = max(1, math.floor(limits.per_second))
+        self.window = self.cap * limits.interval
+        self.clock = clock
+        self.sleep = sleep
+        self._sent: deque[float] = deque()
 
-    def add(self, items: Iterable[T]) -> None:
-        """Queue new work."""
-        self._fresh.extend(items)
-        self._wake.set()
+    def note(self) -> None:
+        """Count a send that leaves now without waiting (a reply: its turn was paced)."""
+        now, sent = self.clock(), self._sent
+        while sent and sent[0] <= now - self.window * MAX_WINDOW_STRETCH:
+            sent.popleft()
+        sent.append(now)
 
-    def __len__(self) -> int:
-        return len(self._fresh) + len(self._waiting) + self._active
-
-    def later(self, item: T, at: float) -> None:
-        """Queue an item again, not before monotonic time ``at``."""
-        heapq.heappush(self._waiting, (at, next(self._order), item))
-        self._wake.set()
-
-    def done(self) -> None:
-        """The item last taken by a worker was handled (sent, queued again, or dropped)."""
-        self._active -= 1
-        self._wake.set()
-
-    async def take(self, stop: Callable[[], bool]) -> T | None:
-        """The next item; None once everything is handled or ``stop()`` says so."""
-        while not stop():
-            now, waiting = self.gate.clock(), self._waiting
-            if waiting and waiting[0][0] <= now:
-                item = heapq.heappop(waiting)[2]
-            elif self._fresh:
-                item = self._fresh.popleft()
-                ready = self.gate.ready_at(self.chat_of(item))
-                if ready > now:  # paused by an earlier push or a 429
-                    self.later(item, ready)
-                    continue
-            elif waiting or self._active:
-                self._wake.clear()
-                timeout = waiting[0][0] - now if waiting else None
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._wake.wait(), timeout)
-                continue
-            else:
-                return None
-            self._active += 1
-            return item
-        return None
+    async def admit(self, stretch: float = 1.0) -> None:
+        """Wait until one more send fits in the window (``stretch`` times as long), then
+        count it."""
+        window = self.window * stretch
+        while True:
+            now = self.clock()
+            sent = self._sent
+            while sent and sent[0] <= now - window:
+                sent.popleft()
+            if len(sent) < self.cap:
+                sent.append(now)
+                return
+            await self.sleep(sent[len(sent) - self.cap] + window - now)

@@ -5,10 +5,11 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from datetime import date, datetime
+from functools import partial
 from typing import Any
 
 from telegram import Message, Update
-from telegram.constants import ChatAction
+from telegram.constants import ChatAction, ChatType
 from telegram.error import BadRequest
 
 from digest import (
@@ -28,9 +29,10 @@ from ..builds import build
 from ..config import ingest_proxies
 from ..context import BotContext
 from ..delivery.engine import push_correction
+from ..delivery.outbox import Kind
 from ..llm import llm_config
 from ..parsing import ArgumentError, parse_rebuild
-from .common import Turn, explain, no_arguments, patiently, reply, turn_of
+from .common import Turn, explain, no_arguments, reply, turn_of
 
 PROGRESS_GAP = 1.0  # seconds between two progress edits of /rebuild's message
 
@@ -65,10 +67,12 @@ class Progress:
 
     async def start(self) -> None:
         text = self._shown = self._render("collecting", "")
-        if self.turn.message is not None:
-            self.message = await patiently(self.turn.message.reply_text, text)
-        else:
-            self.message = await patiently(self.turn.chat.send_message, text)
+        turn, chat = self.turn, self.turn.chat
+        send = turn.message.reply_text if turn.message is not None else chat.send_message
+        group = chat.type != ChatType.PRIVATE
+        self.message = await turn.services.outbox.send(
+            Kind.REPLY, chat.id, partial(send, text), group=group
+        )
         self._last = asyncio.get_running_loop().time()
 
     def update(self, stage: str, detail: str) -> None:
@@ -103,7 +107,8 @@ class Progress:
         self._shown = text
         self._last = asyncio.get_running_loop().time()
         try:
-            await patiently(self.message.edit_text, text)
+            edit = partial(self.message.edit_text, text)
+            await self.turn.services.outbox.send(Kind.REPLY, self.turn.chat.id, edit, edit=True)
         except BadRequest as exc:  # the same text again is not an error
             if "not modified" not in exc.message.lower():
                 raise

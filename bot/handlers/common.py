@@ -6,8 +6,8 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import timedelta
-from typing import Any, TypeVar
+from functools import partial
+from typing import Any
 
 from telegram import (
     CallbackQuery,
@@ -20,7 +20,7 @@ from telegram import (
     User,
 )
 from telegram.constants import ChatType
-from telegram.error import BadRequest, Forbidden, RetryAfter
+from telegram.error import BadRequest, Forbidden
 
 from digest import (
     BotTexts,
@@ -30,14 +30,12 @@ from digest import (
 )
 
 from ..context import BotContext
+from ..delivery.outbox import Kind
 from ..parsing import ArgumentError, parse_nothing
 from ..services import Services
 
-T = TypeVar("T")
 log = logging.getLogger(__name__)
 
-FLOOD_RETRIES = 3
-MAX_FLOOD_WAIT = 10.0  # seconds; a longer wait means the reply is better dropped than late
 ADMIN_STATUSES = (ChatMember.ADMINISTRATOR, ChatMember.OWNER)
 
 
@@ -81,38 +79,32 @@ def defaults_for(chat: AnyChat, turn: Turn) -> ChatDefaults:
     return ChatDefaults(chat.id, chat.type, title, turn.lang, settings.push_time, settings.timezone)
 
 
-async def patiently(call: Callable[..., Awaitable[T]], *args: Any, **kwargs: Any) -> T:
-    """Make a Bot API call, waiting out flood control (429) a few times if it is short."""
-    for attempt in range(1, FLOOD_RETRIES + 1):
-        try:
-            return await call(*args, **kwargs)
-        except RetryAfter as exc:
-            wait = exc.retry_after
-            seconds = wait.total_seconds() if isinstance(wait, timedelta) else float(wait)
-            if attempt == FLOOD_RETRIES or seconds > MAX_FLOOD_WAIT:
-                raise
-            log.info("flood control: waiting %.0fs before retrying", seconds)
-            await asyncio.sleep(seconds)
-    raise AssertionError("unreachable")
-
-
 async def send(turn: Turn, parts: list[str], markup: InlineKeyboardMarkup | None = None) -> None:
-    """Send ``parts`` in order, the first as a reply; the keyboard goes on the last one."""
+    """Send ``parts`` in order through the outbox, the first as a reply; the keyboard goes
+    on the last one. Each waits its turn (replies go ahead of pushes) and is never given
+    up on a 429."""
+    outbox, chat = turn.services.outbox, turn.chat
     for n, part in enumerate(parts):
         keyboard = markup if n == len(parts) - 1 else None
+        call: Callable[[], Awaitable[Message]]
         if turn.message is not None:
             quote = None if n == 0 else False  # None: PTB quotes in groups, not in private
-            await patiently(turn.message.reply_text, part, reply_markup=keyboard, do_quote=quote)
+            call = partial(turn.message.reply_text, part, reply_markup=keyboard, do_quote=quote)
         else:
-            await patiently(turn.chat.send_message, part, reply_markup=keyboard)
+            call = partial(chat.send_message, part, reply_markup=keyboard)
+        await outbox.send(Kind.REPLY, chat.id, call, group=chat.type != ChatType.PRIVATE)
 
 
 async def send_photo(turn: Turn, png: bytes, caption: str) -> None:
-    """Send a PNG (uploaded as multipart) with an HTML caption, as a reply where there is one."""
+    """Send a chart as a photo with its caption (a reply when there is a message), in its
+    turn through the outbox."""
+    chat = turn.chat
+    call: Callable[[], Awaitable[Message]]
     if turn.message is not None:
-        await patiently(turn.message.reply_photo, png, caption=caption or None, do_quote=None)
+        call = partial(turn.message.reply_photo, png, caption=caption or None, do_quote=None)
     else:
-        await patiently(turn.chat.send_photo, png, caption=caption or None)
+        call = partial(chat.send_photo, png, caption=caption or None)
+    await turn.services.outbox.send(Kind.REPLY, chat.id, call, group=chat.type != ChatType.PRIVATE)
 
 
 async def reply(
@@ -128,14 +120,18 @@ async def explain(turn: Turn, error: ArgumentError) -> None:
     await reply(turn, "usage", command=error.command, problem=error.problem, value=error.value)
 
 
-async def edit(query: CallbackQuery, text: str, markup: InlineKeyboardMarkup | None) -> None:
-    """Replace a message's text and keyboard; an edit into the same content is not an error.
+async def edit(
+    turn: Turn, query: CallbackQuery, text: str, markup: InlineKeyboardMarkup | None
+) -> None:
+    """Replace a message's text and keyboard (in the chat's turn, through the outbox); an
+    edit into the same content is not an error.
 
     Keyboards never offer what is already shown (ShownButton), but two quick presses of
     one button can still race into the same edit.
     """
+    call = partial(query.edit_message_text, text, reply_markup=markup)
     try:
-        await patiently(query.edit_message_text, text, reply_markup=markup)
+        await turn.services.outbox.send(Kind.REPLY, turn.chat.id, call, edit=True)
     except BadRequest as exc:
         if "not modified" not in exc.message.lower():
             raise

@@ -137,7 +137,7 @@ async def show_view(
     if query is None:
         await send(turn, [pages[at.page]], markup)
     else:
-        await edit(query, pages[at.page], markup)
+        await edit(turn, query, pages[at.page], markup)
 
 
 B = TypeVar("B", ViewButton, SourcesButton, SourceButton)
@@ -216,7 +216,7 @@ async def show_sources(
     if query is None:
         await send(turn, [text], markup)
     else:
-        await edit(query, text, markup)
+        await edit(turn, query, text, markup)
 
 
 LEFT_OUT_SHOWN = 25  # one message: 25 short lines stay far below 4096 characters

@@ -161,7 +161,7 @@ async def show_following(turn: Turn, query: CallbackQuery | None) -> None:
     if query is None:
         await send(turn, [text], markup)
     else:
-        await edit(query, text, markup)
+        await edit(turn, query, text, markup)
 
 
 async def unfollow_command(update: Update, context: BotContext) -> None:
@@ -230,4 +230,4 @@ async def on_alert_button(update: Update, context: BotContext) -> None:
     more = len(batch.items) - PAGE
     text = render_alert(turn.texts, batch, turn.lang, button.page)
     markup = alert_keyboard(batch.id, button.page, pages, more, turn.texts, turn.lang)
-    await edit(query, text, markup)
+    await edit(turn, query, text, markup)

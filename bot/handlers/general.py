@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from functools import partial
 
 from telegram import Update
 from telegram.error import TelegramError
@@ -10,6 +11,7 @@ from telegram.error import TelegramError
 from digest import chat_settings, language_of, source_label
 
 from ..context import BotContext
+from ..delivery.outbox import Kind
 from ..keyboards import subscribe_keyboard
 from .common import defaults_for, reply, turn_of
 
@@ -91,14 +93,15 @@ async def error_handler(update: object, context: BotContext) -> None:
     user = update.effective_user
     settings_language = context.application.bot_data.get("language", "zh")
     lang = language_of(user.language_code if user else None) or settings_language
+    chat, texts = update.effective_chat, context.services.renderer.texts
+    apology = partial(chat.send_message, texts.html("apology", lang))
     try:
-        texts = context.services.renderer.texts
-        await update.effective_chat.send_message(texts.html("apology", lang))
+        group = chat.type != "private"
+        await context.services.outbox.send(Kind.REPLY, chat.id, apology, group=group)
     except TelegramError as exc:  # the chat may be gone; the error is already logged
-        chat_id = update.effective_chat.id
         log.warning(
             "could not apologise in chat %s: %s",
-            chat_id,
+            chat.id,
             type(exc).__name__,
-            extra={"chat_id": chat_id},
+            extra={"chat_id": chat.id},
         )

@@ -130,7 +130,7 @@ async def show_settings(
     if query is None:
         await send(turn, [text], markup)
     else:
-        await edit(query, text, markup)
+        await edit(turn, query, text, markup)
 
 
 async def pressed_chat(turn: Turn, query: CallbackQuery, chat_id: int) -> AnyChat | None:

@@ -105,13 +105,17 @@ class Bot:
             self.fake.pending_updates(updates[-1]["update_id"] + 1, 1)
 
     async def say(
-        self, chat_id: int, user_id: int, text: str, replies: int = 1
+        self, chat_id: int, user_id: int, text: str, replies: int = 1, timeout: float = 5.0
     ) -> list[dict[str, Any]]:
-        """A user writes ``text``; returns what the bot sent or edited in that chat since."""
+        """A user writes ``text``; returns what the bot sent or edited in that chat since.
+
+        Each message after the first in a chat waits its second (Telegram's limit, kept by
+        the outbox): ``timeout`` leaves room for that.
+        """
         before = len(self.fake.sent(chat_id))
         self.fake.user_sends(chat_id, user_id, text)
         await self.feed()
-        await wait_until(lambda: len(self.fake.sent(chat_id)) >= before + replies)
+        await wait_until(lambda: len(self.fake.sent(chat_id)) >= before + replies, timeout)
         return self.fake.sent(chat_id)[before:]
 
     async def rebuild(

@@ -229,7 +229,14 @@ async def test_the_scheduled_jobs_come_with_the_application(
     async with running(app):
         assert app.job_queue is not None
         names = sorted(job.name for job in app.job_queue.jobs() if job.name)
-    assert names == ["build", "deliver", "follow-alerts", "ingest", "maintenance"]
+    assert names == [
+        "build",
+        "deliver",
+        "deliver-catch-up",
+        "follow-alerts",
+        "ingest",
+        "maintenance",
+    ]
 
 
 def update_json(update_id: int, chat_id: int, text: str) -> dict[str, Any]:

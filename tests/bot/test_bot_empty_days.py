@@ -154,13 +154,13 @@ async def test_every_source_failing_is_alerted_once_and_its_recovery_too(
     down = (SourceConfig("feed", "rss", {"url": "http://127.0.0.1:9/feed.xml"}),)
     english = replace(settings, language="en", sources=down, ingest_timeout=2.0)
     async with bot_running(fake, english) as bot:
-        await bot.say(ADMIN, ADMIN, "/ingest", replies=2)
-        await bot.say(ADMIN, ADMIN, "/ingest")
+        await bot.say(ADMIN, ADMIN, "/ingest", replies=2, timeout=15)  # the alert, a second on
+        await bot.say(ADMIN, ADMIN, "/ingest", timeout=15)
     assert [a.split(":")[0] for a in alerts(fake)] == ["🚨 Every source failed in the last fetch"]
     async with feed_server() as url:
         up = (SourceConfig("feed", "rss", {"url": url}),)
         async with bot_running(fake, replace(english, sources=up)) as bot:  # a restart too
-            await bot.say(ADMIN, ADMIN, "/ingest", replies=2)
-            await bot.say(ADMIN, ADMIN, "/ingest")
+            await bot.say(ADMIN, ADMIN, "/ingest", replies=2, timeout=15)
+            await bot.say(ADMIN, ADMIN, "/ingest", timeout=15)
     assert alerts(fake)[1:] == ["✅ Fetching works again: at least one source answered."]
     no_rejections(fake)

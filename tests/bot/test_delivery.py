@@ -9,6 +9,7 @@ from datetime import UTC, datetime, time
 from pathlib import Path
 
 from delivery_worker import (
+    TEST_RATE,
     TOKEN,
     add_chat,
     fast_options,
@@ -61,8 +62,8 @@ async def test_500_chats_get_their_push_once_without_a_429(
     assert sends_per_chat(fake) == {chat_id: 1 for chat_id in range(1, 501)}
     assert (report.delivered, report.messages, report.failed) == (500, 500, 0)
     assert ledger_counts(db_path) == {("push", "sent"): 500}
-    # The pace is the configured rate less its headroom: 500 messages at 196/s.
-    assert 2.4 < elapsed < 20, f"{report.rate:.0f} messages/s"  # slack for a busy machine
+    # The pace is the configured rate less its headroom: 500 messages at 149/s.
+    assert 500 / TEST_RATE < elapsed < 25, f"{report.rate:.0f} messages/s"  # a busy machine
     print(f"500 chats: {report.rate:.0f} messages/s")
 
     again = await push_on_fake(services, fake, now=NOW)  # a second tick finds nothing to do

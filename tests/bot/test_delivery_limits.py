@@ -1,23 +1,26 @@
-"""The push limiter on a fake clock, paid broadcast, and commands staying responsive."""
+"""The limits' bookkeeping on a fake clock, paid broadcast, and replies during a 429 storm."""
 
 from __future__ import annotations
 
 import asyncio
 import time as clock
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 
 import pytest
 from delivery_worker import (
     TOKEN,
     add_chat,
+    delivery_settings,
     fast_options,
     push_on_fake,
     store_digest,
 )
 from telegram import Bot
 
-from bot.delivery.limits import ChatGate, FloodWatch, Limits, Pacer
+from bot.delivery.limits import ChatGate, Departures, FloodWatch, Limits
+from bot.delivery.outbox import Kind
 from bot.fake_telegram import FakeRequest, FakeTelegram, FloodLimits
 from bot.services import Services
 from digest import Store
@@ -35,39 +38,20 @@ class Clock:
         return self.now
 
     async def sleep(self, seconds: float) -> None:
-        self.now += seconds
+        await asyncio.sleep(0)  # others run at the time they woke up, then time moves on
+        self.now += max(0.0, seconds)
 
 
-async def test_the_pacer_spaces_sends_below_the_rate_and_holds_on_a_bot_wide_429() -> None:
+async def test_departures_hold_back_sends_bunched_up_behind_a_slow_claim() -> None:
     time = Clock()
-    pacer = Pacer(Limits(per_second=30), time, time.sleep)
-    stamps = []
-    for _ in range(90):
-        await pacer.reserve()
-        await pacer.admit()
-        stamps.append(time.now)
-    window = [sum(1 for s in stamps if start <= s < start + 1) for start in stamps]
-    assert max(window) <= 30  # never more than Telegram allows in any second
-    assert 90 / (stamps[-1] - stamps[0] + pacer.interval) == pytest.approx(29.4)
-    pacer.pause(3)
-    before = time.now
-    await pacer.reserve()
-    assert time.now - before == pytest.approx(3)
-
-
-async def test_admit_holds_back_sends_bunched_up_behind_a_slow_claim() -> None:
-    time = Clock()
-    pacer = Pacer(Limits(per_second=10), time, time.sleep)
-    for _ in range(10):  # ten slots reserved, then all claims finish at once
-        await pacer.reserve()
-    time.now += 0.5
-    for _ in range(10):
-        await pacer.admit()
+    departures = Departures(Limits(per_second=10), time, time.sleep)
+    for _ in range(10):  # ten sends whose claims all finish at once
+        await departures.admit()
     first = time.now
-    await pacer.admit()  # the eleventh must wait for the window
-    # The window is 10 sends at the paced 9.8/s, not one second: bunched sends keep the
-    # 20 ms of slack evenly paced ones have against jitter before Telegram counts them.
-    assert time.now - first == pytest.approx(1 / 0.98)
+    await departures.admit()  # the eleventh must wait for the window
+    # The window is 10 sends at the paced 9.95/s, not one second: bunched sends keep the
+    # 5 ms of slack evenly paced ones have against jitter before Telegram counts them.
+    assert time.now - first == pytest.approx(1 / 0.995)
 
 
 def test_chats_wait_a_second_and_groups_twenty_a_minute() -> None:
@@ -96,9 +80,8 @@ def test_a_429_is_bot_wide_only_when_several_chats_get_one_at_once() -> None:
     assert not watch.refused(4)
 
 
-async def test_paid_broadcast_goes_past_30_a_second_without_a_429(
-    services: Services, db_path: Path
-) -> None:
+async def test_paid_broadcast_goes_past_30_a_second_without_a_429(db_path: Path) -> None:
+    services = Services.create(delivery_settings(db_path, messages_per_second=400.0))
     fake = FakeTelegram(TOKEN, limits=FloodLimits())  # 30/s free, 1000/s paid
     store = Store.open(db_path)
     store_digest(store, "2026-03-09")
@@ -106,15 +89,18 @@ async def test_paid_broadcast_goes_past_30_a_second_without_a_429(
         add_chat(store, chat_id)
         fake.add_chat(chat_id)
     store.close()
-    options = fast_options(rate=400, paid_broadcast=True)
-    report = await push_on_fake(services, fake, now=NOW, options=options, senders=8)
+    options = fast_options(paid_broadcast=True)
+    try:
+        report = await push_on_fake(services, fake, now=NOW, options=options, senders=8)
+    finally:
+        await services.close()
     assert report.delivered == 300 and fake.stats()["served_429"] == 0
     assert all(r["allow_paid_broadcast"] for r in fake.sent())
     assert report.rate > 60, f"{report.rate:.0f} messages/s"  # past 30/s; slack for load
     print(f"paid broadcast: {report.rate:.0f} messages/s")
 
 
-async def test_command_replies_stay_responsive_while_pushes_are_paused(
+async def test_a_reply_goes_out_while_a_429_storm_holds_the_pushes(
     services: Services, db_path: Path
 ) -> None:
     fake = FakeTelegram(TOKEN, limits=FloodLimits(per_second=200))
@@ -130,8 +116,23 @@ async def test_command_replies_stay_responsive_while_pushes_are_paused(
         while fake.stats()["served_429"] < 10:  # the storm is on: pushes are paused
             await asyncio.sleep(0.01)
         started = clock.perf_counter()
-        await app_bot.send_message(999, "a command reply")
+        reply = partial(app_bot.send_message, 999, "a command reply")
+        await services.outbox.send(Kind.REPLY, 999, reply)  # the outbox the pushes use
         waited = clock.perf_counter() - started
     report = await push
-    assert waited < 0.5  # not behind the pushes' one-second pause
+    assert waited < 0.5  # not behind the pushes' one-second pause (a bot-wide 429)
     assert report.delivered == 40
+
+
+async def test_sends_counted_without_waiting_keep_only_the_last_window() -> None:
+    time = Clock()
+    departures = Departures(Limits(per_second=10), time, time.sleep)
+    for _ in range(1000):  # replies only: noted, never admitted
+        departures.note()
+        time.now += 0.05
+    assert len(departures._sent) <= 25  # 1.1 windows of 1.005 s at one per 50 ms
+    for _ in range(10):
+        departures.note()
+    first = time.now
+    await departures.admit()  # a push behind ten replies in one instant waits for the window
+    assert time.now - first == pytest.approx(1 / 0.995)

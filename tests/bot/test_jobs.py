@@ -18,6 +18,7 @@ from bot.context import SERVICES_KEY
 from bot.fake_telegram import FakeRequest, FakeTelegram
 from bot.jobs import (
     BUILD_JOB,
+    CATCH_UP_JOB,
     DELIVER_JOB,
     FOLLOW_ALERT_JOB,
     INGEST_JOB,
@@ -26,6 +27,7 @@ from bot.jobs import (
     deliver_job,
     due_build_date,
     ingest_job,
+    next_minute,
     register_jobs,
 )
 from bot.services import Services
@@ -68,10 +70,13 @@ def test_jobs_are_named_replaceable_and_set_their_misfires(app: App, db_path: Pa
     register_jobs(app, settings)  # replaced by name, not doubled
     assert app.job_queue is not None
     jobs = {job.name: job.job for job in app.job_queue.jobs()}
-    assert sorted(jobs) == sorted([INGEST_JOB, BUILD_JOB, DELIVER_JOB, FOLLOW_ALERT_JOB])
+    assert sorted(jobs) == sorted(
+        [INGEST_JOB, BUILD_JOB, DELIVER_JOB, CATCH_UP_JOB, FOLLOW_ALERT_JOB]
+    )
     assert jobs[INGEST_JOB].misfire_grace_time == 15 * 60
     assert jobs[BUILD_JOB].misfire_grace_time == 3600
     assert jobs[DELIVER_JOB].misfire_grace_time == 30
+    assert jobs[CATCH_UP_JOB].misfire_grace_time == 30
     assert all(job.coalesce and job.max_instances == 1 for job in jobs.values())
     trigger = jobs[BUILD_JOB].trigger
     assert str(trigger.timezone) == "Asia/Shanghai"
@@ -149,3 +154,49 @@ async def test_a_running_bot_builds_the_missing_digest_and_pushes_on_its_tick(
     assert latest_digest(store, day) is not None
     assert Ledger(store).counts(day) == {("push", "sent"): 3}
     store.close()
+
+
+def test_the_tick_runs_on_the_minute(app: App, db_path: Path) -> None:
+    assert next_minute(datetime(2026, 3, 10, 13, 36, 59, 900, tzinfo=UTC)) == datetime(
+        2026, 3, 10, 13, 37, tzinfo=UTC
+    )
+    assert next_minute(datetime(2026, 3, 10, 13, 37, tzinfo=UTC)).minute == 38
+    register_jobs(app, delivery_settings(db_path))
+    assert app.job_queue is not None
+    (tick,) = app.job_queue.get_jobs_by_name(DELIVER_JOB)
+    first = tick.job.trigger.start_date  # a job not yet started has no next_run_time
+    assert (first.second, first.microsecond) == (0, 0)
+    assert timedelta(0) < first - datetime.now(UTC) <= timedelta(minutes=1)
+    assert tick.job.trigger.interval == timedelta(minutes=1)
+
+
+async def test_a_chat_that_chose_13_37_gets_its_push_within_2_s_of_13_37_00(
+    fake: FakeTelegram, db_path: Path, app: App
+) -> None:
+    settings = delivery_settings(db_path, sources=(), timezone="UTC", build_time=time(8, 0))
+    services: Services = app.bot_data[SERVICES_KEY]
+    minute = datetime(2026, 3, 10, 13, 37, tzinfo=UTC)
+    now = [minute - timedelta(seconds=1)]
+    app.bot_data[SERVICES_KEY] = replace(services, settings=settings, clock=lambda: now[0])
+    store = Store.open(db_path)
+    store_digest(store, "2026-03-10")
+    for chat_id, at in ((1337, time(13, 37)), (1338, time(13, 38))):
+        add_chat(store, chat_id, timezone="UTC", push_time=at, since=minute - timedelta(days=1))
+        fake.add_chat(chat_id)
+    store.close()
+    register_jobs(app, settings)
+    context = context_for(app, DELIVER_JOB)
+    run = context.job.data  # type: ignore[union-attr]
+    assert isinstance(run, PushTask)
+    async with app:
+        await app.start()
+        for tick_at in (minute - timedelta(seconds=1), minute):  # 13:36:59, then on the minute
+            now[0] = tick_at
+            began = asyncio.get_running_loop().time()
+            await deliver_job(context)
+            assert run.task is not None
+            await asyncio.wait_for(run.task, 10)
+        took = asyncio.get_running_loop().time() - began
+        await app.stop()
+    assert [r["chat_id"] for r in fake.sent()] == [1337]  # 13:38 is not due yet
+    assert took < 2.0

@@ -1,0 +1,74 @@
+"""How pushes are retried and sent, the push schedule, and what a push run reports."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from digest import Schedule
+
+from ..config import Settings
+from .limits import Limits
+
+
+@dataclass(frozen=True, slots=True)
+class DeliveryOptions:
+    """How pushes are retried and sent (their pace is the outbox's: ``limits_of``).
+
+    :param max_attempts: sends of one part that time out or get a 5xx before it fails.
+    :param max_floods: 429s one part may get before it fails.
+    :param backoff: seconds before the first retry after a timeout or 5xx; doubles.
+    :param stale_after: a ``sending`` row this old lost its pusher (longer than any send).
+    :param senders: Bots to push through; ``connections`` is each one's number of
+        keep-alive connections, and their product the number of sends in flight.
+    """
+
+    paid_broadcast: bool = False
+    max_attempts: int = 4
+    max_floods: int = 8
+    backoff: float = 1.0
+    backoff_cap: float = 30.0
+    stale_after: timedelta = timedelta(minutes=2)
+    senders: int = 4
+    connections: int = 32  # 128 sends in flight: 1,000/s at a 128 ms round trip
+    read_timeout: float = 10.0
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> DeliveryOptions:
+        return cls(paid_broadcast=settings.allow_paid_broadcast)
+
+
+def limits_of(settings: Settings) -> Limits:
+    """The bot-wide pace the settings ask for (every message the bot sends keeps it)."""
+    return Limits(
+        per_second=settings.messages_per_second,
+        group_per_minute=settings.group_messages_per_minute,
+    )
+
+
+def schedule_of(settings: Settings) -> Schedule:
+    """The push schedule the settings describe."""
+    delay = timedelta(hours=settings.max_push_delay_hours)
+    return Schedule(settings.build_time, settings.timezone, delay)
+
+
+@dataclass
+class PushReport:
+    """What a push run did; ``messages`` per ``seconds`` is the rate it achieved."""
+
+    planned: int = 0  # chats with parts to send
+    delivered: int = 0  # chats that got every part
+    messages: int = 0
+    deactivated: int = 0
+    migrated: int = 0
+    failed: int = 0
+    busy: int = 0  # chats another pusher was sending to
+    skipped: int = 0  # chats recorded as skipped (too late, superseded)
+    floods: int = 0  # 429s received
+    retries: int = 0  # timeouts and 5xx retried
+    seconds: float = 0.0
+    errors: list[tuple[int, str]] = field(default_factory=list)  # (chat, reason)
+
+    @property
+    def rate(self) -> float:
+        return self.messages / self.seconds if self.seconds else 0.0

@@ -1,0 +1,243 @@
+"""The one outgoing scheduler: every message the bot sends takes its turn here.
+
+Telegram's limits are the bot's, not a push's or a handler's: 30 messages a second in
+all, one a second per chat, 20 a minute per group. So command replies, edits, pushes and
+corrections (and later alerts and admin notices) all wait in one :class:`Outbox`
+(``Services.outbox``). Turns go lowest :class:`Kind` first, so a reply never queues
+behind a running push; within a kind, first come first served.
+
+Why not PTB's AIORateLimiter: it has no per-private-chat limit, and one 429 pauses every
+request of the bot. Here a 429 pauses the chat it came from; 429s from several chats at
+once (the bot-wide limit, which Telegram does not name) pause pushes only, while replies
+keep their place. A reply is never given up while the bot runs: after a 429 it waits for
+its chat and takes a new turn.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import heapq
+import itertools
+import logging
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from enum import IntEnum
+from typing import TypeVar
+
+from telegram.error import NetworkError, RetryAfter
+
+from .limits import ChatGate, Clock, Departures, FloodWatch, Limits, Sleep, retry_seconds
+
+T = TypeVar("T")
+log = logging.getLogger(__name__)
+
+# Each 429 stretches the bot-wide slots by this much (up to MAX_STRETCH); each turn
+# handed out relaxes them by RELAX, so 0.5% comes back after 900 clean turns (30 s).
+STRETCH = 0.005
+MAX_STRETCH = 1.05
+RELAX = STRETCH / 900
+
+
+class Kind(IntEnum):
+    """What a message is; a lower kind goes first."""
+
+    REPLY = 0  # a command's answer, a button's edit, the error handler's apology
+    NOTICE = 1  # alerts and admin notices
+    PUSH = 2  # scheduled pushes and corrections
+
+
+class OutboxClosedError(NetworkError):
+    """The bot is stopping: no more turns are handed out."""
+
+    def __init__(self) -> None:
+        super().__init__("the outbox is closed: the bot is stopping")
+
+
+@dataclass(eq=False, slots=True)
+class _Waiter:
+    kind: Kind
+    chat_id: int
+    group: bool
+    future: asyncio.Future[None]
+
+
+class Outbox:
+    """Hands out turns to send within Telegram's limits, replies ahead of pushes.
+
+    :meth:`send` is the whole path for one message (turn, send, a 429's wait and a new
+    turn). The push engine uses the parts: :meth:`turn` before it claims a part in its
+    ledger, :meth:`depart` just before the request leaves, :meth:`refused` on a 429.
+    """
+
+    def __init__(
+        self,
+        limits: Limits | None = None,
+        clock: Clock = time.monotonic,
+        sleep: Sleep = asyncio.sleep,
+    ) -> None:
+        self.limits = limits or Limits()
+        self.clock = clock
+        self.sleep = sleep
+        self.chats = ChatGate(self.limits, clock)
+        self.watch = FloodWatch(clock)
+        self.departures = Departures(self.limits, clock, sleep)
+        self.floods = 0  # 429s met, for the figures
+        # Telegram counts a message when it arrives. At 99.5% of its rate a second keeps
+        # 5 ms for the way there; where the way jitters more (a loaded machine, a slow
+        # network) 429s say so, and the slots stretch until they stop.
+        self.stretch = 1.0
+        self._queue: list[tuple[int, int, _Waiter]] = []  # (kind, order, waiter)
+        self._held: list[tuple[float, int, int, _Waiter]] = []  # their chat's not ready yet
+        self._order = itertools.count()
+        self._next_slot = 0.0
+        self._pushes_until = 0.0  # pushes held after a bot-wide 429
+        self._wake = asyncio.Event()
+        self._dispatcher: asyncio.Task[None] | None = None
+        self._closed = False
+
+    async def send(
+        self,
+        kind: Kind,
+        chat_id: int,
+        call: Callable[[], Awaitable[T]],
+        *,
+        group: bool = False,
+        edit: bool = False,
+    ) -> T:
+        """Make ``call`` (one Bot API message to ``chat_id``) in its turn and return its result.
+
+        A 429 pauses the chat for its ``retry_after``; then the message takes a new turn,
+        for as long as the outbox is open. Other errors are the caller's.
+
+        :param group: the chat is a group or channel (20 messages a minute).
+        :param edit: an edit, which Telegram counts against the chat only, not the bot.
+        """
+        while True:
+            await self.turn(kind, chat_id, group=group, edit=edit)
+            if not edit:
+                # Counted, but never held back: a message sent whole through here leaves as
+                # its turn comes. The departures window is for pushes, whose ledger claim
+                # sits between turn and send; a reply waiting there behind pushes bunched
+                # up by a slow claim would lose the place its kind gave it.
+                self.departures.note()
+            try:
+                return await call()
+            except RetryAfter as exc:
+                seconds = retry_seconds(exc.retry_after)
+                self.refused(chat_id, seconds)
+                if self._closed:
+                    raise
+                log.info("flood control in chat %s: sending again in %.0fs", chat_id, seconds)
+
+    async def turn(
+        self, kind: Kind, chat_id: int, *, group: bool = False, edit: bool = False
+    ) -> None:
+        """Wait until a message of ``kind`` may leave for ``chat_id``; it counts as sent then."""
+        if self._closed:
+            raise OutboxClosedError
+        if edit:  # the chat's own spacing only, in order of asking
+            at = max(self.clock(), self.chats.ready_at(chat_id))
+            self.chats.sent(chat_id, group=False, at=at)
+            if (wait := at - self.clock()) > 0:
+                await self.sleep(wait)
+            return
+        waiter = _Waiter(kind, chat_id, group, asyncio.get_running_loop().create_future())
+        heapq.heappush(self._queue, (kind, next(self._order), waiter))
+        if self._dispatcher is None or self._dispatcher.done():
+            self._dispatcher = asyncio.create_task(self._dispatch(), name="hotdigest-outbox")
+        self._wake.set()
+        await waiter.future  # a cancelled caller cancels it, and the dispatcher skips it
+
+    async def depart(self) -> None:
+        """Wait until a push fits the last second's departures (just before it leaves)."""
+        await self.departures.admit(self.stretch)
+
+    def refused(self, chat_id: int, seconds: float) -> None:
+        """A 429 for ``chat_id``: hold that chat; if several chats got one, hold pushes too."""
+        self.floods += 1
+        self.stretch = min(MAX_STRETCH, self.stretch + STRETCH)
+        self.chats.pause(chat_id, seconds)
+        if self.watch.refused(chat_id):
+            self._pushes_until = max(self._pushes_until, self.clock() + seconds)
+        self._wake.set()
+
+    @property
+    def closed(self) -> bool:
+        return self._closed
+
+    def ready_at(self, chat_id: int) -> float:
+        """The monotonic time from which ``chat_id`` may get a message."""
+        return self.chats.ready_at(chat_id)
+
+    def close(self) -> None:
+        """Refuse new turns and fail the waiting ones (the bot is stopping)."""
+        self._closed = True
+        if self._dispatcher is not None:
+            self._dispatcher.cancel()
+        self._fail(OutboxClosedError())
+
+    # -- the dispatcher ------------------------------------------------------------------
+
+    async def _dispatch(self) -> None:
+        """Hand out one turn per slot, to the lowest kind whose chat is ready."""
+        try:
+            while self._queue or self._held:
+                now = self.clock()
+                if now < self._next_slot:
+                    await self.sleep(self._next_slot - now)
+                    continue
+                waiter = self._pick(now)
+                if waiter is None:
+                    await self._idle(now)
+                    continue
+                self.chats.sent(waiter.chat_id, waiter.group)
+                self.stretch = max(1.0, self.stretch - RELAX)
+                interval = self.limits.interval * self.stretch
+                # Keep the slots' schedule when this one came a little late (a busy
+                # loop); after an idle spell, count from now (no slots banked).
+                late = now - self._next_slot
+                self._next_slot = (now if late >= interval else self._next_slot) + interval
+                waiter.future.set_result(None)
+        except BaseException as exc:  # no waiter may hang on a dead dispatcher
+            self._fail(exc if isinstance(exc, Exception) else OutboxClosedError())
+            raise
+
+    def _pick(self, now: float) -> _Waiter | None:
+        held, queue = self._held, self._queue
+        while held and held[0][0] <= now:
+            _, kind, order, waiter = heapq.heappop(held)
+            heapq.heappush(queue, (kind, order, waiter))
+        while queue:
+            kind, order, waiter = heapq.heappop(queue)
+            if waiter.future.done():  # its caller was cancelled
+                continue
+            ready = self.chats.ready_at(waiter.chat_id)
+            if kind == Kind.PUSH:
+                ready = max(ready, self._pushes_until)
+            if ready > now:
+                heapq.heappush(held, (ready, kind, order, waiter))
+                continue
+            return waiter
+        return None
+
+    async def _idle(self, now: float) -> None:
+        """Wait for a new waiter, a 429's change, or the first held chat to be ready."""
+        self._wake.clear()
+        if not self._held:
+            await self._wake.wait()
+            return
+        woken = asyncio.ensure_future(self._wake.wait())
+        slept = asyncio.ensure_future(self.sleep(self._held[0][0] - now))
+        try:
+            await asyncio.wait((woken, slept), return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            woken.cancel()
+            slept.cancel()
+
+    def _fail(self, exc: BaseException) -> None:
+        waiting = [w for *_, w in self._queue] + [w for *_, w in self._held]
+        self._queue, self._held = [], []
+        for waiter in waiting:
+            if not waiter.future.done():
+                waiter.future.set_exception(exc)

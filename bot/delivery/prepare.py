@@ -1,0 +1,248 @@
+"""What a push run sends: each job's digest loaded, its parts rendered once per view.
+
+Rendering goes through the digest's render API (the services' ``Renderer``);
+nothing here writes HTML of its own.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+
+from telegram import InlineKeyboardMarkup
+
+from digest import (
+    CORRECTION,
+    MESSAGE_LIMIT,
+    SECTION_IDS,
+    BotTexts,
+    BuildOptions,
+    Digest,
+    DigestError,
+    PartKey,
+    PushJob,
+    Renderer,
+    Store,
+    Subscription,
+    cited_follows,
+    filtered_digest,
+    get_digest,
+    utcnow,
+    with_follows,
+)
+
+from ..buttons import ViewButton
+from ..keyboards import digest_keyboard
+from ..services import StoreRunner
+from .ledger import fail_jobs
+from .photos import ChartKey, ChartPhoto, chart_parts, wants_chart
+
+_NOTE_ROOM = 80  # UTF-16 units a correction note may take from the first message
+
+Filter = tuple[tuple[str, ...], tuple[str, ...]]  # a chat's (include, exclude) sources
+DigestKey = tuple[str, int, tuple[str, ...], tuple[str, ...]]  # date, version, filter
+Follows = dict[int, list[tuple[str, tuple[int, ...]]]]  # chat -> (group, source numbers)
+View = tuple[str, int, str, str, tuple[str, ...], str, str, Filter, bool]  # bool: a chart
+
+
+@dataclass(eq=False, slots=True)
+class Push:
+    """One chat's push in this run: the texts, the parts still to send, its retry counts.
+
+    A run holds one per chat (100,000 for a big push), hence slots and a list, not a
+    deque, for ``todo``: a deque takes over 600 bytes even for one part.
+    """
+
+    job: PushJob
+    texts: list[str]
+    todo: list[int]
+    markup: InlineKeyboardMarkup | None = None  # on the last part: switch sections in place
+    photo: ChartPhoto | None = None  # part 1 is this chart, texts[0] its caption
+    attempts: int = 0
+    floods: int = 0
+
+    @property
+    def chat(self) -> Subscription:
+        return self.job.chat
+
+    def key(self) -> PartKey:
+        return PartKey(self.job.date, self.job.version, self.chat.chat_id, self.todo[0])
+
+
+def render_parts(renderer: Renderer, digest: Digest, chat: Subscription, kind: str) -> list[str]:
+    """The messages one chat gets: the brief push, or its sections; a correction says so."""
+    correction = kind == CORRECTION
+    limit = MESSAGE_LIMIT - _NOTE_ROOM if correction else MESSAGE_LIMIT
+    zone = chat.timezone  # "generated at" shows in the reader's time if theirs differs
+    if chat.mode == "brief":
+        views = ["push"]
+    elif tuple(chat.sections) == SECTION_IDS:
+        views = ["full"]
+    else:
+        views = list(chat.sections)
+    parts = [p for v in views for p in renderer.telegram(digest, v, chat.language, limit, zone)]
+    if correction and parts:
+        texts = renderer.texts
+        note = texts.html("correction_note", chat.language, version=digest.version)
+        parts[0] = f"{note}\n\n{parts[0]}"
+    return parts
+
+
+def push_keyboard(
+    texts: BotTexts, digest: Digest, chat: Subscription, parts: int
+) -> InlineKeyboardMarkup | None:
+    """A brief push ends with the /digest keyboard, so a reader opens any section in place."""
+    if chat.mode != "brief" or not parts:
+        return None
+    at = ViewButton(digest.date, digest.version, "push", page=parts - 1)
+    return digest_keyboard(at, parts, texts, chat.language)
+
+
+@dataclass(frozen=True, slots=True)
+class Rendered:
+    """One view's messages, and the keyboard on its last one."""
+
+    texts: list[str]
+    markup: InlineKeyboardMarkup | None
+    photo: ChartPhoto | None = None
+
+
+class Prepared:
+    """Every view's messages, and the jobs with parts left to send.
+
+    A :class:`Push` is made only when its chat's turn comes (:meth:`push`): a push to
+    100,000 chats would otherwise hold 100,000 of them and their part lists for the
+    whole run (17 MB, ``bench/memory.py``), on top of the jobs the plan holds anyway.
+    """
+
+    def __init__(
+        self,
+        views: dict[View, Rendered],
+        jobs: Sequence[PushJob],
+        options: BuildOptions | None,
+        follows: dict[DigestKey, Follows],
+        renderer: Renderer,
+    ) -> None:
+        self.views = views
+        self.jobs = jobs
+        self.options = options
+        self.follows = follows
+        self.renderer = renderer
+
+    def push(self, job: PushJob) -> Push:
+        """The job's push: its view's messages (with its follows line, if the digest cites
+        any of its follow groups), and the parts it still lacks."""
+        view = _view(job, self.options)
+        rendered = self.views[view]
+        hits = self.follows.get((job.date, job.version, *view[-2]), {}).get(job.chat.chat_id)
+        lang = job.chat.language
+        texts = with_follows(self.renderer.texts, rendered.texts, hits or (), lang)
+        return Push(job, texts, _todo(job, rendered), rendered.markup, rendered.photo)
+
+    def __iter__(self) -> Iterator[Push]:
+        return (self.push(job) for job in self.jobs)
+
+    def __len__(self) -> int:
+        return len(self.jobs)
+
+
+async def prepare(
+    store: StoreRunner,
+    renderer: Renderer,
+    jobs: Sequence[PushJob],
+    options: BuildOptions | None = None,
+    *,
+    record: bool = True,
+) -> tuple[Prepared, list[tuple[int, str]]]:
+    """Each view's parts (rendered once), the jobs with parts to send, and the chats failed
+    for a digest that cannot be rendered (with ``record``, written to the ledger); a bad
+    view fails its chats, never the run.
+
+    A chat with a source filter gets the digest rebuilt from those sources (once per
+    distinct filter) when ``options`` are given.
+    """
+    digests, follows = await store.run(lambda s: _load(s, jobs, options))
+    views: dict[View, Rendered] = {}
+    photos: dict[ChartKey, ChartPhoto | None] = {}
+    done: set[int] = set()  # positions of jobs with nothing left to send
+    failed: list[tuple[PushJob, str]] = []
+    for number, job in enumerate(jobs):
+        view = _view(job, options)
+        if view not in views:
+            digest = digests[(job.date, job.version, *view[-2])]
+            try:
+                if digest is None:
+                    raise DigestError(f"digest {job.date} v{job.version} is not stored")
+                charted = None
+                if view[-1]:
+                    chat = job.chat
+                    charted = await chart_parts(store, renderer, digest, chat, options, photos)
+                photo, texts = charted or (None, render_parts(renderer, digest, job.chat, job.kind))
+            except DigestError as exc:
+                failed.append((job, str(exc)))
+                done.add(number)
+                continue
+            markup = push_keyboard(renderer.texts, digest, job.chat, len(texts))
+            views[view] = Rendered(texts, markup, photo)
+        if not _todo(job, views[view]):
+            done.add(number)
+    if failed and record:
+        stamp = utcnow()
+        await store.run(lambda s: fail_jobs(s, failed, stamp))
+    # The jobs themselves when all have parts to send (no copy of 100,000 of them).
+    ready = [job for n, job in enumerate(jobs) if n not in done] if done else jobs
+    prepared = Prepared(views, ready, options, follows, renderer)
+    return prepared, [(job.chat.chat_id, why) for job, why in failed]
+
+
+def _view(job: PushJob, options: BuildOptions | None) -> View:
+    """What a job's messages depend on: chats with equal views get the same texts."""
+    chat = job.chat
+    # The zone too: "generated at" is a tg-time for a reader in another zone.
+    look = (chat.mode, tuple(chat.sections), chat.language, chat.timezone)
+    return (
+        job.date,
+        job.version,
+        job.kind,
+        *look,
+        _filter(job, options),
+        wants_chart(chat, job.kind),
+    )
+
+
+def _todo(job: PushJob, rendered: Rendered) -> list[int]:
+    return [n for n in range(1, len(rendered.texts) + 1) if n not in job.delivered]
+
+
+def _load(
+    store: Store, jobs: Sequence[PushJob], options: BuildOptions | None
+) -> tuple[dict[DigestKey, Digest | None], dict[DigestKey, Follows]]:
+    """The digest of every (date, version, filter) the jobs need, each loaded once, and the
+    chats' follow groups each one cites (issue 15)."""
+    chats_of: dict[DigestKey, set[int]] = {}
+    for job in jobs:
+        chats_of.setdefault((job.date, job.version, *_filter(job, options)), set()).add(
+            job.chat.chat_id
+        )
+    keys = set(chats_of)
+    found: dict[DigestKey, Digest | None] = {}
+    for day, version, include, exclude in sorted(keys, key=lambda k: (k[2], k[3])):
+        stored = found.get((day, version, (), ())) or get_digest(store, day, version)
+        found[(day, version, include, exclude)] = (
+            filtered_digest(store, stored, options, include, exclude)
+            if stored is not None and options is not None
+            else stored
+        )
+    follows = {
+        key: cited_follows(store, digest.sources, chats_of.get(key, ()))
+        for key, digest in found.items()
+        if digest is not None
+    }
+    return found, follows
+
+
+def _filter(job: PushJob, options: BuildOptions | None) -> Filter:
+    """The chat's (include, exclude) source filter, or none when it cannot be applied."""
+    if options is None:
+        return ((), ())
+    return (tuple(job.chat.include_sources), tuple(job.chat.exclude_sources))
