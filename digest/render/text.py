@@ -17,8 +17,9 @@ def clean(text: str | None) -> str:
     Control characters would let a title rewrite the terminal (ANSI escapes) or break
     a line-based format; zero-width and bidi characters stay, as real text uses them.
     """
-    words = (text or "").split()
-    return "".join(ch for ch in " ".join(words) if unicodedata.category(ch) != "Cc")
+    # Control characters go first, so those between spaces leave no run of spaces behind.
+    kept = "".join(ch for ch in text or "" if ch.isspace() or unicodedata.category(ch) != "Cc")
+    return " ".join(kept.split())
 
 
 def escape_markdown(text: str) -> str:

@@ -356,3 +356,11 @@ def test_a_renderer_can_be_created_and_passed_explicitly() -> None:
     digest = make_digest()
     assert render_telegram(digest, "full", renderer=renderer) == render_telegram(digest, "full")
     assert render_markdown(digest, renderer=renderer) == render_markdown(digest)
+
+
+def test_a_title_of_control_characters_between_spaces_cleans_to_nothing() -> None:
+    # Found by Hypothesis: " \x1b" * 2500 once cleaned to 2,499 spaces, an empty-looking
+    # title that hid the fallback.
+    digest = make_digest(titles=[" \x1b" * 2500], version=2)
+    front = front_matter(render_markdown(digest))
+    assert _letters(str(front["title"])) == "科技热榜日报2026-02-15"
