@@ -72,12 +72,8 @@ from .push.chat_settings import (
     toggle_section,
     unsubscribe_chat,
 )
-from .push.ledger import (
-    CORRECTION,
-    Claim,
-    Finish,
-    Ledger,
-    PartKey,
+from .push.ledger import CORRECTION, Claim, Finish, Ledger, PartKey
+from .push.planning import (
     PushJob,
     PushPlan,
     correction_jobs,

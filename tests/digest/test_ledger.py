@@ -18,18 +18,8 @@ from digest import (
     Store,
     save_digest,
 )
-from digest.push.ledger import (
-    CORRECTION,
-    PUSH,
-    Claim,
-    Finish,
-    Ledger,
-    PartKey,
-    PushJob,
-    correction_jobs,
-    follow_migration,
-    plan_pushes,
-)
+from digest.push.ledger import CORRECTION, PUSH, Claim, Finish, Ledger, PartKey
+from digest.push.planning import PushJob, correction_jobs, follow_migration, plan_pushes
 from digest.push.schedule import Schedule
 from digest.push.subscriptions import Subscription, Subscriptions
 

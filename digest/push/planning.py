@@ -1,0 +1,206 @@
+"""Planning pushes: which chats are due for which digest version, from schedules and the ledger."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+
+from ..errors import BuildError
+from ..store.archive import digest_versions
+from ..store.build_log import empty_days
+from ..store.store import Store
+from .ledger import CORRECTION, PUSH, Ledger, Progress
+from .schedule import Schedule, Slot
+from .subscriptions import Subscription, Subscriptions
+
+
+@dataclass(frozen=True, slots=True)
+class PushJob:
+    """One chat's push (or correction) of one digest version; ``delivered`` parts are done."""
+
+    chat: Subscription
+    date: str
+    version: int
+    kind: str = PUSH
+    delivered: frozenset[int] = frozenset()
+
+
+@dataclass(frozen=True, slots=True)
+class PushPlan:
+    """What a push run will do: its jobs, and what it recorded or left alone."""
+
+    jobs: tuple[PushJob, ...]
+    skipped: tuple[tuple[int, str, str], ...] = ()  # (chat, digest date, reason)
+    in_flight: int = 0  # chats another pusher is sending to right now
+    recovered: int = 0  # parts found ``sending`` without a pusher, now unconfirmed
+
+
+def plan_pushes(
+    store: Store,
+    now: datetime,
+    schedule: Schedule,
+    *,
+    stamp: datetime,
+    stale_before: datetime,
+    record: bool = True,
+) -> PushPlan:
+    """The pushes due at ``now``: new slots, plus pushes and corrections a crash cut short.
+
+    :param stamp: the wall-clock time written on ledger rows.
+    :param stale_before: ``sending`` rows older than this lost their pusher.
+    :param record: False for a dry run: write nothing (no recovery, no skipped rows).
+    """
+    ledger = Ledger(store)
+    recovered = ledger.recover(stale_before, stamp) if record else 0
+    versions: dict[str, int] = {}
+    for day, version, *_ in digest_versions(store, with_posts=True):
+        versions.setdefault(day, version)  # newest first; an empty digest is never pushed
+    chats = {chat.chat_id: chat for chat in Subscriptions(store).active()}
+    slots = _slots(chats.values(), now, schedule)
+    dates = {slot.digest_date.isoformat() for found in slots.values() for slot in found}
+    empty = empty_days(store, sorted(dates))
+    started: dict[int, set[date]] = {}
+    for chat_id, day in ledger.started(dates):
+        started.setdefault(chat_id, set()).add(date.fromisoformat(day))
+    built = {date.fromisoformat(day) for day in versions}
+    jobs: list[PushJob] = []
+    skipped: list[tuple[int, str, str]] = []
+    for chat in chats.values():
+        decision = schedule.decide(now, slots[chat.chat_id], built, started.get(chat.chat_id, ()))
+        if decision.due is not None:
+            day = decision.due.digest_date.isoformat()
+            jobs.append(PushJob(chat, day, versions[day]))
+        late = [
+            (slot, reason, versions[slot.digest_date.isoformat()]) for slot, reason in decision.late
+        ]
+        late += [
+            (slot, f"no posts collected for {slot.digest_date}", 0)
+            for slot in decision.unbuilt
+            if slot.digest_date.isoformat() in empty  # a day never built is left alone
+        ]
+        for slot, reason, version in late:
+            day = slot.digest_date.isoformat()
+            if not record or ledger.skip(day, version, chat.chat_id, reason, stamp):
+                skipped.append((chat.chat_id, day, reason))
+    cut = _Resume(ledger, chats, slots, now, schedule, stamp, record)
+    for day in sorted(dates):
+        cut.collect(day)
+    return PushPlan(tuple(jobs + cut.jobs), tuple(skipped + cut.skipped), cut.busy, recovered)
+
+
+def plan_date(
+    store: Store, day: str, *, stamp: datetime, stale_before: datetime, record: bool = True
+) -> PushPlan:
+    """An operator's push of ``day``'s digest, now: every active chat that has not had it,
+    whatever its push time, plus the pushes of ``day`` a crash cut short.
+
+    :raises BuildError: no digest is stored for ``day``.
+    """
+    ledger = Ledger(store)
+    recovered = ledger.recover(stale_before, stamp) if record else 0
+    versions = [version for d, version, *_ in digest_versions(store, with_posts=True) if d == day]
+    if not versions:
+        raise BuildError(f"no digest is stored for {day}")
+    active = Subscriptions(store).active()
+    started = {chat_id for chat_id, _ in ledger.started([day])}
+    jobs = [PushJob(chat, day, versions[0]) for chat in active if chat.chat_id not in started]
+    busy = 0
+    unfinished = ledger.unfinished(day)
+    # Chats by id only when a push was cut short: for 100,000 chats that dict is 5 MB
+    # more at the moment the plan holds every chat (bench/memory.py's peak).
+    chats = {chat.chat_id: chat for chat in active} if unfinished else {}
+    for progress in unfinished:
+        if progress.chat_id in chats and progress.in_flight:
+            busy += 1
+        elif progress.chat_id in chats:
+            chat = chats[progress.chat_id]
+            jobs.append(PushJob(chat, day, progress.version, PUSH, progress.delivered))
+    return PushPlan(tuple(jobs), (), busy, recovered)
+
+
+@dataclass
+class _Resume:
+    """Pushes and corrections a crash or a stop cut short: finish them, or skip if too late."""
+
+    ledger: Ledger
+    chats: dict[int, Subscription]
+    slots: dict[int, list[Slot]]
+    now: datetime
+    schedule: Schedule
+    stamp: datetime
+    record: bool
+    jobs: list[PushJob] = field(default_factory=list)
+    skipped: list[tuple[int, str, str]] = field(default_factory=list)
+    busy: int = 0
+
+    def collect(self, day: str) -> None:
+        for kind in (PUSH, CORRECTION):
+            for progress in self.ledger.unfinished(day, kind):
+                chat = self.chats.get(progress.chat_id)
+                if chat is None:
+                    continue  # deactivated since: nothing more goes to it
+                if progress.in_flight:
+                    self.busy += 1
+                    continue
+                age = _age(progress, self.slots[chat.chat_id], self.now, self.stamp)
+                if age is not None and age <= self.schedule.max_delay:
+                    self.jobs.append(PushJob(chat, day, progress.version, kind, progress.delivered))
+                    continue
+                reason = "cut short, and now too late to finish"
+                version, chat_id = progress.version, chat.chat_id
+                if not self.record or self.ledger.skip(
+                    day, version, chat_id, reason, self.stamp, kind
+                ):
+                    self.skipped.append((chat_id, day, reason))
+
+
+def _slots(
+    chats: Iterable[Subscription], now: datetime, schedule: Schedule
+) -> dict[int, list[Slot]]:
+    """Each chat's passed slots; computed once per (push time, zone), as chats share them."""
+    shared: dict[tuple[time, str], list[Slot]] = {}
+    found: dict[int, list[Slot]] = {}
+    for chat in chats:
+        key = (chat.push_time, chat.timezone)
+        if key not in shared:
+            shared[key] = schedule.slots(now, chat.push_time, chat.timezone)
+        since = chat.subscribed_at
+        found[chat.chat_id] = [s for s in shared[key] if since is None or s.moment >= since]
+    return found
+
+
+def _age(progress: Progress, slots: list[Slot], now: datetime, stamp: datetime) -> timedelta | None:
+    """How late a cut-short push is: past its slot, or for a correction since its last row."""
+    if progress.kind == CORRECTION:
+        return stamp - progress.updated_at if progress.updated_at else None
+    day = date.fromisoformat(progress.date)
+    moment = next((slot.moment for slot in slots if slot.digest_date == day), None)
+    return now - moment if moment else None
+
+
+def correction_jobs(store: Store, date: str, old_version: int, new_version: int) -> list[PushJob]:
+    """Corrections to ``new_version``: the active chats that received ``old_version``."""
+    ledger, chats = Ledger(store), Subscriptions(store)
+    already = set(ledger.recipients(date, new_version))
+    jobs = []
+    for chat_id in ledger.recipients(date, old_version):
+        chat = chats.get(chat_id)
+        if chat is not None and chat.active and chat_id not in already:
+            jobs.append(PushJob(chat, date, new_version, CORRECTION))
+    return jobs
+
+
+def follow_migration(store: Store, job: PushJob, new_id: int, now: datetime) -> Subscription | None:
+    """Move a migrated group's subscription (unless a handler already did); the new chat
+    gets the push only if it is subscribed and has not got this digest yet."""
+    chats = Subscriptions(store)
+    old = chats.get(job.chat.chat_id)
+    if old is not None and old.migrated_to != new_id:
+        chats.migrate(job.chat.chat_id, new_id, now)
+    moved = chats.get(new_id)
+    if moved is None or not moved.active:
+        return None
+    if (new_id, job.date) in Ledger(store).started([job.date], job.kind):
+        return None
+    return moved
