@@ -34,6 +34,7 @@ from telegram.ext import Application, CallbackContext, JobQueue
 
 from digest import (
     CORRECTION,
+    IngestResult,
     Store,
     ingest_in_thread,
     latest_digest,
@@ -155,9 +156,15 @@ def _replace(queue: JobQueue[Any], name: str) -> None:
 
 
 async def ingest_job(context: Context) -> None:
-    """Fetch every configured source (on a worker thread, as /ingest does); alert admins
-    when every source failed or one has failed for too long."""
+    """Fetch every configured source, then what follows an ingest (see after_ingest)."""
     services = services_of(context.application)
+    results = await fetch_sources(services)
+    await after_ingest(services, context.application.bot, results)
+
+
+async def fetch_sources(services: Services) -> list[IngestResult]:
+    """Fetch every configured source on a worker thread with its own connection (the
+    store thread stays free for commands); the scheduled ingest and /ingest both."""
     settings = services.settings
     sources = [make_source(s.kind, s.name, s.options) for s in settings.sources]
     results = await asyncio.to_thread(
@@ -170,10 +177,15 @@ async def ingest_job(context: Context) -> None:
     )
     services.metrics.ingested(results)
     log.info("ingest: %d of %d sources ok", sum(r.ok for r in results), len(results))
-    await check_ingest(services, context.application.bot, results, services.clock())
-    await upgrade_fallback(services, context.application.bot, services.clock())
-    # The posts this run saw first go out to the chats that follow them (issue 15).
-    await run_alerts(services, context.application.bot, utcnow())
+    return results
+
+
+async def after_ingest(services: Services, bot: Bot, results: list[IngestResult]) -> None:
+    """Admins hear of failing sources, a fallen-back digest asks the LLM again, and the
+    posts this run saw first go out to the chats that follow them (issue 15)."""
+    await check_ingest(services, bot, results, services.clock())
+    await upgrade_fallback(services, bot, services.clock())
+    await run_alerts(services, bot, utcnow())
 
 
 async def alert_job(context: Context) -> None:

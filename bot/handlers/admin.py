@@ -19,17 +19,14 @@ from digest import (
     collect_stats,
     compare_digests,
     digest_versions,
-    ingest_in_thread,
-    make_source,
     zone,
 )
 
-from ..alerts import check_ingest
 from ..builds import build
-from ..config import ingest_proxies
 from ..context import BotContext
 from ..delivery.engine import push_correction
 from ..delivery.outbox import Kind
+from ..jobs import after_ingest, fetch_sources
 from ..llm import llm_config
 from ..parsing import ArgumentError, parse_rebuild
 from .common import Turn, explain, no_arguments, reply, turn_of
@@ -187,15 +184,6 @@ async def ingest_command(update: Update, context: BotContext) -> None:
     if not await no_arguments(turn, context.args, "ingest"):
         return
     await turn.chat.send_action(ChatAction.TYPING)
-    settings = turn.services.settings
-    sources = [make_source(s.kind, s.name, s.options) for s in settings.sources]
-    results = await asyncio.to_thread(
-        ingest_in_thread,
-        settings.db_path,
-        sources,
-        settings.ingest_timeout,
-        settings.ingest_max_body_bytes,
-        ingest_proxies(settings),
-    )
+    results = await fetch_sources(turn.services)
     await reply(turn, "ingest", results=results)
-    await check_ingest(turn.services, context.bot, results, turn.services.clock())
+    await after_ingest(turn.services, context.bot, results)
