@@ -21,6 +21,8 @@ from telegram.request import BaseRequest, RequestData
 
 from digest import IngestResult, StoreVitals
 
+from .delivery.wrapping import WrappingRequest
+
 KINDS = ("reply", "push", "alert")
 MODES = ("brief", "full")
 # Bot API methods that put a message in a chat (the rest are menus, getMe, answers...).
@@ -140,14 +142,12 @@ class _LlmCollector(Collector):
         return [calls, tokens, fallbacks]
 
 
-class MeteredRequest(BaseRequest):
+class MeteredRequest(WrappingRequest):
     """A Bot API request object that counts the messages passing through another one.
 
     :param kind: the label of its messages (reply, push, alert); None counts nothing.
     :param answered: called after every 200 answer (getUpdates: polling's pulse).
     """
-
-    __slots__ = ("_answered", "_kind", "_metrics", "inner")
 
     def __init__(
         self,
@@ -156,18 +156,8 @@ class MeteredRequest(BaseRequest):
         kind: str | None,
         answered: Callable[[], None] | None = None,
     ) -> None:
-        self.inner = inner
+        super().__init__(inner)
         self._metrics, self._kind, self._answered = metrics, kind, answered
-
-    @property
-    def read_timeout(self) -> float | None:
-        return self.inner.read_timeout
-
-    async def initialize(self) -> None:
-        await self.inner.initialize()
-
-    async def shutdown(self) -> None:
-        await self.inner.shutdown()
 
     async def do_request(
         self,

@@ -16,26 +16,15 @@ from typing import Any
 from telegram import Update
 from telegram._utils.defaultvalue import DEFAULT_NONE
 from telegram._utils.types import ODVInput
-from telegram.request import BaseRequest, RequestData
+from telegram.request import RequestData
+
+from .delivery.wrapping import WrappingRequest
 
 log = logging.getLogger(__name__)
 
 
-class GuardedUpdates(BaseRequest):
+class GuardedUpdates(WrappingRequest):
     """``inner``, with unreadable updates in getUpdates answers replaced by bare ones."""
-
-    def __init__(self, inner: BaseRequest) -> None:
-        self.inner = inner
-
-    @property
-    def read_timeout(self) -> float | None:
-        return self.inner.read_timeout
-
-    async def initialize(self) -> None:
-        await self.inner.initialize()
-
-    async def shutdown(self) -> None:
-        await self.inner.shutdown()
 
     async def do_request(
         self,
