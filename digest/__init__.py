@@ -13,6 +13,8 @@ from .build.builder import (
 )
 from .build.day import DayBuild, build_day, build_in_thread, build_off_loop
 from .build.heat import HeatChart, heat_chart
+from .build.week import parse_week, week_name
+from .build.week_digest import WeekBuild, build_week, compose_week, digest_chart, filtered_view
 from .build.themes import Theme, load_themes
 from .clock import day_window, from_iso, local_moment, parse_hhmm, to_iso, utcnow, zone
 from .document import (
@@ -118,6 +120,7 @@ from .store.archive import (
     compare_digests,
     digest_versions,
     get_digest,
+    is_week,
     latest_digest,
     save_digest,
 )
@@ -154,12 +157,6 @@ from .writers.llm_probe import probe_llm
 
 __all__ = [
     "ANONYMOUS_REACTOR",
-    "CAPTION_LIMIT",
-    "CORRECTION",
-    "LANGUAGES",
-    "MAX_POSTS",
-    "MESSAGE_LIMIT",
-    "SECTION_IDS",
     "Alert",
     "AlertBatch",
     "AlertItem",
@@ -173,6 +170,8 @@ __all__ = [
     "BuildError",
     "BuildOptions",
     "BuildRecord",
+    "CAPTION_LIMIT",
+    "CORRECTION",
     "ChatDefaults",
     "ChatFollows",
     "Claim",
@@ -193,9 +192,12 @@ __all__ = [
     "ImportReport",
     "ImportRowError",
     "IngestResult",
+    "LANGUAGES",
     "Ledger",
     "LlmConfig",
     "LlmWriter",
+    "MAX_POSTS",
+    "MESSAGE_LIMIT",
     "PartKey",
     "Post",
     "Probe",
@@ -204,6 +206,7 @@ __all__ = [
     "PushJob",
     "PushPlan",
     "Renderer",
+    "SECTION_IDS",
     "SavedDigest",
     "Schedule",
     "Section",
@@ -220,6 +223,7 @@ __all__ = [
     "TableSize",
     "Theme",
     "UsageError",
+    "WeekBuild",
     "WriterError",
     "alert_counts",
     "backup_database",
@@ -229,6 +233,7 @@ __all__ = [
     "build_digest",
     "build_in_thread",
     "build_off_loop",
+    "build_week",
     "chat_settings",
     "check_proxy_url",
     "check_store",
@@ -237,13 +242,16 @@ __all__ = [
     "collect_stats",
     "compare_digests",
     "compose_digest",
+    "compose_week",
     "correction_jobs",
     "cycle_source",
     "day_window",
+    "digest_chart",
     "digest_filename",
     "digest_versions",
     "edit_settings",
     "filtered_digest",
+    "filtered_view",
     "finish_batch",
     "follow_migration",
     "follow_overview",
@@ -254,6 +262,7 @@ __all__ = [
     "ingest_alerts",
     "ingest_in_thread",
     "ingest_sources",
+    "is_week",
     "language_of",
     "last_build",
     "latest_digest",
@@ -273,6 +282,7 @@ __all__ = [
     "parse_heat",
     "parse_hhmm",
     "parse_quiet",
+    "parse_week",
     "plan_alerts",
     "plan_date",
     "plan_pushes",
@@ -309,6 +319,7 @@ __all__ = [
     "utcnow",
     "verify_database",
     "visible_length",
+    "week_name",
     "with_follows",
     "zone",
 ]

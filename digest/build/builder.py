@@ -71,7 +71,7 @@ def compose_digest(
     end = window_end or end
     seen = [item for item in store.posts_in_window(start, end) if options.wants(item.post.source)]
     seen = without_excluded(seen, options.exclude)
-    footer = _footer(store, options, seen, start, end, now)
+    footer = window_footer(store, options, seen, start, end, now)
     if not seen:
         return empty_digest(day, options.language, footer)
     facts = _facts(store, day, options, seen, start, end)
@@ -165,13 +165,13 @@ def _facts(
         days_seen=days,
         theme_trends=_trends(groups, previous_seen, history, options),
         history_days=len(history),
-        places=_places(seen),
+        places=list_places(seen),
         source_names=dict(options.source_names),
         left_out=[p for p in normalise_heat(seen) if p.key not in {c.key for c in cited}],
     )
 
 
-def _places(seen: Sequence[SeenPost]) -> dict[Key, int]:
+def list_places(seen: Sequence[SeenPost]) -> dict[Key, int]:
     """Each post's place on its own list in this window: heat, else the list's order."""
     places: dict[Key, int] = {}
     counts: Counter[str] = Counter()
@@ -268,7 +268,7 @@ def _trends(
     return sorted(trends, key=lambda t: (-(t.now - t.before), t.theme_id))
 
 
-def _footer(
+def window_footer(
     store: Store,
     options: BuildOptions,
     seen: list[SeenPost],

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from datetime import date
+from typing import Any
 
 from ..document import SECTION_IDS, Block, Digest, Footer, Section, SourceEntry, Statement
 from ..writers.offline import SECTION_TITLES, Draft, DraftSection, OfflineWriter
@@ -16,11 +17,27 @@ from .facts import BuildFacts, Key
 BUILDER_VERSION = "1"  # part of the fingerprint: a new builder rebuilds unchanged data
 
 
-def write_digest(facts: BuildFacts, language: str, footer: Footer) -> Digest:
+Voice = Callable[[BuildFacts, str], OfflineWriter]
+
+
+def write_digest(
+    facts: BuildFacts,
+    language: str,
+    footer: Footer,
+    *,
+    voice: Voice = OfflineWriter,
+    key: str | None = None,
+    extra: Callable[[Mapping[Key, int]], dict[str, Any]] | None = None,
+) -> Digest:
     """The digest document of ``facts``: the offline prose in every language, sources
-    numbered in order of first citation (read in ``language``), and its fingerprint."""
+    numbered in order of first citation (read in ``language``), and its fingerprint.
+
+    :param voice: the offline writer (a weekly digest passes its own).
+    :param key: the digest's key (default: ``facts.day``; a week's is ``YYYY-Www``).
+    :param extra: more figures for the stored facts, given the sources' numbering.
+    """
     languages = (language, *(lang for lang in ("zh", "en") if lang != language))
-    drafts = {lang: OfflineWriter(facts, lang) for lang in languages}
+    drafts = {lang: voice(facts, lang) for lang in languages}
     written = {lang: (w.headline(), w.sections()) for lang, w in drafts.items()}
     numbering = _number(written[language])
     by_key = {post.key: post for post in facts.cited_posts}
@@ -45,7 +62,7 @@ def write_digest(facts: BuildFacts, language: str, footer: Footer) -> Digest:
     }
     headlines = {lang: _statement(head, numbering) for lang, (head, _) in written.items()}
     digest = Digest(
-        date=facts.day.isoformat(),
+        date=key or facts.day.isoformat(),
         version=0,
         fingerprint="",
         language=language,
@@ -54,7 +71,7 @@ def write_digest(facts: BuildFacts, language: str, footer: Footer) -> Digest:
         sources=sources,
         sections=sections,
         footer=footer,
-        facts=_facts_json(facts, numbering),
+        facts={**_facts_json(facts, numbering), **(extra(numbering) if extra else {})},
     )
     return replace(digest, fingerprint=fingerprint(digest))
 
@@ -123,7 +140,7 @@ def _facts_json(facts: BuildFacts, numbering: dict[Key, int]) -> dict[str, objec
     }
 
 
-def empty_digest(day: date, language: str, footer: Footer) -> Digest:
+def empty_digest(day: date | str, language: str, footer: Footer) -> Digest:
     """The digest of a window without posts (never pushed; see build/day.py)."""
     notice = {"zh": "这个时间窗口内没有热门内容。", "en": "No hot posts in this window."}
     sections = {
@@ -139,7 +156,7 @@ def empty_digest(day: date, language: str, footer: Footer) -> Digest:
     }
     headlines = {lang: Statement(notice[lang]) for lang in ("zh", "en")}
     digest = Digest(
-        date=day.isoformat(),
+        date=day if isinstance(day, str) else day.isoformat(),
         version=0,
         fingerprint="",
         language=language,

@@ -106,14 +106,40 @@ def build_day(
     if offline.is_empty:
         _log(store, day, EMPTY, posts, None, "", window, now)
         return DayBuild(day, None, 0, window, model)
-    latest = latest_digest(store, day.isoformat())
+    done = store_version(store, offline, now, llm=llm, force=force, retry_llm=retry_llm, tell=tell)
+    _log(store, day, done.outcome, posts, done.saved.digest, done.reason, window, now)
+    return DayBuild(day, done.saved, posts, window, model, done.reason, upgraded=done.upgraded)
+
+
+@dataclass(frozen=True, slots=True)
+class Stored:
+    """What :func:`store_version` did: a new version (``NEW``) or the stored one kept."""
+
+    outcome: str
+    saved: SavedDigest
+    reason: str = ""  # why the LLM's text was rejected
+    upgraded: bool = False  # a stored fallback replaced by the LLM's text (same input)
+
+
+def store_version(
+    store: Store,
+    offline: Digest,
+    now: datetime,
+    *,
+    llm: LlmConfig | None,
+    force: bool,
+    retry_llm: bool,
+    tell: Progress,
+) -> Stored:
+    """Store ``offline`` (a digest with posts, day or week), written by the LLM when one is
+    configured, as a new version unless its input and writer are what is stored."""
+    latest = latest_digest(store, offline.date)
     same = latest is not None and latest.fingerprint == offline.fingerprint and not force
     wanted = f"llm:{llm.model}" if llm is not None else None
     stored_writer = latest.footer.writer if latest is not None else None
     keep = not retry_llm or wanted is None or stored_writer == wanted
     if same and latest is not None and keep:
-        _log(store, day, UNCHANGED, posts, latest, "", window, now)
-        return DayBuild(day, SavedDigest(latest, False, None), posts, window, model)
+        return Stored(UNCHANGED, SavedDigest(latest, False, None))
     digest, reason = offline, ""
     if llm is None:
         tell(WRITING, "offline")  # written with the window's facts, just now
@@ -123,11 +149,9 @@ def build_day(
         reason = "; ".join(digest.footer.notes[len(offline.footer.notes) :])
     if same and latest is not None and digest.footer.writer != wanted:
         # Still no LLM text for input already stored: keep that version as it is.
-        _log(store, day, UNCHANGED, posts, latest, reason, window, now)
-        return DayBuild(day, SavedDigest(latest, False, None), posts, window, model, reason)
+        return Stored(UNCHANGED, SavedDigest(latest, False, None), reason)
     saved = save_digest(store, digest, now, force=force or same)
-    _log(store, day, NEW, posts, saved.digest, reason, window, now)
-    return DayBuild(day, saved, posts, window, model, reason, upgraded=same)
+    return Stored(NEW, saved, reason, upgraded=same)
 
 
 def _log(

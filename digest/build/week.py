@@ -13,7 +13,9 @@ import re
 from collections import Counter
 from dataclasses import dataclass
 
+from ..clock import to_iso
 from ..errors import UsageError
+from ..follow.lookup import without_excluded
 from ..store.store import SeenPost, Store
 from .builder import BuildOptions
 from .heat import CHART_POSTS, CHART_THEMES, HeatChart, TopPost, theme_heat
@@ -23,6 +25,7 @@ from .themes import OTHER_ID
 _WEEK = re.compile(r"(\d{4})-W(\d{2})")
 TOP_STORIES = 10
 TOP_PER_SOURCE = 3
+TOP_CLIMBERS = 5
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,6 +35,14 @@ class WeekStory:
     post: SeenPost
     days: int
     score: float  # heat percentile within its source over the week, 0 to 1
+    first_rank: int | None = None  # its rank when the week first saw it
+
+    @property
+    def climb(self) -> int:
+        """Places gained on its list: first rank of the week minus its best (0 if none)."""
+        if self.first_rank is None or self.post.rank is None:
+            return 0
+        return max(0, self.first_rank - self.post.rank)
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,6 +72,13 @@ class WeekFacts:
     stories: tuple[WeekStory, ...]  # longest on the lists, then hottest
     themes: tuple[WeekTheme, ...]  # rising first, falling last
     top_by_source: dict[str, tuple[WeekStory, ...]]
+    climbers: tuple[WeekStory, ...] = ()  # most places gained on their lists
+    previous_keys: frozenset[tuple[str, str]] = frozenset()  # posts of the week before
+    all_stories: tuple[WeekStory, ...] = ()  # every post of the week, hottest first
+
+    @property
+    def empty(self) -> bool:
+        return self.posts == 0
 
 
 def week_chart(store: Store, facts: WeekFacts, options: BuildOptions) -> HeatChart:
@@ -92,6 +110,12 @@ def parse_week(text: str) -> tuple[str, tuple[dt.date, ...]]:
     return f"{year}-W{number:02d}", tuple(monday + dt.timedelta(days=n) for n in range(7))
 
 
+def week_name(day: dt.date) -> str:
+    """The ISO week ``day`` falls in, as ``YYYY-Www``."""
+    year, number, _ = day.isocalendar()
+    return f"{year}-W{number:02d}"
+
+
 def week_window(days: tuple[dt.date, ...], options: BuildOptions) -> tuple[dt.datetime, ...]:
     """[start, end) in UTC: Monday's daily window's start to Sunday's daily window's end."""
     return options.window(days[0])[0], options.window(days[-1])[1]
@@ -105,11 +129,13 @@ def week_facts(store: Store, week: str, options: BuildOptions) -> WeekFacts:
     previous = _seen(store, start - (end - start), start, options)
     scored = normalise_heat(seen)
     spans = store.sighting_days([s.key for s in seen], start, end)
-    stories = [WeekStory(p.seen, spans.get(p.key, 0), p.score) for p in scored]
-    stories.sort(key=_longest_then_hottest)
+    firsts = _first_ranks(store, [s.key for s in seen], start, end)
+    hottest = [WeekStory(p.seen, spans.get(p.key, 0), p.score, firsts.get(p.key)) for p in scored]
+    stories = sorted(hottest, key=_longest_then_hottest)
     by_source: dict[str, list[WeekStory]] = {}
     for story in sorted(stories, key=lambda s: (-s.score, -(s.post.heat or 0), s.post.key)):
         by_source.setdefault(story.post.post.source, []).append(story)
+    climbers = sorted((s for s in stories if s.climb), key=lambda s: (-s.climb, s.post.key))
     return WeekFacts(
         week=name,
         days=days,
@@ -121,13 +147,33 @@ def week_facts(store: Store, week: str, options: BuildOptions) -> WeekFacts:
         stories=tuple(stories[:TOP_STORIES]),
         themes=_themes(scored, normalise_heat(previous), options),
         top_by_source={k: tuple(v[:TOP_PER_SOURCE]) for k, v in sorted(by_source.items())},
+        climbers=tuple(climbers[:TOP_CLIMBERS]),
+        previous_keys=frozenset(s.key for s in previous),
+        all_stories=tuple(hottest),
     )
+
+
+def _first_ranks(
+    store: Store, keys: list[tuple[str, str]], start: dt.datetime, end: dt.datetime
+) -> dict[tuple[str, str], int]:
+    """Each post's rank at its first ranked sighting in [start, end) (the snapshots' key)."""
+    found: dict[tuple[str, str], int] = {}
+    for source, post_id in keys:
+        row = store.db.execute(
+            "SELECT rank FROM snapshots WHERE source = ? AND post_id = ? AND fetched_at >= ? "
+            "AND fetched_at < ? AND rank IS NOT NULL ORDER BY fetched_at LIMIT 1",
+            [source, post_id, to_iso(start), to_iso(end)],
+        ).fetchone()
+        if row is not None:
+            found[(source, post_id)] = int(row[0])
+    return found
 
 
 def _seen(
     store: Store, start: dt.datetime, end: dt.datetime, options: BuildOptions
 ) -> list[SeenPost]:
-    return [s for s in store.posts_in_window(start, end) if options.wants(s.post.source)]
+    seen = [s for s in store.posts_in_window(start, end) if options.wants(s.post.source)]
+    return without_excluded(seen, options.exclude)
 
 
 def _longest_then_hottest(story: WeekStory) -> tuple[int, int, float, tuple[str, str]]:

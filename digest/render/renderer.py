@@ -21,6 +21,7 @@ from ..document import (
     source_label,
 )
 from ..errors import UsageError
+from ..store.archive import is_week
 from .bot_text import BotTexts
 from .environment import TEMPLATES, figure, make_environment, marked_blocks, tidy
 from .telegram_html import MESSAGE_LIMIT, safe_href, split_blocks, split_caption
@@ -105,15 +106,21 @@ class Page:
 
 
 def digest_filename(digest: Digest) -> str:
-    """The export file name: ``2026-02-15.md``, or ``2026-02-15-v2.md`` from version 2.
+    """The export file name: ``2026-02-15.md``, or ``2026-02-15-v2.md`` from version 2; a
+    weekly digest's ``2026-W07.md``.
 
     :raises ValueError: a date or version no build makes (a tampered store), so no
         name can point outside the export folder.
     """
     day, version = digest.date, digest.version
-    if not (isinstance(day, str) and _ISO_DAY.fullmatch(day)) or type(version) is not int:
+    if not isinstance(day, str) or type(version) is not int:
         raise ValueError(f"stored digest has a bad date or version: {str(day)[:40]!r}")
-    date.fromisoformat(day)
+    if is_week(day):
+        date.fromisocalendar(int(day[:4]), int(day[6:]), 1)  # a week that exists
+    elif _ISO_DAY.fullmatch(day):
+        date.fromisoformat(day)
+    else:
+        raise ValueError(f"stored digest has a bad date or version: {str(day)[:40]!r}")
     if version < 1:
         raise ValueError(f"stored digest {day} has version {version}")
     return f"{day}{_version_suffix(digest)}.md"
@@ -202,6 +209,8 @@ class Renderer:
         """The digest as templates see it, in ``language`` if written in it, else its own."""
         lang = language if language in digest.sections else digest.language
         t = self.labels.get(lang, self.labels["en"])
+        if is_week(digest.date):  # a weekly digest is titled as one
+            t = {**t, "digest": t.get("weekly", t["digest"])}
         sections = tuple(
             _section_view(digest, _digest_section(digest, sid, lang, t), lang)
             for sid in SECTION_IDS

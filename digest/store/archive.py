@@ -1,13 +1,30 @@
-"""Built digests, stored as versioned JSON: same input keeps the version, new input adds one."""
+"""Built digests, stored as versioned JSON: same input keeps the version, new input adds one.
+
+A digest's key is its date (``2026-02-15``) or, for a weekly digest, its ISO week
+(``2026-W07``); weeks live in a table of their own (``week_digests``), chosen by the key,
+so every reader of a version (buttons, pushes, corrections) finds either kind.
+"""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from ..clock import to_iso
 from ..document import Digest
 from .store import Store
+
+WEEK_KEY = re.compile(r"\d{4}-W\d{2}")
+
+
+def is_week(key: str) -> bool:
+    """Whether a digest key names an ISO week (``YYYY-Www``) rather than a day."""
+    return WEEK_KEY.fullmatch(key) is not None
+
+
+def _table(key: str | None, weeks: bool = False) -> str:
+    return "week_digests" if weeks or (key is not None and is_week(key)) else "digests"
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,8 +44,9 @@ def save_digest(
     version = (latest.version if latest else 0) + 1
     saved = replace(digest, version=version)
     with store.db.conn:
-        store.db.table("digests").insert(
+        store.db.table(_table(saved.date)).insert(
             {
+                "sources": len(saved.sources),
                 "date": saved.date,
                 "version": version,
                 "built_at": to_iso(built_at),
@@ -41,35 +59,40 @@ def save_digest(
     return SavedDigest(saved, created=True, previous=latest)
 
 
-def latest_digest(store: Store, day: str | None = None) -> Digest | None:
-    """The newest version for ``day`` (YYYY-MM-DD), or of the newest day when None."""
+def latest_digest(store: Store, day: str | None = None, *, weeks: bool = False) -> Digest | None:
+    """The newest version for ``day`` (YYYY-MM-DD or YYYY-Www), or of the newest day (with
+    ``weeks``: the newest week) when None."""
+    table = _table(day, weeks)
     if day is None:
         row = store.db.execute(
-            "SELECT data FROM digests ORDER BY date DESC, version DESC LIMIT 1"
+            f"SELECT data FROM {table} ORDER BY date DESC, version DESC LIMIT 1"
         ).fetchone()
     else:
         row = store.db.execute(
-            "SELECT data FROM digests WHERE date = ? ORDER BY version DESC LIMIT 1", [day]
+            f"SELECT data FROM {table} WHERE date = ? ORDER BY version DESC LIMIT 1", [day]
         ).fetchone()
     return Digest.from_json(row[0]) if row else None
 
 
 def get_digest(store: Store, day: str, version: int) -> Digest | None:
     row = store.db.execute(
-        "SELECT data FROM digests WHERE date = ? AND version = ?", [day, version]
+        f"SELECT data FROM {_table(day)} WHERE date = ? AND version = ?", [day, version]
     ).fetchone()
     return Digest.from_json(row[0]) if row else None
 
 
-def digest_versions(store: Store, with_posts: bool = False) -> list[tuple[str, int, str, str]]:
+def digest_versions(
+    store: Store, with_posts: bool = False, *, weeks: bool = False
+) -> list[tuple[str, int, str, str]]:
     """(date, version, built_at, writer) of every stored digest, newest first.
 
     :param with_posts: leave out empty digests (stored before empty windows stopped
         being stored): they are never shown as the latest nor pushed.
+    :param weeks: the weekly digests (keyed ``YYYY-Www``) instead of the dailies.
     """
     where = "WHERE sources > 0 " if with_posts else ""
     rows = store.db.execute(
-        f"SELECT date, version, built_at, writer FROM digests {where}"
+        f"SELECT date, version, built_at, writer FROM {_table(None, weeks)} {where}"
         "ORDER BY date DESC, version DESC"
     )
     return [tuple(row) for row in rows.fetchall()]

@@ -328,6 +328,31 @@ def _alert_tables(db: sqlite_utils.Database) -> None:
     db.table("posts").create_index(["first_seen_at"], index_name="idx_posts_first_seen_at")
 
 
+def _v11_weekly(db: sqlite_utils.Database) -> None:
+    # Weekly digests (issue 17), versioned like the dailies and keyed by ISO week
+    # ("2026-W07" in ``date``), in a table of their own so "the newest daily digest" never
+    # meets a week. A chat's cadence: daily, weekly or both; the weekly push's ISO weekday
+    # (1 = Monday) and local time (NULL: the daily push time), and whether it opens with
+    # the week's chart (on by default).
+    db.table("week_digests").create(
+        {
+            "date": str,
+            "version": int,
+            "built_at": str,
+            "writer": str,
+            "fingerprint": str,
+            "sources": int,
+            "data": str,
+        },
+        pk=("date", "version"),
+        not_null={"built_at", "writer", "fingerprint", "sources", "data"},
+    )
+    db.execute("ALTER TABLE chats ADD COLUMN cadence TEXT NOT NULL DEFAULT 'daily'")
+    db.execute("ALTER TABLE chats ADD COLUMN week_day INTEGER NOT NULL DEFAULT 1")
+    db.execute("ALTER TABLE chats ADD COLUMN week_time TEXT")
+    db.execute("ALTER TABLE chats ADD COLUMN week_chart INTEGER NOT NULL DEFAULT 1")
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     _v1_posts,
     _v2_digests,
@@ -339,6 +364,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     _v8_incidents,
     _v9_chart,
     _v10_follows,
+    _v11_weekly,
 )
 
 

@@ -4,22 +4,15 @@ from __future__ import annotations
 
 import io
 from dataclasses import replace
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, timedelta
 
 import pytest
 from PIL import Image
+from week_store import MONDAY, WEEK, seed_fortnight
 
-from digest import BuildOptions, Store, UsageError, load_themes, make_post
+from digest import BuildOptions, Store, UsageError, load_themes
 from digest.build.week import parse_week, week_chart, week_facts, week_window
 from digest.render.chart import HEIGHT, WIDTH, draw_chart, render_chart
-
-WEEK = "2026-W07"  # Monday 2026-02-09 to Sunday 2026-02-15
-MONDAY = date(2026, 2, 9)
-PREVIOUS_MONDAY = MONDAY - timedelta(days=7)
-
-
-def seen_on(day: date) -> datetime:
-    return datetime.combine(day, time(2, 0), tzinfo=UTC)  # 10:00 in Shanghai: inside its day
 
 
 @pytest.fixture
@@ -29,36 +22,7 @@ def options() -> BuildOptions:
 
 @pytest.fixture
 def fortnight(store: Store) -> Store:
-    """Two weeks of sightings.
-
-    Previous week: four Rust posts a day, one GPT post on Monday. This week: a GPT post
-    on the lists all seven days, climbing from rank 9 to rank 1; a new GPT post each day;
-    one Rust post on Tuesday only; a V2EX thread on three days.
-    """
-    for n in range(7):
-        day = PREVIOUS_MONDAY + timedelta(days=n)
-        rust = [
-            make_post(source="juejin", post_id=f"rust-{n}-{k}", title=f"Rust 发布 {n}{k}", heat=10)
-            for k in range(4)
-        ]
-        store.save_posts(rust, seen_on(day))
-    store.save_posts(
-        [make_post(source="hackernews", post_id="old-gpt", title="GPT news", heat=5)],
-        seen_on(PREVIOUS_MONDAY),
-    )
-    for n in range(7):
-        day = MONDAY + timedelta(days=n)
-        posts = [
-            make_post(
-                source="hackernews", post_id="long", title="GPT-5 model", heat=100 + n, rank=9 - n
-            ),
-            make_post(source="hackernews", post_id=f"gpt-{n}", title=f"GPT {n} model", heat=50),
-        ]
-        if n == 1:
-            posts.append(make_post(source="juejin", post_id="rust-tue", title="Rust 发布", heat=7))
-        if n in (2, 3, 4):
-            posts.append(make_post(source="v2ex", post_id="t1", title="如何选择显示器", heat=30))
-        store.save_posts(posts, seen_on(day))
+    seed_fortnight(store)
     return store
 
 
@@ -80,13 +44,18 @@ def test_the_week_window_is_the_seven_daily_windows(options: BuildOptions) -> No
 
 def test_the_weeks_facts(fortnight: Store, options: BuildOptions) -> None:
     facts = week_facts(fortnight, WEEK, options)
-    assert facts.posts == 1 + 7 + 1 + 1  # the long-running one, seven daily GPT posts, rust-tue, t1
+    # the long-running one, seven daily GPT posts, rust-tue, t1, jump
+    assert facts.posts == 1 + 7 + 1 + 1 + 1
     assert facts.previous_posts == 28 + 1
-    assert facts.per_source == {"hackernews": 8, "juejin": 1, "v2ex": 1}
+    assert facts.per_source == {"hackernews": 8, "juejin": 2, "v2ex": 1}
     longest = facts.stories[0]
     assert longest.post.post.post_id == "long" and longest.days == 7
     assert longest.post.rank == 3 and longest.post.heat == 106  # best rank, peak heat
-    assert facts.stories[1].post.post.post_id == "t1" and facts.stories[1].days == 3
+    # three days each: the better rank first
+    assert [(s.post.post.post_id, s.days) for s in facts.stories[1:3]] == [("jump", 3), ("t1", 3)]
+    climbers = [(s.post.post.post_id, s.first_rank, s.post.rank) for s in facts.climbers]
+    assert climbers == [("jump", 20, 2), ("long", 9, 3)]  # 18 places, then 6
+    assert facts.top_by_source["juejin"][0].post.post.post_id == "jump"
     themes = {t.theme_id: t for t in facts.themes}
     assert themes["ai-models"].now == 8 and themes["ai-models"].before == 1
     assert facts.themes[0].theme_id == "ai-models"  # rising most
@@ -98,7 +67,7 @@ def test_the_weeks_facts(fortnight: Store, options: BuildOptions) -> None:
 
 def test_a_source_filter_narrows_the_week(fortnight: Store, options: BuildOptions) -> None:
     facts = week_facts(fortnight, WEEK, replace(options, exclude_sources=("hackernews",)))
-    assert facts.per_source == {"juejin": 1, "v2ex": 1}
+    assert facts.per_source == {"juejin": 2, "v2ex": 1}
     assert "ai-models" not in {t.theme_id for t in facts.themes if t.now}
 
 

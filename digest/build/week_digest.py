@@ -1,0 +1,198 @@
+"""The weekly digest: the week's facts (``week.py``) written as a digest, and its build.
+
+One build path for ``hotdigest build --week`` and the bot's scheduled weekly build
+(``build_week``): the same offline writer, LLM writer and validation as a day's
+(``store_version``), stored as versions of the week's key ``YYYY-Www``. A week
+without posts stores nothing, so an empty week is never the latest nor pushed.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from datetime import datetime
+from typing import Any
+
+from ..document import Digest
+from ..store.archive import SavedDigest, is_week
+from ..store.store import Store
+from ..writers.llm import Progress
+from ..writers.llm_client import LlmConfig
+from ..writers.weekly import WeekWriter
+from .builder import BuildOptions, filtered_digest, list_places, window_footer
+from .compose import empty_digest, write_digest
+from .day import COLLECTING, store_version
+from .facts import BuildFacts, Key, SourceCount, ThemeTrend
+from .heat import HeatChart, heat_chart
+from .ranking import ScoredPost, ThemeGroup, group_by_theme, merge_duplicates
+from .week import WeekFacts, parse_week, week_chart, week_facts
+
+THEME_EXAMPLES = 2  # items shown for each of the week's rising themes
+
+
+@dataclass(frozen=True, slots=True)
+class WeekBuild:
+    """What a build of one week did (``saved`` None: the week had no posts)."""
+
+    week: str
+    saved: SavedDigest | None
+    posts: int
+    llm_reason: str = ""
+
+    @property
+    def digest(self) -> Digest | None:
+        return self.saved.digest if self.saved else None
+
+
+def compose_week(store: Store, week: str, options: BuildOptions, now: datetime) -> Digest:
+    """The weekly digest of ``week`` (version 0, unsaved); deterministic for one store."""
+    facts = week_facts(store, week, options)
+    seen = [story.post for story in facts.all_stories]
+    footer = window_footer(store, options, seen, facts.window_start, facts.window_end, now)
+    if facts.empty:
+        return empty_digest(facts.week, options.language, footer)
+    build = _build_facts(facts, options)
+    return write_digest(
+        build,
+        options.language,
+        footer,
+        voice=lambda f, lang: WeekWriter(f, lang, facts),
+        key=facts.week,
+        extra=lambda numbering: {"week": _week_json(facts, numbering)},
+    )
+
+
+def build_week(
+    store: Store,
+    week: str,
+    options: BuildOptions,
+    now: datetime,
+    *,
+    llm: LlmConfig | None = None,
+    force: bool = False,
+    progress: Progress | None = None,
+) -> WeekBuild:
+    """Build ``week``'s digest (``YYYY-Www``) and store it as a new version if it changed."""
+    tell = progress or (lambda stage, detail: None)
+    tell(COLLECTING, "")
+    offline = compose_week(store, parse_week(week)[0], options, now)
+    if offline.is_empty:
+        return WeekBuild(offline.date, None, 0)
+    done = store_version(store, offline, now, llm=llm, force=force, retry_llm=True, tell=tell)
+    return WeekBuild(offline.date, done.saved, _posts(offline), done.reason)
+
+
+def digest_chart(store: Store, digest: Digest, options: BuildOptions) -> HeatChart:
+    """Any stored digest's chart: a day's (``heat_chart``), or a week's themes day by day
+    and its longest stayers."""
+    if not is_week(digest.date):
+        return heat_chart(store, digest, options)
+    chart = week_chart(store, week_facts(store, digest.date, options), options)
+    return replace(chart, version=digest.version)
+
+
+def filtered_view(
+    store: Store,
+    digest: Digest,
+    options: BuildOptions,
+    include: tuple[str, ...],
+    exclude: tuple[str, ...],
+) -> Digest:
+    """Any digest as a chat with a source filter sees it (a day's: ``filtered_digest``)."""
+    if not is_week(digest.date):
+        return filtered_digest(store, digest, options, include, exclude)
+    if not include and not exclude:
+        return digest
+    narrowed = replace(options, include_sources=include, exclude_sources=exclude)
+    built_at = datetime.fromisoformat(digest.footer.built_at)
+    rebuilt = compose_week(store, digest.date, narrowed, built_at)
+    return replace(rebuilt, version=digest.version)
+
+
+def _posts(digest: Digest) -> int:
+    return int(digest.facts.get("window_posts", 0))
+
+
+def _build_facts(facts: WeekFacts, options: BuildOptions) -> BuildFacts:
+    """The week as the daily writer's facts: its chosen stories grouped by theme."""
+    groups = _groups(facts, options)
+    seen = [story.post for story in facts.all_stories]
+    cited = [post for group in groups for post in group.posts]
+    cited_by = Counter(post.seen.post.source for post in cited)
+    with_heat = Counter(s.post.source for s in seen if s.heat is not None)
+    per_source = [
+        SourceCount(source, count, cited_by[source], with_heat[source])
+        for source, count in sorted(facts.per_source.items(), key=lambda kv: (-kv[1], kv[0]))
+    ]
+    days = {story.post.key: story.days for story in facts.all_stories}
+    current = {story.post.key for story in facts.all_stories}
+    return BuildFacts(
+        day=facts.days[-1],
+        language=options.language,
+        window_start=facts.window_start,
+        window_end=facts.window_end,
+        groups=groups,
+        window_posts=facts.posts,
+        per_source=per_source,
+        previous=dict.fromkeys(facts.previous_keys),
+        previous_posts=facts.previous_posts,
+        dropped=len(facts.previous_keys - current),
+        days_seen={post.key: days.get(post.key, 0) for post in cited},
+        theme_trends=[ThemeTrend(t.theme_id, t.zh, t.en, t.now, t.before) for t in facts.themes],
+        history_days=1 if facts.previous_posts else 0,
+        places=list_places(seen),
+        source_names=dict(options.source_names),
+    )
+
+
+def _groups(facts: WeekFacts, options: BuildOptions) -> list[ThemeGroup]:
+    """The week's themes, keeping only the items the weekly digest cites: the stayers,
+    the climbers, each list's top posts, and the first items of the rising themes."""
+    scored = [ScoredPost(story.post, story.score) for story in facts.all_stories]
+    wanted = {s.post.key for s in (*facts.stories, *facts.climbers)}
+    wanted |= {s.post.key for top in facts.top_by_source.values() for s in top}
+    rising = {t.theme_id for t in facts.themes[:3] if t.change > 0}
+    kept = []
+    for group in group_by_theme(merge_duplicates(scored), options.themes):
+        items = [
+            item
+            for n, item in enumerate(group.items)
+            if any(p.key in wanted for p in item.posts)
+            or (group.theme.id in rising and n < THEME_EXAMPLES)
+        ]
+        if items:
+            kept.append(ThemeGroup(group.theme, items))
+    return kept
+
+
+def _week_json(facts: WeekFacts, numbering: Mapping[Key, int]) -> dict[str, Any]:
+    """The week's own figures, by source number, for the bot, the chart and the LLM."""
+
+    def numbered(stories: tuple[Any, ...]) -> list[dict[str, Any]]:
+        return [
+            {
+                "index": numbering[s.post.key],
+                "days": s.days,
+                "first_rank": s.first_rank,
+                "best_rank": s.post.rank,
+            }
+            for s in stories
+            if s.post.key in numbering
+        ]
+
+    return {
+        "name": facts.week,
+        "days": [day.isoformat() for day in facts.days],
+        "longest": numbered(facts.stories),
+        "climbers": numbered(facts.climbers),
+        "themes": [
+            {"id": t.theme_id, "zh": t.zh, "en": t.en, "now": t.now, "before": t.before}
+            for t in facts.themes
+        ],
+        "per_source": dict(facts.per_source),
+        "top_by_source": {
+            source: [numbering[s.post.key] for s in top if s.post.key in numbering]
+            for source, top in facts.top_by_source.items()
+        },
+    }

@@ -1,0 +1,157 @@
+"""The weekly digest document and its build, on the synthetic 14-day store (issue 17)."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import UTC, datetime
+
+import pytest
+from fake_llm import MARK, FakeLlm, serve
+from week_store import WEEK, seed_fortnight
+
+from bot.config import Settings
+from bot.llm import llm_config
+from digest import (
+    SECTION_IDS,
+    BuildOptions,
+    Digest,
+    Store,
+    UsageError,
+    build_week,
+    compose_week,
+    digest_chart,
+    digest_versions,
+    filtered_view,
+    get_digest,
+    latest_digest,
+    load_themes,
+    render_text,
+)
+
+BUILT = datetime(2026, 2, 16, 1, 0, tzinfo=UTC)  # Monday morning after the week
+
+
+@pytest.fixture
+def fortnight(store: Store) -> Store:
+    seed_fortnight(store)
+    return store
+
+
+@pytest.fixture
+def options() -> BuildOptions:
+    return BuildOptions(themes=load_themes())
+
+
+def titles_cited(digest: Digest, section: str, lang: str = "zh") -> list[str]:
+    cites = [
+        n
+        for block in digest.section(section, lang).blocks
+        for statement in block.statements
+        for n in statement.cites
+    ]
+    return [digest.source(n).post_id for n in cites]
+
+
+def text_of(digest: Digest, section: str, lang: str = "zh") -> str:
+    found = digest.section(section, lang)
+    return "\n".join(
+        f"{block.heading or ''}: " + " ".join(s.text for s in block.statements)
+        for block in found.blocks
+    )
+
+
+def test_the_weekly_digest_states_the_weeks_facts(fortnight: Store, options: BuildOptions) -> None:
+    digest = compose_week(fortnight, WEEK, options, BUILT)
+    assert digest.date == WEEK and not digest.is_empty
+    for lang in ("zh", "en"):
+        assert [s.id for s in digest.sections[lang]] == list(SECTION_IDS)
+    cited = {s.post_id for s in digest.sources}
+    assert {"long", "jump", "t1", "rust-tue"} <= cited  # stayers, climbers, each list's top
+    assert digest.headline.text == "GPT-5 model"
+    summary = text_of(digest, "summary")
+    assert "共出现 11 篇，上周 29 篇" in summary
+    assert "《GPT-5 model》：在榜 7 天" in summary
+    assert "从掘金第 20 名升至第 2 名" in summary
+    assert "升温最多的主题是「AI 与大模型」：本周 8 篇，上周 1 篇" in summary
+    assert "降温最多的是「后端与架构」：本周 2 篇，上周 28 篇" in summary
+    highlights = text_of(digest, "highlights")
+    assert highlights.startswith("在榜最久: 《GPT-5 model》：在榜 7 天")
+    assert "排名攀升最多: 《Rust 路线图》：从掘金第 20 名升至第 2 名" in highlights
+    metrics = text_of(digest, "metrics", "en")
+    assert "Hacker News: 8 posts in the window" in metrics
+    assert "Juejin: 2 posts in the window" in metrics
+    top = next(b for b in digest.section("metrics").blocks if b.heading == "各来源本周热门")
+    assert len(top.statements) == 3  # one per source, its top posts cited
+    assert digest.source(top.statements[0].cites[0]).post_id == "long"
+    outlook = text_of(digest, "outlook", "en")
+    assert "To watch: rising themes" in outlook and "Cooling themes" in outlook
+    week = digest.facts["week"]
+    assert [digest.source(c["index"]).post_id for c in week["climbers"]] == ["jump", "long"]
+    assert week["per_source"] == {"hackernews": 8, "juejin": 2, "v2ex": 1}
+    assert digest.section("highlights").title == "本周要点"
+    for section in SECTION_IDS[:-1]:  # every citation is a stored source
+        assert all(1 <= n <= len(digest.sources) for n in _cites(digest, section))
+    assert render_text(digest).startswith(f"科技热榜周报 · {WEEK}")
+
+
+def _cites(digest: Digest, section: str) -> list[int]:
+    return [
+        n for b in digest.section(section).blocks for s in b.statements for n in s.cites
+    ]
+
+
+def test_a_week_is_stored_in_versions_apart_from_the_days(
+    fortnight: Store, options: BuildOptions
+) -> None:
+    built = build_week(fortnight, WEEK, options, BUILT)
+    assert built.saved is not None and built.saved.created and built.posts == 11
+    again = build_week(fortnight, f" {WEEK} ", options, BUILT)
+    assert again.saved is not None and not again.saved.created  # same input: same version
+    forced = build_week(fortnight, WEEK, options, BUILT, force=True)
+    assert forced.digest is not None and forced.digest.version == 2
+    assert digest_versions(fortnight, weeks=True)[0][:2] == (WEEK, 2)
+    assert digest_versions(fortnight) == []  # the days' list never meets a week
+    assert latest_digest(fortnight) is None
+    assert latest_digest(fortnight, weeks=True) == forced.digest
+    assert get_digest(fortnight, WEEK, 1) == built.digest
+
+
+def test_an_empty_week_stores_nothing(fortnight: Store, options: BuildOptions) -> None:
+    built = build_week(fortnight, "2026-W01", options, BUILT)
+    assert built.saved is None and built.posts == 0
+    assert digest_versions(fortnight, weeks=True) == []
+    with pytest.raises(UsageError):
+        build_week(fortnight, "2026-W99", options, BUILT)
+
+
+def test_a_weeks_chart_and_a_filtered_view(fortnight: Store, options: BuildOptions) -> None:
+    saved = build_week(fortnight, WEEK, options, BUILT).digest
+    assert saved is not None
+    chart = digest_chart(fortnight, saved, options)
+    assert chart.weekly and chart.date == WEEK and chart.version == saved.version
+    narrowed = filtered_view(fortnight, saved, options, (), ("hackernews",))
+    assert narrowed.version == saved.version and narrowed.date == WEEK
+    assert {s.source for s in narrowed.sources} == {"juejin", "v2ex"}
+
+
+def test_the_llm_writes_a_weeks_prose_through_the_daily_path(
+    settings: Settings, fortnight: Store, options: BuildOptions
+) -> None:
+    fake = FakeLlm()
+    with serve(fake) as url:
+        llm = llm_config(
+            replace(
+                settings,
+                llm_enabled=True,
+                llm_base_url=url,
+                llm_model="fake-model",
+                llm_timeout=5.0,
+                llm_api_key="sk-local-test",
+            )
+        )
+        built = build_week(fortnight, WEEK, options, BUILT, llm=llm)
+    digest = built.digest
+    assert digest is not None and digest.footer.writer == "llm:fake-model", built.llm_reason
+    assert digest.section("summary").blocks[0].statements[0].text.startswith(MARK["zh"])
+    assert digest.section("metrics").writer == "offline"  # figures stay the builder's
+    assert len(fake.requests) == 3
