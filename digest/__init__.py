@@ -13,9 +13,9 @@ from .build.builder import (
 )
 from .build.day import DayBuild, build_day, build_in_thread, build_off_loop
 from .build.heat import HeatChart, heat_chart
+from .build.themes import Theme, load_themes
 from .build.week import parse_week, week_name
 from .build.week_digest import WeekBuild, build_week, compose_week, digest_chart, filtered_view
-from .build.themes import Theme, load_themes
 from .clock import day_window, from_iso, local_moment, parse_hhmm, to_iso, utcnow, zone
 from .document import (
     LANGUAGES,
@@ -157,6 +157,12 @@ from .writers.llm_probe import probe_llm
 
 __all__ = [
     "ANONYMOUS_REACTOR",
+    "CAPTION_LIMIT",
+    "CORRECTION",
+    "LANGUAGES",
+    "MAX_POSTS",
+    "MESSAGE_LIMIT",
+    "SECTION_IDS",
     "Alert",
     "AlertBatch",
     "AlertItem",
@@ -170,8 +176,6 @@ __all__ = [
     "BuildError",
     "BuildOptions",
     "BuildRecord",
-    "CAPTION_LIMIT",
-    "CORRECTION",
     "ChatDefaults",
     "ChatFollows",
     "Claim",
@@ -192,12 +196,9 @@ __all__ = [
     "ImportReport",
     "ImportRowError",
     "IngestResult",
-    "LANGUAGES",
     "Ledger",
     "LlmConfig",
     "LlmWriter",
-    "MAX_POSTS",
-    "MESSAGE_LIMIT",
     "PartKey",
     "Post",
     "Probe",
@@ -206,7 +207,6 @@ __all__ = [
     "PushJob",
     "PushPlan",
     "Renderer",
-    "SECTION_IDS",
     "SavedDigest",
     "Schedule",
     "Section",

@@ -18,14 +18,19 @@ from digest import (
     Digest,
     DigestChange,
     Renderer,
+    SavedDigest,
     Store,
+    UsageError,
     build_day,
+    build_week,
     compare_digests,
+    digest_chart,
     digest_filename,
     digest_versions,
     get_digest,
-    heat_chart,
+    is_week,
     latest_digest,
+    parse_week,
     render_chart,
     render_markdown,
     render_telegram,
@@ -45,15 +50,22 @@ from .common import CliState, domain_errors, fail_usage, parse_date, pass_state
 @click.option(
     "--date", "day", help="Digest date YYYY-MM-DD (default: today in the configured zone)."
 )
+@click.option("--week", "week", help="Build the weekly digest of an ISO week YYYY-Www instead.")
 @click.option("--force", is_flag=True, help="Store a new version even if the input is unchanged.")
 @pass_state
 @domain_errors
-def build_command(state: CliState, day: str | None, force: bool) -> None:
-    """Build the digest of a day from the stored posts and store it as a version.
+def build_command(state: CliState, day: str | None, week: str | None, force: bool) -> None:
+    """Build the digest of a day (or, with --week, of an ISO week) from the stored posts
+    and store it as a version.
 
-    Example: hotdigest build --date 2026-02-15
+    Example: hotdigest build --date 2026-02-15   (or: hotdigest build --week 2026-W07)
     """
     settings = state.settings
+    if week is not None:
+        if day is not None:
+            fail_usage("give --date or --week, not both")
+        click.echo("\n".join(build_week_lines(state, week, force)))
+        return
     when = parse_date(day, zone(settings.timezone))
     with state.store() as store:
         built = build_day(
@@ -63,24 +75,48 @@ def build_command(state: CliState, day: str | None, force: bool) -> None:
         click.echo(line)
 
 
+def week_key(text: str) -> str:
+    """``--week``'s canonical ``YYYY-Www`` (a usage error, exit status 2, if it is none)."""
+    try:
+        return parse_week(text)[0]
+    except UsageError as exc:
+        fail_usage(f"--week: {exc}")
+
+
+def build_week_lines(state: CliState, week: str, force: bool) -> list[str]:
+    """Build an ISO week's digest (the bot's weekly build does the same) and say what it did."""
+    settings, week = state.settings, week_key(week)
+    options, llm = build_options(settings), llm_config(settings)
+    with state.store() as store:
+        built = build_week(store, week, options, utcnow(), llm=llm, force=force)
+    if built.saved is None:
+        return [f"no posts collected in week {built.week}: nothing stored"]
+    return describe_saved(built.saved, built.llm_reason)
+
+
 def describe_build(built: DayBuild) -> list[str]:
     """What a build did, in the CLI's words."""
     if built.saved is None:
         start, end = (moment.isoformat(timespec="minutes") for moment in built.window)
         return [f"no posts collected for {built.day} ({start} to {end}): nothing stored"]
-    digest, lines = built.saved.digest, []
-    if not built.saved.created:
+    return describe_saved(built.saved, built.llm_reason)
+
+
+def describe_saved(saved: SavedDigest, llm_reason: str) -> list[str]:
+    """What a build that found posts stored (a day's or a week's)."""
+    digest, lines = saved.digest, []
+    if not saved.created:
         lines.append(f"unchanged: digest {digest.date} v{digest.version} ({digest.fingerprint})")
     else:
         lines.append(
             f"built digest {digest.date} v{digest.version}: {len(digest.sources)} sources, "
             f"fingerprint {digest.fingerprint}, writer {digest.footer.writer}"
         )
-    if built.llm_reason:
-        kept = "offline text stored" if built.saved.created else "the stored offline text stays"
-        lines.append(f"LLM text rejected ({built.llm_reason}); {kept}")
-    if built.saved.previous is not None:
-        change = compare_digests(built.saved.previous, digest)
+    if llm_reason:
+        kept = "offline text stored" if saved.created else "the stored offline text stays"
+        lines.append(f"LLM text rejected ({llm_reason}); {kept}")
+    if saved.previous is not None:
+        change = compare_digests(saved.previous, digest)
         lines += [f"  {line}" for line in describe_change(change)]
     return lines
 
@@ -109,6 +145,7 @@ def _figure(value: float | None) -> str:
 
 @click.command("show")
 @click.option("--date", "day", help="Digest date YYYY-MM-DD (default: the latest digest).")
+@click.option("--week", "week", help="Show the weekly digest of an ISO week YYYY-Www instead.")
 @click.option("--version", "version", type=int, help="A stored version (default: the latest).")
 @click.option(
     "--section",
@@ -139,13 +176,15 @@ def _figure(value: float | None) -> str:
 def show_command(
     state: CliState,
     day: str | None,
+    week: str | None,
     version: int | None,
     section: str | None,
     fmt: str,
     language: str | None,
     as_json: bool,
 ) -> None:
-    """Show a stored digest as text, Markdown or Telegram messages.
+    """Show a stored digest (a day's, or with --week a week's) as text, Markdown or
+    Telegram messages.
 
     Example: hotdigest show --date 2026-02-15 --section highlights --lang en
     """
@@ -154,26 +193,33 @@ def show_command(
         fail_usage(
             f"unknown section {section!r}: use summary, highlights, metrics, outlook or sources"
         )
+    if week is not None and day is not None:
+        fail_usage("give --date or --week, not both")
     with state.store() as store:
-        digest = load_digest(store, day, version)
+        if week is not None:
+            digest = load_digest(store, week_key(week), version)
+        else:
+            digest = load_digest(store, day, version)
     click.echo(render_output(digest, wanted, fmt, language, as_json))
 
 
 def load_digest(store: Store, day: str | None, version: int | None) -> Digest:
-    if day is not None:
+    """The digest of ``day`` (YYYY-MM-DD, or an ISO week's YYYY-Www), else the latest day's."""
+    if day is not None and not is_week(day):
         try:
             date.fromisoformat(day)
         except ValueError:
             fail_usage(f"--date {day!r} is not a date in YYYY-MM-DD form")
     if version is not None:
         if day is None:
-            fail_usage("--version needs --date")
+            fail_usage("--version needs --date or --week")
         found = get_digest(store, day, version)
     else:
         found = latest_digest(store, day)
     if found is None:
         where = f" for {day}" + (f" v{version}" if version else "") if day else ""
-        raise click.ClickException(f"no digest{where}: run `hotdigest build` first")
+        build = f"hotdigest build --week {day}" if day and is_week(day) else "hotdigest build"
+        raise click.ClickException(f"no digest{where}: run `{build}` first")
     return found
 
 
@@ -216,8 +262,8 @@ def render_output(
 @pass_state
 @domain_errors
 def export_command(state: CliState, out_dir: Path, language: str | None, chart: bool) -> None:
-    """Write every stored digest (its latest version) as Markdown with Hugo front matter,
-    and its heat chart as the page's cover image (front matter ``image:``).
+    """Write every stored digest, daily and weekly (its latest version), as Markdown with
+    Hugo front matter, and its heat chart as the page's cover image (front matter ``image:``).
 
     Example: hotdigest export --out site/content/posts
     """
@@ -226,6 +272,7 @@ def export_command(state: CliState, out_dir: Path, language: str | None, chart: 
     options = build_options(state.settings)
     with state.store() as store:
         days = sorted({row[0] for row in digest_versions(store)})
+        days += sorted({row[0] for row in digest_versions(store, weeks=True)})
         for day in days:
             digest = latest_digest(store, day)
             assert digest is not None
@@ -238,7 +285,7 @@ def export_command(state: CliState, out_dir: Path, language: str | None, chart: 
             image = None
             if chart:
                 image = name.removesuffix(".md") + ".png"
-                drawn = heat_chart(store, digest, options)
+                drawn = digest_chart(store, digest, options)
                 (out_dir / image).write_bytes(render_chart(drawn, language or digest.language))
             markdown = render_markdown(digest, language=language, renderer=renderer, image=image)
             (out_dir / name).write_text(markdown, encoding="utf-8")

@@ -46,7 +46,6 @@ def save_digest(
     with store.db.conn:
         store.db.table(_table(saved.date)).insert(
             {
-                "sources": len(saved.sources),
                 "date": saved.date,
                 "version": version,
                 "built_at": to_iso(built_at),

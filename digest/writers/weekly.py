@@ -79,10 +79,11 @@ class WeekWriter(OfflineWriter):
     def climbed(self, story: WeekStory) -> Draft:
         post, site = self.story(story), self.site(story.post.post.source)
         spaced = f" {site} " if site.isascii() else site
+        first, best = story.first_rank, story.post.rank
         return Draft(
             self.t(
-                f"{self.quote(post)}：从{spaced}第 {story.first_rank} 名升至第 {story.post.rank} 名。",
-                f"{self.quote(post)}: from #{story.first_rank} to #{story.post.rank} on {site}.",
+                f"{self.quote(post)}：从{spaced}第 {first} 名升至第 {best} 名。",
+                f"{self.quote(post)}: from #{first} to #{best} on {site}.",
             ),
             (post.key,),
         )
@@ -146,7 +147,9 @@ class WeekWriter(OfflineWriter):
         ]
         if themes:
             blocks.append(DraftBlock(themes, self.t("主题与上周相比", "Themes against last week")))
-        blocks.append(DraftBlock(tuple(self.comparison()), self.t("与上周相比", "Against last week")))
+        blocks.append(
+            DraftBlock(tuple(self.comparison()), self.t("与上周相比", "Against last week"))
+        )
         return blocks
 
     def _source_top(self, source: str) -> Draft:
@@ -156,9 +159,7 @@ class WeekWriter(OfflineWriter):
             for p in posts
         )
         site = self.site(source)
-        return Draft(
-            self.t(f"{site}：{named}。", f"{site}: {named}."), tuple(p.key for p in posts)
-        )
+        return Draft(self.t(f"{site}：{named}。", f"{site}: {named}."), tuple(p.key for p in posts))
 
     def outlook(self) -> list[DraftBlock]:
         """Themes to watch (rising), cooling ones, and the stories that stayed all week."""
@@ -188,4 +189,3 @@ class WeekWriter(OfflineWriter):
         if not blocks:
             blocks.append(DraftBlock((self.stayed(self.week.stories[0]),)))
         return blocks
-

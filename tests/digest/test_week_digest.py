@@ -95,9 +95,7 @@ def test_the_weekly_digest_states_the_weeks_facts(fortnight: Store, options: Bui
 
 
 def _cites(digest: Digest, section: str) -> list[int]:
-    return [
-        n for b in digest.section(section).blocks for s in b.statements for n in s.cites
-    ]
+    return [n for b in digest.section(section).blocks for s in b.statements for n in s.cites]
 
 
 def test_a_week_is_stored_in_versions_apart_from_the_days(
