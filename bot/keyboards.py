@@ -32,6 +32,13 @@ from .buttons import (
     ViewButton,
     encode,
 )
+from .keyboards_week import (
+    WEEK_ACTIONS,
+    WEEK_MENUS,
+    weekly_button,
+    weekly_choices,
+    weekly_setting,
+)
 
 PAGE_SIZE = 10  # sources per page of /sources
 TIMES = ("06:00", "07:00", "08:00", "09:00", "12:00", "18:00", "19:00", "20:00", "21:00", "22:00")
@@ -46,7 +53,7 @@ ZONES = (
     "America/Los_Angeles",
     "UTC",
 )
-MENUS = ("main", "time", "zone", "sections", "sources")
+MENUS = ("main", "time", "zone", "sections", "sources", *WEEK_MENUS)
 SOURCE_MARKS = {"all": "✅", "only": "⭐", "excluded": "🚫"}
 
 
@@ -141,6 +148,8 @@ def _settings_choices(
     if menu == "sections":
         marks = [("✅ " if s in sub.sections else "⬜ ", s) for s in SECTION_IDS]
         return [(m + texts.label(_label_key(s), lang), "section", s) for m, s in marks], 3
+    if menu in WEEK_MENUS:
+        return weekly_choices(sub, menu, TIMES, texts.table("labels", lang))
     if menu == "sources":
         states = [SOURCE_MARKS[source_state(sub, name)] for name in sources]
         return [
@@ -156,6 +165,7 @@ def _settings_choices(
         (texts.label("zone", lang), "menu", "zone"),
         (texts.label("sections", lang), "menu", "sections"),
         (texts.label("sources", lang), "menu", "sources"),
+        weekly_button(sub, texts.table("labels", lang)),
     ], 2
 
 
@@ -186,6 +196,8 @@ def settings_edit(button: SettingsButton, sources: Sequence[str]) -> tuple[Edit 
         if not value.isdigit() or int(value) >= len(sources):
             raise UsageError(f"unknown source {value!r}")
         return cycle_source(sources[int(value)]), "sources"
+    if action in WEEK_ACTIONS:
+        return SettingChange(*weekly_setting(action, value, TIMES)), "weekly"
     return SettingChange(*_setting(action, value)), "main"
 
 

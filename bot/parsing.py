@@ -11,6 +11,14 @@ from functools import cache
 
 from digest import SECTION_IDS, SettingChange, UsageError, parse_hhmm, section_id
 
+from .parsing_week import (
+    NO_CHOICE,
+    WEEK_SETTING_KEYS,
+    WeeklyChoice,
+    week_setting_value,
+    weekly_token,
+)
+
 _TIME = re.compile(r"\d{1,2}[:：]\d{2}")  # a full-width colon is what Chinese keyboards type
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 _CHAT_ID = re.compile(r"-\d+")  # groups and channels have negative ids
@@ -41,6 +49,7 @@ SETTING_KEYS = {
 LANGUAGE_WORDS = {"zh": "zh", "中文": "zh", "cn": "zh", "en": "en", "english": "en", "英文": "en"}
 MODE_WORDS = {"brief": "brief", "简版": "brief", "full": "full", "完整": "full", "完整版": "full"}
 CHART_NAMES = frozenset(["chart", "图表", "热度图"])
+WEEK_NAMES = frozenset(["week", "weekly", "周报", "本周"])
 CHART_WORDS = {"on": True, "开": True, "开启": True, "off": False, "关": False, "关闭": False}
 EVERYTHING = {"all", "全部"}
 NOTHING = {"none", "无", "清空"}
@@ -61,6 +70,7 @@ class SubscribeArgs:
     target: int | str | None = None  # another chat (a channel): its id or @username
     push_time: time | None = None
     timezone: str | None = None
+    weekly: WeeklyChoice = NO_CHOICE  # cadence and week day, if given
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,6 +78,7 @@ class DigestArgs:
     section: str | None = None
     day: date | None = None
     chart: bool = False  # the heat chart as a photo, instead of text
+    week: bool = False  # the latest weekly digest instead of a day's
 
 
 @dataclass(frozen=True, slots=True)
@@ -141,12 +152,16 @@ def _split_target(args: Sequence[str]) -> tuple[int | str | None, list[str]]:
 
 
 def parse_subscribe(args: Sequence[str]) -> SubscribeArgs:
-    """``[@channel|-100…] [HH:MM] [Area/City]``, time and zone in either order."""
+    """``[@channel|-100…] [daily|weekly|both] [Mon…Sun] [HH:MM] [Area/City]``, in any order
+    after the channel; with ``weekly`` the time is the weekly push's."""
     target, rest = _split_target(args)
     push_time: time | None = None
     timezone: str | None = None
+    weekly = NO_CHOICE
     for token in rest:
-        if _TIME.fullmatch(token) or token.isdigit():
+        if (chosen := weekly_token(token, weekly)) is not None:
+            weekly = chosen
+        elif _TIME.fullmatch(token) or token.isdigit():
             if push_time is not None:
                 raise ArgumentError("subscribe", "extra", token)
             push_time = parse_time(token, "subscribe")
@@ -156,7 +171,7 @@ def parse_subscribe(args: Sequence[str]) -> SubscribeArgs:
                 raise ArgumentError("subscribe", "target" if token[:1] in "@-" else "zone", token)
         else:
             raise ArgumentError("subscribe", "extra", token)
-    return SubscribeArgs(target, push_time, timezone)
+    return SubscribeArgs(target, push_time, timezone, weekly)
 
 
 def parse_unsubscribe(args: Sequence[str]) -> int | str | None:
@@ -168,12 +183,17 @@ def parse_unsubscribe(args: Sequence[str]) -> int | str | None:
 
 
 def parse_digest(args: Sequence[str]) -> DigestArgs:
-    """``[section|chart] [YYYY-MM-DD]`` in either order; sections by id or alias."""
+    """``[week] [section|chart] [YYYY-MM-DD]`` in any order; sections by id or alias;
+    ``week`` (or 周报) asks for the latest weekly digest, which takes no date."""
     section: str | None = None
     day: date | None = None
-    chart = False
+    chart = week = False
     for token in args:
-        if _is_day(token) or token[:1].isdigit():
+        if token.lower() in WEEK_NAMES and not week and day is None:
+            week = True
+        elif (_is_day(token) or token[:1].isdigit()) and week:
+            raise ArgumentError("digest", "extra", token)
+        elif _is_day(token) or token[:1].isdigit():
             if day is not None:
                 raise ArgumentError("digest", "extra", token)
             day = parse_day(token, "digest")
@@ -185,7 +205,7 @@ def parse_digest(args: Sequence[str]) -> DigestArgs:
                 raise ArgumentError("digest", "section", token)
         else:
             raise ArgumentError("digest", "extra", token)
-    return DigestArgs(section, day, chart)
+    return DigestArgs(section, day, chart, week)
 
 
 def parse_sources(args: Sequence[str]) -> SourcesArgs:
@@ -243,7 +263,7 @@ def parse_settings(args: Sequence[str], sources: Sequence[str]) -> SettingsArgs:
     if not rest:
         return SettingsArgs(target)
     key, values = rest[0], rest[1:]
-    field = SETTING_KEYS.get(key.lower())
+    field = SETTING_KEYS.get(key.lower()) or WEEK_SETTING_KEYS.get(key.lower())
     if field is None:
         raise ArgumentError("settings", "setting", key)
     if not values:
@@ -258,6 +278,11 @@ def _setting_value(field: str, values: list[str], sources: Sequence[str]) -> obj
     if len(values) > 1:
         raise ArgumentError("settings", "extra", values[1])
     token = values[0]
+    if field in WEEK_SETTING_KEYS.values():
+        value = week_setting_value(field, token, lambda t: parse_time(t, "settings"), CHART_WORDS)
+        if value is None:
+            raise ArgumentError("settings", "value", token)
+        return value
     if field == "push_time":
         return parse_time(token, "settings")
     if field == "timezone":

@@ -17,7 +17,7 @@ from digest import (
     Digest,
     Renderer,
     Store,
-    heat_chart,
+    digest_chart,
     render_chart,
     utcnow,
 )
@@ -109,7 +109,7 @@ class Services:
         if options is None and (kept := self.views.chart(digest, language)) is not None:
             return kept
         narrowed = options or self.options
-        chart = await self.store.run(lambda store: heat_chart(store, digest, narrowed))
+        chart = await self.store.run(lambda store: digest_chart(store, digest, narrowed))
         png = await asyncio.to_thread(render_chart, chart, language)
         if options is None:
             self.views.keep_chart(digest, language, png)

@@ -16,7 +16,8 @@ from digest import (
     DigestError,
     Renderer,
     Subscription,
-    heat_chart,
+    digest_chart,
+    is_week,
     render_chart,
 )
 
@@ -58,10 +59,12 @@ class ChartPhoto:
         return message.message_id
 
 
-def wants_chart(chat: Subscription, kind: str) -> bool:
-    """A brief push opens with the chart when the chat chose it; a correction never does
-    (its note says what changed, in text)."""
-    return chat.chart and chat.mode == "brief" and kind != CORRECTION
+def wants_chart(chat: Subscription, kind: str, key: str) -> bool:
+    """A brief push opens with the chart when the chat chose it (for a weekly digest,
+    ``key`` ``YYYY-Www``: its weekly chart setting, on by default); a correction never
+    does (its note says what changed, in text)."""
+    chosen = chat.week_chart if is_week(key) else chat.chart
+    return chosen and chat.mode == "brief" and kind != CORRECTION
 
 
 async def chart_parts(
@@ -97,7 +100,7 @@ async def _draw(
 ) -> ChartPhoto | None:
     narrowed = replace(options or BuildOptions(), include_sources=include, exclude_sources=exclude)
     try:
-        chart = await store.run(lambda s: heat_chart(s, digest, narrowed))
+        chart = await store.run(lambda s: digest_chart(s, digest, narrowed))
         png = await asyncio.to_thread(render_chart, chart, language)
     except DigestError as exc:  # e.g. the font package missing: the text still goes out
         log.warning("no heat chart for %s v%d: %s", digest.date, digest.version, exc)

@@ -25,7 +25,7 @@ from digest import (
     Store,
     Subscription,
     cited_follows,
-    filtered_digest,
+    filtered_view,
     get_digest,
     utcnow,
     with_follows,
@@ -206,7 +206,7 @@ def _view(job: PushJob, options: BuildOptions | None) -> View:
         job.kind,
         *look,
         _filter(job, options),
-        wants_chart(chat, job.kind),
+        wants_chart(chat, job.kind, job.date),
     )
 
 
@@ -229,7 +229,7 @@ def _load(
     for day, version, include, exclude in sorted(keys, key=lambda k: (k[2], k[3])):
         stored = found.get((day, version, (), ())) or get_digest(store, day, version)
         found[(day, version, include, exclude)] = (
-            filtered_digest(store, stored, options, include, exclude)
+            filtered_view(store, stored, options, include, exclude)
             if stored is not None and options is not None
             else stored
         )

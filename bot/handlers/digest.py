@@ -10,7 +10,7 @@ from typing import TypeVar
 
 from telegram import CallbackQuery, Update
 
-from digest import Digest, Store, digest_versions, get_digest, last_build
+from digest import Digest, Store, digest_versions, get_digest, is_week, last_build
 
 from ..buttons import SourceButton, SourcesButton, ViewButton, decode_as
 from ..context import BotContext
@@ -60,9 +60,21 @@ async def load_digest(turn: Turn, day: date | None) -> Found:
     return Found(await stored_digest(turn, wanted, found), latest, empty)
 
 
+async def load_week(turn: Turn) -> Found:
+    """The latest version of the newest weekly digest (a week without posts is never stored)."""
+    versions = await turn.services.store.run(
+        lambda store: digest_versions(store, with_posts=True, weeks=True)
+    )
+    if not versions:
+        return Found(None, None)
+    week, version, *_ = versions[0]
+    return Found(await stored_digest(turn, week, version), week)
+
+
 async def load_version(turn: Turn, day: str, version: int) -> tuple[Digest | None, int | None]:
     """The version a button was made for, and the newest version of its day if newer."""
-    versions = await turn.services.store.run(digest_versions)
+    weeks = is_week(day)
+    versions = await turn.services.store.run(lambda s: digest_versions(s, weeks=weeks))
     newest = next((v for d, v, *_ in versions if d == day), None)
     asked = await stored_digest(turn, day, version)
     return asked, newest if newest is not None and newest > version else None
@@ -100,11 +112,16 @@ async def digest_command(update: Update, context: BotContext) -> None:
     except ArgumentError as exc:
         await explain(turn, exc)
         return
-    found = await load_digest(turn, args.day)
+    if args.week:
+        found = await load_week(turn)
+        if found.digest is None:
+            await reply(turn, "no_week")
+    else:
+        found = await load_digest(turn, args.day)
     if found.empty_day is not None:
         asked = args.day is not None
         await reply(turn, "empty_day", day=found.empty_day, latest=found.latest, asked=asked)
-    elif found.digest is None:
+    elif found.digest is None and not args.week:
         day = args.day.isoformat() if args.day else None
         await reply(turn, "no_digest", day=day, latest=found.latest)
     if (digest := found.digest) is None:

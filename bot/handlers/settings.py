@@ -63,8 +63,20 @@ async def subscribe_command(update: Update, context: BotContext) -> None:
         return
     defaults = defaults_for(chat, turn)
     now = turn.services.clock()
+    weekly = args.weekly  # with "weekly" alone, the time given is the weekly push's
+    only_weekly = weekly.cadence == "weekly"
+    day_time, week_time = (None, args.push_time) if only_weekly else (args.push_time, None)
     sub = await turn.services.store.run(
-        lambda store: subscribe_chat(store, defaults, now, args.push_time, args.timezone)
+        lambda store: subscribe_chat(
+            store,
+            defaults,
+            now,
+            day_time,
+            args.timezone,
+            cadence=weekly.cadence,
+            week_day=weekly.week_day,
+            week_time=week_time,
+        )
     )
     await reply(turn, "subscribed", sub=sub, channel=channel_title(chat, turn))
 

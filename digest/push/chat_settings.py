@@ -22,6 +22,10 @@ FIELDS = (
     "include_sources",
     "exclude_sources",
     "chart",
+    "cadence",
+    "week_day",
+    "week_time",
+    "week_chart",
 )
 
 
@@ -121,8 +125,13 @@ def subscribe_chat(
     now: datetime,
     push_time: time | None = None,
     timezone: str | None = None,
+    *,
+    cadence: str | None = None,
+    week_day: int | None = None,
+    week_time: time | None = None,
 ) -> Subscription:
-    """Subscribe the chat, keeping its earlier settings unless a time or zone is given."""
+    """Subscribe the chat, keeping its earlier settings unless a time or zone is given (or,
+    for the weekly push, a cadence, week day or weekly time)."""
     base = chat_settings(store, defaults)
     base = replace(
         base,
@@ -130,6 +139,9 @@ def subscribe_chat(
         timezone=timezone or base.timezone,
         title=defaults.title,
         chat_type=defaults.chat_type,
+        cadence=cadence or base.cadence,
+        week_day=week_day or base.week_day,
+        week_time=week_time or base.week_time,
     )
     return Subscriptions(store).subscribe(base, now)
 

@@ -7,12 +7,13 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
 from ..errors import BuildError
-from ..store.archive import digest_versions
+from ..store.archive import digest_versions, is_week
 from ..store.build_log import empty_days
 from ..store.store import Store
 from .ledger import CORRECTION, PUSH, Ledger, Progress
 from .schedule import Schedule, Slot
 from .subscriptions import Subscription, Subscriptions
+from .weekly import plan_weekly
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,7 +57,8 @@ def plan_pushes(
     versions: dict[str, int] = {}
     for day, version, *_ in digest_versions(store, with_posts=True):
         versions.setdefault(day, version)  # newest first; an empty digest is never pushed
-    chats = {chat.chat_id: chat for chat in Subscriptions(store).active()}
+    active = Subscriptions(store).active()
+    chats = {chat.chat_id: chat for chat in active if chat.daily}
     slots = _slots(chats.values(), now, schedule)
     dates = {slot.digest_date.isoformat() for found in slots.values() for slot in found}
     empty = empty_days(store, sorted(dates))
@@ -86,23 +88,33 @@ def plan_pushes(
     cut = _Resume(ledger, chats, slots, now, schedule, stamp, record)
     for day in sorted(dates):
         cut.collect(day)
-    return PushPlan(tuple(jobs + cut.jobs), tuple(skipped + cut.skipped), cut.busy, recovered)
+    weekly = plan_weekly(store, active, now, schedule, stamp=stamp, record=record)
+    jobs += [PushJob(chat, week, version, PUSH, done) for chat, week, version, done in weekly.jobs]
+    return PushPlan(
+        tuple(jobs + cut.jobs),
+        tuple(skipped + cut.skipped + list(weekly.skipped)),
+        cut.busy + weekly.busy,
+        recovered,
+    )
 
 
 def plan_date(
     store: Store, day: str, *, stamp: datetime, stale_before: datetime, record: bool = True
 ) -> PushPlan:
-    """An operator's push of ``day``'s digest, now: every active chat that has not had it,
-    whatever its push time, plus the pushes of ``day`` a crash cut short.
+    """An operator's push of ``day``'s digest (or a week's, ``YYYY-Www``), now: every
+    active chat of its cadence that has not had it, whatever its push time, plus the
+    pushes of ``day`` a crash cut short.
 
     :raises BuildError: no digest is stored for ``day``.
     """
     ledger = Ledger(store)
     recovered = ledger.recover(stale_before, stamp) if record else 0
-    versions = [version for d, version, *_ in digest_versions(store, with_posts=True) if d == day]
+    stored = digest_versions(store, with_posts=True, weeks=is_week(day))
+    versions = [version for d, version, *_ in stored if d == day]
     if not versions:
         raise BuildError(f"no digest is stored for {day}")
-    active = Subscriptions(store).active()
+    weekly = is_week(day)  # an operator's push of a week goes to its weekly subscribers
+    active = [c for c in Subscriptions(store).active() if (c.weekly if weekly else c.daily)]
     started = {chat_id for chat_id, _ in ledger.started([day])}
     jobs = [PushJob(chat, day, versions[0]) for chat in active if chat.chat_id not in started]
     busy = 0

@@ -17,6 +17,7 @@ T = TypeVar("T")
 
 CHAT_TYPES = ("private", "group", "supergroup", "channel")
 MODES = ("brief", "full")
+CADENCES = ("daily", "weekly", "both")  # which pushes a chat gets (issue 17)
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,6 +40,22 @@ class Subscription:
     inactive_reason: str | None = None
     migrated_to: int | None = None
     chart: bool = False  # a brief push opens with the heat chart, the push as its caption
+    cadence: str = "daily"  # daily, weekly or both
+    week_day: int = 1  # the weekly push's ISO weekday (1 = Monday)
+    week_time: time | None = None  # the weekly push's local time (None: ``push_time``)
+    week_chart: bool = True  # a brief weekly push opens with the week's chart
+
+    @property
+    def daily(self) -> bool:
+        return self.cadence != "weekly"
+
+    @property
+    def weekly(self) -> bool:
+        return self.cadence != "daily"
+
+    @property
+    def weekly_time(self) -> time:
+        return self.week_time or self.push_time
 
     @property
     def is_group(self) -> bool:
@@ -57,6 +74,10 @@ class Subscription:
             raise UsageError("language must be zh or en")
         if self.mode not in MODES:
             raise UsageError("mode must be brief or full")
+        if self.cadence not in CADENCES:
+            raise UsageError("cadence must be daily, weekly or both")
+        if not 1 <= self.week_day <= 7:
+            raise UsageError("week day must be 1 (Monday) to 7 (Sunday)")
         zone(self.timezone)  # ConfigError → caller reports
         unknown = [s for s in self.sections if s not in SECTION_IDS]
         if unknown or not self.sections:
@@ -178,6 +199,10 @@ def _to_row(sub: Subscription) -> dict[str, Any]:
         "inactive_reason": sub.inactive_reason,
         "migrated_to": sub.migrated_to,
         "chart": int(sub.chart),
+        "cadence": sub.cadence,
+        "week_day": sub.week_day,
+        "week_time": sub.week_time.strftime("%H:%M") if sub.week_time else None,
+        "week_chart": int(sub.week_chart),
     }
 
 
@@ -200,4 +225,10 @@ def _from_row(row: dict[str, Any], shared: _Shared | None = None) -> Subscriptio
         inactive_reason=row["inactive_reason"],
         migrated_to=row["migrated_to"],
         chart=bool(row.get("chart", 0)),
+        cadence=one.get("cadence", row.get("cadence") or "daily", str),
+        week_day=int(row.get("week_day") or 1),
+        week_time=one.get("week_time", row["week_time"], parse_hhmm)
+        if row.get("week_time")
+        else None,
+        week_chart=bool(row.get("week_chart", 1)),
     )

@@ -1,0 +1,113 @@
+"""Planning weekly pushes: which weekly subscribers are due for which week's digest.
+
+A chat with the weekly cadence (``weekly`` or ``both``) has one slot a week: its
+``week_day`` at its weekly time in its zone. The slot gets the newest ISO week whose
+last daily window (Sunday's, ending at the build time) ended by then, so a Monday
+09:00 slot gets the week that ended the evening before. Like a day's push, a slot is
+due once it has passed, its week's digest is stored and the chat has no ledger row
+for that week; more than ``max_delay`` past, it is recorded as skipped (if the week
+was built) or left alone. Rows are keyed by the week (``YYYY-Www``) in the same
+ledger, one per (week, version, chat, part), so a restart resumes or skips as a day's.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from ..build.week import parse_week, week_name
+from ..clock import local_moment, zone
+from ..store.archive import digest_versions
+from ..store.store import Store
+from .ledger import PUSH, Ledger
+from .schedule import Schedule
+from .subscriptions import Subscription
+
+
+@dataclass(frozen=True, slots=True)
+class WeekSlot:
+    """A chat's newest passed weekly slot (UTC) and the week it gets."""
+
+    moment: datetime
+    week: str
+
+
+def week_slot(chat: Subscription, now: datetime, schedule: Schedule) -> WeekSlot | None:
+    """The chat's newest weekly slot at or before ``now`` (None if it subscribed later)."""
+    tz = zone(chat.timezone)
+    today = now.astimezone(tz).date()
+    day = today - timedelta(days=(today.isoweekday() - chat.week_day) % 7)
+    moment = local_moment(day, chat.weekly_time, tz)
+    if moment > now:
+        moment = local_moment(day - timedelta(days=7), chat.weekly_time, tz)
+    if chat.subscribed_at is not None and moment < chat.subscribed_at:
+        return None
+    return WeekSlot(moment, week_ending_by(moment, schedule))
+
+
+def week_ending_by(moment: datetime, schedule: Schedule) -> str:
+    """The newest ISO week whose Sunday build (its last daily window's end) is ≤ ``moment``."""
+    build_tz = zone(schedule.build_timezone)
+    current = week_name(moment.astimezone(build_tz).date())
+    sunday = parse_week(current)[1][-1]
+    if local_moment(sunday, schedule.build_time, build_tz) <= moment:
+        return current
+    return week_name(sunday - timedelta(days=7))
+
+
+@dataclass(frozen=True, slots=True)
+class WeekPlan:
+    """The weekly part of a push run: (chat, week, version, parts delivered) to send, and
+    (chat, week, reason) skipped; ``busy`` chats are another pusher's right now."""
+
+    jobs: tuple[tuple[Subscription, str, int, frozenset[int]], ...]
+    skipped: tuple[tuple[int, str, str], ...]
+    busy: int = 0
+
+
+def plan_weekly(
+    store: Store,
+    chats: list[Subscription],
+    now: datetime,
+    schedule: Schedule,
+    *,
+    stamp: datetime,
+    record: bool,
+) -> WeekPlan:
+    """The weekly pushes due at ``now`` among ``chats`` (the active ones), plus weekly
+    pushes a crash cut short that are still within the delay bound."""
+    ledger = Ledger(store)
+    versions: dict[str, int] = {}
+    for week, version, *_ in digest_versions(store, with_posts=True, weeks=True):
+        versions.setdefault(week, version)  # newest first
+    slots = {
+        chat.chat_id: (chat, slot)
+        for chat in chats
+        if chat.weekly and (slot := week_slot(chat, now, schedule)) is not None
+    }
+    weeks = {slot.week for _, slot in slots.values()}
+    started = ledger.started(weeks)
+    jobs: list[tuple[Subscription, str, int, frozenset[int]]] = []
+    skipped: list[tuple[int, str, str]] = []
+    for chat, slot in slots.values():
+        if (chat.chat_id, slot.week) in started or slot.week not in versions:
+            continue
+        version = versions[slot.week]
+        if now - slot.moment <= schedule.max_delay:
+            jobs.append((chat, slot.week, version, frozenset()))
+            continue
+        hours = schedule.max_delay.total_seconds() / 3600
+        reason = f"more than {hours:g} h past the weekly push time"
+        if not record or ledger.skip(slot.week, version, chat.chat_id, reason, stamp):
+            skipped.append((chat.chat_id, slot.week, reason))
+    busy = 0
+    for week in sorted(weeks):
+        for progress in ledger.unfinished(week, PUSH):
+            found = slots.get(progress.chat_id)
+            if found is None or found[1].week != week:
+                continue
+            if progress.in_flight:
+                busy += 1
+            elif now - found[1].moment <= schedule.max_delay:
+                jobs.append((found[0], week, progress.version, progress.delivered))
+    return WeekPlan(tuple(jobs), tuple(skipped), busy)
