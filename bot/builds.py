@@ -6,13 +6,14 @@ come here, with the same options and LLM endpoint ``hotdigest build`` uses.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Callable
 from datetime import date, datetime
 
 from telegram import Bot
 
-from digest import DayBuild, build_alerts, build_off_loop
+from digest import DayBuild, WeekBuild, build_alerts, build_off_loop, build_week_in_thread
 
 from .alerts import announce
 from .llm import llm_config
@@ -52,4 +53,20 @@ async def build(
     log.info("build %s: v%d %s (%d posts)", day, version, state, built.posts)
     alerts = await services.store.run(lambda store: build_alerts(store, built, now))
     await announce(services, bot, alerts)
+    return built
+
+
+async def build_weekly(services: Services, bot: Bot, week: str, now: datetime) -> WeekBuild:
+    """Build ``week``'s digest as ``hotdigest build --week`` does (same options, same LLM
+    endpoint), on a worker thread with its own connection, after the day builds."""
+    settings = services.settings
+    llm = llm_config(settings)
+    async with services.build_lock:
+        built = await asyncio.to_thread(
+            build_week_in_thread, settings.db_path, week, services.options, now, llm=llm
+        )
+    saved = built.saved
+    state = "empty" if saved is None else ("new" if saved.created else "unchanged")
+    version = saved.digest.version if saved else 0
+    log.info("weekly build %s: v%d %s (%d posts)", week, version, state, built.posts)
     return built

@@ -21,11 +21,9 @@ from digest import (
 MAX_DATA = 64  # bytes, Telegram's limit for callback_data
 SEP = "|"
 VIEWS = ("push", *SECTION_IDS)
-SETTING_ACTIONS = ("menu", "lang", "mode", "chart", "time", "zone", "section", "source") + (
-    "cadence",  # the weekly menu's (issue 17)
-    "weekday",
-    "weekchart",
-    "weektime",
+SETTING_ACTIONS = (
+    *("menu", "lang", "mode", "chart", "time", "zone", "section", "source"),
+    *("cadence", "weekday", "weekchart", "weektime"),  # the weekly menu's (issue 17)
 )
 FOLLOW_ACTIONS = ("remove", "pause", "resume", "alerts_on", "alerts_off")
 _DAY = re.compile(r"\d{4}-\d{2}-\d{2}|\d{4}-W\d{2}")  # a day's digest, or a week's

@@ -37,15 +37,18 @@ from digest import (
     IngestResult,
     Store,
     ingest_in_thread,
+    is_week,
+    last_full_week,
     latest_digest,
     local_moment,
     make_source,
     utcnow,
+    week_missing,
     zone,
 )
 
 from .alerts import check_ingest
-from .builds import build
+from .builds import build, build_weekly
 from .config import Settings, ingest_proxies
 from .context import services_of
 from .delivery.engine import plan_due, push_due
@@ -220,9 +223,16 @@ async def build_due(services: Services, bot: Bot, now: datetime, *, missing_only
         start of ``BUILD_GRACE``.
     """
     day = due_build_date(services.settings, now - BUILD_GRACE if missing_only else now)
-    if missing_only and await services.store.run(lambda store: _has_posts(store, day)):
-        return day
-    await build(services, bot, day, now)
+    if not missing_only or not await services.store.run(lambda store: _has_posts(store, day)):
+        await build(services, bot, day, now)
+    # The week's last daily build (Sunday's) is followed by the weekly build, the same
+    # one as `hotdigest build --week`; the tick's catch-up builds a week a restart missed.
+    week = last_full_week(day)
+    options = services.options
+    if (not missing_only and day.isoweekday() == 7) or (
+        missing_only and await services.store.run(lambda s: week_missing(s, week, options))
+    ):
+        await build_weekly(services, bot, week, now)
     return day
 
 
@@ -237,7 +247,10 @@ async def refresh_due(services: Services, bot: Bot, now: datetime) -> None:
     plan = await plan_due(services, now=now, record=False)
     due = sorted({job.date for job in plan.jobs if job.kind != CORRECTION and not job.delivered})
     for day in due:
-        await build(services, bot, date.fromisoformat(day), now, retry_llm=False)
+        if is_week(day):
+            await build_weekly(services, bot, day, now)
+        else:
+            await build(services, bot, date.fromisoformat(day), now, retry_llm=False)
 
 
 def due_build_date(settings: Settings, now: datetime) -> date:

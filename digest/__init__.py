@@ -15,7 +15,16 @@ from .build.day import DayBuild, build_day, build_in_thread, build_off_loop
 from .build.heat import HeatChart, heat_chart
 from .build.themes import Theme, load_themes
 from .build.week import parse_week, week_name
-from .build.week_digest import WeekBuild, build_week, compose_week, digest_chart, filtered_view
+from .build.week_digest import (
+    WeekBuild,
+    build_week,
+    build_week_in_thread,
+    compose_week,
+    digest_chart,
+    filtered_view,
+    last_full_week,
+    week_missing,
+)
 from .clock import day_window, from_iso, local_moment, parse_hhmm, to_iso, utcnow, zone
 from .document import (
     LANGUAGES,
@@ -234,6 +243,7 @@ __all__ = [
     "build_in_thread",
     "build_off_loop",
     "build_week",
+    "build_week_in_thread",
     "chat_settings",
     "check_proxy_url",
     "check_store",
@@ -265,6 +275,7 @@ __all__ = [
     "is_week",
     "language_of",
     "last_build",
+    "last_full_week",
     "latest_digest",
     "llm_usage",
     "load_batch",
@@ -319,6 +330,7 @@ __all__ = [
     "utcnow",
     "verify_database",
     "visible_length",
+    "week_missing",
     "week_name",
     "with_follows",
     "zone",

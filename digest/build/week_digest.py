@@ -11,11 +11,12 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import date, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 from ..document import Digest
-from ..store.archive import SavedDigest, is_week
+from ..store.archive import SavedDigest, is_week, latest_digest
 from ..store.store import Store
 from ..writers.llm import Progress
 from ..writers.llm_client import LlmConfig
@@ -26,7 +27,7 @@ from .day import COLLECTING, store_version
 from .facts import BuildFacts, Key, SourceCount, ThemeTrend
 from .heat import HeatChart, heat_chart
 from .ranking import ScoredPost, ThemeGroup, group_by_theme, merge_duplicates
-from .week import WeekFacts, parse_week, week_chart, week_facts
+from .week import WeekFacts, parse_week, week_chart, week_facts, week_name, week_window
 
 THEME_EXAMPLES = 2  # items shown for each of the week's rising themes
 
@@ -81,6 +82,36 @@ def build_week(
         return WeekBuild(offline.date, None, 0)
     done = store_version(store, offline, now, llm=llm, force=force, retry_llm=True, tell=tell)
     return WeekBuild(offline.date, done.saved, _posts(offline), done.reason)
+
+
+def build_week_in_thread(
+    db_path: str | Path,
+    week: str,
+    options: BuildOptions,
+    now: datetime,
+    *,
+    llm: LlmConfig | None = None,
+    force: bool = False,
+) -> WeekBuild:
+    """``build_week`` on a connection of this thread's own (the bot's worker thread)."""
+    store = Store.open(db_path)
+    try:
+        return build_week(store, week, options, now, llm=llm, force=force)
+    finally:
+        store.close()
+
+
+def last_full_week(day: date) -> str:
+    """The newest ISO week whose Sunday is ``day`` or before it."""
+    return week_name(day - timedelta(days=day.isoweekday() % 7))
+
+
+def week_missing(store: Store, week: str, options: BuildOptions) -> bool:
+    """Whether ``week`` has posts but no stored digest (a build was missed)."""
+    if latest_digest(store, week) is not None:
+        return False
+    start, end = week_window(parse_week(week)[1], options)
+    return store.last_sighting(start, end) is not None
 
 
 def digest_chart(store: Store, digest: Digest, options: BuildOptions) -> HeatChart:
