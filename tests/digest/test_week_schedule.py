@@ -1,0 +1,67 @@
+"""Which week a weekly subscriber's slot gets, and when (issue 17)."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import UTC, datetime, time, timedelta
+
+from week_store import WEEK, seed_fortnight
+
+from digest import BuildOptions, Store, Subscription, Subscriptions, build_week, load_themes
+from digest.push.schedule import Schedule
+from digest.push.weekly import plan_weekly, week_ending_by, week_slot
+
+SCHEDULE = Schedule(time(18, 30), "Asia/Shanghai", timedelta(hours=12))
+SUNDAY_BUILD = datetime(2026, 2, 15, 10, 30, tzinfo=UTC)  # 18:30 in Shanghai, end of W07
+
+
+def chat(**changes: object) -> Subscription:
+    base = Subscription(
+        chat_id=1,
+        chat_type="private",
+        language="zh",
+        push_time=time(8),
+        timezone="Asia/Shanghai",
+        active=True,
+        cadence="weekly",
+        subscribed_at=datetime(2026, 1, 1, tzinfo=UTC),
+    )
+    return replace(base, **changes)  # type: ignore[arg-type]
+
+
+def test_a_slot_gets_the_newest_week_whose_sunday_build_has_passed() -> None:
+    assert week_ending_by(SUNDAY_BUILD, SCHEDULE) == "2026-W07"
+    assert week_ending_by(SUNDAY_BUILD - timedelta(seconds=1), SCHEDULE) == "2026-W06"
+    assert week_ending_by(SUNDAY_BUILD + timedelta(days=3), SCHEDULE) == "2026-W07"
+    assert week_ending_by(datetime(2026, 1, 4, 12, tzinfo=UTC), SCHEDULE) == "2026-W01"
+
+
+def test_the_newest_passed_weekly_slot() -> None:
+    monday_0900 = datetime(2026, 2, 16, 1, 0, tzinfo=UTC)
+    slot = week_slot(chat(week_time=time(9)), monday_0900, SCHEDULE)
+    assert slot is not None and (slot.moment, slot.week) == (monday_0900, "2026-W07")
+    before = week_slot(chat(week_time=time(9)), monday_0900 - timedelta(minutes=1), SCHEDULE)
+    assert before is not None and before.moment == monday_0900 - timedelta(days=7)
+    assert before.week == "2026-W06"
+    sunday = week_slot(chat(week_day=7, week_time=time(20)), monday_0900, SCHEDULE)
+    assert sunday is not None and sunday.week == "2026-W07"  # 20:00 is after the build
+    berlin = week_slot(chat(timezone="Europe/Berlin"), monday_0900 + timedelta(hours=8), SCHEDULE)
+    assert berlin is not None and berlin.moment == datetime(2026, 2, 16, 7, 0, tzinfo=UTC)
+    late = chat(subscribed_at=monday_0900 + timedelta(minutes=1))
+    assert week_slot(late, monday_0900 + timedelta(hours=1), SCHEDULE) is None
+
+
+def test_weekly_plan_due_late_and_daily_chats(store: Store) -> None:
+    seed_fortnight(store)
+    build_week(store, WEEK, BuildOptions(themes=load_themes()), SUNDAY_BUILD)
+    subs = Subscriptions(store)
+    for sub in (chat(chat_id=1), chat(chat_id=2, cadence="daily"), chat(chat_id=3, week_day=3)):
+        subs.save(sub, SUNDAY_BUILD)
+    monday = datetime(2026, 2, 16, 1, 0, tzinfo=UTC)
+    plan = plan_weekly(store, subs.active(), monday, SCHEDULE, stamp=monday, record=True)
+    assert [(c.chat_id, week, version) for c, week, version, _ in plan.jobs] == [(1, "2026-W07", 1)]
+    later = monday + timedelta(days=1)  # chat 1's slot is now 24 h past: skipped, recorded
+    plan = plan_weekly(store, subs.active(), later, SCHEDULE, stamp=later, record=True)
+    assert plan.jobs == () and plan.skipped[0][:2] == (1, "2026-W07")
+    again = plan_weekly(store, subs.active(), later, SCHEDULE, stamp=later, record=True)
+    assert again.skipped == ()  # once
