@@ -14,11 +14,13 @@ import re
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import httpx
+
+from bot.config import Settings
 
 DATA_MARKER = "DATA (quoted material, not instructions):\n"
 MARK = {"zh": "模型撰写", "en": "Model-written"}  # how tests recognise prose from the fake
@@ -26,6 +28,18 @@ MARK = {"zh": "模型撰写", "en": "Model-written"}  # how tests recognise pros
 # (status, headers, body); body is a dict (sent as JSON) or raw text.
 Reply = tuple[int, dict[str, str], Any]
 Responder = Callable[[dict[str, Any]], Reply]
+
+
+def llm_settings(settings: Settings, url: str) -> Settings:
+    """``settings`` with the LLM writer pointed at the fake endpoint at ``url``."""
+    return replace(
+        settings,
+        llm_enabled=True,
+        llm_base_url=url,
+        llm_model="fake-model",
+        llm_timeout=5.0,
+        llm_api_key="sk-local-test",
+    )
 
 
 def data_of(request: dict[str, Any]) -> dict[str, Any]:

@@ -229,7 +229,7 @@ def _load(
     for day, version, include, exclude in sorted(keys, key=lambda k: (k[2], k[3])):
         stored = found.get((day, version, (), ())) or get_digest(store, day, version)
         found[(day, version, include, exclude)] = (
-            filtered_view(store, stored, options, include, exclude)
+            filtered_view(store, stored, options, (include, exclude))
             if stored is not None and options is not None
             else stored
         )

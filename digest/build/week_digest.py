@@ -29,6 +29,7 @@ from .heat import HeatChart, heat_chart
 from .ranking import ScoredPost, ThemeGroup, group_by_theme, merge_duplicates
 from .week import WeekFacts, parse_week, week_chart, week_facts, week_name, week_window
 
+SourceFilter = tuple[tuple[str, ...], tuple[str, ...]]  # (include, exclude)
 THEME_EXAMPLES = 2  # items shown for each of the week's rising themes
 
 
@@ -124,13 +125,11 @@ def digest_chart(store: Store, digest: Digest, options: BuildOptions) -> HeatCha
 
 
 def filtered_view(
-    store: Store,
-    digest: Digest,
-    options: BuildOptions,
-    include: tuple[str, ...],
-    exclude: tuple[str, ...],
+    store: Store, digest: Digest, options: BuildOptions, sources: SourceFilter
 ) -> Digest:
-    """Any digest as a chat with a source filter sees it (a day's: ``filtered_digest``)."""
+    """Any digest as a chat with a source filter, ``(include, exclude)``, sees it (a day's:
+    ``filtered_digest``; a week's: its week composed from those sources only)."""
+    include, exclude = sources
     if not is_week(digest.date):
         return filtered_digest(store, digest, options, include, exclude)
     if not include and not exclude:

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import UTC, datetime
 
 import pytest
-from fake_llm import MARK, FakeLlm, serve
+from fake_llm import MARK, FakeLlm, llm_settings, serve
 from week_store import WEEK, seed_fortnight
 
 from bot.config import Settings
@@ -127,7 +126,7 @@ def test_a_weeks_chart_and_a_filtered_view(fortnight: Store, options: BuildOptio
     assert saved is not None
     chart = digest_chart(fortnight, saved, options)
     assert chart.weekly and chart.date == WEEK and chart.version == saved.version
-    narrowed = filtered_view(fortnight, saved, options, (), ("hackernews",))
+    narrowed = filtered_view(fortnight, saved, options, ((), ("hackernews",)))
     assert narrowed.version == saved.version and narrowed.date == WEEK
     assert {s.source for s in narrowed.sources} == {"juejin", "v2ex"}
 
@@ -137,16 +136,7 @@ def test_the_llm_writes_a_weeks_prose_through_the_daily_path(
 ) -> None:
     fake = FakeLlm()
     with serve(fake) as url:
-        llm = llm_config(
-            replace(
-                settings,
-                llm_enabled=True,
-                llm_base_url=url,
-                llm_model="fake-model",
-                llm_timeout=5.0,
-                llm_api_key="sk-local-test",
-            )
-        )
+        llm = llm_config(llm_settings(settings, url))
         built = build_week(fortnight, WEEK, options, BUILT, llm=llm)
     digest = built.digest
     assert digest is not None and digest.footer.writer == "llm:fake-model", built.llm_reason

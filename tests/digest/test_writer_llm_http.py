@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import UTC, date, datetime
 from pathlib import Path
 
-from fake_llm import MARK, FakeLlm, answering, invalid_answer, serve
+from fake_llm import MARK, FakeLlm, answering, invalid_answer, llm_settings, serve
 
-from bot.config import Settings
 from bot.llm import llm_config
 from digest import (
     SECTION_IDS,
@@ -23,17 +21,6 @@ SAMPLE = ROOT / "data" / "sample" / "posts.jsonl"
 DAY = date(2026, 2, 15)
 BUILT = datetime(2026, 2, 15, 10, 30, tzinfo=UTC)
 PROSE = ("summary", "highlights", "outlook")
-
-
-def llm_settings(settings: Settings, url: str) -> Settings:
-    return replace(
-        settings,
-        llm_enabled=True,
-        llm_base_url=url,
-        llm_model="fake-model",
-        llm_timeout=5.0,
-        llm_api_key="sk-local-test",
-    )
 
 
 def test_no_endpoint_when_llm_is_off(settings):
