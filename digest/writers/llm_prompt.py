@@ -86,7 +86,7 @@ def section_data(digest: Digest) -> dict[str, Any]:
     places = facts.get("places", {})
     names = facts.get("source_names", {})
     theme_label = {t["id"]: t.get(language) or t["id"] for t in facts.get("themes", [])}
-    return {
+    data = {
         "date": digest.date,
         "posts_in_window": facts.get("window_posts", 0),
         "posts_in_previous_window": facts.get("previous_posts", 0),
@@ -123,6 +123,23 @@ def section_data(digest: Digest) -> dict[str, Any]:
                 "days_on_lists": days.get(str(entry.index), 0),
             }
             for entry in digest.sources
+        ],
+    }
+    if isinstance(week := facts.get("week"), dict):
+        data.update(_week_data(week, language))
+    return data
+
+
+def _week_data(week: dict[str, Any], language: str) -> dict[str, Any]:
+    """A weekly digest's own figures: the window is an ISO week (Monday to Sunday) and the
+    previous window the week before; posts by index as in ``posts``."""
+    return {
+        "period": "ISO week, Monday to Sunday; the previous window is the week before",
+        "longest_on_lists": week.get("longest", []),
+        "climbed_highest": week.get("climbers", []),
+        "themes_against_previous_week": [
+            {"label": t.get(language) or t["id"], "posts": t["now"], "previous_week": t["before"]}
+            for t in week.get("themes", [])
         ],
     }
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
-from fake_llm import MARK, FakeLlm, llm_settings, serve
+from fake_llm import MARK, FakeLlm, data_of, llm_settings, serve
 from week_store import WEEK, seed_fortnight
 
 from bot.config import Settings
@@ -143,3 +143,6 @@ def test_the_llm_writes_a_weeks_prose_through_the_daily_path(
     assert digest.section("summary").blocks[0].statements[0].text.startswith(MARK["zh"])
     assert digest.section("metrics").writer == "offline"  # figures stay the builder's
     assert len(fake.requests) == 3
+    sent = data_of(fake.requests[0])  # the model is told it writes about a week
+    assert sent["date"] == WEEK and sent["period"].startswith("ISO week")
+    assert sent["longest_on_lists"][0]["days"] == 7
