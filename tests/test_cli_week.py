@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import io
 import json
+from dataclasses import replace
+from datetime import UTC, datetime, time
 from pathlib import Path
 
 from click.testing import CliRunner
@@ -11,7 +13,7 @@ from PIL import Image
 from week_store import WEEK, seed_fortnight
 
 from bot.cli import main
-from digest import Store
+from digest import Store, Subscription, Subscriptions
 from digest.render.chart import HEIGHT, WIDTH
 
 
@@ -86,3 +88,23 @@ def test_export_writes_weekly_pages_with_their_chart(
     assert "GPT-5 model" in page
     png = Image.open(io.BytesIO((out / f"{WEEK}.png").read_bytes()))
     assert png.size == (WIDTH, HEIGHT)
+
+
+def test_push_a_week_now_to_its_weekly_subscribers(runner: CliRunner, db_path: Path) -> None:
+    seeded(db_path)
+    run(runner, db_path, "build", "--week", WEEK)
+    store = Store.open(db_path)
+    try:
+        chats, since = Subscriptions(store), datetime(2026, 1, 1, tzinfo=UTC)
+        for chat_id, cadence in ((11, "weekly"), (12, "daily"), (13, "both")):
+            sub = Subscription(chat_id, "private", "zh", time(8), "Asia/Shanghai")
+            chats.subscribe(replace(sub, cadence=cadence, week_chart=False), since)
+    finally:
+        store.close()
+    out = run(runner, db_path, "push", "--week", WEEK, "--dry-run")
+    planned = sorted(line.split(" (")[0] for line in out.splitlines() if f"push {WEEK} v1" in line)
+    assert planned == ["chat 11", "chat 13"]  # not the daily-only chat
+    assert out.splitlines()[-1].startswith("dry run: 2 chats")
+    assert run(runner, db_path, "deliveries", "--week", WEEK).strip() == (
+        f"{WEEK}: no pushes recorded"
+    )

@@ -20,6 +20,7 @@ from ..delivery.prepare import prepare
 from ..logs import mask_secrets
 from ..services import Services
 from .common import CliState, domain_errors, parse_date, pass_state
+from .digest_commands import week_key
 
 
 @click.command("push")
@@ -28,10 +29,15 @@ from .common import CliState, domain_errors, parse_date, pass_state
     "day",
     help="Push this digest (YYYY-MM-DD) now to every subscribed chat that has not had it.",
 )
+@click.option(
+    "--week",
+    "week",
+    help="Push this weekly digest (YYYY-Www) now to every weekly subscriber without it.",
+)
 @click.option("--dry-run", is_flag=True, help="List what would be sent; send and record nothing.")
 @pass_state
 @domain_errors
-def push_command(state: CliState, day: str | None, dry_run: bool) -> None:
+def push_command(state: CliState, day: str | None, week: str | None, dry_run: bool) -> None:
     """Push the digest now to the chats whose push time has come, as the bot's tick does.
 
     Sends through the Bot API of TELEGRAM_BOT_TOKEN (and TELEGRAM_API_BASE_URL).
@@ -39,7 +45,7 @@ def push_command(state: CliState, day: str | None, dry_run: bool) -> None:
     Example: hotdigest push --dry-run
     """
     settings = replace(state.settings, db_path=state.db_path)
-    when = parse_date(day, None).isoformat() if day else None
+    when = week_key(week) if week else parse_date(day, None).isoformat() if day else None
     if dry_run:
         click.echo("\n".join(asyncio.run(_dry_run(settings, when))))
         return
@@ -58,15 +64,17 @@ def push_command(state: CliState, day: str | None, dry_run: bool) -> None:
 
 @click.command("deliveries")
 @click.option("--date", "day", help="Digest date YYYY-MM-DD (default: the newest pushed).")
+@click.option("--week", "week", help="A weekly digest's ledger (YYYY-Www).")
 @pass_state
 @domain_errors
-def deliveries_command(state: CliState, day: str | None) -> None:
+def deliveries_command(state: CliState, day: str | None, week: str | None) -> None:
     """Show a digest's push ledger: parts by status, and every failure with its reason.
 
     Example: hotdigest deliveries --date 2026-02-15
     """
     with state.store() as store:
-        lines = describe_ledger(store, parse_date(day, None).isoformat() if day else None)
+        key = week_key(week) if week else parse_date(day, None).isoformat() if day else None
+        lines = describe_ledger(store, key)
     click.echo("\n".join(lines))
 
 
