@@ -153,7 +153,7 @@ def _split_target(args: Sequence[str]) -> tuple[int | str | None, list[str]]:
 
 def parse_subscribe(args: Sequence[str]) -> SubscribeArgs:
     """``[@channel|-100…] [daily|weekly|both] [Mon…Sun] [HH:MM] [Area/City]``, in any order
-    after the channel; with ``weekly`` the time is the weekly push's."""
+    after the channel; with ``weekly`` or a week day the time is the weekly push's."""
     target, rest = _split_target(args)
     push_time: time | None = None
     timezone: str | None = None

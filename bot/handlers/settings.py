@@ -63,9 +63,9 @@ async def subscribe_command(update: Update, context: BotContext) -> None:
         return
     defaults = defaults_for(chat, turn)
     now = turn.services.clock()
-    weekly = args.weekly  # with "weekly" alone, the time given is the weekly push's
-    only_weekly = weekly.cadence == "weekly"
-    day_time, week_time = (None, args.push_time) if only_weekly else (args.push_time, None)
+    weekly = args.weekly  # with "weekly" or a week day, the time given is the weekly push's
+    for_week = weekly.cadence == "weekly" or weekly.week_day is not None
+    day_time, week_time = (None, args.push_time) if for_week else (args.push_time, None)
     sub = await turn.services.store.run(
         lambda store: subscribe_chat(
             store,
