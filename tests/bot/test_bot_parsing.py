@@ -239,3 +239,26 @@ def test_bot_modules_hold_no_sql_http_or_templates(name: str) -> None:
         node.module for node in ast.walk(tree) if isinstance(node, ast.ImportFrom) and node.module
     }
     assert not {m.split(".")[0] for m in imported} & {"sqlite3", "sqlite_utils", "httpx", "jinja2"}
+
+
+def test_the_weekly_forms() -> None:
+    week = parse_digest(["周报"])
+    assert week.week and week.section is None and not week.chart
+    assert parse_digest(["week", "要点"]).section == "highlights"
+    assert parse_digest(["highlights", "weekly"]).week
+    assert parse_digest(["week", "chart"]).chart
+    assert problem(parse_digest, ["week", "2026-02-15"]) == ("extra", "2026-02-15")
+    args = parse_subscribe(["weekly", "fri", "09:00"])
+    assert (args.weekly.cadence, args.weekly.week_day, args.push_time) == ("weekly", 5, time(9))
+    args = parse_subscribe(["都要", "周日", "Asia/Tokyo"])
+    assert (args.weekly.cadence, args.weekly.week_day, args.timezone) == ("both", 7, "Asia/Tokyo")
+    assert problem(parse_subscribe, ["weekly", "daily"]) == ("zone", "daily")  # one cadence
+    change = parse_settings(["cadence", "both"], []).change
+    assert change is not None and (change.field, change.value) == ("cadence", "both")
+    change = parse_settings(["weekday", "Sun"], []).change
+    assert change is not None and (change.field, change.value) == ("week_day", 7)
+    change = parse_settings(["weektime", "20:30"], []).change
+    assert change is not None and change.value == time(20, 30)
+    change = parse_settings(["weekchart", "off"], []).change
+    assert change is not None and change.value is False
+    assert problem(parse_settings, ["weekday", "8"], []) == ("value", "8")

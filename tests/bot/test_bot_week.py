@@ -134,8 +134,9 @@ async def test_weekly_settings_round_trip_typed_and_by_button(bot: Bot, db_path:
         False,
     )
     [both] = await bot.say(EN_USER, EN_USER, "/subscribe both sun 21:00")
-    assert "every day at <b>19:00</b> and the weekly digest every <b>Sunday at 21:00</b>" in (
-        both["html"]
+    assert (
+        "every day at <b>19:00</b> and the weekly digest every <b>Sunday at 21:00</b>"
+        in (both["html"])
     )
     [zh] = await bot.say(ZH_USER, ZH_USER, "/subscribe 周报 周日")
     assert "每周日 <b>19:00</b> 推送周报" in zh["html"]
