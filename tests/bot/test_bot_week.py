@@ -6,7 +6,7 @@ from __future__ import annotations
 import io
 from collections.abc import AsyncIterator
 from dataclasses import replace
-from datetime import UTC, datetime, time
+from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
 
 import pytest
@@ -16,7 +16,9 @@ from PIL import Image
 from week_store import WEEK, seed_fortnight
 
 from bot.config import Settings
+from bot.context import services_of
 from bot.fake_telegram import FakeTelegram
+from bot.jobs import build_due
 from bot.services import Services
 from digest import (
     CAPTION_LIMIT,
@@ -25,6 +27,7 @@ from digest import (
     Store,
     Subscriptions,
     build_week,
+    digest_versions,
     load_themes,
 )
 from digest.push.ledger import Ledger
@@ -184,3 +187,36 @@ async def test_the_weekly_push_goes_to_weekly_subscribers_only(
     sent = len(fake.sent())
     again = await push_on_fake(services, fake, now=MONDAY_0930)  # a restart: nothing twice
     assert again.planned == 0 and len(fake.sent()) == sent
+
+
+def week_versions(db_path: Path) -> list[tuple[str, int]]:
+    store = Store.open(db_path)
+    try:
+        return [(w, v) for w, v, *_ in digest_versions(store, weeks=True)]
+    finally:
+        store.close()
+
+
+async def test_the_scheduled_build_builds_the_week_after_sundays_build(
+    bot: Bot, db_path: Path
+) -> None:
+    store = Store.open(db_path)
+    seed_fortnight(store)
+    store.close()
+    services, ptb = services_of(bot.app), bot.app.bot
+    saturday = datetime(2026, 2, 14, 10, 31, tzinfo=UTC)  # 18:31 in Shanghai
+    await build_due(services, ptb, saturday, missing_only=False)
+    assert week_versions(db_path) == []  # the week is not over
+    await build_due(services, ptb, saturday + timedelta(days=1), missing_only=False)
+    assert week_versions(db_path) == [(WEEK, 1)]
+    await build_due(services, ptb, saturday + timedelta(days=2), missing_only=True)
+    assert week_versions(db_path) == [(WEEK, 1)]  # the catch-up finds it built
+
+
+async def test_the_tick_catches_up_a_week_a_restart_missed(bot: Bot, db_path: Path) -> None:
+    store = Store.open(db_path)
+    seed_fortnight(store)
+    store.close()
+    monday = datetime(2026, 2, 16, 1, 0, tzinfo=UTC)
+    await build_due(services_of(bot.app), bot.app.bot, monday, missing_only=True)
+    assert week_versions(db_path) == [(WEEK, 1)]
