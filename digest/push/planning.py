@@ -88,14 +88,10 @@ def plan_pushes(
     cut = _Resume(ledger, chats, slots, now, schedule, stamp, record)
     for day in sorted(dates):
         cut.collect(day)
-    weekly = plan_weekly(store, active, now, schedule, stamp=stamp, record=record)
-    jobs += [PushJob(chat, week, version, PUSH, done) for chat, week, version, done in weekly.jobs]
-    return PushPlan(
-        tuple(jobs + cut.jobs),
-        tuple(skipped + cut.skipped + list(weekly.skipped)),
-        cut.busy + weekly.busy,
-        recovered,
-    )
+    week = plan_weekly(store, active, now, schedule, stamp=stamp, record=record)
+    jobs += [PushJob(chat, key, version, PUSH, done) for chat, key, version, done in week.jobs]
+    skipped += [*cut.skipped, *week.skipped]
+    return PushPlan(tuple(jobs + cut.jobs), tuple(skipped), cut.busy + week.busy, recovered)
 
 
 def plan_date(
