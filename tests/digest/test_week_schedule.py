@@ -4,12 +4,23 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import UTC, datetime, time, timedelta
+from pathlib import Path
 
+import sqlite_utils
 from week_store import WEEK, seed_fortnight
 
-from digest import BuildOptions, Store, Subscription, Subscriptions, build_week, load_themes
+from digest import (
+    BuildOptions,
+    Store,
+    Subscription,
+    Subscriptions,
+    build_week,
+    digest_versions,
+    load_themes,
+)
 from digest.push.schedule import Schedule
 from digest.push.weekly import plan_weekly, week_ending_by, week_slot
+from digest.store.schema import MIGRATIONS
 
 SCHEDULE = Schedule(time(18, 30), "Asia/Shanghai", timedelta(hours=12))
 SUNDAY_BUILD = datetime(2026, 2, 15, 10, 30, tzinfo=UTC)  # 18:30 in Shanghai, end of W07
@@ -65,3 +76,28 @@ def test_weekly_plan_due_late_and_daily_chats(store: Store) -> None:
     assert plan.jobs == () and plan.skipped[0][:2] == (1, "2026-W07")
     again = plan_weekly(store, subs.active(), later, SCHEDULE, stamp=later, record=True)
     assert again.skipped == ()  # once
+
+
+def test_a_store_from_before_the_weekly_digest_migrates_its_chats_to_daily(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "old.db"
+    db = sqlite_utils.Database(path)
+    db.table("_meta").create({"key": str, "value": str}, pk="key")
+    for number, migration in enumerate(MIGRATIONS[:10], start=1):  # the schema of issue 16
+        migration(db)
+        db.execute("INSERT OR REPLACE INTO _meta VALUES ('schema_version', ?)", [str(number)])
+    db.table("chats").insert(
+        {"chat_id": 5, "chat_type": "private", "language": "zh", "push_time": "08:00"}
+        | {"timezone": "Asia/Shanghai", "mode": "brief", "active": 1, "chart": 1}
+    )
+    db.conn.commit()
+    db.close()
+    store = Store.open(path)
+    try:
+        found = Subscriptions(store).get(5)
+        assert found is not None and found.chart and found.daily and not found.weekly
+        assert (found.week_day, found.week_time, found.week_chart) == (1, None, True)
+        assert digest_versions(store, weeks=True) == []
+    finally:
+        store.close()
