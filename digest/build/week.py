@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from ..clock import to_iso
@@ -81,17 +82,29 @@ class WeekFacts:
         return self.posts == 0
 
 
-def week_chart(store: Store, facts: WeekFacts, options: BuildOptions) -> HeatChart:
+def week_chart(
+    store: Store,
+    facts: WeekFacts,
+    options: BuildOptions,
+    numbers: Mapping[tuple[str, str], int] | None = None,
+) -> HeatChart:
     """The week's chart: its most active themes day by day, and its longest-running stories.
 
     Drawn by the daily chart's renderer; the chart's date is the week's name, and each
-    story is numbered by its place among the week's stories.
+    story is numbered as its weekly digest numbers it (``numbers``: by post key), else by
+    its place among the week's stories.
     """
+    numbers = numbers or {}
     active = sorted(facts.themes, key=lambda t: (-t.now, t.theme_id))[:CHART_THEMES]
     labels = [(t.theme_id, t.zh, t.en) for t in active if t.now]
     themes, _ = theme_heat(store, labels, facts.days, options)
     posts = tuple(
-        TopPost(n, s.post.post.source, s.post.post.title, round(100 * s.score, 1))
+        TopPost(
+            numbers.get(s.post.key, n),
+            s.post.post.source,
+            s.post.post.title,
+            round(100 * s.score, 1),
+        )
         for n, s in enumerate(facts.stories[:CHART_POSTS], start=1)
     )
     return HeatChart(facts.week, 0, facts.days, themes, posts, weekly=True)

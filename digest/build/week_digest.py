@@ -120,7 +120,8 @@ def digest_chart(store: Store, digest: Digest, options: BuildOptions) -> HeatCha
     and its longest stayers."""
     if not is_week(digest.date):
         return heat_chart(store, digest, options)
-    chart = week_chart(store, week_facts(store, digest.date, options), options)
+    numbers = {(entry.source, entry.post_id): entry.index for entry in digest.sources}
+    chart = week_chart(store, week_facts(store, digest.date, options), options, numbers)
     return replace(chart, version=digest.version)
 
 

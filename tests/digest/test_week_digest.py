@@ -126,6 +126,9 @@ def test_a_weeks_chart_and_a_filtered_view(fortnight: Store, options: BuildOptio
     assert saved is not None
     chart = digest_chart(fortnight, saved, options)
     assert chart.weekly and chart.date == WEEK and chart.version == saved.version
+    numbered = {(e.source, e.title): e.index for e in saved.sources}
+    assert [p.index for p in chart.posts] == [numbered[(p.source, p.title)] for p in chart.posts]
+    assert [p.index for p in chart.posts][:3] == [1, 2, 6]  # as the digest numbers them
     narrowed = filtered_view(fortnight, saved, options, ((), ("hackernews",)))
     assert narrowed.version == saved.version and narrowed.date == WEEK
     assert {s.source for s in narrowed.sources} == {"juejin", "v2ex"}
