@@ -9,7 +9,15 @@ from dataclasses import dataclass
 from datetime import date, time
 from functools import cache
 
-from digest import SECTION_IDS, SettingChange, UsageError, parse_hhmm, section_id
+from digest import (
+    SECTION_IDS,
+    SettingChange,
+    UsageError,
+    is_week,
+    parse_hhmm,
+    parse_week,
+    section_id,
+)
 
 from .parsing_week import (
     NO_CHOICE,
@@ -78,7 +86,8 @@ class DigestArgs:
     section: str | None = None
     day: date | None = None
     chart: bool = False  # the heat chart as a photo, instead of text
-    week: bool = False  # the latest weekly digest instead of a day's
+    week: bool = False  # a weekly digest instead of a day's
+    week_key: str | None = None  # that week's (YYYY-Www), else the latest
 
 
 @dataclass(frozen=True, slots=True)
@@ -183,14 +192,18 @@ def parse_unsubscribe(args: Sequence[str]) -> int | str | None:
 
 
 def parse_digest(args: Sequence[str]) -> DigestArgs:
-    """``[week] [section|chart] [YYYY-MM-DD]`` in any order; sections by id or alias;
-    ``week`` (or 周报) asks for the latest weekly digest, which takes no date."""
+    """``[week|YYYY-Www] [section|chart] [YYYY-MM-DD]`` in any order; sections by id or
+    alias; ``week`` (or 周报) asks for the latest weekly digest, ``YYYY-Www`` for that
+    week's; a week takes no date."""
     section: str | None = None
     day: date | None = None
     chart = week = False
+    key: str | None = None
     for token in args:
         if token.lower() in WEEK_NAMES and not week and day is None:
             week = True
+        elif is_week(token.upper()) and key is None and day is None:
+            week, key = True, _week(token.upper())
         elif (_is_day(token) or token[:1].isdigit()) and week:
             raise ArgumentError("digest", "extra", token)
         elif _is_day(token) or token[:1].isdigit():
@@ -205,7 +218,14 @@ def parse_digest(args: Sequence[str]) -> DigestArgs:
                 raise ArgumentError("digest", "section", token)
         else:
             raise ArgumentError("digest", "extra", token)
-    return DigestArgs(section, day, chart, week)
+    return DigestArgs(section, day, chart, week, key)
+
+
+def _week(token: str) -> str:
+    try:
+        return parse_week(token)[0]
+    except UsageError:
+        raise ArgumentError("digest", "week", token) from None
 
 
 def parse_sources(args: Sequence[str]) -> SourcesArgs:

@@ -60,15 +60,16 @@ async def load_digest(turn: Turn, day: date | None) -> Found:
     return Found(await stored_digest(turn, wanted, found), latest, empty)
 
 
-async def load_week(turn: Turn) -> Found:
-    """The latest version of the newest weekly digest (a week without posts is never stored)."""
+async def load_week(turn: Turn, asked: str | None) -> Found:
+    """The latest version of week ``asked`` (YYYY-Www), or of the newest weekly digest (a
+    week without posts is never stored)."""
     versions = await turn.services.store.run(
         lambda store: digest_versions(store, with_posts=True, weeks=True)
     )
-    if not versions:
-        return Found(None, None)
-    week, version, *_ = versions[0]
-    return Found(await stored_digest(turn, week, version), week)
+    found = next(((w, v) for w, v, *_ in versions if asked in (None, w)), None)
+    if found is None:
+        return Found(None, versions[0][0] if versions else None)
+    return Found(await stored_digest(turn, *found), found[0])
 
 
 async def load_version(turn: Turn, day: str, version: int) -> tuple[Digest | None, int | None]:
@@ -113,9 +114,9 @@ async def digest_command(update: Update, context: BotContext) -> None:
         await explain(turn, exc)
         return
     if args.week:
-        found = await load_week(turn)
+        found = await load_week(turn, args.week_key)
         if found.digest is None:
-            await reply(turn, "no_week")
+            await reply(turn, "no_week", week=args.week_key, latest=found.latest)
     else:
         found = await load_digest(turn, args.day)
     if found.empty_day is not None:

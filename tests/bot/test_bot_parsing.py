@@ -248,6 +248,10 @@ def test_the_weekly_forms() -> None:
     assert parse_digest(["highlights", "weekly"]).week
     assert parse_digest(["week", "chart"]).chart
     assert problem(parse_digest, ["week", "2026-02-15"]) == ("extra", "2026-02-15")
+    named = parse_digest(["2026-w07", "要点"])
+    assert (named.week, named.week_key, named.section) == (True, "2026-W07", "highlights")
+    assert parse_digest(["周报"]).week_key is None
+    assert problem(parse_digest, ["2026-W54"]) == ("week", "2026-W54")
     args = parse_subscribe(["weekly", "fri", "09:00"])
     assert (args.weekly.cadence, args.weekly.week_day, args.push_time) == ("weekly", 5, time(9))
     args = parse_subscribe(["都要", "周日", "Asia/Tokyo"])

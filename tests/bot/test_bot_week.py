@@ -71,6 +71,12 @@ async def test_digest_week_shows_the_weekly_digest_with_its_buttons(weekly_bot: 
     assert "本周要点" in section["text"] and "排名攀升最多" in section["text"]
     [en] = await weekly_bot.say(EN_USER, EN_USER, "/digest week metrics")
     assert "Each list's top posts of the week" in en["text"]
+    [named] = await weekly_bot.say(EN_USER, EN_USER, f"/digest {WEEK} summary")
+    assert named["text"].startswith(f"Summary · {WEEK}\n• In {WEEK} (2026-02-09 to 2026-02-15)")
+    [other] = await weekly_bot.say(EN_USER, EN_USER, "/digest 2026-W01")
+    assert other["text"] == (
+        f"There is no weekly digest for 2026-W01. The latest is {WEEK}: /digest {WEEK}"
+    )
     # The day's /digest is still the day's.
     [day] = await weekly_bot.say(EN_USER, EN_USER, "/digest")
     assert "2026-02-15" in day["text"] and WEEK not in day["text"]
