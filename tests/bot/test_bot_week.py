@@ -17,6 +17,7 @@ from week_store import WEEK, seed_fortnight
 
 from bot.config import Settings
 from bot.context import services_of
+from bot.delivery.prepare import render_parts
 from bot.fake_telegram import FakeTelegram
 from bot.jobs import build_due
 from bot.services import Services
@@ -30,7 +31,7 @@ from digest import (
     digest_versions,
     load_themes,
 )
-from digest.push.ledger import Ledger
+from digest.push.ledger import Claim, Finish, Ledger, PartKey
 from digest.render.chart import HEIGHT, WIDTH
 
 BUILT = datetime(2026, 2, 16, 0, 0, tzinfo=UTC)  # Monday 08:00 in Shanghai
@@ -226,3 +227,32 @@ async def test_the_tick_catches_up_a_week_a_restart_missed(bot: Bot, db_path: Pa
     monday = datetime(2026, 2, 16, 1, 0, tzinfo=UTC)
     await build_due(services_of(bot.app), bot.app.bot, monday, missing_only=True)
     assert week_versions(db_path) == [(WEEK, 1)]
+
+
+async def test_a_weekly_push_cut_short_resumes_with_the_parts_it_lacks(
+    services: Services, db_path: Path
+) -> None:
+    digest = store_week(db_path)
+    fake = FakeTelegram(TOKEN, limits=None)
+    fake.add_chat(4)
+    store = Store.open(db_path)
+    try:
+        chosen = ("summary", "metrics", "sources")  # a message each: several parts, text only
+        sub = add_chat(store, 4, mode="full", sections=chosen, language="en")
+        sub = replace(sub, cadence="weekly", week_time=time(9))
+        Subscriptions(store).save(sub, BUILT)
+        texts = render_parts(services.renderer, digest, sub, "push")
+        parts = len(texts)
+        assert parts >= 3
+        first = PartKey(WEEK, digest.version, 4, 1)  # sent before the pusher died
+        Ledger(store).apply([Claim(first, parts), Finish(first, "sent", message_id=1)], BUILT)
+    finally:
+        store.close()
+    report = await push_on_fake(services, fake, now=MONDAY_0930)
+    assert report.failed == 0 and len(fake.sent(4)) == parts - 1
+    assert [r["html"] for r in fake.sent(4)] == texts[1:]
+    store = Store.open(db_path)
+    try:
+        assert Ledger(store).counts(WEEK) == {("push", "sent"): parts}
+    finally:
+        store.close()
