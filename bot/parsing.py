@@ -13,6 +13,7 @@ from digest import (
     SECTION_IDS,
     SettingChange,
     UsageError,
+    WeeklyPush,
     is_week,
     parse_hhmm,
     parse_week,
@@ -22,8 +23,8 @@ from digest import (
 from .parsing_week import (
     NO_CHOICE,
     WEEK_SETTING_KEYS,
-    WeeklyChoice,
     week_setting_value,
+    weekly_time,
     weekly_token,
 )
 
@@ -78,7 +79,7 @@ class SubscribeArgs:
     target: int | str | None = None  # another chat (a channel): its id or @username
     push_time: time | None = None
     timezone: str | None = None
-    weekly: WeeklyChoice = NO_CHOICE  # cadence and week day, if given
+    weekly: WeeklyPush = NO_CHOICE  # cadence, week day and weekly time, if given
 
 
 @dataclass(frozen=True, slots=True)
@@ -180,6 +181,7 @@ def parse_subscribe(args: Sequence[str]) -> SubscribeArgs:
                 raise ArgumentError("subscribe", "target" if token[:1] in "@-" else "zone", token)
         else:
             raise ArgumentError("subscribe", "extra", token)
+    push_time, weekly = weekly_time(weekly, push_time)
     return SubscribeArgs(target, push_time, timezone, weekly)
 
 

@@ -8,8 +8,10 @@ Kept apart from ``parsing`` so the weekly forms stay one self-contained piece:
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import replace
 from datetime import time
+
+from digest import WeeklyPush
 
 CADENCE_WORDS = {
     "daily": "daily",
@@ -44,26 +46,26 @@ WEEK_SETTING_KEYS = {
 }
 
 
-@dataclass(frozen=True, slots=True)
-class WeeklyChoice:
-    """What ``/subscribe`` said about the weekly push (None: keep what the chat has)."""
-
-    cadence: str | None = None
-    week_day: int | None = None
+NO_CHOICE = WeeklyPush()
 
 
-NO_CHOICE = WeeklyChoice()
-
-
-def weekly_token(token: str, choice: WeeklyChoice) -> WeeklyChoice | None:
+def weekly_token(token: str, choice: WeeklyPush) -> WeeklyPush | None:
     """``choice`` with ``token`` taken in (a cadence or a week day), or None if it is neither
     (or names what ``choice`` already has)."""
     word = token.lower()
     if word in CADENCE_WORDS and choice.cadence is None:
-        return WeeklyChoice(CADENCE_WORDS[word], choice.week_day)
+        return replace(choice, cadence=CADENCE_WORDS[word])
     if word in WEEKDAY_WORDS and choice.week_day is None:
-        return WeeklyChoice(choice.cadence, WEEKDAY_WORDS[word])
+        return replace(choice, week_day=WEEKDAY_WORDS[word])
     return None
+
+
+def weekly_time(choice: WeeklyPush, given: time | None) -> tuple[time | None, WeeklyPush]:
+    """The daily push time and the weekly choice once ``given`` went to the right one: with
+    ``weekly`` or a week day it is the weekly push's time, else the daily's."""
+    if choice.cadence == "weekly" or choice.week_day is not None:
+        return None, replace(choice, week_time=given)
+    return given, choice
 
 
 def week_setting_value(

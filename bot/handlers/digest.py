@@ -15,7 +15,7 @@ from digest import Digest, Store, digest_versions, get_digest, is_week, last_bui
 from ..buttons import SourceButton, SourcesButton, ViewButton, decode_as
 from ..context import BotContext
 from ..keyboards import PAGE_SIZE, digest_keyboard, sources_keyboard
-from ..parsing import ArgumentError, parse_digest, parse_sources
+from ..parsing import ArgumentError, DigestArgs, parse_digest, parse_sources
 from .common import Turn, edit, explain, reply, send, send_photo, turn_of
 
 
@@ -113,19 +113,7 @@ async def digest_command(update: Update, context: BotContext) -> None:
     except ArgumentError as exc:
         await explain(turn, exc)
         return
-    if args.week:
-        found = await load_week(turn, args.week_key)
-        if found.digest is None:
-            await reply(turn, "no_week", week=args.week_key, latest=found.latest)
-    else:
-        found = await load_digest(turn, args.day)
-    if found.empty_day is not None:
-        asked = args.day is not None
-        await reply(turn, "empty_day", day=found.empty_day, latest=found.latest, asked=asked)
-    elif found.digest is None and not args.week:
-        day = args.day.isoformat() if args.day else None
-        await reply(turn, "no_digest", day=day, latest=found.latest)
-    if (digest := found.digest) is None:
+    if (digest := await asked_digest(turn, args)) is None:
         return
     if args.chart:
         await send_chart(turn, digest)
@@ -133,6 +121,24 @@ async def digest_command(update: Update, context: BotContext) -> None:
         await send(turn, await render(turn, digest, args.section, turn.lang))
     else:
         await show_view(turn, None, ViewButton(digest.date, digest.version, "push"), digest, None)
+
+
+async def asked_digest(turn: Turn, args: DigestArgs) -> Digest | None:
+    """The digest /digest asked for (a day's or a week's); else say why there is none, and
+    when the newest day had no posts, say so before showing the latest with posts."""
+    if args.week:
+        found = await load_week(turn, args.week_key)
+        if found.digest is None:
+            await reply(turn, "no_week", week=args.week_key, latest=found.latest)
+        return found.digest
+    found = await load_digest(turn, args.day)
+    if found.empty_day is not None:
+        asked = args.day is not None
+        await reply(turn, "empty_day", day=found.empty_day, latest=found.latest, asked=asked)
+    elif found.digest is None:
+        day = args.day.isoformat() if args.day else None
+        await reply(turn, "no_digest", day=day, latest=found.latest)
+    return found.digest
 
 
 async def send_chart(turn: Turn, digest: Digest) -> None:

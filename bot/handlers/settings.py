@@ -63,19 +63,9 @@ async def subscribe_command(update: Update, context: BotContext) -> None:
         return
     defaults = defaults_for(chat, turn)
     now = turn.services.clock()
-    weekly = args.weekly  # with "weekly" or a week day, the time given is the weekly push's
-    for_week = weekly.cadence == "weekly" or weekly.week_day is not None
-    day_time, week_time = (None, args.push_time) if for_week else (args.push_time, None)
     sub = await turn.services.store.run(
         lambda store: subscribe_chat(
-            store,
-            defaults,
-            now,
-            day_time,
-            args.timezone,
-            cadence=weekly.cadence,
-            week_day=weekly.week_day,
-            week_time=week_time,
+            store, defaults, now, args.push_time, args.timezone, args.weekly
         )
     )
     await reply(turn, "subscribed", sub=sub, channel=channel_title(chat, turn))

@@ -52,6 +52,23 @@ class ChatDefaults:
 
 
 @dataclass(frozen=True, slots=True)
+class WeeklyPush:
+    """What a subscribe says about the weekly push; None keeps what the chat has."""
+
+    cadence: str | None = None  # daily, weekly or both
+    week_day: int | None = None  # ISO weekday, 1 = Monday
+    week_time: time | None = None
+
+    def apply(self, sub: Subscription) -> Subscription:
+        return replace(
+            sub,
+            cadence=self.cadence or sub.cadence,
+            week_day=self.week_day or sub.week_day,
+            week_time=self.week_time or sub.week_time,
+        )
+
+
+@dataclass(frozen=True, slots=True)
 class SettingChange:
     """One typed setting change (what ``/settings time 08:00`` asks for)."""
 
@@ -125,10 +142,7 @@ def subscribe_chat(
     now: datetime,
     push_time: time | None = None,
     timezone: str | None = None,
-    *,
-    cadence: str | None = None,
-    week_day: int | None = None,
-    week_time: time | None = None,
+    weekly: WeeklyPush | None = None,
 ) -> Subscription:
     """Subscribe the chat, keeping its earlier settings unless a time or zone is given (or,
     for the weekly push, a cadence, week day or weekly time)."""
@@ -139,10 +153,9 @@ def subscribe_chat(
         timezone=timezone or base.timezone,
         title=defaults.title,
         chat_type=defaults.chat_type,
-        cadence=cadence or base.cadence,
-        week_day=week_day or base.week_day,
-        week_time=week_time or base.week_time,
     )
+    if weekly is not None:
+        base = weekly.apply(base)
     return Subscriptions(store).subscribe(base, now)
 
 

@@ -253,7 +253,14 @@ def test_the_weekly_forms() -> None:
     assert parse_digest(["周报"]).week_key is None
     assert problem(parse_digest, ["2026-W54"]) == ("week", "2026-W54")
     args = parse_subscribe(["weekly", "fri", "09:00"])
-    assert (args.weekly.cadence, args.weekly.week_day, args.push_time) == ("weekly", 5, time(9))
+    assert (args.weekly.cadence, args.weekly.week_day, args.weekly.week_time) == (
+        "weekly",
+        5,
+        time(9),
+    )
+    assert args.push_time is None  # the time given is the weekly push's
+    both = parse_subscribe(["both", "07:00"])  # no week day: the daily push's time
+    assert (both.push_time, both.weekly.week_time) == (time(7), None)
     args = parse_subscribe(["都要", "周日", "Asia/Tokyo"])
     assert (args.weekly.cadence, args.weekly.week_day, args.timezone) == ("both", 7, "Asia/Tokyo")
     assert problem(parse_subscribe, ["weekly", "daily"]) == ("zone", "daily")  # one cadence
