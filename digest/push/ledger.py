@@ -237,6 +237,9 @@ class Ledger:
         return [Failure(*row) for row in rows.fetchall()]
 
     def latest_date(self) -> str | None:
-        """The newest digest date with any row."""
-        row = self.db.execute("SELECT max(date) FROM deliveries").fetchone()
+        """The newest digest date with any row (a day's: weeks, ``YYYY-Www``, sort after
+        every day of their year and would hide the days' pushes)."""
+        row = self.db.execute(
+            "SELECT max(date) FROM deliveries WHERE date NOT GLOB '*-W*'"
+        ).fetchone()
         return row[0] if row else None
