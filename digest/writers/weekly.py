@@ -23,8 +23,6 @@ MOVING_THEMES = 3  # rising (and falling) themes the summary and outlook name
 class WeekWriter(OfflineWriter):
     """Writes every section of a week's digest in one language; deterministic."""
 
-    name = "offline"
-
     def __init__(self, facts: BuildFacts, language: str, week: WeekFacts) -> None:
         super().__init__(facts, language)
         self.week = week
