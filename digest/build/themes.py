@@ -104,6 +104,14 @@ class KeywordIndex:
         for theme in themes:
             for keyword in theme.keywords:
                 self.owners.setdefault(keyword.text, []).append((theme.id, keyword.generic))
+        # "vulnerabilities" is about what "vulnerability" is: English plurals match too,
+        # unless the taxonomy lists the plural itself (then its own entry decides).
+        plurals: dict[str, list[tuple[str, bool]]] = {}
+        for text, owners in self.owners.items():
+            for form in _plurals(text):
+                if form not in self.owners:
+                    plurals.setdefault(form, []).extend(owners)
+        self.owners.update(plurals)
         lengths: dict[str, set[int]] = {}
         for text in self.owners:
             lengths.setdefault(text[0], set()).add(len(text))
@@ -119,6 +127,17 @@ class KeywordIndex:
                 if candidate in self.owners and _bounded(text, start, start + length):
                     found.append((start, start + length, candidate))
         return found
+
+
+def _plurals(text: str) -> tuple[str, ...]:
+    """English plural forms of a Latin keyword ending in a letter ("agent" -> "agents")."""
+    if not (text[-1].isascii() and text[-1].isalpha()):
+        return ()
+    if text.endswith(("s", "x", "z", "ch", "sh")):
+        return (text + "es",)
+    if text.endswith("y") and len(text) > 1 and text[-2] not in "aeiou":
+        return (text[:-1] + "ies",)
+    return (text + "s",)
 
 
 def _ascii_alnum(char: str) -> bool:
