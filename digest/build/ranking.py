@@ -307,14 +307,17 @@ def _item_theme(item: Item, themes: Sequence[Theme]) -> str | None:
     """
     if len(item.posts) == 1:
         post = item.lead.seen.post
-        return assign_theme(post.title, post.brief, themes)
+        return assign_theme(post.title, post.brief, themes, repository=_is_repository(item))
     order = {theme.id: position for position, theme in enumerate(themes)}
     for with_briefs in (False, True):
         totals: dict[str, float] = defaultdict(float)
         for member in item.posts:
             post = member.seen.post
             for theme_id, score in theme_scores(
-                post.title, post.brief if with_briefs else None, themes
+                post.title,
+                post.brief if with_briefs else None,
+                themes,
+                repository=post.source == "github",
             ).items():
                 totals[theme_id] += score
         if totals:

@@ -15,6 +15,7 @@ OTHER_ID = "other"
 TITLE_WEIGHT = 2.0
 BRIEF_WEIGHT = 1.0
 GENERIC_FACTOR = 0.5  # a keyword marked "!" (e.g. "AI") counts half
+REPOSITORY_EVIDENCE = 1.0  # score a trending repository needs for a theme of its own
 
 
 @dataclass(frozen=True, slots=True)
@@ -167,13 +168,22 @@ def keyword_index(themes: Sequence[Theme]) -> KeywordIndex:
     return cached[1]
 
 
-def theme_scores(title: str, brief: str | None, themes: Sequence[Theme]) -> dict[str, float]:
-    """Score of each matching theme: longest keyword matches first, without overlaps."""
+def theme_scores(
+    title: str, brief: str | None, themes: Sequence[Theme], *, repository: bool = False
+) -> dict[str, float]:
+    """Score of each matching theme: longest keyword matches first, without overlaps.
+
+    A repository's title is "owner/name": the owner says who, not what, and the name
+    is a label, so only the name counts, as much as a word of the description.
+    """
     index = keyword_index(themes)
     scores: dict[str, float] = {}
+    title_weight = TITLE_WEIGHT
+    if repository:
+        title = _REPO_SEPARATORS.sub(" ", title)
     # Links in briefs ("Article URL: https://….html") say nothing about the topic.
     brief = _URL.sub(" ", brief or "")
-    for text, weight in ((normalize(title), TITLE_WEIGHT), (normalize(brief), BRIEF_WEIGHT)):
+    for text, weight in ((normalize(title), title_weight), (normalize(brief), BRIEF_WEIGHT)):
         if not text:
             continue
         # Longest first, so "android studio" (a tool) claims its span before "android".
@@ -190,10 +200,16 @@ def theme_scores(title: str, brief: str | None, themes: Sequence[Theme]) -> dict
     return scores
 
 
-def assign_theme(title: str, brief: str | None, themes: Sequence[Theme]) -> str | None:
-    """The best theme id for a post, ties to the earlier theme; None when nothing matches."""
-    scores = theme_scores(title, brief, themes)
-    if not scores:
+def assign_theme(
+    title: str, brief: str | None, themes: Sequence[Theme], *, repository: bool = False
+) -> str | None:
+    """The best theme id for a post, ties to the earlier theme; None when nothing matches.
+
+    A repository needs REPOSITORY_EVIDENCE: one word of its description ("app", "Rust")
+    says what it is built with or for, not what a reader would file it under.
+    """
+    scores = theme_scores(title, brief, themes, repository=repository)
+    if not scores or (repository and max(scores.values()) < REPOSITORY_EVIDENCE):
         return None
     # A title about driving school or a giveaway is chatter even when it says "iOS".
     chatter = [t.id for t in themes if t.chatter and t.id in theme_scores(title, None, themes)]
@@ -203,6 +219,7 @@ def assign_theme(title: str, brief: str | None, themes: Sequence[Theme]) -> str 
     return min(scores, key=lambda theme_id: (-scores[theme_id], order[theme_id]))
 
 
+_REPO_SEPARATORS = re.compile(r"[-_.]+")
 _URL = re.compile(r"\b(?:https?://|www\.)\S+", re.IGNORECASE)
 _LATIN_WORD = re.compile(r"[a-z0-9][a-z0-9.+#-]*")
 _CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]+")
