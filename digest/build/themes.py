@@ -173,17 +173,15 @@ def theme_scores(
 ) -> dict[str, float]:
     """Score of each matching theme: longest keyword matches first, without overlaps.
 
-    A repository's title is "owner/name": the owner says who, not what, and the name
-    is a label, so only the name counts, as much as a word of the description.
+    A repository's title is "owner/name-with-dashes": its words are read as words.
     """
     index = keyword_index(themes)
     scores: dict[str, float] = {}
-    title_weight = TITLE_WEIGHT
     if repository:
         title = _REPO_SEPARATORS.sub(" ", title)
     # Links in briefs ("Article URL: https://….html") say nothing about the topic.
     brief = _URL.sub(" ", brief or "")
-    for text, weight in ((normalize(title), title_weight), (normalize(brief), BRIEF_WEIGHT)):
+    for text, weight in ((normalize(title), TITLE_WEIGHT), (normalize(brief), BRIEF_WEIGHT)):
         if not text:
             continue
         # Longest first, so "android studio" (a tool) claims its span before "android".
@@ -205,8 +203,8 @@ def assign_theme(
 ) -> str | None:
     """The best theme id for a post, ties to the earlier theme; None when nothing matches.
 
-    A repository needs REPOSITORY_EVIDENCE: one word of its description ("app", "Rust")
-    says what it is built with or for, not what a reader would file it under.
+    A repository needs REPOSITORY_EVIDENCE: one generic word of its description ("app",
+    "AI") says what it is built with or for, not what a reader would file it under.
     """
     scores = theme_scores(title, brief, themes, repository=repository)
     if not scores or (repository and max(scores.values()) < REPOSITORY_EVIDENCE):
