@@ -187,10 +187,14 @@ def theme_scores(
         # Longest first, so "android studio" (a tool) claims its span before "android".
         matches = sorted(index.matches(text), key=lambda m: (-(m[1] - m[0]), m[0]))
         taken: list[tuple[int, int]] = []
+        counted: set[str] = set()
         for start, end, keyword in matches:
             if any(start < t_end and t_start < end for t_start, t_end in taken):
                 continue
             taken.append((start, end))
+            if keyword in counted:
+                continue
+            counted.add(keyword)
             for theme_id, generic in index.owners[keyword]:
                 scores[theme_id] = scores.get(theme_id, 0.0) + weight * (
                     GENERIC_FACTOR if generic else 1.0
