@@ -253,12 +253,25 @@ def _same_story(
     rare = {w for w in distinct if frequency[w] <= STORY_RARE}
     if rare and len(distinct) >= 2:
         return True
-    for repo, k in ((a, j), (b, i)):
+    for repo, other, k in ((a, b, j), (b, a, i)):
         if repo.seen.post.source == "github" and "/" in repo.seen.post.title:
             name = repo.seen.post.title.rsplit("/", 1)[-1].lower()
             if len(name) >= 5 and name in names[k] and frequency[name] <= STORY_RARE:
                 return True
+            if _names_repository(name, other.seen.post.title, frequency):
+                return True
     return False
+
+
+def _names_repository(name: str, title: str, frequency: Counter[str]) -> bool:
+    """A title that spells a repository's dashed name as words ("Hermes Agent" for
+    hermes-agent), one of them a rare name, is about that repository."""
+    parts = [part for part in re.split(r"[-_.]+", name) if part]
+    if len(parts) < 2:
+        return False
+    words = _latin_words(title)
+    runs = {tuple(words[n : n + len(parts)]) for n in range(len(words) - len(parts) + 1)}
+    return tuple(parts) in runs and any(0 < frequency[part] <= STORY_RARE for part in parts)
 
 
 def group_by_theme(items: Sequence[Item], themes: Sequence[Theme]) -> list[ThemeGroup]:
