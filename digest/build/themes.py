@@ -22,6 +22,7 @@ REPOSITORY_EVIDENCE = 1.0  # score a trending repository needs for a theme of it
 class Keyword:
     text: str  # normalized (see ``normalize``)
     generic: bool  # marked "!" in the taxonomy: counts half
+    noun: bool = False  # written in lower case: a common noun, so its plural matches too
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,7 +52,8 @@ def normalize(text: str) -> str:
 
 
 def _keyword(raw: str) -> Keyword:
-    return Keyword(normalize(raw.rstrip("!")), generic=raw.endswith("!"))
+    text = raw.rstrip("!")
+    return Keyword(normalize(text), generic=raw.endswith("!"), noun=text.islower())
 
 
 def load_themes(extra: Path | None = None, mode: str = "extend") -> tuple[Theme, ...]:
@@ -105,13 +107,15 @@ class KeywordIndex:
         for theme in themes:
             for keyword in theme.keywords:
                 self.owners.setdefault(keyword.text, []).append((theme.id, keyword.generic))
-        # "vulnerabilities" is about what "vulnerability" is: English plurals match too,
-        # unless the taxonomy lists the plural itself (then its own entry decides).
+        # "vulnerabilities" is about what "vulnerability" is: plurals of the nouns match
+        # too, unless the taxonomy lists the plural itself (then its own entry decides).
+        # Names do not ("anthropics" is a GitHub account, not Anthropic).
         plurals: dict[str, list[tuple[str, bool]]] = {}
-        for text, owners in self.owners.items():
-            for form in _plurals(text):
-                if form not in self.owners:
-                    plurals.setdefault(form, []).extend(owners)
+        for theme in themes:
+            for keyword in theme.keywords:
+                for form in _plurals(keyword.text) if keyword.noun else ():
+                    if form not in self.owners:
+                        plurals.setdefault(form, []).append((theme.id, keyword.generic))
         self.owners.update(plurals)
         lengths: dict[str, set[int]] = {}
         for text in self.owners:
