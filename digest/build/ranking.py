@@ -66,7 +66,17 @@ class ThemeGroup:
 
     @property
     def score(self) -> float:
-        return sum(item.score for item in self.items)
+        """Item scores summed, the nth item from one list counting 1/n.
+
+        A theme on several lists leads a run of one list's posts: four posts at 2 points
+        on "HN newest" are less of the day's news than posts high on four lists.
+        """
+        per_source: Counter[str] = Counter()
+        total = 0.0
+        for item in sorted(self.items, key=lambda i: -i.score):
+            per_source[item.lead.seen.post.source] += 1
+            total += item.score / per_source[item.lead.seen.post.source]
+        return total
 
     @property
     def posts(self) -> list[ScoredPost]:
