@@ -173,7 +173,9 @@ def evaluate(name: str, build: Callable[[], Matcher], cases: Sequence[Case]) -> 
 
 def main() -> None:
     scores = score_all()
-    before = score_revision(sys.argv[sys.argv.index("--before") + 1]) if "--before" in sys.argv else []
+    before = (
+        score_revision(sys.argv[sys.argv.index("--before") + 1]) if "--before" in sys.argv else []
+    )
     print_scores(scores, verbose="-v" in sys.argv, before=before)
     themes = load_themes()
     cases = load_cases(themes)

@@ -6,7 +6,6 @@ labels (bench/days/README.md); the digest is built exactly as the bot builds it.
 
 from __future__ import annotations
 
-import dataclasses
 import io
 import json
 import subprocess
