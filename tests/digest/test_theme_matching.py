@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from digest import BuildOptions, Digest, Store, compose_digest, load_themes, make_post
+from digest import BuildOptions, Digest, Post, Store, compose_digest, load_themes, make_post
 from digest.build.themes import Theme, assign_theme
 
 DAY = date(2026, 3, 25)
@@ -30,6 +30,11 @@ def items_of(digest: Digest) -> list[set[tuple[str, str]]]:
         for theme in digest.facts["themes"]  # type: ignore[union-attr]
         for item in theme["items"]
     ]
+
+
+def repository(name: str, description: str) -> Post:
+    """A GitHub trending post as the collector stores it."""
+    return make_post(source="github", post_id=name, title=name, brief=description)
 
 
 def theme_of(digest: Digest) -> dict[tuple[str, str], str]:
@@ -104,18 +109,11 @@ def test_a_phishing_site_is_still_security(themes):
 def test_a_repository_needs_more_than_one_generic_word(store: Store, options):
     store.save_posts(
         [
-            make_post(
-                source="github",
-                post_id="koala73/worldmonitor",
-                title="koala73/worldmonitor",
-                brief="Real-time global intelligence dashboard. AI-powered news aggregation",
+            repository(
+                "koala73/worldmonitor",
+                "Real-time global intelligence dashboard. AI-powered news aggregation",
             ),
-            make_post(
-                source="github",
-                post_id="PriorLabs/TabPFN",
-                title="PriorLabs/TabPFN",
-                brief="TabPFN: Foundation Model for Tabular Data",
-            ),
+            repository("PriorLabs/TabPFN", "TabPFN: Foundation Model for Tabular Data"),
         ],
         SEEN,
     )
@@ -132,12 +130,7 @@ def test_a_repository_needs_more_than_one_generic_word(store: Store, options):
 def test_a_repository_is_one_story_with_titles_that_spell_its_name(store: Store, options):
     store.save_posts(
         [
-            make_post(
-                source="github",
-                post_id="NousResearch/hermes-agent",
-                title="NousResearch/hermes-agent",
-                brief="The agent that grows with you",
-            ),
+            repository("NousResearch/hermes-agent", "The agent that grows with you"),
             make_post(
                 source="juejin",
                 post_id="1",
