@@ -82,6 +82,8 @@ def test_a_word_said_twice_counts_once(themes):
         ("A digestion of the Jacobian conjecture counterexample", "science"),
         ("四年前听张雪峰报考计算机的现在会后悔吗", "career"),
         ("如何选择企业级 NAS 系统？", "hardware"),
+        ("字节二面智力题：100只老虎和1只羊关在一起，这只羊会不会被吃？", "career"),
+        ("A lightweight, lightning-fast, in-process vector database", "backend"),
     ],
 )
 def test_vocabulary_of_the_labelled_days(themes, title, theme):
