@@ -64,7 +64,7 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-Sample = tuple[str, float, bool, float]  # path, ms, the push queue was busy, when
+Sample = tuple[str, float, bool, float, float]  # path, ms, queue busy, when, server's ms
 
 
 def probe_loop(base: str, done: threading.Event, samples: list[Sample]) -> None:
@@ -80,7 +80,9 @@ def probe_loop(base: str, done: threading.Event, samples: list[Sample]) -> None:
                     continue
                 ms = 1000 * (time.perf_counter() - started)
                 busy = path == "/metrics" and _queue_depth(answer.text) > 0
-                samples.append((path, ms, busy, started))
+                # The server's own accept-to-reply time, from its Server-Timing header.
+                timing = answer.headers.get("Server-Timing", "dur=-1")
+                samples.append((path, ms, busy, started, float(timing.partition("dur=")[2])))
             time.sleep(0.02)
 
 
@@ -112,16 +114,23 @@ def bench_health(args: argparse.Namespace) -> None:
         done.set()
         prober.join()
     # A /healthz probe just before a /metrics probe that saw the queue busy ran during it too.
-    during = [ms for n, (_, ms, busy, _) in enumerate(samples) if busy or _next_busy(samples, n)]
+    pushing = [s for n, s in enumerate(samples) if s[2] or _next_busy(samples, n)]
+    during, served = [s[1] for s in pushing], [s[4] for s in pushing]
     # The bot waits 5 s (--idle) before it plans the push: its first 4 s are the anchor.
     first = samples[0][3] if samples else 0.0
-    idle = [ms for _, ms, _, at in samples if at - first < IDLE_SECONDS]
+    idle_samples = [s for s in samples if s[3] - first < IDLE_SECONDS]
+    idle, idle_served = [s[1] for s in idle_samples], [s[4] for s in idle_samples]
     bot = run.bot
     print(
         f"push: {run.messages:,} messages to {bot['delivered']:,} of {run.chats:,} chats in "
         f"{bot['wall_s']:.1f}s ({run.messages / bot['wall_s']:.0f}/s)"
     )
-    for name, values in (("during the push", during), ("idle bot, same run", idle)):
+    for name, values in (
+        ("during the push", during),
+        ("idle bot, same run", idle),
+        ("during the push, server side", served),
+        ("idle bot, server side", idle_served),
+    ):
         if values:
             print(
                 f"probes {name}: {len(values)}, p50 {percentile(values, 0.5):.2f} ms, "
@@ -139,6 +148,10 @@ def bench_health(args: argparse.Namespace) -> None:
                 "p99_ms": round(percentile(during, 0.99), 2) if during else -1,
                 "max_ms": round(max(during), 2) if during else -1,
                 "idle_p50_ms": round(percentile(idle, 0.5), 2) if idle else -1,
+                "idle_p99_ms": round(percentile(idle, 0.99), 2) if idle else -1,
+                "server_p99_ms": round(percentile(served, 0.99), 2) if served else -1,
+                "server_max_ms": round(max(served), 2) if served else -1,
+                "load1": round(os.getloadavg()[0], 1),
                 "target_ms": HEALTH_TARGET_MS,
             }
         )

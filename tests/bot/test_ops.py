@@ -12,6 +12,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from prometheus_client.exposition import CONTENT_TYPE_PLAIN_0_0_4
 from bot_harness import EN_USER, bot_running, make_fake
 from delivery_worker import TOKEN, add_chat, delivery_settings, fast_options, store_digest
 from telegram import Bot
@@ -106,20 +107,30 @@ async def test_healthz_and_metrics_over_http(db_path: Path, settings: object) ->
         with ops_server("127.0.0.1", 0, health, metrics) as server:
             base = f"http://{server.address[0]}:{server.address[1]}"
             async with httpx.AsyncClient(base_url=base) as client:
-                assert (await client.get("/healthz")).status_code == 200  # starting up
+                answer = await client.get("/healthz")
+                assert answer.status_code == 200  # starting up
+                assert float(answer.headers["Server-Timing"].partition("dur=")[2]) >= 0
                 clock.now = NOW + timedelta(minutes=1)
+                server.publish()  # what the publisher thread does every PUBLISH_SECONDS
                 answer = await client.get("/healthz")
                 assert answer.status_code == 503
                 assert answer.text == "store: no successful check for 60s (store thread stuck?)\n"
                 await bot.say(EN_USER, EN_USER, "/help")
                 await check_vitals(services)
+                server.publish()
                 answer = await client.get("/healthz")
                 assert (answer.status_code, answer.text) == (200, "ok\n")
                 services.metrics.ingested(
                     [IngestResult("v2ex", True, 12), IngestResult("hn", False, 0)]
                 )
-                text = (await client.get("/metrics")).text
+                server.publish()
+                answer = await client.get("/metrics")
+                assert answer.headers["Content-Type"] == CONTENT_TYPE_PLAIN_0_0_4
+                text = answer.text
                 assert (await client.get("/nope")).status_code == 404
+                assert (await client.post("/healthz")).status_code == 405
+    with pytest.raises(httpx.ConnectError):  # the child exited with the server
+        httpx.get(base + "/healthz")
     assert sample(text, 'hotdigest_messages_sent_total{kind="reply"}') >= 1
     assert sample(text, 'hotdigest_messages_failed_total{kind="push"}') == 0
     assert sample(text, 'hotdigest_send_seconds_count{kind="reply"}') >= 1
