@@ -64,7 +64,8 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-Sample = tuple[str, float, bool, float, float]  # path, ms, queue busy, when, server's ms
+# path, ms, queue busy, when, server's ms (request arrived to reply), accept to reply
+Sample = tuple[str, float, bool, float, float, float]
 
 
 def probe_loop(base: str, done: threading.Event, samples: list[Sample]) -> None:
@@ -81,8 +82,9 @@ def probe_loop(base: str, done: threading.Event, samples: list[Sample]) -> None:
                 ms = 1000 * (time.perf_counter() - started)
                 busy = path == "/metrics" and _queue_depth(answer.text) > 0
                 # The server's own accept-to-reply time, from its Server-Timing header.
-                timing = answer.headers.get("Server-Timing", "dur=-1")
-                samples.append((path, ms, busy, started, float(timing.partition("dur=")[2])))
+                timing = answer.headers.get("Server-Timing", "request;dur=-1, handle;dur=-1")
+                waited, handled = (float(m.partition("dur=")[2]) for m in timing.split(","))
+                samples.append((path, ms, busy, started, handled, waited + handled))
             time.sleep(0.02)
 
 
@@ -115,11 +117,11 @@ def bench_health(args: argparse.Namespace) -> None:
         prober.join()
     # A /healthz probe just before a /metrics probe that saw the queue busy ran during it too.
     pushing = [s for n, s in enumerate(samples) if s[2] or _next_busy(samples, n)]
-    during, served = [s[1] for s in pushing], [s[4] for s in pushing]
+    during, served, accepted = ([s[i] for s in pushing] for i in (1, 4, 5))
     # The bot waits 5 s (--idle) before it plans the push: its first 4 s are the anchor.
     first = samples[0][3] if samples else 0.0
     idle_samples = [s for s in samples if s[3] - first < IDLE_SECONDS]
-    idle, idle_served = [s[1] for s in idle_samples], [s[4] for s in idle_samples]
+    idle, idle_served, idle_accepted = ([s[i] for s in idle_samples] for i in (1, 4, 5))
     bot = run.bot
     print(
         f"push: {run.messages:,} messages to {bot['delivered']:,} of {run.chats:,} chats in "
@@ -128,8 +130,10 @@ def bench_health(args: argparse.Namespace) -> None:
     for name, values in (
         ("during the push", during),
         ("idle bot, same run", idle),
-        ("during the push, server side", served),
-        ("idle bot, server side", idle_served),
+        ("during the push, server: request to reply", served),
+        ("idle bot, server: request to reply", idle_served),
+        ("during the push, server: accept to reply", accepted),
+        ("idle bot, server: accept to reply", idle_accepted),
     ):
         if values:
             print(

@@ -9,7 +9,8 @@ stdin closes (the bot stopped or died).
 
 A ``/healthz`` answer older than ``STALE_SECONDS`` means the bot stopped publishing:
 a hung process answers 503, not its last "ok". Every answer carries a standard
-``Server-Timing`` header with the milliseconds from accept to the reply.
+``Server-Timing`` header: ``request`` is the milliseconds from accept until the request
+had arrived (the client's pace), ``handle`` from then to the reply (ours).
 """
 
 from __future__ import annotations
@@ -80,6 +81,7 @@ class Request:
 
     accepted: float  # perf_counter at accept
     head: bytes = b""
+    arrived: float = 0.0  # perf_counter when the head was complete
 
 
 def reply(answers: Answers, conn: socket.socket, request: Request) -> None:
@@ -87,12 +89,13 @@ def reply(answers: Answers, conn: socket.socket, request: Request) -> None:
     method, _, rest = request.head.partition(b" ")
     target = rest.partition(b" ")[0].decode("latin-1").partition("?")[0]
     status, kind, body = answers.answer(method.decode("latin-1"), target)
-    spent = 1000 * (time.perf_counter() - request.accepted)
+    arrived = request.arrived or request.accepted
+    waited, spent = 1000 * (arrived - request.accepted), 1000 * (time.perf_counter() - arrived)
     lines = [
         f"HTTP/1.1 {status} {REASONS[status]}",
         f"Content-Type: {kind}",
         f"Content-Length: {len(body)}",
-        f"Server-Timing: handle;dur={spent:.3f}",
+        f"Server-Timing: request;dur={waited:.3f}, handle;dur={spent:.3f}",
         "Connection: close",
     ]
     head = ("\r\n".join(lines) + "\r\n\r\n").encode()
@@ -137,6 +140,7 @@ def _read(answers: Answers, selector: selectors.BaseSelector, key: selectors.Sel
         return
     selector.unregister(conn)
     if chunk:
+        request.arrived = time.perf_counter()
         reply(answers, conn, request)
     else:
         conn.close()  # the client left before its request ended
