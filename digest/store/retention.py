@@ -1,10 +1,10 @@
 """Keeping the store's size in check: pruning old rows in small batches, and table sizes.
 
-Heat snapshots and delivery-ledger rows grow with every fetch and push; after
-``keep_days`` they are deleted a batch at a time, each batch its own short transaction,
-so the bot's commands get the store between batches. Digests, the posts they cite,
-chats and fetch history are never pruned (posts outlive their snapshots: a digest's
-sources stay readable).
+Heat snapshots, delivery-ledger rows and the follow alerts' ledger, messages and run
+log grow with every fetch and push; after ``keep_days`` they are deleted a batch at a
+time, each batch its own short transaction, so the bot's commands get the store between
+batches. Digests, the posts they cite, chats, follows and fetch history are never
+pruned (posts outlive their snapshots: a digest's sources stay readable).
 """
 
 from __future__ import annotations
@@ -18,10 +18,22 @@ from pathlib import Path
 from ..clock import to_iso
 from .store import Store
 
-# The column each pruned table is aged by, and whether it holds a time or a date.
-PRUNED: dict[str, tuple[str, bool]] = {
-    "snapshots": ("fetched_at", True),
-    "deliveries": ("date", False),
+# The column each pruned table is aged by, whether it holds a time or a date, and which
+# old rows stay all the same (an SQL condition), in the order they are pruned.
+PRUNED: dict[str, tuple[str, bool, str | None]] = {
+    "snapshots": ("fetched_at", True, None),
+    "deliveries": ("date", False, None),
+    # An alert older than keep_days is about a post first seen before then, which no
+    # alert run reads again: its claim has nothing left to guard.
+    "follow_alerts": ("created_at", True, None),
+    # A message stays while an alert it carried does (one held past the cutoff, say).
+    "alert_batches": (
+        "created_at",
+        True,
+        "EXISTS (SELECT 1 FROM follow_alerts AS a WHERE a.batch_id = alert_batches.id)",
+    ),
+    # The newest run tells the next one where to start (digest.follow.alerts).
+    "alert_runs": ("at", True, "through = (SELECT max(through) FROM alert_runs)"),
 }
 # The column that tells a table's oldest row, for `hotdigest stats`.
 AGE_COLUMNS = {
@@ -33,16 +45,21 @@ AGE_COLUMNS = {
     "deliveries": "date",
     "llm_cache": "created_at",
     "llm_calls": "at",
+    "follows": "created_at",
+    "follow_alerts": "created_at",
+    "alert_batches": "created_at",
+    "alert_runs": "at",
 }
 
 
 @dataclass(frozen=True, slots=True)
 class PruneStep:
-    """One table to prune: rows whose ``column`` sorts before ``cutoff``."""
+    """One table to prune: rows whose ``column`` sorts before ``cutoff``, but ``keep``."""
 
     table: str
     column: str
     cutoff: str
+    keep: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,8 +74,8 @@ def prune_steps(now: datetime, keep_days: int) -> list[PruneStep]:
     """What a prune run deletes: rows older than ``keep_days`` before ``now``."""
     cutoff = now - timedelta(days=keep_days)
     return [
-        PruneStep(table, column, to_iso(cutoff) if is_time else cutoff.date().isoformat())
-        for table, (column, is_time) in PRUNED.items()
+        PruneStep(table, column, to_iso(cutoff) if is_time else cutoff.date().isoformat(), keep)
+        for table, (column, is_time, keep) in PRUNED.items()
     ]
 
 
@@ -66,9 +83,10 @@ def prune_batch(store: Store, step: PruneStep, limit: int) -> int:
     """Delete up to ``limit`` of the oldest rows ``step`` covers, in one transaction."""
     # The inner SELECT walks the column's index from its oldest end, so a batch costs
     # its own rows, not a scan of the table.
+    keep = f" AND NOT ({step.keep})" if step.keep else ""
     sql = (
         f'DELETE FROM "{step.table}" WHERE rowid IN '
-        f'(SELECT rowid FROM "{step.table}" WHERE "{step.column}" < ? LIMIT ?)'
+        f'(SELECT rowid FROM "{step.table}" WHERE "{step.column}" < ?{keep} LIMIT ?)'
     )
     with store.db.conn:
         return store.db.conn.execute(sql, [step.cutoff, limit]).rowcount

@@ -328,6 +328,17 @@ def _alert_tables(db: sqlite_utils.Database) -> None:
     db.table("posts").create_index(["first_seen_at"], index_name="idx_posts_first_seen_at")
 
 
+def _v11_alert_retention(db: sqlite_utils.Database) -> None:
+    # Retention prunes the alert ledger, its messages and the run log by age, a batch at
+    # a time from the oldest row: each batch walks an index rather than the table.
+    for table, column in (
+        ("follow_alerts", "created_at"),
+        ("alert_batches", "created_at"),
+        ("alert_runs", "at"),
+    ):
+        db.table(table).create_index([column], index_name=f"idx_{table}_{column}")
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     _v1_posts,
     _v2_digests,
@@ -339,6 +350,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     _v8_incidents,
     _v9_chart,
     _v10_follows,
+    _v11_alert_retention,
 )
 
 
