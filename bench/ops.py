@@ -209,6 +209,7 @@ class Commands:
     def __init__(self, runner: StoreRunner, every: float = 0.02) -> None:
         self.runner, self.every = runner, every
         self.waits: list[float] = []
+        self.writes: list[float] = []  # ms each write's transaction took, on the store thread
         self._stop = asyncio.Event()
 
     def stop(self) -> None:
@@ -220,21 +221,26 @@ class Commands:
             n += 1
             call = partial(_read, n) if n % 2 else partial(_write, n)
             started = time.perf_counter()
-            await self.runner.run(call)
+            took = await self.runner.run(call)
             self.waits.append(1000 * (time.perf_counter() - started))
+            if took is not None:
+                self.writes.append(took)
             await asyncio.sleep(self.every)
 
 
-def _read(n: int, store: Store) -> object:
-    return store.get_post("bench", str(n % 1000))  # what /sources n reads
+def _read(n: int, store: Store) -> None:
+    store.get_post("bench", str(n % 1000))  # what /sources n reads
 
 
-def _write(n: int, store: Store) -> object:
-    return store.save_posts([Post("bench", "cmd", f"edit {n}")], NOW)  # a write, as /subscribe
+def _write(n: int, store: Store) -> float:
+    """A one-row write, as /subscribe: the anchor of a write transaction's time (ms)."""
+    started = time.perf_counter()
+    store.save_posts([Post("bench", "cmd", f"edit {n}")], NOW)
+    return 1000 * (time.perf_counter() - started)
 
 
-async def with_commands(runner: StoreRunner, work: Awaitable[T]) -> tuple[T, list[float]]:
-    """Await ``work`` while commands run; its result and every command's wait (ms)."""
+async def with_commands(runner: StoreRunner, work: Awaitable[T]) -> tuple[T, Commands]:
+    """Await ``work`` while commands run; its result and the commands' times."""
     commands = Commands(runner)
     player = asyncio.create_task(commands.play())
     try:
@@ -242,7 +248,7 @@ async def with_commands(runner: StoreRunner, work: Awaitable[T]) -> tuple[T, lis
     finally:
         commands.stop()
         await player
-    return result, commands.waits
+    return result, commands
 
 
 async def store_bench(args: argparse.Namespace, scratch: Path) -> dict[str, object]:
@@ -255,8 +261,9 @@ async def store_bench(args: argparse.Namespace, scratch: Path) -> dict[str, obje
     print(f"seeded {size / 2**30:.2f} GB in {time.perf_counter() - began:.0f}s")
     runner = StoreRunner(db)
     try:
-        _, anchor = await with_commands(runner, asyncio.sleep(5.0))
-        report, waits = await with_commands(runner, asyncio.to_thread(backup_database, db, copy))
+        anchor = (await with_commands(runner, asyncio.sleep(5.0)))[1].waits
+        report, played = await with_commands(runner, asyncio.to_thread(backup_database, db, copy))
+        waits = played.waits
         copy.unlink()
         print(
             f"backup: {size / 2**30:.2f} GB in {report.seconds:.1f}s (verified); commands: "
@@ -267,7 +274,8 @@ async def store_bench(args: argparse.Namespace, scratch: Path) -> dict[str, obje
 
         started = time.perf_counter()
         steps = prune_steps(NOW, keep_days=400)
-        pruned, prune_waits = await with_commands(runner, prune_store(runner, steps))
+        pruned, prune_commands = await with_commands(runner, prune_store(runner, steps))
+        prune_waits, writes = prune_commands.waits, prune_commands.writes
         prune_seconds = time.perf_counter() - started
     finally:
         await runner.close()
@@ -275,11 +283,15 @@ async def store_bench(args: argparse.Namespace, scratch: Path) -> dict[str, obje
     longest = 1000 * pruned.longest
     print(
         f"prune: {deleted:,} snapshots in {pruned.batches:,} batches, {prune_seconds:.0f}s; "
-        f"batch p50 {1000 * percentile(pruned.seconds, 0.5):.1f} ms, "
-        f"p99 {1000 * percentile(pruned.seconds, 0.99):.1f} ms, "
-        f"longest {longest:.1f} ms (target <= {LOCK_TARGET_MS:.0f} ms); commands: "
-        f"max {max(prune_waits):.1f} ms"
+        f"commands: max {max(prune_waits):.1f} ms"
     )
+    batch_ms, cpu_ms = ([1000 * s for s in values] for values in (pruned.seconds, pruned.cpu))
+    for name, values in (
+        (f"batch transactions (target <= {LOCK_TARGET_MS:.0f} ms)", batch_ms),
+        ("their CPU time", cpu_ms),
+        ("anchor, same run: a one-row write transaction", writes),
+    ):
+        print(f"{name}: {_spread(values)}")
     return {
         "store_gb": round(size / 2**30, 2),
         "backup_s": round(report.seconds, 1),
@@ -291,9 +303,20 @@ async def store_bench(args: argparse.Namespace, scratch: Path) -> dict[str, obje
         "prune_s": round(prune_seconds, 1),
         "batch_p99_ms": round(1000 * percentile(pruned.seconds, 0.99), 1),
         "longest_batch_ms": round(longest, 1),
+        "batch_cpu_max_ms": round(max(cpu_ms), 1),
+        "anchor_write_p99_ms": round(percentile(writes, 0.99), 1),
+        "anchor_write_max_ms": round(max(writes), 1),
+        "load1": round(os.getloadavg()[0], 1),
         "prune_cmd_max_ms": round(max(prune_waits), 1),
         "lock_target_ms": LOCK_TARGET_MS,
     }
+
+
+def _spread(values: list[float]) -> str:
+    return (
+        f"{len(values)}, p50 {percentile(values, 0.5):.1f} ms, "
+        f"p99 {percentile(values, 0.99):.1f} ms, max {max(values):.1f} ms"
+    )
 
 
 def bench_store(args: argparse.Namespace) -> None:

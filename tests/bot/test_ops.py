@@ -12,9 +12,9 @@ from pathlib import Path
 
 import httpx
 import pytest
-from prometheus_client.exposition import CONTENT_TYPE_PLAIN_0_0_4
 from bot_harness import EN_USER, bot_running, make_fake
 from delivery_worker import TOKEN, add_chat, delivery_settings, fast_options, store_digest
+from prometheus_client.exposition import CONTENT_TYPE_PLAIN_0_0_4
 from telegram import Bot
 
 from bot.context import services_of

@@ -157,8 +157,8 @@ def test_pruning_deletes_old_snapshots_and_ledger_rows_but_keeps_posts(tmp_path:
     for step in prune_steps(NOW, keep_days=400):
         while True:
             limit = sizer.size
-            deleted, seconds = timed_prune_batch(store, step, limit)
-            assert deleted <= limit and seconds >= 0
+            deleted, seconds, cpu = timed_prune_batch(store, step, limit)
+            assert deleted <= limit and seconds >= 0 and cpu >= 0
             if deleted < limit:
                 break
     cutoff = NOW - timedelta(days=400)
