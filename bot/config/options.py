@@ -184,7 +184,7 @@ OPTIONS: tuple[Option, ...] = (
     Option(
         "store.keep_days",
         "keep_days",
-        "Days of heat snapshots and delivery-ledger rows to keep (digests are kept).",
+        "Days of heat snapshots, push-ledger rows and follow alerts to keep (digests are kept).",
         _int(1, 36500),
     ),
     Option(
