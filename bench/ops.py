@@ -8,14 +8,18 @@ Three measurements, each printed beside its target:
   as busy as it gets, which is harder on the probes than a 30 msg/s push (``--paced``:
   Telegram's pace, 30 msg/s; 10,000 chats then take 17 minutes). Probes that saw the
   push queue non-empty count as "during the push"; the anchor is the same probes in
-  the bot's first 4 idle seconds before it starts pushing, in the same run.
+  the bot's first 4 idle seconds before it starts pushing, in the same run. Each probe
+  is timed by the client and by the server (its ``Server-Timing`` header: from the
+  request's arrival to the reply, and from accept to the reply).
 - ``backup``: a ``--rows``-snapshot store (about 1 GB at 6M rows) is backed up with
   ``backup_database`` while a client plays commands on the bot's store thread (a read
   and a write every 20 ms); reports the slowest store call during the backup, beside
   the same calls with no backup running.
 - ``prune``: ``--prune-rows`` old snapshots are pruned with the bot's job function
-  (``prune_store``, adaptive batches) while the same command client runs; reports the
-  longest batch (the write lock's hold) and the slowest command.
+  (``prune_store``, adaptive batches) while the same command client runs; reports each
+  batch's transaction (the write lock's hold: BEGIN IMMEDIATE to COMMIT) and its CPU
+  time, the slowest command, and as the anchor the client's one-row write transactions
+  timed the same way on the same thread in the same run.
 
 Run: ``uv run python bench/ops.py health [--chats 10000]``,
 ``uv run python bench/ops.py store [--rows 6000000] [--prune-rows 10000000]``.

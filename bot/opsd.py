@@ -156,7 +156,10 @@ def _drop_stalled(selector: selectors.BaseSelector, before: float) -> None:
 
 def main(argv: list[str]) -> None:
     """``opsd.py FD``: serve on the listening socket FD until stdin closes."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C stops the bot, which closes stdin
+    # Ctrl-C, or systemd's SIGTERM to the whole unit, stops the bot, which closes stdin:
+    # this process ends after the bot, never leaving it to publish into a closed pipe.
+    for stop in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(stop, signal.SIG_IGN)
     listener = socket.socket(fileno=int(argv[1]))
     answers = Answers()
     threading.Thread(target=serve, args=(answers, listener), daemon=True).start()

@@ -104,10 +104,13 @@ class BatchSizer:
     hold the write lock too long or take all night. Halve after a slow batch, grow after
     a quick one, never past ``high`` rows: a run of quick batches must not grow one that
     a cold page cache would make ten times slower (4,000 snapshots take about 10 ms of
-    CPU on the dev machine).
+    CPU on the dev machine). The default target is short because a batch's tail is the
+    scheduler's: the store thread wakes for each batch with a fresh time slice, and on
+    the loaded dev machine half of the 5 ms batches were preempted while holding the
+    lock (a 10-40 ms wait each), a fifth of the 2 ms ones (bench/README.md).
     """
 
-    def __init__(self, target: float = 0.005, start: int = 500, low: int = 50, high: int = 4000):
+    def __init__(self, target: float = 0.002, start: int = 500, low: int = 50, high: int = 4000):
         self.target, self.size, self.low, self.high = target, start, low, high
 
     def timed(self, seconds: float) -> None:
