@@ -16,6 +16,7 @@ had arrived (the client's pace), ``handle`` from then to the reply (ours).
 from __future__ import annotations
 
 import contextlib
+import os
 import selectors
 import signal
 import socket
@@ -53,12 +54,20 @@ class Answers:
 
     def read_frames(self, stream: BinaryIO) -> None:
         """Take frames from ``stream`` until it ends."""
-        while header := stream.readline():
-            code, health_len, metrics_len = (int(field) for field in header.split())
-            health, metrics = stream.read(health_len), stream.read(metrics_len)
-            if len(health) < health_len or len(metrics) < metrics_len:
-                return  # the bot died mid-frame
-            self.latest = Published(time.monotonic(), code, health, metrics)
+        while self.read_frame(stream):
+            pass
+
+    def read_frame(self, stream: BinaryIO) -> bool:
+        """Take one frame from ``stream``; False at its end (or a frame cut short)."""
+        header = stream.readline()
+        if not header:
+            return False
+        code, health_len, metrics_len = (int(field) for field in header.split())
+        health, metrics = stream.read(health_len), stream.read(metrics_len)
+        if len(health) < health_len or len(metrics) < metrics_len:
+            return False  # the bot died mid-frame
+        self.latest = Published(time.monotonic(), code, health, metrics)
+        return True
 
     def answer(self, method: str, path: str) -> tuple[int, str, bytes]:
         """(status, content type, body) for a request."""
@@ -116,7 +125,7 @@ def serve(answers: Answers, listener: socket.socket) -> None:
     while True:
         for key, _ in selector.select(timeout=1.0):
             if key.fileobj is listener:
-                with contextlib.suppress(BlockingIOError):
+                with contextlib.suppress(BlockingIOError, ConnectionAbortedError):
                     conn, _ = listener.accept()
                     conn.setblocking(False)
                     selector.register(conn, selectors.EVENT_READ, Request(time.perf_counter()))
@@ -162,8 +171,17 @@ def main(argv: list[str]) -> None:
         signal.signal(stop, signal.SIG_IGN)
     listener = socket.socket(fileno=int(argv[1]))
     answers = Answers()
-    threading.Thread(target=serve, args=(answers, listener), daemon=True).start()
+    # The bot writes its first answers as it starts this process: take them before
+    # the first probe (which waits in the socket's backlog meanwhile), never "starting".
+    if not answers.read_frame(sys.stdin.buffer):
+        return
+    threading.Thread(target=_until_stdin_ends, args=(answers,), daemon=True).start()
+    serve(answers, listener)  # if it fails, the process ends and the port closes with it
+
+
+def _until_stdin_ends(answers: Answers) -> None:
     answers.read_frames(sys.stdin.buffer)
+    os._exit(0)  # the bot closed our stdin (it stopped, or died): so do we
 
 
 if __name__ == "__main__":
