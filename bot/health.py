@@ -156,13 +156,14 @@ class OpsServer:
         log.info("health and metrics on http://%s:%s/healthz and /metrics", *self.address)
 
     def publish(self) -> None:
-        """Send the child what ``/healthz`` and ``/metrics`` answer now."""
-        code, text = health_answer(self._health)
-        health, metrics = text.encode(), generate_latest(self._metrics.registry)
-        frame = f"{code} {len(health)} {len(metrics)}\n".encode() + health + metrics
+        """Send the child what ``/healthz`` and ``/metrics`` answer now (it serves them soon
+        after: the child reads them on a thread of its own)."""
         stdin = self._child.stdin
         assert stdin is not None
-        with self._lock:
+        with self._lock:  # frames leave in the order they were computed
+            code, text = health_answer(self._health)
+            health, metrics = text.encode(), generate_latest(self._metrics.registry)
+            frame = f"{code} {len(health)} {len(metrics)}\n".encode() + health + metrics
             stdin.write(frame)
             stdin.flush()
 
