@@ -107,7 +107,7 @@ class BatchSizer:
     CPU on the dev machine). The default target is short because a batch's tail is the
     scheduler's: the store thread wakes for each batch with a fresh time slice, and on
     the loaded dev machine half of the 5 ms batches were preempted while holding the
-    lock (a 10-40 ms wait each), a fifth of the 2 ms ones (bench/README.md).
+    lock, a fifth of the 2 ms ones (bench/README.md).
     """
 
     def __init__(self, target: float = 0.002, start: int = 500, low: int = 50, high: int = 4000):
