@@ -20,6 +20,7 @@ CLIENT = """
 import sys, time, urllib.request
 print("ready", flush=True)
 sys.stdin.readline()
+time.sleep(0.1)  # the bot's interpreter is in its C call by then
 began = time.monotonic()
 urllib.request.urlopen(sys.argv[1], timeout=60).read()
 print(began, time.monotonic(), flush=True)
@@ -66,9 +67,9 @@ def test_a_probe_is_answered_while_the_bots_interpreter_holds_its_gil() -> None:
             )
             assert client.stdin is not None and client.stdout is not None
             assert client.stdout.readline() == "ready\n"
+            held = time.monotonic()
             client.stdin.write("go\n")
             client.stdin.flush()
-            held = time.monotonic()
             sum(range(n))  # one C call: the GIL is not released until it returns
             released = time.monotonic()
             began, answered = (float(word) for word in client.communicate(timeout=60)[0].split())
