@@ -26,7 +26,7 @@ from bot.context import services_of
 from bot.delivery.engine import DeliveryOptions
 from bot.fake_telegram import FakeTelegram
 from bot.follow_alerts import run_alerts
-from digest import Follows, Store, import_posts
+from digest import Follow, Follows, Store, import_posts
 from digest.push.subscriptions import Subscription, Subscriptions
 
 FORUM = -1005005  # a forum supergroup; ZH_USER administers it, EN_USER is a member
@@ -151,21 +151,53 @@ async def test_a_private_chat_with_topics_subscribes_per_topic(bot: Bot, db_path
     assert digest["thread_id"] == thread
 
 
-async def test_follows_set_in_a_topic_alert_in_that_topic(bot: Bot, db_path: Path) -> None:
-    thread = bot.fake.create_topic(FORUM, "Models")
-    await say_in(bot, FORUM, thread, ZH_USER, "/follow GLM => 模型")
-    now = datetime.now(UTC)
+def fresh_post(db_path: Path, now: datetime) -> None:
+    """A post about GLM-6, first seen ``now``: new to the next alert run."""
     fresh = db_path.parent / "fresh.jsonl"
     post = {"source": "hackernews", "post_id": "glm-6", "title": "GLM-6 released", "heat": 900}
     fresh.write_text(json.dumps({**post, "url": "https://example.com/glm-6"}) + "\n")
     store = Store.open(db_path)
-    [follow] = Follows(store).of_chat(FORUM)
-    import_posts(store, fresh, now=now)  # first seen now: new to the alert run
+    import_posts(store, fresh, now=now)
     store.close()
+
+
+def follows_of(db_path: Path, chat_id: int) -> list[Follow]:
+    store = Store.open(db_path)
+    try:
+        return Follows(store).of_chat(chat_id)
+    finally:
+        store.close()
+
+
+async def test_follows_set_in_a_topic_alert_in_that_topic(bot: Bot, db_path: Path) -> None:
+    thread = bot.fake.create_topic(FORUM, "Models")
+    await say_in(bot, FORUM, thread, ZH_USER, "/follow GLM => 模型")
+    [follow] = follows_of(db_path, FORUM)
     assert follow.thread_id == thread
-    services = services_of(bot.app)
+    now = datetime.now(UTC)
+    fresh_post(db_path, now)
     before = len(bot.fake.sent(FORUM))
-    report = await run_alerts(services, bot.app.bot, now, delivery=DeliveryOptions())
+    report = await run_alerts(services_of(bot.app), bot.app.bot, now, delivery=DeliveryOptions())
     assert report.sent == 1
     [alert] = bot.fake.sent(FORUM)[before:]
     assert alert["thread_id"] == thread and "GLM-6 released" in alert["text"]
+
+
+async def test_an_alert_into_a_closed_topic_pauses_the_groups_set_there(
+    forum_fake: FakeTelegram, settings: Settings, digest_v1: object, db_path: Path
+) -> None:
+    async with bot_running(forum_fake, settings) as bot:
+        thread = bot.fake.create_topic(FORUM, "Models")
+        await say_in(bot, FORUM, thread, ZH_USER, "/follow GLM")
+        await say_in(bot, FORUM, None, ZH_USER, "/follow Rust")  # in General: not paused
+        bot.fake.close_topic(FORUM, thread)
+        now = datetime.now(UTC)
+        fresh_post(db_path, now)
+        services = services_of(bot.app)
+        report = await run_alerts(services, bot.app.bot, now, delivery=DeliveryOptions())
+    assert (report.sent, report.failed) == (0, 1)
+    assert "TOPIC_CLOSED" in report.errors[0][1].upper()
+    assert [(f.thread_id, f.paused) for f in follows_of(db_path, FORUM)] == [
+        (thread, True),
+        (0, False),
+    ]
