@@ -332,46 +332,34 @@ def _v11_topics(db: sqlite_utils.Database) -> None:
     # Issue 16: a subscription belongs to (chat, topic). ``thread_id`` is the forum topic's
     # message_thread_id, 0 for a chat without topics (or its General topic), so every
     # existing row keeps meaning what it did. SQLite cannot change a primary key in place:
-    # chats and deliveries are copied into tables keyed with the topic.
-    db.execute(
-        """
-        CREATE TABLE chats_v11 (
-            chat_id INTEGER, thread_id INTEGER NOT NULL DEFAULT 0, chat_type TEXT NOT NULL,
-            title TEXT, language TEXT NOT NULL, push_time TEXT NOT NULL, timezone TEXT NOT NULL,
-            mode TEXT NOT NULL, sections TEXT, include_sources TEXT, exclude_sources TEXT,
-            active INTEGER NOT NULL, subscribed_at TEXT, updated_at TEXT, inactive_reason TEXT,
-            migrated_to INTEGER, chart INTEGER NOT NULL DEFAULT 0,
-            link_preview TEXT,  -- headline | none; NULL: the operator's default
-            PRIMARY KEY (chat_id, thread_id)
-        )
-        """
-    )
-    columns = ", ".join(f"[{c.name}]" for c in db.table("chats").columns)
-    db.execute(f"INSERT INTO chats_v11 ({columns}) SELECT {columns} FROM chats")
-    db.execute("DROP TABLE chats")
-    db.execute("ALTER TABLE chats_v11 RENAME TO chats")
-    db.execute("CREATE INDEX idx_chats_active ON chats (active)")
-    db.execute(
-        """
-        CREATE TABLE deliveries_v11 (
-            date TEXT, version INTEGER, chat_id INTEGER, thread_id INTEGER NOT NULL DEFAULT 0,
-            part INTEGER, parts INTEGER, kind TEXT, status TEXT NOT NULL, message_id INTEGER,
-            attempts INTEGER NOT NULL, error TEXT, updated_at TEXT NOT NULL,
-            PRIMARY KEY (date, version, chat_id, thread_id, part)
-        )
-        """
-    )
-    kept = "date, version, chat_id, part, parts, kind, status, message_id, attempts, error"
-    db.execute(
-        f"INSERT INTO deliveries_v11 ({kept}, updated_at) SELECT {kept}, updated_at FROM deliveries"
-    )
-    db.execute("DROP TABLE deliveries")
-    db.execute("ALTER TABLE deliveries_v11 RENAME TO deliveries")
-    db.execute("CREATE INDEX idx_deliveries_chat ON deliveries (chat_id, date)")
-    db.execute("CREATE INDEX idx_deliveries_status ON deliveries (status)")
-    db.execute("CREATE INDEX idx_deliveries_message ON deliveries (chat_id, message_id)")
-    # A follow group alerts in the topic it was set in; its alerts and their messages
-    # carry that topic.
+    # chats and deliveries are copied into tables keyed with the topic, whatever columns
+    # they have by then (other migrations may add some), and their indexes made again.
+    def rekey(table: str, key: str) -> None:
+        info = db.execute(f"PRAGMA table_info([{table}])").fetchall()
+        names = ", ".join(f"[{row[1]}]" for row in info)
+        columns = [
+            f"[{name}] {kind}" + (" NOT NULL" if notnull else "")
+            + ("" if default is None else f" DEFAULT {default}")
+            for _, name, kind, notnull, default, _ in info
+        ]  # fmt: skip
+        columns += ["[thread_id] INTEGER NOT NULL DEFAULT 0", f"PRIMARY KEY ({key})"]
+        indexes = db.execute(
+            "SELECT sql FROM sqlite_master WHERE type = 'index' AND tbl_name = ? "
+            "AND sql IS NOT NULL",
+            [table],
+        ).fetchall()
+        db.execute(f"CREATE TABLE [{table}_v11] ({', '.join(columns)})")
+        db.execute(f"INSERT INTO [{table}_v11] ({names}) SELECT {names} FROM [{table}]")
+        db.execute(f"DROP TABLE [{table}]")
+        db.execute(f"ALTER TABLE [{table}_v11] RENAME TO [{table}]")
+        for (sql,) in indexes:
+            db.execute(sql)
+
+    rekey("chats", "chat_id, thread_id")
+    rekey("deliveries", "date, version, chat_id, thread_id, part")
+    # Which link a push previews: headline | none; NULL: the operator's default.
+    db.execute("ALTER TABLE chats ADD COLUMN link_preview TEXT")
+    # A follow group alerts in the topic it was set in; so do its alert rows and messages.
     for table in ("follows", "follow_alerts", "alert_batches"):
         db.execute(f"ALTER TABLE {table} ADD COLUMN thread_id INTEGER NOT NULL DEFAULT 0")
 
