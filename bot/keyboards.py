@@ -116,16 +116,14 @@ def sources_keyboard(
 
 
 def settings_keyboard(
-    sub: Subscription,
-    menu: str,
-    sources: Sequence[str],
-    texts: BotTexts,
-    lang: str,
-    preview: str = "none",
+    sub: Subscription, menu: str, sources: Sequence[str], texts: BotTexts, lang: str
 ) -> InlineKeyboardMarkup:
     """The settings menu ``menu`` (main, time, zone, sections, sources) for ``sub``'s chat;
-    a topic paused because it was closed gets a Resume button (Subscribe, in the topic)."""
-    choices, width = _settings_choices(sub, menu, sources, texts, lang, preview)
+    a topic paused because it was closed gets a Resume button (Subscribe, in the topic).
+
+    ``sub.link_preview`` None counts as ``none``: callers fill in the operator's default.
+    """
+    choices, width = _settings_choices(sub, menu, sources, texts, lang)
     pressed = [
         _button(label, SettingsButton(sub.chat_id, act, value)) for label, act, value in choices
     ]
@@ -140,17 +138,9 @@ def settings_keyboard(
 
 
 def _settings_choices(
-    sub: Subscription,
-    menu: str,
-    sources: Sequence[str],
-    texts: BotTexts,
-    lang: str,
-    preview: str = "none",
+    sub: Subscription, menu: str, sources: Sequence[str], texts: BotTexts, lang: str
 ) -> tuple[list[tuple[str, str, str]], int]:
-    """(label, action, value) of each button of a settings menu, and how many fit a row.
-
-    :param preview: the link preview the chat gets (its own choice or the default).
-    """
+    """(label, action, value) of each button of a settings menu, and how many fit a row."""
     if menu == "time":
         now = f"{sub.push_time:%H:%M}"
         return [(("· " if t == now else "") + t, "time", t.replace(":", "")) for t in TIMES], 5
@@ -166,6 +156,7 @@ def _settings_choices(
             for n, (m, name) in enumerate(zip(states, sources, strict=True))
         ], 2
     mode = ("full_push", "full") if sub.mode == "brief" else ("brief", "brief")
+    preview = sub.link_preview or "none"
     return [
         (texts.label("other_language", lang), "lang", "en" if sub.language == "zh" else "zh"),
         (texts.label(mode[0], lang), "mode", mode[1]),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from dataclasses import replace
 
 from telegram import CallbackQuery, Update
 from telegram.constants import ChatType
@@ -134,7 +135,7 @@ async def show_settings(
         preview=preview,
         topics=[row for row in rows if row.thread_id != sub.thread_id],
     )
-    markup = settings_keyboard(sub, menu, names, turn.texts, lang, preview)
+    markup = settings_keyboard(replace(sub, link_preview=preview), menu, names, turn.texts, lang)
     if query is None:
         await send(turn, [text], markup)
     else:

@@ -201,3 +201,18 @@ async def test_an_alert_into_a_closed_topic_pauses_the_groups_set_there(
         (thread, True),
         (0, False),
     ]
+
+
+async def test_the_link_preview_is_a_setting_typed_or_pressed(bot: Bot, db_path: Path) -> None:
+    [shown] = await say_in(bot, EN_USER, None, EN_USER, "/settings preview headline")
+    assert "Link preview: the headline's link" in shown["text"]
+    sub = stored(db_path, EN_USER)
+    assert sub is not None and sub.link_preview == "headline"
+    sent, _ = await bot.press(
+        EN_USER, EN_USER, shown["message_id"], button(shown, "No link preview"), replies=1
+    )
+    assert "Link preview: none" in sent[-1]["text"]
+    sub = stored(db_path, EN_USER)
+    assert sub is not None and sub.link_preview == "none"
+    [refused] = await say_in(bot, EN_USER, None, EN_USER, "/settings preview huge")
+    assert "/settings preview headline|none" in refused["text"]
