@@ -226,13 +226,8 @@ class _Engine:
             lambda s: Subscriptions(s).deactivate(chat_id, reason, stamp, thread_id)
         )
         self.report.deactivated += 1
-        log.info(
-            "chat %s (topic %s) deactivated: %s",
-            chat_id,
-            thread_id or 0,
-            reason,
-            extra={"chat_id": chat_id},
-        )
+        where = f" topic {thread_id}" if thread_id else ""
+        log.info("chat %s%s deactivated: %s", chat_id, where, reason, extra={"chat_id": chat_id})
 
     async def _give_up(self, push: Push, key: PartKey, reason: str) -> None:
         await self._writer.write(Finish(key, "failed", error=reason))
