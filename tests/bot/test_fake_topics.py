@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 
+import httpx
 import pytest
 from telegram import Bot, LinkPreviewOptions, Update
 from telegram.error import BadRequest
 
-from bot.fake_telegram import FakeRequest, FakeTelegram
+from bot.fake_telegram import FakeRequest, FakeTelegram, serve_http
 
 OWNER = 1001
 MEMBER = 1002
@@ -110,3 +111,24 @@ async def test_link_preview_options_are_recorded_as_sent(fake: FakeTelegram, bot
         {"is_disabled": True},
         None,
     ]
+
+
+async def test_the_control_endpoints_run_topics_for_another_process() -> None:
+    fake = FakeTelegram(limits=None)
+    async with (
+        serve_http(fake) as url,
+        httpx.AsyncClient(base_url=url.removesuffix("/bot") + "/_fake") as client,
+    ):
+        chat = {"chat_id": FORUM, "type": "supergroup", "admins": [OWNER], "forum": True}
+        assert (await client.post("/add_chat", json=chat)).json()["result"]["is_forum"]
+        made = await client.post("/topic", json={"chat_id": FORUM, "action": "create", "name": "T"})
+        thread = made.json()["result"]
+        said = {"chat_id": FORUM, "user_id": OWNER, "text": "/digest", "thread_id": thread}
+        message = (await client.post("/user_message", json=said)).json()["result"]
+        closed = await client.post(
+            "/topic", json={"chat_id": FORUM, "action": "close", "thread_id": thread}
+        )
+        wrong = await client.post("/topic", json={"chat_id": FORUM, "action": "pin"})
+    assert message["message_thread_id"] == thread and message["is_topic_message"]
+    assert closed.json()["result"] is True and fake.chats[FORUM].topics[thread].closed
+    assert wrong.status_code == 400
