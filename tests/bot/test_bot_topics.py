@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 from bot_harness import (
+    DAY,
     EN_USER,
     ZH_USER,
     Bot,
@@ -23,7 +24,7 @@ from bot_harness import (
 
 from bot.config import Settings
 from bot.context import services_of
-from bot.delivery.engine import DeliveryOptions
+from bot.delivery.engine import DeliveryOptions, push_due
 from bot.fake_telegram import FakeTelegram
 from bot.follow_alerts import run_alerts
 from digest import Follow, Follows, Store, import_posts
@@ -120,25 +121,26 @@ async def test_settings_buttons_in_a_topic_edit_the_topics_message(bot: Bot, db_
 
 
 async def test_a_closed_topic_shows_why_in_settings_and_resumes_when_reopened(
-    bot: Bot, db_path: Path
+    forum_fake: FakeTelegram, settings: Settings, digest_v1: object, db_path: Path
 ) -> None:
-    thread = bot.fake.create_topic(FORUM, "Digest")
-    await say_in(bot, FORUM, thread, ZH_USER, "/subscribe")
-    store = Store.open(db_path)  # what the push engine does when Telegram says TOPIC_CLOSED
-    Subscriptions(store).deactivate(FORUM, "topic_closed", datetime.now(UTC), thread)
-    store.close()
-    bot.fake.close_topic(FORUM, thread)
-    [general] = await say_in(bot, FORUM, None, ZH_USER, "/settings")
-    assert f"#{thread} 已暂停（话题已关闭）" in general["text"]
-    bot.fake.reopen_topic(FORUM, thread)
-    [menu] = await say_in(bot, FORUM, thread, ZH_USER, "/settings")
-    assert "已暂停：话题已关闭" in menu["text"] and menu["thread_id"] == thread
-    sent, _ = await bot.press(
-        FORUM, ZH_USER, menu["message_id"], button(menu, "恢复推送"), replies=1
-    )
+    async with bot_running(forum_fake, settings) as bot:
+        thread = bot.fake.create_topic(FORUM, "Digest")
+        await say_in(bot, FORUM, thread, ZH_USER, "/subscribe")
+        bot.fake.close_topic(FORUM, thread)
+        report = await push_due(services_of(bot.app), bot.app.bot, day=DAY.isoformat())
+        assert (report.deactivated, report.messages) == (1, 0)
+        [general] = await say_in(bot, FORUM, None, ZH_USER, "/settings")
+        assert f"#{thread} 已暂停（话题已关闭）" in general["text"]
+        bot.fake.reopen_topic(FORUM, thread)
+        [menu] = await say_in(bot, FORUM, thread, ZH_USER, "/settings")
+        assert "已暂停：话题已关闭" in menu["text"] and menu["thread_id"] == thread
+        sent, _ = await bot.press(
+            FORUM, ZH_USER, menu["message_id"], button(menu, "恢复推送"), replies=1
+        )
     assert sent[-1]["thread_id"] == thread and "已订阅" in sent[-1]["text"]
     sub = stored(db_path, FORUM, thread)
     assert sub is not None and sub.active and sub.inactive_reason is None
+    assert forum_fake.stats()["errors_by_code"] == {400: 1}  # the push into the closed topic
 
 
 async def test_a_private_chat_with_topics_subscribes_per_topic(bot: Bot, db_path: Path) -> None:
