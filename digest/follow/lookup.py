@@ -37,7 +37,13 @@ class ChatFollows:
             "posts_alerted": self.posts_alerted,
             "alert_messages": self.alert_messages,
             "groups": [
-                {"n": f.number, "label": f.label, "expression": f.group.text(), "paused": f.paused}
+                {
+                    "n": f.number,
+                    "label": f.label,
+                    "expression": f.group.text(),
+                    "paused": f.paused,
+                    "topic": f.thread_id,  # the forum topic its alerts go to (0: none)
+                }
                 for f in self.follows
             ],
         }
