@@ -21,7 +21,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from .errors import JSONDict
+from .errors import ApiError, JSONDict
 from .model import FakeTelegram
 
 Args = dict[str, Any]
@@ -125,4 +125,6 @@ def control(fake: FakeTelegram, method: str, path: str, args: Args) -> tuple[int
         result = route(fake, args)
     except (KeyError, TypeError, ValueError) as exc:
         return 400, {"ok": False, "description": f"{type(exc).__name__}: {exc}"}
+    except ApiError as exc:  # what Telegram would refuse (closing a closed topic)
+        return exc.code, exc.payload()
     return 200, {"ok": True, "result": result}

@@ -128,7 +128,14 @@ async def test_the_control_endpoints_run_topics_for_another_process() -> None:
         closed = await client.post(
             "/topic", json={"chat_id": FORUM, "action": "close", "thread_id": thread}
         )
+        again = await client.post(
+            "/topic", json={"chat_id": FORUM, "action": "close", "thread_id": thread}
+        )
         wrong = await client.post("/topic", json={"chat_id": FORUM, "action": "pin"})
     assert message["message_thread_id"] == thread and message["is_topic_message"]
     assert closed.json()["result"] is True and fake.chats[FORUM].topics[thread].closed
     assert wrong.status_code == 400
+    assert (again.status_code, again.json()["description"]) == (
+        400,
+        "Bad Request: TOPIC_NOT_MODIFIED",
+    )
