@@ -41,7 +41,8 @@ _NOTE_ROOM = 80  # UTF-16 units a correction note may take from the first messag
 
 Filter = tuple[tuple[str, ...], tuple[str, ...]]  # a chat's (include, exclude) sources
 DigestKey = tuple[str, int, tuple[str, ...], tuple[str, ...]]  # date, version, filter
-Follows = dict[int, list[tuple[str, tuple[int, ...]]]]  # chat -> (group, source numbers)
+# (chat, topic) -> (group, source numbers)
+Follows = dict[tuple[int, int], list[tuple[str, tuple[int, ...]]]]
 View = tuple[str, int, str, str, tuple[str, ...], str, str, Filter, bool]  # bool: a chart
 
 
@@ -139,7 +140,7 @@ class Prepared:
         any of its follow groups), and the parts it still lacks."""
         view = _view(job, self.options)
         rendered = self.views[view]
-        hits = self.follows.get((job.date, job.version, *view[-2]), {}).get(job.chat.chat_id)
+        hits = self.follows.get((job.date, job.version, *view[-2]), {}).get(job.chat.key)
         lang = job.chat.language
         texts = with_follows(self.renderer.texts, rendered.texts, hits or (), lang)
         push = Push(job, texts, _todo(job, rendered), rendered.markup, rendered.photo)
@@ -228,10 +229,10 @@ def _load(
 ) -> tuple[dict[DigestKey, Digest | None], dict[DigestKey, Follows]]:
     """The digest of every (date, version, filter) the jobs need, each loaded once, and the
     chats' follow groups each one cites (issue 15)."""
-    chats_of: dict[DigestKey, set[int]] = {}
+    chats_of: dict[DigestKey, set[tuple[int, int]]] = {}
     for job in jobs:
         chats_of.setdefault((job.date, job.version, *_filter(job, options)), set()).add(
-            job.chat.chat_id
+            job.chat.key
         )
     keys = set(chats_of)
     found: dict[DigestKey, Digest | None] = {}

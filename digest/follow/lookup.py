@@ -97,23 +97,24 @@ def matching_posts(
 
 
 def cited_follows(
-    store: Store, sources: Sequence[SourceEntry], chat_ids: Iterable[int]
-) -> dict[int, list[tuple[str, tuple[int, ...]]]]:
-    """Per chat: (group label, the digest's source numbers it matches) for each of its
-    groups (paused ones too: a follow is an interest, alerts or not) that the digest cites."""
-    wanted = set(chat_ids)
+    store: Store, sources: Sequence[SourceEntry], chats: Iterable[tuple[int, int]]
+) -> dict[tuple[int, int], list[tuple[str, tuple[int, ...]]]]:
+    """Per (chat, forum topic): (group label, the digest's source numbers it matches) for
+    each group set there (paused ones too: a follow is an interest, alerts or not) that
+    the digest cites."""
+    wanted = set(chats)
     if not wanted or not sources:
         return {}
-    follows = [f for f in Follows(store).every() if f.chat_id in wanted]
+    follows = [f for f in Follows(store).every() if (f.chat_id, f.thread_id) in wanted]
     if not follows:
         return {}
-    matcher = Matcher(((f.chat_id, f.number), f.group) for f in follows)
+    matcher = Matcher(((f.chat_id, f.thread_id, f.number), f.group) for f in follows)
     masks = matcher.match_all([post_text(s.title, s.brief) for s in sources])
-    labels = {(f.chat_id, f.number): f.label for f in follows}
-    found: dict[int, list[tuple[str, tuple[int, ...]]]] = {}
+    labels = {(f.chat_id, f.thread_id, f.number): f.label for f in follows}
+    found: dict[tuple[int, int], list[tuple[str, tuple[int, ...]]]] = {}
     for key in sorted(masks):
         numbers = tuple(sources[n].index for n in bits(masks[key]))
-        found.setdefault(key[0], []).append((labels[key], numbers))
+        found.setdefault(key[:2], []).append((labels[key], numbers))
     return found
 
 

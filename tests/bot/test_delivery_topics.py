@@ -15,7 +15,7 @@ from bot.delivery.limits import Limits
 from bot.delivery.outbox import Outbox
 from bot.fake_telegram import FakeTelegram
 from bot.services import Services
-from digest import Store
+from digest import Follows, Store, parse_expression
 from digest.push.subscriptions import Subscription, Subscriptions
 
 FORUM = -1001009
@@ -210,3 +210,18 @@ async def test_the_configured_default_preview_applies_to_chats_that_did_not_choo
         await services.close()
     assert fake.sent(1)[0]["link_preview_options"]["url"] == "https://example.com/1"
     assert fake.sent(2)[0]["link_preview_options"] == {"is_disabled": True}
+
+
+async def test_a_topics_push_names_the_follows_set_in_that_topic(
+    fast: Services, db_path: Path, forum: tuple[FakeTelegram, int, int]
+) -> None:
+    fake, daily, weekly = forum
+    seed(db_path)  # cites "Post 1 & more", "Post 2 …", "Post 3 …"
+    subscribe(db_path, FORUM, daily)
+    subscribe(db_path, FORUM, weekly)
+    store = Store.open(db_path)
+    Follows(store).add(FORUM, parse_expression("Post => 帖子"), SINCE, thread_id=daily)
+    store.close()
+    await push_on_fake(fast, fake, now=NOW)
+    assert in_topic(fake, daily)[-1]["text"].endswith("🔔 你关注的：帖子 [1][2][3]")
+    assert "你关注的" not in in_topic(fake, weekly)[-1]["text"]
