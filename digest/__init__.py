@@ -89,6 +89,7 @@ from .push.subscriptions import (
     TOPIC_DELETED,
     TOPIC_REASONS,
     Subscription,
+    SubscriptionKey,
     Subscriptions,
     topic_problem,
 )
@@ -228,6 +229,7 @@ __all__ = [
     "StoreError",
     "StoreVitals",
     "Subscription",
+    "SubscriptionKey",
     "Subscriptions",
     "TableSize",
     "Theme",

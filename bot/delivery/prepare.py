@@ -24,6 +24,7 @@ from digest import (
     Renderer,
     Store,
     Subscription,
+    SubscriptionKey,
     cited_follows,
     filtered_digest,
     get_digest,
@@ -41,8 +42,9 @@ _NOTE_ROOM = 80  # UTF-16 units a correction note may take from the first messag
 
 Filter = tuple[tuple[str, ...], tuple[str, ...]]  # a chat's (include, exclude) sources
 DigestKey = tuple[str, int, tuple[str, ...], tuple[str, ...]]  # date, version, filter
-# (chat, topic) -> (group, source numbers)
-Follows = dict[tuple[int, int], list[tuple[str, tuple[int, ...]]]]
+Follows = dict[
+    SubscriptionKey, list[tuple[str, tuple[int, ...]]]
+]  # subscription -> (group, source numbers)
 View = tuple[str, int, str, str, tuple[str, ...], str, str, Filter, bool]  # bool: a chart
 
 
@@ -229,7 +231,7 @@ def _load(
 ) -> tuple[dict[DigestKey, Digest | None], dict[DigestKey, Follows]]:
     """The digest of every (date, version, filter) the jobs need, each loaded once, and the
     chats' follow groups each one cites (issue 15)."""
-    chats_of: dict[DigestKey, set[tuple[int, int]]] = {}
+    chats_of: dict[DigestKey, set[SubscriptionKey]] = {}
     for job in jobs:
         chats_of.setdefault((job.date, job.version, *_filter(job, options)), set()).add(
             job.chat.key

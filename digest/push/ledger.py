@@ -29,6 +29,7 @@ from datetime import datetime
 
 from ..clock import from_iso, to_iso
 from ..store.store import Store
+from .subscriptions import SubscriptionKey, subscription_key
 
 PUSH = "push"
 CORRECTION = "correction"
@@ -113,8 +114,8 @@ class Progress:
     thread_id: int = 0
 
     @property
-    def key(self) -> tuple[int, int]:
-        return (self.chat_id, self.thread_id)
+    def key(self) -> SubscriptionKey:
+        return subscription_key(self.chat_id, self.thread_id)
 
     @property
     def delivered(self) -> frozenset[int]:

@@ -12,9 +12,7 @@ from ..store.build_log import empty_days
 from ..store.store import Store
 from .ledger import CORRECTION, PUSH, Ledger, Progress
 from .schedule import Schedule, Slot
-from .subscriptions import Subscription, Subscriptions
-
-Key = tuple[int, int]  # (chat, topic): what a subscription is
+from .subscriptions import Subscription, SubscriptionKey, Subscriptions, subscription_key
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,9 +60,9 @@ def plan_pushes(
     slots = _slots(chats.values(), now, schedule)
     dates = {slot.digest_date.isoformat() for found in slots.values() for slot in found}
     empty = empty_days(store, sorted(dates))
-    started: dict[Key, set[date]] = {}
+    started: dict[SubscriptionKey, set[date]] = {}
     for chat_id, thread_id, day in ledger.started(dates):
-        started.setdefault((chat_id, thread_id), set()).add(date.fromisoformat(day))
+        started.setdefault(subscription_key(chat_id, thread_id), set()).add(date.fromisoformat(day))
     built = {date.fromisoformat(day) for day in versions}
     jobs: list[PushJob] = []
     skipped: list[tuple[int, str, str]] = []
@@ -107,7 +105,7 @@ def plan_date(
     if not versions:
         raise BuildError(f"no digest is stored for {day}")
     active = Subscriptions(store).active()
-    started = {(chat_id, thread_id) for chat_id, thread_id, _ in ledger.started([day])}
+    started = {subscription_key(chat, thread) for chat, thread, _ in ledger.started([day])}
     jobs = [PushJob(chat, day, versions[0]) for chat in active if chat.key not in started]
     busy = 0
     unfinished = ledger.unfinished(day)
@@ -128,8 +126,8 @@ class _Resume:
     """Pushes and corrections a crash or a stop cut short: finish them, or skip if too late."""
 
     ledger: Ledger
-    chats: dict[Key, Subscription]
-    slots: dict[Key, list[Slot]]
+    chats: dict[SubscriptionKey, Subscription]
+    slots: dict[SubscriptionKey, list[Slot]]
     now: datetime
     schedule: Schedule
     stamp: datetime
@@ -161,10 +159,10 @@ class _Resume:
 
 def _slots(
     chats: Iterable[Subscription], now: datetime, schedule: Schedule
-) -> dict[Key, list[Slot]]:
+) -> dict[SubscriptionKey, list[Slot]]:
     """Each chat's passed slots; computed once per (push time, zone), as chats share them."""
     shared: dict[tuple[time, str], list[Slot]] = {}
-    found: dict[Key, list[Slot]] = {}
+    found: dict[SubscriptionKey, list[Slot]] = {}
     for chat in chats:
         key = (chat.push_time, chat.timezone)
         if key not in shared:
@@ -186,7 +184,7 @@ def _age(progress: Progress, slots: list[Slot], now: datetime, stamp: datetime) 
 def correction_jobs(store: Store, date: str, old_version: int, new_version: int) -> list[PushJob]:
     """Corrections to ``new_version``: the active chats (topics) that received ``old_version``."""
     ledger, chats = Ledger(store), Subscriptions(store)
-    already = set(ledger.recipients(date, new_version))
+    already = {subscription_key(*pair) for pair in ledger.recipients(date, new_version)}
     jobs = []
     for chat_id, thread_id in ledger.recipients(date, old_version):
         chat = chats.get(chat_id, thread_id)
