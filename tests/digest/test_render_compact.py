@@ -116,7 +116,7 @@ def test_the_sample_days_full_push_takes_no_more_messages_than_its_length_needs(
     language: str, floor: int, tmp_path: Path
 ) -> None:
     """The demo's sample day in full mode: 44 cited posts; before the folded sections
-    filled their messages it took 4 (zh) and 5 (en) messages."""
+    filled their messages it took 4 (zh) and 4 (en) messages (main at 016f978)."""
     store = Store.open(tmp_path / "s.db")
     now = datetime(2026, 2, 15, 10, 0, tzinfo=UTC)
     import_posts(store, ROOT / "data" / "sample" / "posts.jsonl", now=now)
