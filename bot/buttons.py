@@ -22,7 +22,15 @@ MAX_DATA = 64  # bytes, Telegram's limit for callback_data
 SEP = "|"
 VIEWS = ("push", *SECTION_IDS)
 SETTING_ACTIONS = (
-    *("menu", "lang", "mode", "chart", "time", "zone", "section", "source"),
+    "menu",
+    "lang",
+    "mode",
+    "chart",
+    "preview",
+    "time",
+    "zone",
+    "section",
+    "source",
     *("cadence", "weekday", "weekchart", "weektime"),  # the weekly menu's (issue 17)
 )
 FOLLOW_ACTIONS = ("remove", "pause", "resume", "alerts_on", "alerts_off")

@@ -21,7 +21,7 @@ from ..store.archive import digest_versions
 from ..store.store import Store
 from .ledger import PUSH, Ledger
 from .schedule import Schedule
-from .subscriptions import Subscription
+from .subscriptions import Subscription, subscription_key
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,16 +81,16 @@ def plan_weekly(
     for week, version, *_ in digest_versions(store, with_posts=True, weeks=True):
         versions.setdefault(week, version)  # newest first
     slots = {
-        chat.chat_id: (chat, slot)
+        chat.key: (chat, slot)
         for chat in chats
         if chat.weekly and (slot := week_slot(chat, now, schedule)) is not None
     }
     weeks = {slot.week for _, slot in slots.values()}
-    started = ledger.started(weeks)
+    started = {(subscription_key(c, t), week) for c, t, week in ledger.started(weeks)}
     jobs: list[tuple[Subscription, str, int, frozenset[int]]] = []
     skipped: list[tuple[int, str, str]] = []
     for chat, slot in slots.values():
-        if (chat.chat_id, slot.week) in started or slot.week not in versions:
+        if (chat.key, slot.week) in started or slot.week not in versions:
             continue
         version = versions[slot.week]
         if now - slot.moment <= schedule.max_delay:
@@ -98,12 +98,13 @@ def plan_weekly(
             continue
         hours = schedule.max_delay.total_seconds() / 3600
         reason = f"more than {hours:g} h past the weekly push time"
-        if not record or ledger.skip(slot.week, version, chat.chat_id, reason, stamp):
+        skip = (slot.week, version, chat.chat_id, reason, stamp, PUSH, chat.thread_id)
+        if not record or ledger.skip(*skip):
             skipped.append((chat.chat_id, slot.week, reason))
     busy = 0
     for week in sorted(weeks):
         for progress in ledger.unfinished(week, PUSH):
-            found = slots.get(progress.chat_id)
+            found = slots.get(progress.key)
             if found is None or found[1].week != week:
                 continue
             if progress.in_flight:

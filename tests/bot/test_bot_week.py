@@ -188,7 +188,7 @@ async def test_the_weekly_push_goes_to_weekly_subscribers_only(
     try:
         ledger = Ledger(store)
         assert ledger.counts(WEEK) == {("push", "sent"): len(fake.sent(1)) + 1}
-        assert sorted(ledger.recipients(WEEK, 1)) == [1, 3]
+        assert sorted(ledger.recipients(WEEK, 1)) == [(1, 0), (3, 0)]  # (chat, topic)
         assert ledger.latest_date() == "2026-02-15"  # the days' newest push stays the default
     finally:
         store.close()
