@@ -39,6 +39,8 @@ def figures(run: PushRun) -> dict[str, object]:
         "floor_percent": round(100 * floor / wall, 2),
         "messages_per_s": round(run.messages / wall, 2),
         "served_429": run.fake_stats["served_429"],
+        # Which of the fake's limits refused (bot-wide, a chat's, a group's).
+        **{f"refused_{k}": v for k, v in run.fake_stats.get("refused_by", {}).items()},
         "floods": bot["floods"],
         "failed": bot["failed"],
         "delivered": bot["delivered"],
@@ -50,7 +52,8 @@ def describe(name: str, f: dict[str, object]) -> str:
     return (
         f"{name:>6}: {f['messages']:,} messages to {f['delivered']:,} of {f['chats']:,} chats in "
         f"{f['seconds']}s (floor {f['floor_seconds']}s: {f['floor_percent']}% of it); "
-        f"{f['messages_per_s']} messages/s; {f['served_429']} 429s served, {f['floods']} "
+        f"{f['messages_per_s']} messages/s; {f['served_429']} 429s served "
+        f"(bot-wide {f.get('refused_bot', 0)}, a chat's {f.get('refused_chat', 0)}), {f['floods']} "
         f"received; {f['failed']} failed; bot CPU {f['cpu_ms_per_message']} ms/message"
     )
 

@@ -222,6 +222,33 @@ def bot_command(code: Path | None) -> str:
     return str(Path(bot_python(code)).with_name("hotdigest"))
 
 
+def seed_with(
+    db_path: Path, chats: int, *, mode: str, code: Path | None = None, root: Path = ROOT
+) -> int:
+    """:func:`seed_store` as the checkout that will push seeds it (``code`` or ``root``, as
+    in :func:`run_push`): another commit's store schema and digest are its own, and its
+    code may refuse a store a newer schema wrote."""
+    if code is None and root == ROOT:
+        return seed_store(db_path, chats, mode=mode)
+    script = (
+        "import sys; from pathlib import Path; sys.path.insert(0, 'bench'); "
+        "from harness import seed_store; "
+        f"print(seed_store(Path({str(db_path)!r}), {chats}, mode={mode!r}))"
+    )
+    done = subprocess.run(
+        [bot_python(code), "-c", script],
+        cwd=code or root,
+        capture_output=True,
+        text=True,
+        env={**os.environ, **({"PYTHONPATH": str(root)} if root != ROOT else {})},
+        check=False,
+    )
+    if done.returncode != 0:
+        sys.stderr.write(done.stderr[-4000:])
+        raise RuntimeError(f"seeding with {code or root} exited with {done.returncode}")
+    return int(done.stdout.strip().splitlines()[-1])
+
+
 def run_push(
     db_path: Path,
     url: str,
@@ -297,7 +324,7 @@ def measure_push(
     with tempfile.TemporaryDirectory(prefix="hotdigest-bench-") as scratch:
         db_path = Path(scratch) / "bench.db"
         began = time.perf_counter()
-        parts = seed_store(db_path, chats, mode=mode)
+        parts = seed_with(db_path, chats, mode=mode, code=code, root=root)
         print(
             f"seeded {chats:,} chats ({parts} messages each) in {time.perf_counter() - began:.1f}s"
         )

@@ -216,6 +216,7 @@ async def test_per_chat_limit(limited: tuple[FakeTelegram, Bot], clock: Clock) -
     clock.now += 0.6
     await bot.send_message(USER, "two")
     assert fake.stats()["served_429"] == 1
+    assert fake.stats()["refused_by"] == {"chat": 1}
 
 
 async def test_global_limit_and_paid_broadcast(
@@ -232,6 +233,7 @@ async def test_global_limit_and_paid_broadcast(
     assert fake.sent(31)[0]["allow_paid_broadcast"] is True
     clock.now += 1.0
     await bot.send_message(32, "hi")
+    assert fake.stats()["refused_by"] == {"bot": 1}
 
 
 async def test_group_limit_per_minute(limited: tuple[FakeTelegram, Bot], clock: Clock) -> None:
@@ -243,6 +245,7 @@ async def test_group_limit_per_minute(limited: tuple[FakeTelegram, Bot], clock: 
     with pytest.raises(RetryAfter) as caught:
         await bot.send_message(GROUP, "news")
     assert caught.value.retry_after == 40  # PTB 22 gives seconds unless PTB_TIMEDELTA is set
+    assert fake.stats()["refused_by"] == {"group": 1}
 
 
 # -- injected failures -------------------------------------------------------------
