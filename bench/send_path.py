@@ -14,8 +14,11 @@ Two measurements, each client in a bot process of its own, all against one fake,
   ledger's claim and finish per message) of a 3-message digest to ``--chats`` chats with
   ``allow_paid_broadcast`` and the pace lifted to ``--rate``: this code, then the anchor.
 
-``--anchor`` is a commit (default: ``main``); it is checked out with ``git worktree add``
-in a temporary directory and removed afterwards. The bot's CPU is its own process's.
+``--anchor`` is a commit (default: ``150fd6d``, the last with ``LeanRequest``); it is
+checked out with ``git worktree add`` in a temporary directory and removed afterwards.
+Each side's push seeds its store with its own code (schema and digest), so the anchor's
+texts are its own templates' (printed: characters per chat). The bot's CPU is its own
+process's.
 
 Run: ``uv run python bench/send_path.py [--chats 10000] [--latency 0.05] [--seconds 15]``
 The last line is ``KEY=VALUE ...``.
@@ -166,7 +169,8 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=15.0, help="length of each loop")
     parser.add_argument("--messages", type=int, default=40_000, help="most messages per loop")
     parser.add_argument("--concurrency", type=int, default=128, help="calls in flight (loops)")
-    parser.add_argument("--anchor", default="main", help="commit with the old LeanRequest")
+    # 150fd6d: main before issue 12 merged, the last commit with LeanRequest.
+    parser.add_argument("--anchor", default="150fd6d", help="commit with the old LeanRequest")
     parser.add_argument("--rounds", type=int, default=2, help="loops per client, order rotated")
     parser.add_argument("--no-push", action="store_true", help="only the loops")
     args = parser.parse_args()
