@@ -12,7 +12,14 @@ from ..errors import SourceError
 from ..models import Post, clean_text, make_post
 from .base import FetchResult, UrlSource, collect_items
 from .http import request
-from .payload import as_object, decode_json, get_field, get_optional, type_name
+from .payload import (
+    as_object,
+    decode_json,
+    envelope,
+    get_field,
+    get_optional,
+    list_field,
+)
 
 # DailyHotApi writes JavaScript timestamps (milliseconds); a few routes use seconds.
 _MILLISECONDS_AFTER = 100_000_000_000
@@ -32,17 +39,12 @@ class DailyHotSource(UrlSource):
 
 def parse_dailyhot(payload: object, *, source: str, limit: int | None = None) -> FetchResult:
     """Posts from a ``{"code": 200, "data": [...]}`` DailyHotApi response."""
-    if not isinstance(payload, dict):
-        raise SourceError(f"{source}: payload is {type_name(payload)}, not an object")
+    payload = envelope(payload, source)
     code = payload.get("code")
     if code != 200:
         message = clean_text(payload.get("message") or payload.get("msg"), 200) or "no message"
         raise SourceError(f"{source}: API error {code}: {message}")
-    data = payload.get("data")
-    if data is None:
-        raise SourceError(f"{source}: field data missing")
-    if not isinstance(data, list):
-        raise SourceError(f"{source}: field data is {type_name(data)}, not a list")
+    data = list_field(payload, "data", source)
 
     def parse(item: object, rank: int) -> Post:
         return _parse_item(as_object(item, "item"), rank, source)
