@@ -80,6 +80,26 @@ def key_values(figures: Mapping[str, object]) -> str:
     )
 
 
+def comparison_parser(doc: str, *, latency: float = 0.05) -> argparse.ArgumentParser:
+    """A benchmark's options for comparing this checkout with an anchor: ``--latency``
+    (of each fake Bot API call) and ``--anchor`` (the checkout of the code before)."""
+    parser = argparse.ArgumentParser(description=doc.splitlines()[0])
+    parser.add_argument("--latency", type=float, default=latency, help="seconds per Bot API call")
+    parser.add_argument("--anchor", type=Path, help="a checkout of the code to compare with")
+    return parser
+
+
+def checkouts(anchor: Path | None) -> dict[str, Path | None]:
+    """The code each run measures: the anchor's first (when given), then this one, "new"."""
+    return {**({"anchor": anchor} if anchor else {}), "new": None}
+
+
+def add_figures(line: dict[str, object], name: str, figures: Mapping[str, object]) -> None:
+    """``figures`` into the ``KEY=VALUE`` line; the anchor's keys start ``anchor_``."""
+    prefix = "" if name == "new" else f"{name}_"
+    line.update({f"{prefix}{key}": value for key, value in figures.items()})
+
+
 def percentile(values: list[float], share: float) -> float:
     """Nearest-rank percentile (``share`` in 0..1) of a non-empty list."""
     ranked = sorted(values)
