@@ -12,14 +12,7 @@ from ..errors import SourceError
 from ..models import Post, clean_text, make_post
 from .base import FetchResult, UrlSource, collect_items
 from .http import request
-from .payload import (
-    as_object,
-    decode_json,
-    envelope,
-    get_field,
-    get_optional,
-    list_field,
-)
+from .payload import as_object, decode_json, envelope, get_field, get_optional, list_field
 
 # DailyHotApi writes JavaScript timestamps (milliseconds); a few routes use seconds.
 _MILLISECONDS_AFTER = 100_000_000_000

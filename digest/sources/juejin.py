@@ -13,14 +13,7 @@ from ..models import Post, make_post
 from .base import FetchResult, collect_items
 from .http import RetryPolicy, request
 from .options import check_known, int_option, str_list_option
-from .payload import (
-    as_object,
-    decode_json,
-    envelope,
-    get_field,
-    get_optional,
-    list_field,
-)
+from .payload import as_object, decode_json, envelope, get_field, get_optional, list_field
 
 API_URL = "https://api.juejin.cn/content_api/v1/content/article_rank"
 POST_URL = "https://juejin.cn/post/{}"
