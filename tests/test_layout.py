@@ -1,4 +1,5 @@
-"""The layout rules: digest/ stays free of the edges, its API is declared, commands document."""
+"""The layout rules: digest/ stays free of the edges, its API is declared, commands document,
+modules and functions stay within their sizes."""
 
 from __future__ import annotations
 
