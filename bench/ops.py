@@ -8,14 +8,18 @@ Three measurements, each printed beside its target:
   as busy as it gets, which is harder on the probes than a 30 msg/s push (``--paced``:
   Telegram's pace, 30 msg/s; 10,000 chats then take 17 minutes). Probes that saw the
   push queue non-empty count as "during the push"; the anchor is the same probes in
-  the bot's first 4 idle seconds before it starts pushing, in the same run.
+  the bot's first 4 idle seconds before it starts pushing, in the same run. Each probe
+  is timed by the client and by the server (its ``Server-Timing`` header: from the
+  request's arrival to the reply, and from accept to the reply).
 - ``backup``: a ``--rows``-snapshot store (about 1 GB at 6M rows) is backed up with
   ``backup_database`` while a client plays commands on the bot's store thread (a read
   and a write every 20 ms); reports the slowest store call during the backup, beside
   the same calls with no backup running.
 - ``prune``: ``--prune-rows`` old snapshots are pruned with the bot's job function
-  (``prune_store``, adaptive batches) while the same command client runs; reports the
-  longest batch (the write lock's hold) and the slowest command.
+  (``prune_store``, adaptive batches) while the same command client runs; reports each
+  batch's transaction (the write lock's hold: BEGIN IMMEDIATE to COMMIT) and its CPU
+  time, the slowest command, and as the anchor the client's one-row write transactions
+  timed the same way on the same thread in the same run.
 
 Run: ``uv run python bench/ops.py health [--chats 10000]``,
 ``uv run python bench/ops.py store [--rows 6000000] [--prune-rows 10000000]``.
@@ -64,7 +68,8 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-Sample = tuple[str, float, bool, float]  # path, ms, the push queue was busy, when
+# path, ms, queue busy, when, server's ms (request arrived to reply), accept to reply
+Sample = tuple[str, float, bool, float, float, float]
 
 
 def probe_loop(base: str, done: threading.Event, samples: list[Sample]) -> None:
@@ -80,7 +85,10 @@ def probe_loop(base: str, done: threading.Event, samples: list[Sample]) -> None:
                     continue
                 ms = 1000 * (time.perf_counter() - started)
                 busy = path == "/metrics" and _queue_depth(answer.text) > 0
-                samples.append((path, ms, busy, started))
+                # The server's own accept-to-reply time, from its Server-Timing header.
+                timing = answer.headers.get("Server-Timing", "request;dur=-1, handle;dur=-1")
+                waited, handled = (float(m.partition("dur=")[2]) for m in timing.split(","))
+                samples.append((path, ms, busy, started, handled, waited + handled))
             time.sleep(0.02)
 
 
@@ -112,16 +120,25 @@ def bench_health(args: argparse.Namespace) -> None:
         done.set()
         prober.join()
     # A /healthz probe just before a /metrics probe that saw the queue busy ran during it too.
-    during = [ms for n, (_, ms, busy, _) in enumerate(samples) if busy or _next_busy(samples, n)]
+    pushing = [s for n, s in enumerate(samples) if s[2] or _next_busy(samples, n)]
+    during, served, accepted = ([s[i] for s in pushing] for i in (1, 4, 5))
     # The bot waits 5 s (--idle) before it plans the push: its first 4 s are the anchor.
     first = samples[0][3] if samples else 0.0
-    idle = [ms for _, ms, _, at in samples if at - first < IDLE_SECONDS]
+    idle_samples = [s for s in samples if s[3] - first < IDLE_SECONDS]
+    idle, idle_served, idle_accepted = ([s[i] for s in idle_samples] for i in (1, 4, 5))
     bot = run.bot
     print(
         f"push: {run.messages:,} messages to {bot['delivered']:,} of {run.chats:,} chats in "
         f"{bot['wall_s']:.1f}s ({run.messages / bot['wall_s']:.0f}/s)"
     )
-    for name, values in (("during the push", during), ("idle bot, same run", idle)):
+    for name, values in (
+        ("during the push", during),
+        ("idle bot, same run", idle),
+        ("during the push, server: request to reply", served),
+        ("idle bot, server: request to reply", idle_served),
+        ("during the push, server: accept to reply", accepted),
+        ("idle bot, server: accept to reply", idle_accepted),
+    ):
         if values:
             print(
                 f"probes {name}: {len(values)}, p50 {percentile(values, 0.5):.2f} ms, "
@@ -139,6 +156,10 @@ def bench_health(args: argparse.Namespace) -> None:
                 "p99_ms": round(percentile(during, 0.99), 2) if during else -1,
                 "max_ms": round(max(during), 2) if during else -1,
                 "idle_p50_ms": round(percentile(idle, 0.5), 2) if idle else -1,
+                "idle_p99_ms": round(percentile(idle, 0.99), 2) if idle else -1,
+                "server_p99_ms": round(percentile(served, 0.99), 2) if served else -1,
+                "server_max_ms": round(max(served), 2) if served else -1,
+                "load1": round(os.getloadavg()[0], 1),
                 "target_ms": HEALTH_TARGET_MS,
             }
         )
@@ -192,6 +213,7 @@ class Commands:
     def __init__(self, runner: StoreRunner, every: float = 0.02) -> None:
         self.runner, self.every = runner, every
         self.waits: list[float] = []
+        self.writes: list[float] = []  # ms each write's transaction took, on the store thread
         self._stop = asyncio.Event()
 
     def stop(self) -> None:
@@ -203,21 +225,26 @@ class Commands:
             n += 1
             call = partial(_read, n) if n % 2 else partial(_write, n)
             started = time.perf_counter()
-            await self.runner.run(call)
+            took = await self.runner.run(call)
             self.waits.append(1000 * (time.perf_counter() - started))
+            if took is not None:
+                self.writes.append(took)
             await asyncio.sleep(self.every)
 
 
-def _read(n: int, store: Store) -> object:
-    return store.get_post("bench", str(n % 1000))  # what /sources n reads
+def _read(n: int, store: Store) -> None:
+    store.get_post("bench", str(n % 1000))  # what /sources n reads
 
 
-def _write(n: int, store: Store) -> object:
-    return store.save_posts([Post("bench", "cmd", f"edit {n}")], NOW)  # a write, as /subscribe
+def _write(n: int, store: Store) -> float:
+    """A one-row write, as /subscribe: the anchor of a write transaction's time (ms)."""
+    started = time.perf_counter()
+    store.save_posts([Post("bench", "cmd", f"edit {n}")], NOW)
+    return 1000 * (time.perf_counter() - started)
 
 
-async def with_commands(runner: StoreRunner, work: Awaitable[T]) -> tuple[T, list[float]]:
-    """Await ``work`` while commands run; its result and every command's wait (ms)."""
+async def with_commands(runner: StoreRunner, work: Awaitable[T]) -> tuple[T, Commands]:
+    """Await ``work`` while commands run; its result and the commands' times."""
     commands = Commands(runner)
     player = asyncio.create_task(commands.play())
     try:
@@ -225,7 +252,7 @@ async def with_commands(runner: StoreRunner, work: Awaitable[T]) -> tuple[T, lis
     finally:
         commands.stop()
         await player
-    return result, commands.waits
+    return result, commands
 
 
 async def store_bench(args: argparse.Namespace, scratch: Path) -> dict[str, object]:
@@ -238,8 +265,9 @@ async def store_bench(args: argparse.Namespace, scratch: Path) -> dict[str, obje
     print(f"seeded {size / 2**30:.2f} GB in {time.perf_counter() - began:.0f}s")
     runner = StoreRunner(db)
     try:
-        _, anchor = await with_commands(runner, asyncio.sleep(5.0))
-        report, waits = await with_commands(runner, asyncio.to_thread(backup_database, db, copy))
+        anchor = (await with_commands(runner, asyncio.sleep(5.0)))[1].waits
+        report, played = await with_commands(runner, asyncio.to_thread(backup_database, db, copy))
+        waits = played.waits
         copy.unlink()
         print(
             f"backup: {size / 2**30:.2f} GB in {report.seconds:.1f}s (verified); commands: "
@@ -250,7 +278,8 @@ async def store_bench(args: argparse.Namespace, scratch: Path) -> dict[str, obje
 
         started = time.perf_counter()
         steps = prune_steps(NOW, keep_days=400)
-        pruned, prune_waits = await with_commands(runner, prune_store(runner, steps))
+        pruned, prune_commands = await with_commands(runner, prune_store(runner, steps))
+        prune_waits, writes = prune_commands.waits, prune_commands.writes
         prune_seconds = time.perf_counter() - started
     finally:
         await runner.close()
@@ -258,11 +287,15 @@ async def store_bench(args: argparse.Namespace, scratch: Path) -> dict[str, obje
     longest = 1000 * pruned.longest
     print(
         f"prune: {deleted:,} snapshots in {pruned.batches:,} batches, {prune_seconds:.0f}s; "
-        f"batch p50 {1000 * percentile(pruned.seconds, 0.5):.1f} ms, "
-        f"p99 {1000 * percentile(pruned.seconds, 0.99):.1f} ms, "
-        f"longest {longest:.1f} ms (target <= {LOCK_TARGET_MS:.0f} ms); commands: "
-        f"max {max(prune_waits):.1f} ms"
+        f"commands: max {max(prune_waits):.1f} ms"
     )
+    batch_ms, cpu_ms = ([1000 * s for s in values] for values in (pruned.seconds, pruned.cpu))
+    for name, values in (
+        (f"batch transactions (target <= {LOCK_TARGET_MS:.0f} ms)", batch_ms),
+        ("their CPU time", cpu_ms),
+        ("anchor, same run: a one-row write transaction", writes),
+    ):
+        print(f"{name}: {_spread(values)}")
     return {
         "store_gb": round(size / 2**30, 2),
         "backup_s": round(report.seconds, 1),
@@ -274,9 +307,20 @@ async def store_bench(args: argparse.Namespace, scratch: Path) -> dict[str, obje
         "prune_s": round(prune_seconds, 1),
         "batch_p99_ms": round(1000 * percentile(pruned.seconds, 0.99), 1),
         "longest_batch_ms": round(longest, 1),
+        "batch_cpu_max_ms": round(max(cpu_ms), 1),
+        "anchor_write_p99_ms": round(percentile(writes, 0.99), 1),
+        "anchor_write_max_ms": round(max(writes), 1),
+        "load1": round(os.getloadavg()[0], 1),
         "prune_cmd_max_ms": round(max(prune_waits), 1),
         "lock_target_ms": LOCK_TARGET_MS,
     }
+
+
+def _spread(values: list[float]) -> str:
+    return (
+        f"{len(values)}, p50 {percentile(values, 0.5):.1f} ms, "
+        f"p99 {percentile(values, 0.99):.1f} ms, max {max(values):.1f} ms"
+    )
 
 
 def bench_store(args: argparse.Namespace) -> None:

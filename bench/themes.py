@@ -21,7 +21,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.themes_days import print_scores, score_all  # noqa: E402
+from bench.themes_days import print_scores, score_all, score_revision  # noqa: E402
 from digest.build.themes import OTHER_ID, Theme, assign_theme, load_themes, title_tokens  # noqa: E402
 
 POSTS = ROOT / "data" / "sample" / "posts.jsonl"
@@ -195,7 +195,10 @@ def print_results(results: list[tuple[str, Result]], posts: int) -> None:
 
 def main() -> None:
     scores = score_all()
-    print_scores(scores, verbose="-v" in sys.argv)
+    before = (
+        score_revision(sys.argv[sys.argv.index("--before") + 1]) if "--before" in sys.argv else []
+    )
+    print_scores(scores, verbose="-v" in sys.argv, before=before)
     themes = load_themes()
     cases = load_cases(themes)
     topical = tuple(t for t in themes if not t.chatter)

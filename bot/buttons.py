@@ -21,7 +21,17 @@ from digest import (
 MAX_DATA = 64  # bytes, Telegram's limit for callback_data
 SEP = "|"
 VIEWS = ("push", *SECTION_IDS)
-SETTING_ACTIONS = ("menu", "lang", "mode", "chart", "time", "zone", "section", "source")
+SETTING_ACTIONS = (
+    "menu",
+    "lang",
+    "mode",
+    "chart",
+    "preview",
+    "time",
+    "zone",
+    "section",
+    "source",
+)
 FOLLOW_ACTIONS = ("remove", "pause", "resume", "alerts_on", "alerts_off")
 _DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
 _INT = re.compile(r"-?\d{1,15}")

@@ -31,6 +31,7 @@ from digest import (
     plan_alerts,
     release_held,
     stored_language,
+    topic_problem,
     utcnow,
 )
 
@@ -65,10 +66,10 @@ def alert_options(services: Services) -> AlertOptions:
     return AlertOptions(timezone=settings.timezone, exclude=exclude)
 
 
-def alert_language(store: Store, chat_id: int, settings: Settings) -> str:
+def alert_language(store: Store, chat_id: int, settings: Settings, thread_id: int = 0) -> str:
     """The chat's digest language if it has one, else the one it followed in, else the default."""
     chosen: str | None = (
-        stored_language(store, chat_id) or Follows(store).settings(chat_id).language
+        stored_language(store, chat_id, thread_id) or Follows(store).settings(chat_id).language
     )
     return chosen or settings.language
 
@@ -101,10 +102,12 @@ async def send_follow_alert(
     text: str,
     markup: InlineKeyboardMarkup | None,
     options: DeliveryOptions | None = None,
+    thread_id: int = 0,
 ) -> int:
-    """Send one alert message in its turn in the outbox (a notice: after command replies,
-    ahead of pushes; a 429 waits and goes again); returns its message id."""
-    call = partial(send_text, bot, chat_id, text, markup=markup, paid=False)
+    """Send one alert message (into forum topic ``thread_id``, 0: none) in its turn in the
+    outbox (a notice: after command replies, ahead of pushes; a 429 waits and goes again);
+    returns its message id."""
+    call = partial(send_text, bot, chat_id, text, markup=markup, paid=False, thread_id=thread_id)
     return await services.outbox.send(Kind.NOTICE, chat_id, call, group=chat_id < 0)
 
 
@@ -169,12 +172,17 @@ async def _deliver(
     delivery: DeliveryOptions | None,
 ) -> None:
     chat_id = batch.chat_id
-    language = await services.store.run(lambda s: alert_language(s, chat_id, services.settings))
+    thread = batch.thread_id
+    language = await services.store.run(
+        lambda s: alert_language(s, chat_id, services.settings, thread)
+    )
     texts = services.renderer.texts
     text = render_alert(texts, batch, language)
     markup = alert_keyboard(batch.id, 0, pages_of(batch), len(batch.items) - PAGE, texts, language)
     try:
-        message_id = await send_follow_alert(services, bot, chat_id, text, markup, delivery)
+        message_id = await send_follow_alert(
+            services, bot, chat_id, text, markup, delivery, batch.thread_id
+        )
     except TelegramError as exc:
         await _failed(services, batch, exc)
         report.failed += 1
@@ -188,17 +196,21 @@ async def _deliver(
 
 
 async def _failed(services: Services, batch: AlertBatch, exc: TelegramError) -> None:
-    """Record the failure; a chat that blocked the bot or is gone gets no more alerts."""
+    """Record the failure; a chat that blocked the bot or is gone gets no more alerts, and
+    the groups set in a forum topic that was closed or deleted pause (/following resumes)."""
     chat_id, stamp = batch.chat_id, utcnow()
     gone = isinstance(exc, Forbidden) or (
         isinstance(exc, BadRequest) and "chat not found" in exc.message.lower()
     )
+    topic = isinstance(exc, BadRequest) and topic_problem(exc.message) is not None
 
     def record(store: Store) -> None:
         finish_batch(store, batch.id, "failed", stamp, error=exc.message[:200])
         follows = Follows(store)
         if isinstance(exc, ChatMigrated):
             follows.migrate(chat_id, exc.new_chat_id)
+        elif topic:
+            follows.pause_topic(chat_id, batch.thread_id)
         elif gone:
             off = replace(follows.settings(chat_id), alerts=False, off_reason=exc.message[:200])
             follows.save_settings(off, stamp)

@@ -1,45 +1,58 @@
 """``/healthz`` and ``/metrics`` for ``hotdigest run --metrics HOST:PORT``.
 
-Served by a threaded stdlib WSGI server on a thread of its own, not on the bot's event
-loop: a probe answers while a push keeps the loop busy, and a loop that hangs shows up
-as a stale heartbeat instead of a probe that hangs with it. ``/metrics`` is
-prometheus_client's own WSGI app over the bot's registry.
+Served by a child process (:mod:`bot.opsd`) from bytes the bot publishes every second:
+the bot computes the health verdict and prometheus_client's text exposition of its
+registry, the child only serves them, so a push that keeps the bot's GIL busy never
+delays a probe. A loop that hangs shows up as a stale store check, a process that
+hangs as a stale publication, never as a probe that hangs with it.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
+import socket
+import subprocess
+import sys
 import threading
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
-from socketserver import ThreadingMixIn
-from typing import Any
-from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
+from pathlib import Path
 
-from prometheus_client import make_wsgi_app
+from prometheus_client import generate_latest
 
 from digest import StoreVitals, utcnow
 
 from .metrics import Metrics
+from .opsd import HEALTH_PATH, METRICS_PATH
+
+__all__ = [
+    "HEALTH_PATH",
+    "METRICS_PATH",
+    "Health",
+    "OpsServer",
+    "health_answer",
+    "ops_server",
+    "parse_address",
+]
 
 log = logging.getLogger(__name__)
 
-HEALTH_PATH = "/healthz"
-METRICS_PATH = "/metrics"
 VITALS_SECONDS = 15  # how often the store check runs (bot.upkeep)
 POLL_SILENCE = 60.0  # getUpdates long-polls 10 s at a time: 60 s without an answer is down
 INGEST_MISSES = 3  # scheduled ingests that may fail or be missed in a row
 
-StartResponse = Callable[[str, list[tuple[str, str]]], Any]
+PUBLISH_SECONDS = 1.0  # how fresh /healthz and /metrics are
+OPSD = Path(__file__).with_name("opsd.py")  # run as a script: the standard library only
 
 
 @dataclass
 class Health:
-    """What ``/healthz`` judges, written by the bot's loop and read by the server's thread.
+    """What ``/healthz`` judges, written by the bot's loop and read by the publisher's thread.
 
     :param ingest_every: seconds between scheduled ingests; None: none are scheduled.
     """
@@ -100,40 +113,10 @@ class Health:
         return None
 
 
-def ops_app(
-    health: Health, metrics: Metrics
-) -> Callable[[dict[str, Any], StartResponse], Iterable[bytes]]:
-    """The WSGI app: ``/healthz`` (200 "ok", or 503 with a reason a line), ``/metrics``."""
-    metrics_app = make_wsgi_app(metrics.registry)
-
-    def app(environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
-        path = environ.get("PATH_INFO", "")
-        if path == METRICS_PATH:
-            return metrics_app(environ, start_response)  # type: ignore[no-any-return]
-        if path != HEALTH_PATH:
-            return _text(start_response, "404 Not Found", "not found: try /healthz or /metrics")
-        problems = health.problems()
-        if problems:
-            return _text(start_response, "503 Service Unavailable", "\n".join(problems))
-        return _text(start_response, "200 OK", "ok")
-
-    return app
-
-
-def _text(start_response: StartResponse, status: str, text: str) -> list[bytes]:
-    body = (text + "\n").encode()
-    headers = [("Content-Type", "text/plain; charset=utf-8"), ("Content-Length", str(len(body)))]
-    start_response(status, headers)
-    return [body]
-
-
-class _Server(ThreadingMixIn, WSGIServer):
-    daemon_threads = True  # a slow scraper never holds up shutdown
-
-
-class _QuietHandler(WSGIRequestHandler):
-    def log_message(self, format: str, *args: Any) -> None:
-        log.debug("ops request: " + format, *args)
+def health_answer(health: Health) -> tuple[int, str]:
+    """(status, body) of ``/healthz``: 200 "ok", or 503 with a reason a line."""
+    problems = health.problems()
+    return (503, "\n".join(problems) + "\n") if problems else (200, "ok\n")
 
 
 def parse_address(text: str) -> tuple[str, int]:
@@ -145,23 +128,65 @@ def parse_address(text: str) -> tuple[str, int]:
 
 
 class OpsServer:
-    """``/healthz`` and ``/metrics`` served on a thread until :meth:`close`."""
+    """``/healthz`` and ``/metrics`` served by a child process until :meth:`close`.
+
+    The child answers from bytes this process publishes every ``PUBLISH_SECONDS`` from a
+    thread of its own: a probe never waits for this interpreter's GIL, which a push keeps
+    busy, and a publisher that stops (a hung process) turns ``/healthz`` to 503.
+    """
 
     def __init__(self, host: str, port: int, health: Health, metrics: Metrics) -> None:
-        """Bind and start serving; raises OSError when the address cannot be bound."""
-        self._server = make_server(host, port, ops_app(health, metrics), _Server, _QuietHandler)
-        self._thread = threading.Thread(
-            target=self._server.serve_forever, name="hotdigest-ops", daemon=True
-        )
+        """Bind, start the child and the publisher; OSError when the address cannot be bound."""
+        self._health, self._metrics = health, metrics
+        family = socket.AF_INET6 if ":" in host else socket.AF_INET
+        with socket.create_server((host, port), family=family, backlog=64) as listener:
+            bound = listener.getsockname()
+            self.address = (str(bound[0]), int(bound[1]))
+            # The child owns the socket: when it dies, the port closes and probes fail fast.
+            self._child = subprocess.Popen(
+                [sys.executable, "-I", "-S", str(OPSD), str(listener.fileno())],
+                stdin=subprocess.PIPE,
+                pass_fds=(listener.fileno(),),
+            )
+        self._lock = threading.Lock()
+        self._stop = threading.Event()
+        self.publish()  # before the child's first answer: the pipe holds it
+        self._thread = threading.Thread(target=self._publishing, name="hotdigest-ops", daemon=True)
         self._thread.start()
-        bound = self._server.server_address
-        self.address = (str(bound[0]), int(bound[1]))
         log.info("health and metrics on http://%s:%s/healthz and /metrics", *self.address)
 
+    def publish(self) -> None:
+        """Send the child what ``/healthz`` and ``/metrics`` answer now (it serves them soon
+        after: the child reads them on a thread of its own)."""
+        stdin = self._child.stdin
+        assert stdin is not None
+        with self._lock:  # frames leave in the order they were computed
+            code, text = health_answer(self._health)
+            health, metrics = text.encode(), generate_latest(self._metrics.registry)
+            frame = f"{code} {len(health)} {len(metrics)}\n".encode() + health + metrics
+            stdin.write(frame)
+            stdin.flush()
+
+    def _publishing(self) -> None:
+        while not self._stop.wait(PUBLISH_SECONDS):
+            try:
+                self.publish()
+            except (BrokenPipeError, ValueError):  # the child died, or close() closed it
+                if not self._stop.is_set():
+                    log.error("the /healthz and /metrics process exited (%s)", self._child.poll())
+                return
+
     def close(self) -> None:
-        self._server.shutdown()
-        self._server.server_close()
+        self._stop.set()
         self._thread.join(timeout=5)
+        with self._lock, contextlib.suppress(OSError):
+            assert self._child.stdin is not None
+            self._child.stdin.close()  # the child exits at the end of its input
+        try:
+            self._child.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            self._child.kill()
+            self._child.wait()
 
 
 @contextmanager

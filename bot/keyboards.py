@@ -7,7 +7,9 @@ from collections.abc import Callable, Sequence
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from digest import (
+    LINK_PREVIEWS,
     SECTION_IDS,
+    TOPIC_REASONS,
     BotTexts,
     Edit,
     SettingChange,
@@ -116,12 +118,18 @@ def sources_keyboard(
 def settings_keyboard(
     sub: Subscription, menu: str, sources: Sequence[str], texts: BotTexts, lang: str
 ) -> InlineKeyboardMarkup:
-    """The settings menu ``menu`` (main, time, zone, sections, sources) for ``sub``'s chat."""
+    """The settings menu ``menu`` (main, time, zone, sections, sources) for ``sub``'s chat;
+    a topic paused because it was closed gets a Resume button (Subscribe, in the topic).
+
+    ``sub.link_preview`` None counts as ``none``: callers fill in the operator's default.
+    """
     choices, width = _settings_choices(sub, menu, sources, texts, lang)
     pressed = [
         _button(label, SettingsButton(sub.chat_id, act, value)) for label, act, value in choices
     ]
     rows = [pressed[n : n + width] for n in range(0, len(pressed), width)]
+    if menu == "main" and not sub.active and sub.inactive_reason in TOPIC_REASONS:
+        rows.insert(0, [_button(texts.label("resume_push", lang), SubscribeButton(sub.chat_id))])
     if menu != "main":
         rows.append(
             [_button(texts.label("back", lang), SettingsButton(sub.chat_id, "menu", "main"))]
@@ -148,15 +156,22 @@ def _settings_choices(
             for n, (m, name) in enumerate(zip(states, sources, strict=True))
         ], 2
     mode = ("full_push", "full") if sub.mode == "brief" else ("brief", "brief")
+    preview = sub.link_preview or "none"
     return [
         (texts.label("other_language", lang), "lang", "en" if sub.language == "zh" else "zh"),
         (texts.label(mode[0], lang), "mode", mode[1]),
         (texts.label("chart_off" if sub.chart else "chart_on", lang), "chart", _flag(sub.chart)),
+        (texts.label(f"preview_{preview}", lang), "preview", _other_preview(preview)),
         (f"{texts.label('time', lang)} {sub.push_time:%H:%M}", "menu", "time"),
         (texts.label("zone", lang), "menu", "zone"),
         (texts.label("sections", lang), "menu", "sections"),
         (texts.label("sources", lang), "menu", "sources"),
     ], 2
+
+
+def _other_preview(preview: str) -> str:
+    """The value of the link preview button: the one not in use."""
+    return "none" if preview == "headline" else "headline"
 
 
 def _flag(on: bool) -> str:
@@ -196,6 +211,8 @@ def _setting(action: str, value: str) -> tuple[str, object]:
         return "mode", value
     if action == "chart" and value in ("on", "off"):
         return "chart", value == "on"
+    if action == "preview" and value in LINK_PREVIEWS:
+        return "link_preview", value
     if action == "time" and f"{value[:2]}:{value[2:]}" in TIMES:
         return "push_time", parse_hhmm(f"{value[:2]}:{value[2:]}")
     if action == "zone" and value in ZONES:

@@ -29,6 +29,8 @@ SETTING_KEYS = {
     "mode": "mode",
     "chart": "chart",
     "图表": "chart",
+    "preview": "link_preview",
+    "预览": "link_preview",
     "push": "mode",
     "推送": "mode",
     "sections": "sections",
@@ -42,6 +44,7 @@ LANGUAGE_WORDS = {"zh": "zh", "中文": "zh", "cn": "zh", "en": "en", "english":
 MODE_WORDS = {"brief": "brief", "简版": "brief", "full": "full", "完整": "full", "完整版": "full"}
 CHART_NAMES = frozenset(["chart", "图表", "热度图"])
 CHART_WORDS = {"on": True, "开": True, "开启": True, "off": False, "关": False, "关闭": False}
+PREVIEW_WORDS = {"headline": "headline", "标题": "headline", "none": "none", "无": "none"}
 EVERYTHING = {"all", "全部"}
 NOTHING = {"none", "无", "清空"}
 
@@ -264,9 +267,12 @@ def _setting_value(field: str, values: list[str], sources: Sequence[str]) -> obj
         if (zone := canonical_zone(token)) is None:
             raise ArgumentError("settings", "zone", token)
         return zone
-    words: Mapping[str, object] = MODE_WORDS
-    if field in ("language", "chart"):
-        words = LANGUAGE_WORDS if field == "language" else CHART_WORDS
+    choices: dict[str, Mapping[str, object]] = {
+        "language": LANGUAGE_WORDS,
+        "chart": CHART_WORDS,
+        "link_preview": PREVIEW_WORDS,
+    }
+    words = choices.get(field, MODE_WORDS)
     if (word := words.get(token.lower())) is None:
         raise ArgumentError("settings", "value", token)
     return word

@@ -83,7 +83,16 @@ from .push.planning import (
 )
 from .push.reactions import ANONYMOUS_REACTOR, DayReactions, reactions_by_day, record_reactions
 from .push.schedule import Schedule
-from .push.subscriptions import Subscription, Subscriptions
+from .push.subscriptions import (
+    LINK_PREVIEWS,
+    TOPIC_CLOSED,
+    TOPIC_DELETED,
+    TOPIC_REASONS,
+    Subscription,
+    SubscriptionKey,
+    Subscriptions,
+    topic_problem,
+)
 from .render.bot_text import BotTexts, language_of
 from .render.chart import render_chart
 from .render.renderer import (
@@ -157,9 +166,13 @@ __all__ = [
     "CAPTION_LIMIT",
     "CORRECTION",
     "LANGUAGES",
+    "LINK_PREVIEWS",
     "MAX_POSTS",
     "MESSAGE_LIMIT",
     "SECTION_IDS",
+    "TOPIC_CLOSED",
+    "TOPIC_DELETED",
+    "TOPIC_REASONS",
     "Alert",
     "AlertBatch",
     "AlertItem",
@@ -216,6 +229,7 @@ __all__ = [
     "StoreError",
     "StoreVitals",
     "Subscription",
+    "SubscriptionKey",
     "Subscriptions",
     "TableSize",
     "Theme",
@@ -304,6 +318,7 @@ __all__ = [
     "timed_prune_batch",
     "to_iso",
     "toggle_section",
+    "topic_problem",
     "unsubscribe_chat",
     "utcnow",
     "verify_database",

@@ -141,6 +141,13 @@ class Digest:
     def headline_in(self, language: str | None = None) -> Statement:
         return self.headlines.get(language or self.language, self.headline)
 
+    def headline_link(self, language: str | None = None) -> str | None:
+        """The link a push previews: the first source the headline cites with a link,
+        else the top source's."""
+        count = len(self.sources)
+        cites = [self.sources[i - 1] for i in self.headline_in(language).cites if 0 < i <= count]
+        return next((s.url for s in (*cites, *self.sources[:1]) if s.url), None)
+
     def source(self, index: int) -> SourceEntry:
         """The source numbered ``index`` (1-based)."""
         if not 1 <= index <= len(self.sources):

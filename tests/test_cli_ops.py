@@ -127,8 +127,8 @@ def test_run_serves_health_and_metrics_holds_the_lock_and_logs_json(tmp_path: Pa
                     lambda: control.get("/messages", params={"chat_id": 1001}).json()["result"],
                     [fake, run],
                 )
-            text = ops.get("/metrics").text
-        assert 'hotdigest_messages_sent_total{kind="reply"} 1.0' in text
+            sent = 'hotdigest_messages_sent_total{kind="reply"} 1.0'
+            _wait_for(lambda: sent in ops.get("/metrics").text, [fake, run])  # published each 1 s
     finally:
         run.send_signal(signal.SIGINT)
         fake.send_signal(signal.SIGINT)

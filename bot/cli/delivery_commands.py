@@ -137,7 +137,6 @@ def describe_ledger(store: Store, day: str | None) -> list[str]:
         ))  # fmt: skip
         for f in failures:
             part = "whole push" if f.part == 0 else f"part {f.part}"
-            lines.append(
-                f"  chat {f.chat_id} v{f.version} {part} ({f.kind}): {f.status}: {f.error or '-'}"
-            )
+            chat = f"chat {f.chat_id}" + (f" topic {f.thread_id}" if f.thread_id else "")
+            lines.append(f"  {chat} v{f.version} {part} ({f.kind}): {f.status}: {f.error or '-'}")
     return lines

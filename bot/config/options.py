@@ -11,6 +11,7 @@ from .values import (
     _float,
     _int,
     _language,
+    _link_preview,
     _path,
     _proxy,
     _text,
@@ -164,6 +165,12 @@ OPTIONS: tuple[Option, ...] = (
         "Use Telegram's paid broadcast (up to 1000 messages/s, charged in Stars).",
         _bool,
     ),
+    Option(
+        "delivery.link_preview",
+        "link_preview",
+        "A push's link preview: headline (the headline's link) or none; chats may choose.",
+        _link_preview,
+    ),
     Option("llm.enabled", "llm_enabled", "Write prose with an OpenAI-compatible model.", _bool),
     Option("llm.base_url", "llm_base_url", "Chat Completions base URL.", _url),
     Option("llm.model", "llm_model", "Model name sent to the endpoint.", _text),
@@ -184,7 +191,7 @@ OPTIONS: tuple[Option, ...] = (
     Option(
         "store.keep_days",
         "keep_days",
-        "Days of heat snapshots and delivery-ledger rows to keep (digests are kept).",
+        "Days of heat snapshots, push-ledger rows and follow alerts to keep (digests are kept).",
         _int(1, 36500),
     ),
     Option(

@@ -76,6 +76,7 @@ class Settings:
     messages_per_second: float = 30.0
     group_messages_per_minute: int = 20
     allow_paid_broadcast: bool = False
+    link_preview: str = "none"
     llm_enabled: bool = False
     llm_base_url: str = "http://127.0.0.1:11434/v1"
     llm_model: str = "qwen2.5:7b"

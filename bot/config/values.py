@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from digest import (
+    LINK_PREVIEWS,
     ConfigError,
     UsageError,
     check_proxy_url,
@@ -93,6 +94,13 @@ def _language(value: Any) -> str:
     text = _text(value).lower()
     if text not in {"zh", "en"}:
         raise ValueError("expected 'zh' or 'en'")
+    return text
+
+
+def _link_preview(value: Any) -> str:
+    text = _text(value).lower()
+    if text not in LINK_PREVIEWS:
+        raise ValueError(f"expected one of {', '.join(LINK_PREVIEWS)}")
     return text
 
 

@@ -21,7 +21,8 @@ from telegram.request import BaseRequest, HTTPXRequest, RequestData
 from ..config import Settings, telegram_proxy
 from .aiohttp_request import AiohttpRequest
 
-_NO_PREVIEW = {"is_disabled": True}  # LinkPreviewOptions: a digest links many pages; no card
+# LinkPreviewOptions: a digest links many pages, so no card unless one is chosen.
+_NO_PREVIEW = {"is_disabled": True}
 # Replies and pushes share Telegram's 30 messages/s; 128 calls in flight carry 1,000/s
 # (paid broadcast) at a 128 ms round trip, and a connection is only opened when needed.
 CONNECTIONS = 128
@@ -82,10 +83,26 @@ class Parameters(RequestData):  # type: ignore[misc]  # final in PTB; nothing ov
         return {k: v if isinstance(v, str) else json.dumps(v) for k, v in self._values.items()}
 
 
+def preview_options(url: str | None) -> dict[str, Any]:
+    """LinkPreviewOptions showing ``url``'s card (chosen, whatever the text links first),
+    or none at all."""
+    if url is None:
+        return _NO_PREVIEW
+    return {"url": url, "prefer_small_media": True, "show_above_text": False}
+
+
 async def send_text(
-    bot: Bot, chat_id: int, text: str, *, markup: InlineKeyboardMarkup | None, paid: bool
+    bot: Bot,
+    chat_id: int,
+    text: str,
+    *,
+    markup: InlineKeyboardMarkup | None,
+    paid: bool,
+    thread_id: int = 0,
+    preview: str | None = None,
 ) -> int:
-    """Send one HTML message without link previews; returns its message_id.
+    """Send one HTML message, into forum topic ``thread_id`` (0: none), previewing the
+    link ``preview`` (None: no preview); returns its message_id.
 
     Goes through the bot's request object, so Telegram's errors arrive as PTB's
     exceptions, but not through ``Bot.send_message``, which builds a ``Message`` (with
@@ -95,8 +112,10 @@ async def send_text(
         "chat_id": chat_id,
         "text": text,
         "parse_mode": ParseMode.HTML.value,
-        "link_preview_options": _NO_PREVIEW,
+        "link_preview_options": preview_options(preview),
     }
+    if thread_id:
+        values["message_thread_id"] = thread_id
     if markup is not None:
         values["reply_markup"] = markup.to_dict()
     if paid:

@@ -51,6 +51,7 @@ from digest import (
     follow_migration,
     plan_date,
     plan_pushes,
+    topic_problem,
     utcnow,
 )
 
@@ -129,15 +130,8 @@ class _Engine:
             self.report.busy += 1  # another pusher holds this part; the chat is theirs
             return
         await self.outbox.depart()
-        send = push.photo.send if push.photo is not None and key.part == 1 else send_text
         try:
-            message_id = await send(
-                bot,
-                chat.chat_id,
-                push.texts[key.part - 1],
-                markup=push.markup if key.part == len(push.texts) else None,
-                paid=self.options.paid_broadcast,
-            )
+            message_id = await self._post(push, key, bot)
         except TelegramError as exc:
             await self._refused(push, key, exc)
             return
@@ -150,6 +144,26 @@ class _Engine:
         else:
             self.report.delivered += 1
 
+    async def _post(self, push: Push, key: PartKey, bot: Bot) -> int:
+        """Send one part (into the chat's topic, if it has one); its message_id."""
+        chat, text = push.chat, push.texts[key.part - 1]
+        markup = push.markup if key.part == len(push.texts) else None
+        paid = self.options.paid_broadcast
+        if push.photo is not None and key.part == 1:
+            return await push.photo.send(
+                bot, chat.chat_id, text, markup=markup, paid=paid, thread_id=chat.thread_id
+            )
+        preview = push.preview if key.part == 1 else None
+        return await send_text(
+            bot,
+            chat.chat_id,
+            text,
+            markup=markup,
+            paid=paid,
+            thread_id=chat.thread_id,
+            preview=preview,
+        )
+
     async def _refused(self, push: Push, key: PartKey, exc: TelegramError) -> None:
         """Sort a failed send: pause, move, deactivate, retry later, or give up."""
         if isinstance(exc, InvalidToken):  # every send would fail: stop the run
@@ -159,6 +173,8 @@ class _Engine:
             await self._flooded(push, key, retry_seconds(exc.retry_after))
         elif isinstance(exc, ChatMigrated):
             await self._migrated(push, key, exc.new_chat_id)
+        elif isinstance(exc, BadRequest) and (problem := topic_problem(exc.message)):
+            await self._gone(push, key, problem, topic=True)
         elif isinstance(exc, Forbidden) or (
             isinstance(exc, BadRequest) and "chat not found" in exc.message.lower()
         ):
@@ -200,12 +216,18 @@ class _Engine:
             self._queue.add([again])
             self.report.planned += 1
 
-    async def _gone(self, push: Push, key: PartKey, reason: str) -> None:
+    async def _gone(self, push: Push, key: PartKey, reason: str, *, topic: bool = False) -> None:
+        """The chat blocked the bot or is gone (every topic of it stops), or with ``topic``
+        its forum topic was closed or deleted (that topic's subscription pauses)."""
         await self._writer.write(Finish(key, "deactivated", error=reason))
         chat_id, stamp = push.chat.chat_id, self.stamp()
-        await self.store.run(lambda s: Subscriptions(s).deactivate(chat_id, reason, stamp))
+        thread_id = push.chat.thread_id if topic else None
+        await self.store.run(
+            lambda s: Subscriptions(s).deactivate(chat_id, reason, stamp, thread_id)
+        )
         self.report.deactivated += 1
-        log.info("chat %s deactivated: %s", chat_id, reason, extra={"chat_id": chat_id})
+        where = f" topic {thread_id}" if thread_id else ""
+        log.info("chat %s%s deactivated: %s", chat_id, where, reason, extra={"chat_id": chat_id})
 
     async def _give_up(self, push: Push, key: PartKey, reason: str) -> None:
         await self._writer.write(Finish(key, "failed", error=reason))
@@ -299,7 +321,13 @@ async def deliver(
     plan: PushPlan | None = None,
 ) -> PushReport:
     """Render and send ``jobs``; a chat that fails never stops the others."""
-    prepared, failed = await prepare(services.store, services.renderer, jobs, services.options)
+    prepared, failed = await prepare(
+        services.store,
+        services.renderer,
+        jobs,
+        services.options,
+        link_preview=services.settings.link_preview,
+    )
     report = PushReport(failed=len(failed), errors=failed)
     if plan is not None:
         report.skipped, report.busy = len(plan.skipped), plan.in_flight

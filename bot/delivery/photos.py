@@ -43,6 +43,7 @@ class ChartPhoto:
         *,
         markup: InlineKeyboardMarkup | None,
         paid: bool,
+        thread_id: int = 0,
     ) -> int:
         """Send the photo with an HTML caption (≤ 1024, cut by the renderer); its message_id."""
         message = await bot.send_photo(
@@ -52,6 +53,7 @@ class ChartPhoto:
             parse_mode=ParseMode.HTML,
             reply_markup=markup,
             allow_paid_broadcast=paid or None,
+            message_thread_id=thread_id or None,
         )
         if message.photo:
             self.file_id = message.photo[-1].file_id

@@ -24,6 +24,7 @@ from digest import (
     Renderer,
     Store,
     Subscription,
+    SubscriptionKey,
     cited_follows,
     filtered_digest,
     get_digest,
@@ -41,7 +42,9 @@ _NOTE_ROOM = 80  # UTF-16 units a correction note may take from the first messag
 
 Filter = tuple[tuple[str, ...], tuple[str, ...]]  # a chat's (include, exclude) sources
 DigestKey = tuple[str, int, tuple[str, ...], tuple[str, ...]]  # date, version, filter
-Follows = dict[int, list[tuple[str, tuple[int, ...]]]]  # chat -> (group, source numbers)
+Follows = dict[
+    SubscriptionKey, list[tuple[str, tuple[int, ...]]]
+]  # subscription -> (group, source numbers)
 View = tuple[str, int, str, str, tuple[str, ...], str, str, Filter, bool]  # bool: a chart
 
 
@@ -58,6 +61,7 @@ class Push:
     todo: list[int]
     markup: InlineKeyboardMarkup | None = None  # on the last part: switch sections in place
     photo: ChartPhoto | None = None  # part 1 is this chart, texts[0] its caption
+    preview: str | None = None  # the link part 1 previews (None: no preview)
     attempts: int = 0
     floods: int = 0
 
@@ -66,7 +70,8 @@ class Push:
         return self.job.chat
 
     def key(self) -> PartKey:
-        return PartKey(self.job.date, self.job.version, self.chat.chat_id, self.todo[0])
+        chat = self.chat
+        return PartKey(self.job.date, self.job.version, chat.chat_id, self.todo[0], chat.thread_id)
 
 
 def render_parts(renderer: Renderer, digest: Digest, chat: Subscription, kind: str) -> list[str]:
@@ -105,6 +110,7 @@ class Rendered:
     texts: list[str]
     markup: InlineKeyboardMarkup | None
     photo: ChartPhoto | None = None
+    link: str | None = None  # the headline's link, for chats that preview it
 
 
 class Prepared:
@@ -122,22 +128,27 @@ class Prepared:
         options: BuildOptions | None,
         follows: dict[DigestKey, Follows],
         renderer: Renderer,
+        link_preview: str = "none",
     ) -> None:
         self.views = views
         self.jobs = jobs
         self.options = options
         self.follows = follows
         self.renderer = renderer
+        self.link_preview = link_preview  # for chats that did not choose
 
     def push(self, job: PushJob) -> Push:
         """The job's push: its view's messages (with its follows line, if the digest cites
         any of its follow groups), and the parts it still lacks."""
         view = _view(job, self.options)
         rendered = self.views[view]
-        hits = self.follows.get((job.date, job.version, *view[-2]), {}).get(job.chat.chat_id)
+        hits = self.follows.get((job.date, job.version, *view[-2]), {}).get(job.chat.key)
         lang = job.chat.language
         texts = with_follows(self.renderer.texts, rendered.texts, hits or (), lang)
-        return Push(job, texts, _todo(job, rendered), rendered.markup, rendered.photo)
+        push = Push(job, texts, _todo(job, rendered), rendered.markup, rendered.photo)
+        if (job.chat.link_preview or self.link_preview) == "headline":
+            push.preview = rendered.link
+        return push
 
     def __iter__(self) -> Iterator[Push]:
         return (self.push(job) for job in self.jobs)
@@ -153,10 +164,11 @@ async def prepare(
     options: BuildOptions | None = None,
     *,
     record: bool = True,
+    link_preview: str = "none",
 ) -> tuple[Prepared, list[tuple[int, str]]]:
     """Each view's parts (rendered once), the jobs with parts to send, and the chats failed
     for a digest that cannot be rendered (with ``record``, written to the ledger); a bad
-    view fails its chats, never the run.
+    view fails its chats, never the run. ``link_preview`` is the operator's default.
 
     A chat with a source filter gets the digest rebuilt from those sources (once per
     distinct filter) when ``options`` are given.
@@ -183,7 +195,7 @@ async def prepare(
                 done.add(number)
                 continue
             markup = push_keyboard(renderer.texts, digest, job.chat, len(texts))
-            views[view] = Rendered(texts, markup, photo)
+            views[view] = Rendered(texts, markup, photo, digest.headline_link(job.chat.language))
         if not _todo(job, views[view]):
             done.add(number)
     if failed and record:
@@ -191,7 +203,7 @@ async def prepare(
         await store.run(lambda s: fail_jobs(s, failed, stamp))
     # The jobs themselves when all have parts to send (no copy of 100,000 of them).
     ready = [job for n, job in enumerate(jobs) if n not in done] if done else jobs
-    prepared = Prepared(views, ready, options, follows, renderer)
+    prepared = Prepared(views, ready, options, follows, renderer, link_preview)
     return prepared, [(job.chat.chat_id, why) for job, why in failed]
 
 
@@ -219,10 +231,10 @@ def _load(
 ) -> tuple[dict[DigestKey, Digest | None], dict[DigestKey, Follows]]:
     """The digest of every (date, version, filter) the jobs need, each loaded once, and the
     chats' follow groups each one cites (issue 15)."""
-    chats_of: dict[DigestKey, set[int]] = {}
+    chats_of: dict[DigestKey, set[SubscriptionKey]] = {}
     for job in jobs:
         chats_of.setdefault((job.date, job.version, *_filter(job, options)), set()).add(
-            job.chat.chat_id
+            job.chat.key
         )
     keys = set(chats_of)
     found: dict[DigestKey, Digest | None] = {}

@@ -1,13 +1,14 @@
 """The ``/_fake/`` control endpoints: JSON in, JSON out, so another process can play users.
 
 =====================  ========================================================
-POST /_fake/user_message  {"chat_id", "user_id", "text"} → the user's Message
+POST /_fake/user_message  {"chat_id", "user_id", "text", "thread_id"?} → the user's Message
 POST /_fake/press         {"chat_id", "user_id", "message_id", "data"} → query id
 GET  /_fake/messages      ?chat_id= (optional) &current=1 → what the bot sent/edited
 POST /_fake/inject        {"chat_id", "kind", "times", "retry_after", "code", "hold"}
 GET  /_fake/stats         counters
 POST /_fake/add_user      {"user_id", "first_name", "language_code", "username"}
-POST /_fake/add_chat      {"chat_id", "type", "title", "admins", "bot_is_admin"}
+POST /_fake/add_chat      {"chat_id", "type", "title", "admins", "bot_is_admin", "forum"}
+POST /_fake/topic         {"chat_id", "action": create|close|reopen|delete, "name"|"thread_id"}
 GET  /_fake/callback_answers, GET /_fake/commands
 GET  /_fake/allowed_updates  what the bot last asked for (null: Telegram's default)
 =====================  ========================================================
@@ -20,14 +21,16 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from .errors import JSONDict
+from .errors import ApiError, JSONDict
 from .model import FakeTelegram
 
 Args = dict[str, Any]
 
 
 def _user_message(fake: FakeTelegram, args: Args) -> Any:
-    return fake.user_sends(int(args["chat_id"]), int(args["user_id"]), str(args["text"]))
+    thread = args.get("thread_id")
+    chat_id, user_id = int(args["chat_id"]), int(args["user_id"])
+    return fake.user_sends(chat_id, user_id, str(args["text"]), int(thread) if thread else None)
 
 
 def _press(fake: FakeTelegram, args: Args) -> Any:
@@ -74,7 +77,19 @@ def _add_chat(fake: FakeTelegram, args: Args) -> Any:
         args.get("title"),
         tuple(int(admin) for admin in args.get("admins", ())),
         bool(args.get("bot_is_admin", True)),
+        bool(args.get("forum", False)),
     )
+
+
+def _topic(fake: FakeTelegram, args: Args) -> Any:
+    chat_id, action = int(args["chat_id"]), str(args["action"])
+    if action == "create":
+        return fake.create_topic(chat_id, str(args["name"]))
+    change = {"close": fake.close_topic, "reopen": fake.reopen_topic, "delete": fake.delete_topic}
+    if action not in change:
+        raise ValueError(f"unknown topic action {action!r}")
+    change[action](chat_id, int(args["thread_id"]))
+    return True
 
 
 def _commands(fake: FakeTelegram, args: Args) -> Any:
@@ -92,6 +107,7 @@ _ROUTES: dict[tuple[str, str], Callable[[FakeTelegram, Args], Any]] = {
     ("GET", "stats"): lambda fake, args: fake.stats(),
     ("POST", "add_user"): _add_user,
     ("POST", "add_chat"): _add_chat,
+    ("POST", "topic"): _topic,
     ("GET", "callback_answers"): lambda fake, args: fake.callback_answers,
     ("GET", "commands"): _commands,
     ("GET", "allowed_updates"): lambda fake, args: (
@@ -109,4 +125,6 @@ def control(fake: FakeTelegram, method: str, path: str, args: Args) -> tuple[int
         result = route(fake, args)
     except (KeyError, TypeError, ValueError) as exc:
         return 400, {"ok": False, "description": f"{type(exc).__name__}: {exc}"}
+    except ApiError as exc:  # what Telegram would refuse (closing a closed topic)
+        return exc.code, exc.payload()
     return 200, {"ok": True, "result": result}

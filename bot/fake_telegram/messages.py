@@ -9,9 +9,11 @@ from typing import TYPE_CHECKING, Any
 from .errors import JSONDict, bad_request, too_many_requests
 from .html import EntityParseError, parse_html, strip_text, utf16_len
 from .params import Params, get_bool, get_chat_id, get_int, get_json
+from .topics import thread_fields
 
 if TYPE_CHECKING:
-    from .model import ChatState, FakeTelegram
+    from .model import FakeTelegram
+    from .state import ChatState
 
 MAX_TEXT = 4096  # UTF-16 code units of visible text
 MAX_CAPTION = 1024  # UTF-16 code units of a media caption's visible text
@@ -148,6 +150,7 @@ def _record(
         parse_mode=(params.get("parse_mode") or None) if has_text else previous.get("parse_mode"),
         markup=_reply_markup(params),
         paid=get_bool(params, "allow_paid_broadcast"),
+        preview=get_json(params, "link_preview_options") if has_text else None,
     )
 
 
@@ -159,8 +162,9 @@ async def send_message(fake: FakeTelegram, params: Params) -> JSONDict:
     plain, entities = _text(params)
     markup = _reply_markup(params)
     reply_to = _replied_message(fake, state, params)
+    topic = thread_fields(state, params)
     _throttle(fake, state, params, edit=False)
-    fields = {"from": fake.bot_user, **_content(plain, entities, markup)}
+    fields = {"from": fake.bot_user, **_content(plain, entities, markup), **topic}
     if state.chat["type"] == "channel":
         # Telegram signs every channel post with the channel, the bot's own too ("from"
         # may be empty there; the fake keeps it so edits can check the author).
@@ -181,8 +185,9 @@ async def send_photo(fake: FakeTelegram, params: Params) -> JSONDict:
         raise bad_request("message caption is too long")
     markup = _reply_markup(params)
     reply_to = _replied_message(fake, state, params)
+    topic = thread_fields(state, params)
     _throttle(fake, state, params, edit=False)
-    fields: JSONDict = {"from": fake.bot_user, "photo": [size]}
+    fields: JSONDict = {"from": fake.bot_user, "photo": [size], **topic}
     if caption:
         fields["caption"] = caption
     if entities:

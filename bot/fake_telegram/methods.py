@@ -6,12 +6,13 @@ import re
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
-from . import messages
+from . import messages, topics
 from .errors import ApiError, JSONDict, bad_request
 from .params import Params, get_bool, get_chat_id, get_int, get_json, get_number, target_chat_id
 
 if TYPE_CHECKING:
-    from .model import ChatState, FakeTelegram
+    from .model import FakeTelegram
+    from .state import ChatState
 
 Handler = Callable[["FakeTelegram", Params], Awaitable[Any]]
 
@@ -271,5 +272,9 @@ METHODS: dict[str, Handler] = {
         "deleteMessage": messages.delete_message,
         "answerCallbackQuery": messages.answer_callback_query,
         "sendChatAction": messages.send_chat_action,
+        "createForumTopic": topics.create_forum_topic,
+        "closeForumTopic": topics.close_forum_topic,
+        "reopenForumTopic": topics.reopen_forum_topic,
+        "deleteForumTopic": topics.delete_forum_topic,
     }.items()
 }

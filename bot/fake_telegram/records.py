@@ -42,11 +42,13 @@ class Journal:
         parse_mode: str | None,
         markup: JSONDict | None,
         paid: bool,
+        preview: JSONDict | None = None,
     ) -> None:
         """Remember what the bot sent or edited (``kind``: ``"send"`` or ``"edit"``).
 
         :param html: the text parameter exactly as sent, before entity parsing.
         :param markup: the reply_markup as sent (reply keyboards included).
+        :param preview: the link_preview_options as sent (None: not given).
         """
         record = {
             "chat_id": message["chat"]["id"],
@@ -60,6 +62,10 @@ class Journal:
             "kind": kind,
             "time": self.clock(),
             "allow_paid_broadcast": paid,
+            "thread_id": message.get("message_thread_id")
+            if message.get("is_topic_message")
+            else None,
+            "link_preview_options": preview,
         }
         self.records.append(record)
         self.latest[(record["chat_id"], record["message_id"])] = record

@@ -41,13 +41,15 @@ ADMIN_STATUSES = (ChatMember.ADMINISTRATOR, ChatMember.OWNER)
 
 @dataclass(frozen=True, slots=True)
 class Turn:
-    """An update resolved once: its chat, message, user, and the language to reply in."""
+    """An update resolved once: its chat, message, user, the language to reply in, and the
+    forum topic it came from (``thread_id``, 0 for none: replies and settings go there)."""
 
     chat: Chat
     message: Message | None
     user: User | None
     lang: str
     services: Services
+    thread_id: int = 0
 
     @property
     def texts(self) -> BotTexts:
@@ -63,10 +65,21 @@ async def turn_of(update: Update, context: BotContext) -> Turn | None:
     chat, user = update.effective_chat, update.effective_user
     if chat is None:
         return None
-    services = context.services
-    stored = await services.store.run(lambda store: stored_language(store, chat.id))
+    services, message = context.services, update.effective_message
+    thread = topic_of(message)
+    stored = await services.store.run(lambda store: stored_language(store, chat.id, thread))
     lang = stored or language_of(user.language_code if user else None)
-    return Turn(chat, update.effective_message, user, lang or services.settings.language, services)
+    return Turn(chat, message, user, lang or services.settings.language, services, thread)
+
+
+def topic_of(message: Message | None) -> int:
+    """The forum topic a message is in (supergroup forums, private chats with topics), or 0.
+
+    Only ``is_topic_message`` counts: elsewhere message_thread_id names a reply chain.
+    """
+    if message is None or not message.is_topic_message:
+        return 0
+    return message.message_thread_id or 0
 
 
 AnyChat = Chat | ChatFullInfo  # getChat answers with the latter
@@ -76,7 +89,10 @@ def defaults_for(chat: AnyChat, turn: Turn) -> ChatDefaults:
     """A chat's settings before it chose any: the config's, in the asker's language."""
     settings = turn.services.settings
     title = None if chat.type == ChatType.PRIVATE else chat.title  # no user names stored
-    return ChatDefaults(chat.id, chat.type, title, turn.lang, settings.push_time, settings.timezone)
+    thread = turn.thread_id if chat.id == turn.chat.id else 0  # a channel named from elsewhere
+    return ChatDefaults(
+        chat.id, chat.type, title, turn.lang, settings.push_time, settings.timezone, thread
+    )
 
 
 async def send(turn: Turn, parts: list[str], markup: InlineKeyboardMarkup | None = None) -> None:
@@ -91,7 +107,12 @@ async def send(turn: Turn, parts: list[str], markup: InlineKeyboardMarkup | None
             quote = None if n == 0 else False  # None: PTB quotes in groups, not in private
             call = partial(turn.message.reply_text, part, reply_markup=keyboard, do_quote=quote)
         else:
-            call = partial(chat.send_message, part, reply_markup=keyboard)
+            call = partial(
+                chat.send_message,
+                part,
+                reply_markup=keyboard,
+                message_thread_id=turn.thread_id or None,
+            )
         await outbox.send(Kind.REPLY, chat.id, call, group=chat.type != ChatType.PRIVATE)
 
 
@@ -103,7 +124,9 @@ async def send_photo(turn: Turn, png: bytes, caption: str) -> None:
     if turn.message is not None:
         call = partial(turn.message.reply_photo, png, caption=caption or None, do_quote=None)
     else:
-        call = partial(chat.send_photo, png, caption=caption or None)
+        call = partial(
+            chat.send_photo, png, caption=caption or None, message_thread_id=turn.thread_id or None
+        )
     await turn.services.outbox.send(Kind.REPLY, chat.id, call, group=chat.type != ChatType.PRIVATE)
 
 

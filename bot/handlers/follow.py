@@ -93,12 +93,12 @@ async def follow_command(update: Update, context: BotContext) -> None:
         return
     if not await may_change(turn):
         return
-    chat_id, now, lang = turn.chat.id, turn.services.clock(), turn.lang
+    chat_id, now, lang, thread = turn.chat.id, turn.services.clock(), turn.lang, turn.thread_id
     exclude = [parse_group(t, checked=True) for t in turn.services.settings.digest_exclude]
 
     def add(store: Store) -> tuple[list[Follow], list[object]]:
         follows = Follows(store)
-        added = follows.add(chat_id, groups, now)
+        added = follows.add(chat_id, groups, now, thread)  # alerts go to the topic it came from
         follows.save_settings(replace(follows.settings(chat_id), language=lang), now)
         start = now - timedelta(hours=PREVIEW_HOURS)
         return added, list(matching_posts(store, groups, start, now, exclude))

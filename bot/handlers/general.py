@@ -13,7 +13,7 @@ from digest import chat_settings, language_of, source_label
 from ..context import BotContext
 from ..delivery.outbox import Kind
 from ..keyboards import subscribe_keyboard
-from .common import defaults_for, reply, turn_of
+from .common import defaults_for, reply, topic_of, turn_of
 
 log = logging.getLogger(__name__)
 
@@ -94,7 +94,8 @@ async def error_handler(update: object, context: BotContext) -> None:
     settings_language = context.application.bot_data.get("language", "zh")
     lang = language_of(user.language_code if user else None) or settings_language
     chat, texts = update.effective_chat, context.services.renderer.texts
-    apology = partial(chat.send_message, texts.html("apology", lang))
+    thread = topic_of(update.effective_message) or None  # in the topic it came from
+    apology = partial(chat.send_message, texts.html("apology", lang), message_thread_id=thread)
     try:
         group = chat.type != "private"
         await context.services.outbox.send(Kind.REPLY, chat.id, apology, group=group)

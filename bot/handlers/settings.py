@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from dataclasses import replace
 
 from telegram import CallbackQuery, Update
 from telegram.constants import ChatType
@@ -10,6 +11,7 @@ from telegram.constants import ChatType
 from digest import (
     Edit,
     Subscription,
+    Subscriptions,
     UsageError,
     chat_settings,
     edit_settings,
@@ -80,8 +82,10 @@ async def unsubscribe_command(update: Update, context: BotContext) -> None:
         return
     if (chat := await managed_chat(turn, target, "unsubscribe")) is None:
         return
-    now = turn.services.clock()
-    done = await turn.services.store.run(lambda store: unsubscribe_chat(store, chat.id, now))
+    now, thread = turn.services.clock(), defaults_for(chat, turn).thread_id
+    done = await turn.services.store.run(
+        lambda store: unsubscribe_chat(store, chat.id, now, thread)
+    )
     await reply(turn, "unsubscribed", done=done, channel=channel_title(chat, turn))
 
 
@@ -119,6 +123,9 @@ async def show_settings(
     own = sub.chat_id == turn.chat.id
     lang = language_for(turn, sub)
     names = source_names(turn)
+    preview = sub.link_preview or turn.services.settings.link_preview
+    chat_id = sub.chat_id
+    rows = await turn.services.store.run(lambda store: Subscriptions(store).topics(chat_id))
     text = await asyncio.to_thread(
         turn.texts.html,
         "settings",
@@ -126,8 +133,10 @@ async def show_settings(
         sub=sub,
         channel=None if own else sub.title,
         sources=names,
+        preview=preview,
+        topics=[row for row in rows if row.thread_id != sub.thread_id],
     )
-    markup = settings_keyboard(sub, menu, names, turn.texts, lang)
+    markup = settings_keyboard(replace(sub, link_preview=preview), menu, names, turn.texts, lang)
     if query is None:
         await send(turn, [text], markup)
     else:

@@ -66,7 +66,17 @@ class ThemeGroup:
 
     @property
     def score(self) -> float:
-        return sum(item.score for item in self.items)
+        """Item scores summed, the nth item from one list counting 1/n.
+
+        A theme on several lists leads a run of one list's posts: four posts at 2 points
+        on "HN newest" are less of the day's news than posts high on four lists.
+        """
+        per_source: Counter[str] = Counter()
+        total = 0.0
+        for item in sorted(self.items, key=lambda i: -i.score):
+            per_source[item.lead.seen.post.source] += 1
+            total += item.score / per_source[item.lead.seen.post.source]
+        return total
 
     @property
     def posts(self) -> list[ScoredPost]:
@@ -253,12 +263,25 @@ def _same_story(
     rare = {w for w in distinct if frequency[w] <= STORY_RARE}
     if rare and len(distinct) >= 2:
         return True
-    for repo, k in ((a, j), (b, i)):
+    for repo, other, k in ((a, b, j), (b, a, i)):
         if repo.seen.post.source == "github" and "/" in repo.seen.post.title:
             name = repo.seen.post.title.rsplit("/", 1)[-1].lower()
             if len(name) >= 5 and name in names[k] and frequency[name] <= STORY_RARE:
                 return True
+            if _names_repository(name, other.seen.post.title, frequency):
+                return True
     return False
+
+
+def _names_repository(name: str, title: str, frequency: Counter[str]) -> bool:
+    """A title that spells a repository's dashed name as words ("Hermes Agent" for
+    hermes-agent), one of them a rare name, is about that repository."""
+    parts = [part for part in re.split(r"[-_.]+", name) if part]
+    if len(parts) < 2:
+        return False
+    words = _latin_words(title)
+    runs = {tuple(words[n : n + len(parts)]) for n in range(len(words) - len(parts) + 1)}
+    return tuple(parts) in runs and any(0 < frequency[part] <= STORY_RARE for part in parts)
 
 
 def group_by_theme(items: Sequence[Item], themes: Sequence[Theme]) -> list[ThemeGroup]:
@@ -307,14 +330,17 @@ def _item_theme(item: Item, themes: Sequence[Theme]) -> str | None:
     """
     if len(item.posts) == 1:
         post = item.lead.seen.post
-        return assign_theme(post.title, post.brief, themes)
+        return assign_theme(post.title, post.brief, themes, repository=_is_repository(item))
     order = {theme.id: position for position, theme in enumerate(themes)}
     for with_briefs in (False, True):
         totals: dict[str, float] = defaultdict(float)
         for member in item.posts:
             post = member.seen.post
             for theme_id, score in theme_scores(
-                post.title, post.brief if with_briefs else None, themes
+                post.title,
+                post.brief if with_briefs else None,
+                themes,
+                repository=post.source == "github",
             ).items():
                 totals[theme_id] += score
         if totals:

@@ -15,12 +15,14 @@ OTHER_ID = "other"
 TITLE_WEIGHT = 2.0
 BRIEF_WEIGHT = 1.0
 GENERIC_FACTOR = 0.5  # a keyword marked "!" (e.g. "AI") counts half
+REPOSITORY_EVIDENCE = 1.0  # score a trending repository needs for a theme of its own
 
 
 @dataclass(frozen=True, slots=True)
 class Keyword:
     text: str  # normalized (see ``normalize``)
     generic: bool  # marked "!" in the taxonomy: counts half
+    noun: bool = False  # written in lower case: a common noun, so its plural matches too
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,7 +52,8 @@ def normalize(text: str) -> str:
 
 
 def _keyword(raw: str) -> Keyword:
-    return Keyword(normalize(raw.rstrip("!")), generic=raw.endswith("!"))
+    text = raw.rstrip("!")
+    return Keyword(normalize(text), generic=raw.endswith("!"), noun=text.islower())
 
 
 def load_themes(extra: Path | None = None, mode: str = "extend") -> tuple[Theme, ...]:
@@ -104,6 +107,16 @@ class KeywordIndex:
         for theme in themes:
             for keyword in theme.keywords:
                 self.owners.setdefault(keyword.text, []).append((theme.id, keyword.generic))
+        # "vulnerabilities" is about what "vulnerability" is: plurals of the nouns match
+        # too, unless the taxonomy lists the plural itself (then its own entry decides).
+        # Names do not ("anthropics" is a GitHub account, not Anthropic).
+        plurals: dict[str, list[tuple[str, bool]]] = {}
+        for theme in themes:
+            for keyword in theme.keywords:
+                for form in _plurals(keyword.text) if keyword.noun else ():
+                    if form not in self.owners:
+                        plurals.setdefault(form, []).append((theme.id, keyword.generic))
+        self.owners.update(plurals)
         lengths: dict[str, set[int]] = {}
         for text in self.owners:
             lengths.setdefault(text[0], set()).add(len(text))
@@ -119,6 +132,17 @@ class KeywordIndex:
                 if candidate in self.owners and _bounded(text, start, start + length):
                     found.append((start, start + length, candidate))
         return found
+
+
+def _plurals(text: str) -> tuple[str, ...]:
+    """English plural forms of a Latin keyword ending in a letter ("agent" -> "agents")."""
+    if not (text[-1].isascii() and text[-1].isalpha()):
+        return ()
+    if text.endswith(("s", "x", "z", "ch", "sh")):
+        return (text + "es",)
+    if text.endswith("y") and len(text) > 1 and text[-2] not in "aeiou":
+        return (text[:-1] + "ies",)
+    return (text + "s",)
 
 
 def _ascii_alnum(char: str) -> bool:
@@ -148,10 +172,17 @@ def keyword_index(themes: Sequence[Theme]) -> KeywordIndex:
     return cached[1]
 
 
-def theme_scores(title: str, brief: str | None, themes: Sequence[Theme]) -> dict[str, float]:
-    """Score of each matching theme: longest keyword matches first, without overlaps."""
+def theme_scores(
+    title: str, brief: str | None, themes: Sequence[Theme], *, repository: bool = False
+) -> dict[str, float]:
+    """Score of each matching theme: longest keyword matches first, without overlaps.
+
+    A repository's title is "owner/name-with-dashes": its words are read as words.
+    """
     index = keyword_index(themes)
     scores: dict[str, float] = {}
+    if repository:
+        title = _REPO_SEPARATORS.sub(" ", title)
     # Links in briefs ("Article URL: https://….html") say nothing about the topic.
     brief = _URL.sub(" ", brief or "")
     for text, weight in ((normalize(title), TITLE_WEIGHT), (normalize(brief), BRIEF_WEIGHT)):
@@ -160,10 +191,14 @@ def theme_scores(title: str, brief: str | None, themes: Sequence[Theme]) -> dict
         # Longest first, so "android studio" (a tool) claims its span before "android".
         matches = sorted(index.matches(text), key=lambda m: (-(m[1] - m[0]), m[0]))
         taken: list[tuple[int, int]] = []
+        counted: set[str] = set()
         for start, end, keyword in matches:
             if any(start < t_end and t_start < end for t_start, t_end in taken):
                 continue
             taken.append((start, end))
+            if keyword in counted:
+                continue
+            counted.add(keyword)
             for theme_id, generic in index.owners[keyword]:
                 scores[theme_id] = scores.get(theme_id, 0.0) + weight * (
                     GENERIC_FACTOR if generic else 1.0
@@ -171,10 +206,16 @@ def theme_scores(title: str, brief: str | None, themes: Sequence[Theme]) -> dict
     return scores
 
 
-def assign_theme(title: str, brief: str | None, themes: Sequence[Theme]) -> str | None:
-    """The best theme id for a post, ties to the earlier theme; None when nothing matches."""
-    scores = theme_scores(title, brief, themes)
-    if not scores:
+def assign_theme(
+    title: str, brief: str | None, themes: Sequence[Theme], *, repository: bool = False
+) -> str | None:
+    """The best theme id for a post, ties to the earlier theme; None when nothing matches.
+
+    A repository needs REPOSITORY_EVIDENCE: one generic word of its description ("app",
+    "AI") says what it is built with or for, not what a reader would file it under.
+    """
+    scores = theme_scores(title, brief, themes, repository=repository)
+    if not scores or (repository and max(scores.values()) < REPOSITORY_EVIDENCE):
         return None
     # A title about driving school or a giveaway is chatter even when it says "iOS".
     chatter = [t.id for t in themes if t.chatter and t.id in theme_scores(title, None, themes)]
@@ -184,6 +225,7 @@ def assign_theme(title: str, brief: str | None, themes: Sequence[Theme]) -> str 
     return min(scores, key=lambda theme_id: (-scores[theme_id], order[theme_id]))
 
 
+_REPO_SEPARATORS = re.compile(r"[-_.]+")
 _URL = re.compile(r"\b(?:https?://|www\.)\S+", re.IGNORECASE)
 _LATIN_WORD = re.compile(r"[a-z0-9][a-z0-9.+#-]*")
 _CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]+")

@@ -47,11 +47,13 @@ class AlertItem:
 
 @dataclass(frozen=True, slots=True)
 class AlertBatch:
-    """One alert message to one chat: its items, in the order of the chat's groups."""
+    """One alert message to one chat (into forum topic ``thread_id``, 0: none): its items,
+    in the order of the chat's groups."""
 
     id: int
     chat_id: int
     items: tuple[AlertItem, ...]
+    thread_id: int = 0
 
 
 @dataclass
@@ -114,16 +116,14 @@ def plan_alerts(store: Store, now: datetime, options: AlertOptions) -> AlertRun:
     run.posts = len(new)
     follows = Follows(store).active() if new else []
     picks = _picks(follows, new)
-    labels = {f.id: f.label for f in follows}
+    labels = {f.id: (f.label, f.thread_id) for f in follows}
     run.matched = sum(len(chosen) for chosen in picks.values())
     stamp = to_iso(now)
     newest = max((p.first_seen_at for p in new), default=None)
     made = []
     with store.db.conn:
         for chat_id, chosen in picks.items():
-            batch = _claim(store, chat_id, chosen, now, options, run, labels)
-            if batch is not None:
-                made.append(batch)
+            made.extend(_claim(store, chat_id, chosen, now, options, run, labels))
         store.db.execute(
             "INSERT INTO alert_runs (at, through, posts, alerts) VALUES (?, ?, ?, ?)",
             [
@@ -180,43 +180,50 @@ def _claim(
     now: datetime,
     options: AlertOptions,
     run: AlertRun,
-    labels: dict[int, str],
-) -> int | None:
-    """Insert the chat's new (chat, post) rows, straight into a new batch unless they wait;
-    already alerted posts insert nothing. Returns the batch, if one was made."""
+    labels: dict[int, tuple[str, int]],
+) -> list[int]:
+    """Insert the chat's new (chat, post) rows, straight into a new batch per forum topic
+    (the one each post's group was set in) unless they wait; already alerted posts
+    insert nothing. Returns the batches made."""
     settings = Follows(store).settings(chat_id)
     status = _status(store, settings, now, options)
-    batch_id = _new_batch(store, chat_id, now, options) if status == PENDING else None
-    stamp = to_iso(now)
-    rows = [
-        (chat_id, post.source, post.post_id, post.link, follow_id, labels[follow_id])
-        for post, follow_id in chosen
-    ]
-    cursor = store.db.conn.executemany(
-        "INSERT OR IGNORE INTO follow_alerts (chat_id, source, post_id, link, follow_id, "
-        "label, status, batch_id, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        [(*row, BATCHED if batch_id else status, batch_id, stamp) for row in rows],
-    )
-    claimed = cursor.rowcount  # the rows inserted: posts this chat never had
-    run.claimed += claimed
-    if status == HELD:
-        run.held += claimed
-    elif status == CAPPED:
-        run.capped += claimed
-    if batch_id is not None and not claimed:
-        store.db.execute("DELETE FROM alert_batches WHERE id = ?", [batch_id])
-        return None
-    return batch_id
+    topics: dict[int, list[tuple[_New, int]]] = {}
+    for post, follow_id in chosen:
+        topics.setdefault(labels[follow_id][1], []).append((post, follow_id))
+    made = []
+    for thread_id, posts in topics.items():
+        pending = status == PENDING
+        batch_id = _new_batch(store, chat_id, thread_id, now, options) if pending else None
+        rows = [
+            (chat_id, thread_id, post.source, post.post_id, post.link, fid, labels[fid][0])
+            for post, fid in posts
+        ]
+        cursor = store.db.conn.executemany(
+            "INSERT OR IGNORE INTO follow_alerts (chat_id, thread_id, source, post_id, link, "
+            "follow_id, label, status, batch_id, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [(*row, BATCHED if batch_id else status, batch_id, to_iso(now)) for row in rows],
+        )
+        claimed = cursor.rowcount  # the rows inserted: posts this chat never had
+        run.claimed += claimed
+        run.held += claimed if status == HELD else 0
+        run.capped += claimed if status == CAPPED else 0
+        if batch_id is not None and not claimed:
+            store.db.execute("DELETE FROM alert_batches WHERE id = ?", [batch_id])
+        elif batch_id is not None:
+            made.append(batch_id)
+    return made
 
 
-def _new_batch(store: Store, chat_id: int, now: datetime, options: AlertOptions) -> int:
+def _new_batch(
+    store: Store, chat_id: int, thread_id: int, now: datetime, options: AlertOptions
+) -> int:
     """A ``sending`` batch row (in the caller's transaction, with its items)."""
     stamp = to_iso(now)
     local_day = now.astimezone(zone(_zone_of(store, chat_id, options))).date().isoformat()
     cursor = store.db.execute(
-        "INSERT INTO alert_batches (chat_id, local_day, status, created_at, updated_at) "
-        "VALUES (?, ?, 'sending', ?, ?)",
-        [chat_id, local_day, stamp, stamp],
+        "INSERT INTO alert_batches (chat_id, thread_id, local_day, status, created_at, "
+        "updated_at) VALUES (?, ?, ?, 'sending', ?, ?)",
+        [chat_id, thread_id, local_day, stamp, stamp],
     )
     return int(cursor.lastrowid or 0)
 
@@ -233,7 +240,9 @@ def _status(store: Store, settings: AlertSettings, now: datetime, options: Alert
 
 
 def _zone_of(store: Store, chat_id: int, options: AlertOptions) -> str:
-    row = store.db.execute("SELECT timezone FROM chats WHERE chat_id = ?", [chat_id]).fetchone()
+    row = store.db.execute(
+        "SELECT timezone FROM chats WHERE chat_id = ? ORDER BY thread_id LIMIT 1", [chat_id]
+    ).fetchone()
     return str(row[0]) if row and row[0] else options.timezone
 
 
@@ -253,41 +262,45 @@ def release_held(store: Store, now: datetime, options: AlertOptions) -> list[Ale
     the quiet hours end, as one message.
     """
     waiting = store.db.execute(
-        "SELECT DISTINCT chat_id FROM follow_alerts WHERE status IN (?, ?) ORDER BY chat_id",
+        "SELECT DISTINCT chat_id, thread_id FROM follow_alerts WHERE status IN (?, ?) "
+        "ORDER BY chat_id, thread_id",
         [PENDING, HELD],
     ).fetchall()
     batches = []
     follows = Follows(store)
-    for (chat_id,) in waiting:
+    for chat_id, thread_id in waiting:
         settings = follows.settings(chat_id)
         # Alerts switched off while some were held: those are dropped, never sent.
         status = _status(store, settings, now, options) if settings.alerts else CAPPED
         if status == HELD:
             continue
-        batch = _make_batch(store, chat_id, status, now, options)
+        batch = _make_batch(store, (chat_id, thread_id), status, now, options)
         if batch is not None:
             batches.append(batch)
     return batches
 
 
 def _make_batch(
-    store: Store, chat_id: int, status: str, now: datetime, options: AlertOptions
+    store: Store, topic: tuple[int, int], status: str, now: datetime, options: AlertOptions
 ) -> AlertBatch | None:
-    """Gather the chat's waiting rows into a new ``sending`` batch (or cap them)."""
+    """Gather the waiting rows of a chat's forum topic ``topic`` (chat, thread) into a new
+    ``sending`` batch (or cap them)."""
+    chat_id, thread_id = topic
     with store.db.conn:
         if status == CAPPED:
             store.db.execute(
-                "UPDATE follow_alerts SET status = ? WHERE chat_id = ? AND status IN (?, ?)",
-                [CAPPED, chat_id, PENDING, HELD],
+                "UPDATE follow_alerts SET status = ? WHERE chat_id = ? AND thread_id = ? "
+                "AND status IN (?, ?)",
+                [CAPPED, chat_id, thread_id, PENDING, HELD],
             )
             return None
-        batch_id = _new_batch(store, chat_id, now, options)
+        batch_id = _new_batch(store, chat_id, thread_id, now, options)
         # By chat and status: "batch_id IS NULL" would tempt SQLite into the batch_id
         # index, where every waiting row of every chat is NULL.
         store.db.execute(
             "UPDATE follow_alerts SET status = ?, batch_id = ? WHERE chat_id = ? "
-            "AND status IN (?, ?)",
-            [BATCHED, batch_id, chat_id, PENDING, HELD],
+            "AND thread_id = ? AND status IN (?, ?)",
+            [BATCHED, batch_id, chat_id, thread_id, PENDING, HELD],
         )
     return load_batch(store, batch_id)
 
@@ -301,22 +314,25 @@ def load_batch(store: Store, batch_id: int) -> AlertBatch | None:
 def load_batches(store: Store, batch_ids: Sequence[int]) -> list[AlertBatch]:
     """Batches with their items, grouped by label in the order the chat's groups matched."""
     items: dict[int, list[AlertItem]] = {}
-    chats: dict[int, int] = {}
+    chats: dict[int, tuple[int, int]] = {}
     for start in range(0, len(batch_ids), 500):  # SQLite's bound on ? parameters
         chunk = list(batch_ids[start : start + 500])
         marks = ", ".join("?" * len(chunk))
         rows = store.db.execute(
-            "SELECT a.batch_id, a.chat_id, a.source, a.post_id, p.title, p.url, p.heat, a.label "
+            "SELECT a.batch_id, a.chat_id, a.thread_id, a.source, a.post_id, p.title, p.url, "
+            "p.heat, a.label "
             "FROM follow_alerts AS a "
             "JOIN posts AS p ON p.source = a.source AND p.post_id = a.post_id "
             f"WHERE a.batch_id IN ({marks}) "
             "ORDER BY a.batch_id, a.follow_id, coalesce(p.heat, -1) DESC, a.rowid",
             chunk,
         ).fetchall()
-        for batch_id, chat_id, *item in rows:
-            chats[batch_id] = chat_id
+        for batch_id, chat_id, thread_id, *item in rows:
+            chats[batch_id] = (chat_id, thread_id)
             items.setdefault(batch_id, []).append(AlertItem(*item))
-    return [AlertBatch(b, chats[b], tuple(items[b])) for b in batch_ids if b in items]
+    return [
+        AlertBatch(b, chats[b][0], tuple(items[b]), chats[b][1]) for b in batch_ids if b in items
+    ]
 
 
 def finish_batch(

@@ -17,7 +17,10 @@ MAX_PER_DAY = 500
 
 @dataclass(frozen=True, slots=True)
 class Follow:
-    """One follow group of a chat; ``number`` is its place in /following (from 1)."""
+    """One follow group of a chat; ``number`` is its place in /following (from 1).
+
+    ``thread_id`` is the forum topic it was set in (0: none): its alerts go there.
+    """
 
     id: int
     chat_id: int
@@ -25,6 +28,7 @@ class Follow:
     paused: bool
     created_at: datetime
     number: int = 0
+    thread_id: int = 0
 
     @property
     def label(self) -> str:
@@ -77,14 +81,16 @@ class Follows:
     def of_chat(self, chat_id: int) -> list[Follow]:
         """A chat's groups, numbered in the order they were added."""
         rows = self.db.execute(
-            "SELECT id, chat_id, expression, paused, created_at FROM follows "
-            "WHERE chat_id = ? ORDER BY id",
+            f"SELECT {_COLUMNS} FROM follows WHERE chat_id = ? ORDER BY id",
             [chat_id],
         ).fetchall()
         return [replace(_follow(row), number=n) for n, row in enumerate(rows, start=1)]
 
-    def add(self, chat_id: int, groups: list[Group], now: datetime) -> list[Follow]:
-        """Add groups (one matching what a followed group matches is not added again).
+    def add(
+        self, chat_id: int, groups: list[Group], now: datetime, thread_id: int = 0
+    ) -> list[Follow]:
+        """Add groups (one matching what a followed group matches is not added again),
+        alerting in forum topic ``thread_id`` (0: none).
 
         :raises UsageError: the chat would follow more than MAX_FOLLOWS groups.
         """
@@ -99,9 +105,9 @@ class Follows:
         with self.db.conn:
             for group in new:
                 self.db.execute(
-                    "INSERT INTO follows (chat_id, expression, name, paused, created_at) "
-                    "VALUES (?, ?, ?, 0, ?)",
-                    [chat_id, group.text(), group.name, to_iso(now)],
+                    "INSERT INTO follows (chat_id, expression, name, paused, created_at, "
+                    "thread_id) VALUES (?, ?, ?, 0, ?, ?)",
+                    [chat_id, group.text(), group.name, to_iso(now), thread_id],
                 )
         added = {g.text() for g in new}
         return [f for f in self.of_chat(chat_id) if f.group.text() in added]
@@ -122,9 +128,7 @@ class Follows:
 
     def every(self) -> list[Follow]:
         """Every chat's groups, numbered per chat as in /following."""
-        rows = self.db.execute(
-            "SELECT id, chat_id, expression, paused, created_at FROM follows ORDER BY chat_id, id"
-        ).fetchall()
+        rows = self.db.execute(f"SELECT {_COLUMNS} FROM follows ORDER BY chat_id, id").fetchall()
         numbered, last, number = [], None, 0
         for row in rows:
             number = number + 1 if row[1] == last else 1
@@ -142,6 +146,15 @@ class Follows:
             )
         return cursor.rowcount > 0
 
+    def pause_topic(self, chat_id: int, thread_id: int) -> int:
+        """Pause the groups set in a forum topic that was closed or deleted; how many."""
+        with self.db.conn:
+            cursor = self.db.execute(
+                "UPDATE follows SET paused = 1 WHERE chat_id = ? AND thread_id = ? AND paused = 0",
+                [chat_id, thread_id],
+            )
+        return cursor.rowcount
+
     def pause(self, chat_id: int, follow_id: int, paused: bool) -> bool:
         with self.db.conn:
             cursor = self.db.execute(
@@ -153,7 +166,8 @@ class Follows:
     def active(self) -> list[Follow]:
         """Every group that alerts: not paused, in a chat whose alerts are on."""
         rows = self.db.execute(
-            "SELECT f.id, f.chat_id, f.expression, f.paused, f.created_at FROM follows AS f "
+            "SELECT f.id, f.chat_id, f.expression, f.paused, f.created_at, f.thread_id "
+            "FROM follows AS f "
             "LEFT JOIN follow_settings AS s ON s.chat_id = f.chat_id "
             "WHERE f.paused = 0 AND coalesce(s.alerts, 1) = 1 ORDER BY f.chat_id, f.id"
         ).fetchall()
@@ -206,7 +220,10 @@ class Follows:
             )
 
 
-def _follow(row: tuple[int, int, str, int, str]) -> Follow:
-    follow_id, chat_id, expression, paused, created = row
+_COLUMNS = "id, chat_id, expression, paused, created_at, thread_id"
+
+
+def _follow(row: tuple[int, int, str, int, str, int]) -> Follow:
+    follow_id, chat_id, expression, paused, created, thread_id = row
     group = parse_group(expression, checked=True)
-    return Follow(follow_id, chat_id, group, bool(paused), from_iso(created))
+    return Follow(follow_id, chat_id, group, bool(paused), from_iso(created), thread_id=thread_id)

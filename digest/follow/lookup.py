@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from ..document import SourceEntry
+from ..push.subscriptions import SubscriptionKey, subscription_key
 from ..render.bot_text import BotTexts
 from ..render.telegram_html import MESSAGE_LIMIT, visible_length
 from ..store.store import SeenPost, Store
@@ -37,7 +38,13 @@ class ChatFollows:
             "posts_alerted": self.posts_alerted,
             "alert_messages": self.alert_messages,
             "groups": [
-                {"n": f.number, "label": f.label, "expression": f.group.text(), "paused": f.paused}
+                {
+                    "n": f.number,
+                    "label": f.label,
+                    "expression": f.group.text(),
+                    "paused": f.paused,
+                    "topic": f.thread_id,  # the forum topic its alerts go to (0: none)
+                }
                 for f in self.follows
             ],
         }
@@ -91,23 +98,25 @@ def matching_posts(
 
 
 def cited_follows(
-    store: Store, sources: Sequence[SourceEntry], chat_ids: Iterable[int]
-) -> dict[int, list[tuple[str, tuple[int, ...]]]]:
-    """Per chat: (group label, the digest's source numbers it matches) for each of its
-    groups (paused ones too: a follow is an interest, alerts or not) that the digest cites."""
-    wanted = set(chat_ids)
+    store: Store, sources: Sequence[SourceEntry], chats: Iterable[SubscriptionKey]
+) -> dict[SubscriptionKey, list[tuple[str, tuple[int, ...]]]]:
+    """Per subscription (chat, or chat and forum topic: ``subscription_key``): (group
+    label, the digest's source numbers it matches) for each group set there (paused ones
+    too: a follow is an interest, alerts or not) that the digest cites."""
+    wanted = set(chats)
     if not wanted or not sources:
         return {}
-    follows = [f for f in Follows(store).every() if f.chat_id in wanted]
+    keyed = [(subscription_key(f.chat_id, f.thread_id), f) for f in Follows(store).every()]
+    follows = [(key, f) for key, f in keyed if key in wanted]
     if not follows:
         return {}
-    matcher = Matcher(((f.chat_id, f.number), f.group) for f in follows)
+    matcher = Matcher(((n, f.group) for n, (_, f) in enumerate(follows)))
     masks = matcher.match_all([post_text(s.title, s.brief) for s in sources])
-    labels = {(f.chat_id, f.number): f.label for f in follows}
-    found: dict[int, list[tuple[str, tuple[int, ...]]]] = {}
-    for key in sorted(masks):
-        numbers = tuple(sources[n].index for n in bits(masks[key]))
-        found.setdefault(key[0], []).append((labels[key], numbers))
+    found: dict[SubscriptionKey, list[tuple[str, tuple[int, ...]]]] = {}
+    for n in sorted(masks):  # each chat's groups in their order
+        key, follow = follows[n]
+        numbers = tuple(sources[i].index for i in bits(masks[n]))
+        found.setdefault(key, []).append((follow.label, numbers))
     return found
 
 

@@ -22,6 +22,7 @@ FIELDS = (
     "include_sources",
     "exclude_sources",
     "chart",
+    "link_preview",
 )
 
 
@@ -35,6 +36,7 @@ class ChatDefaults:
     language: str
     push_time: time
     timezone: str
+    thread_id: int = 0  # the forum topic the command came from (0: none)
 
     def subscription(self) -> Subscription:
         return Subscription(
@@ -44,6 +46,7 @@ class ChatDefaults:
             language=self.language,
             push_time=self.push_time,
             timezone=self.timezone,
+            thread_id=self.thread_id,
         )
 
 
@@ -103,8 +106,25 @@ def source_state(sub: Subscription, source: str) -> str:
 
 
 def chat_settings(store: Store, defaults: ChatDefaults) -> Subscription:
-    """The chat's stored settings, or its defaults (unsaved) for a chat never seen."""
-    return Subscriptions(store).get(defaults.chat_id) or defaults.subscription()
+    """The chat's (topic's) stored settings, or its defaults (unsaved) for one never seen.
+
+    A topic never seen starts from its chat's own settings, if the chat has any.
+    """
+    chats = Subscriptions(store)
+    found = chats.get(defaults.chat_id, defaults.thread_id)
+    if found is not None:
+        return found
+    chat = chats.get(defaults.chat_id) if defaults.thread_id else None
+    if chat is None:
+        return defaults.subscription()
+    return replace(
+        chat,
+        thread_id=defaults.thread_id,
+        active=False,
+        subscribed_at=None,
+        inactive_reason=None,
+        migrated_to=None,
+    )
 
 
 def edit_settings(store: Store, defaults: ChatDefaults, edit: Edit, now: datetime) -> Subscription:
@@ -134,12 +154,13 @@ def subscribe_chat(
     return Subscriptions(store).subscribe(base, now)
 
 
-def unsubscribe_chat(store: Store, chat_id: int, now: datetime) -> bool:
-    """Stop the chat's pushes; False when it was not subscribed."""
-    return Subscriptions(store).deactivate(chat_id, "unsubscribed", now)
+def unsubscribe_chat(store: Store, chat_id: int, now: datetime, thread_id: int = 0) -> bool:
+    """Stop the chat's (topic's) pushes; False when it was not subscribed."""
+    return Subscriptions(store).deactivate(chat_id, "unsubscribed", now, thread_id)
 
 
-def stored_language(store: Store, chat_id: int) -> str | None:
-    """The language a chat chose, if the store knows the chat."""
-    found = Subscriptions(store).get(chat_id)
+def stored_language(store: Store, chat_id: int, thread_id: int = 0) -> str | None:
+    """The language a chat (topic) chose, if the store knows it (a topic: else its chat's)."""
+    chats = Subscriptions(store)
+    found = chats.get(chat_id, thread_id) or (chats.get(chat_id) if thread_id else None)
     return found.language if found else None

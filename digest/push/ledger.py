@@ -1,4 +1,5 @@
-"""The push ledger: one row per (digest date, version, chat, part), written around each send.
+"""The push ledger: one row per (digest date, version, chat, topic, part), written around
+each send (the topic is the forum topic's thread id, 0 for a chat without one).
 
 A part's row is *claimed* (inserted as ``sending``) before it is sent and finished after,
 so the ledger always knows which parts may have gone out:
@@ -28,6 +29,7 @@ from datetime import datetime
 
 from ..clock import from_iso, to_iso
 from ..store.store import Store
+from .subscriptions import SubscriptionKey, subscription_key
 
 PUSH = "push"
 CORRECTION = "correction"
@@ -36,44 +38,47 @@ ENDED = ("failed", "deactivated", "migrated", "skipped")  # the chat's push stop
 STATUSES = ("sending", "retry", *DELIVERED, *ENDED)
 
 _CLAIM = """
-INSERT INTO deliveries (date, version, chat_id, part, parts, kind, status, attempts, updated_at)
-VALUES (?, ?, ?, ?, ?, ?, 'sending', 1, ?)
-ON CONFLICT (date, version, chat_id, part) DO UPDATE
+INSERT INTO deliveries
+    (date, version, chat_id, thread_id, part, parts, kind, status, attempts, updated_at)
+VALUES (?, ?, ?, ?, ?, ?, ?, 'sending', 1, ?)
+ON CONFLICT (date, version, chat_id, thread_id, part) DO UPDATE
 SET status = 'sending', attempts = attempts + 1, error = NULL, updated_at = excluded.updated_at
 WHERE deliveries.status = 'retry'
 """
 _FINISH = """
 UPDATE deliveries SET status = ?, message_id = coalesce(?, message_id), error = ?, updated_at = ?
-WHERE date = ? AND version = ? AND chat_id = ? AND part = ?
+WHERE date = ? AND version = ? AND chat_id = ? AND thread_id = ? AND part = ?
 """
 _SKIP = """
 INSERT OR IGNORE INTO deliveries
-    (date, version, chat_id, part, parts, kind, status, attempts, error, updated_at)
-VALUES (?, ?, ?, 0, 0, ?, 'skipped', 0, ?, ?)
+    (date, version, chat_id, thread_id, part, parts, kind, status, attempts, error, updated_at)
+VALUES (?, ?, ?, ?, 0, 0, ?, 'skipped', 0, ?, ?)
 """
 _OPEN = """
 WITH open AS (
-    SELECT chat_id, version FROM deliveries
+    SELECT chat_id, thread_id, version FROM deliveries
     WHERE date = :date AND kind = :kind
-    GROUP BY chat_id, version
+    GROUP BY chat_id, thread_id, version
     HAVING sum(status IN ('failed', 'deactivated', 'migrated', 'skipped')) = 0
        AND sum(status IN ('sent', 'unconfirmed')) < max(parts)
 )
-SELECT d.chat_id, d.version, d.part, d.parts, d.status, d.updated_at
-FROM deliveries AS d JOIN open AS o ON d.chat_id = o.chat_id AND d.version = o.version
+SELECT d.chat_id, d.thread_id, d.version, d.part, d.parts, d.status, d.updated_at
+FROM deliveries AS d JOIN open AS o
+    ON d.chat_id = o.chat_id AND d.thread_id = o.thread_id AND d.version = o.version
 WHERE d.date = :date AND d.kind = :kind
-ORDER BY d.chat_id, d.part
+ORDER BY d.chat_id, d.thread_id, d.part
 """
 
 
 @dataclass(frozen=True, slots=True)
 class PartKey:
-    """Which part: digest date and version, chat, and the part's number (from 1)."""
+    """Which part: digest date and version, chat, the part's number (from 1), topic."""
 
     date: str
     version: int
     chat_id: int
     part: int
+    thread_id: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,6 +111,11 @@ class Progress:
     parts: int
     statuses: dict[int, str] = field(default_factory=dict)
     updated_at: datetime | None = None  # the newest row's
+    thread_id: int = 0
+
+    @property
+    def key(self) -> SubscriptionKey:
+        return subscription_key(self.chat_id, self.thread_id)
 
     @property
     def delivered(self) -> frozenset[int]:
@@ -127,6 +137,7 @@ class Failure:
     status: str
     attempts: int
     error: str | None
+    thread_id: int = 0
 
 
 class Ledger:
@@ -143,20 +154,29 @@ class Ledger:
             for op in ops:
                 k = op.key
                 if isinstance(op, Claim):
-                    args = [k.date, k.version, k.chat_id, k.part, op.parts, op.kind, stamp]
-                    cursor = self.db.execute(_CLAIM, args)
+                    where = [k.date, k.version, k.chat_id, k.thread_id, k.part]
+                    cursor = self.db.execute(_CLAIM, [*where, op.parts, op.kind, stamp])
                 else:
                     args = [op.status, op.message_id, op.error, stamp, k.date, k.version]
-                    cursor = self.db.execute(_FINISH, [*args, k.chat_id, k.part])
+                    cursor = self.db.execute(_FINISH, [*args, k.chat_id, k.thread_id, k.part])
                 results.append(cursor.rowcount > 0)
         return results
 
     def skip(
-        self, date: str, version: int, chat_id: int, reason: str, now: datetime, kind: str = PUSH
+        self,
+        date: str,
+        version: int,
+        chat_id: int,
+        reason: str,
+        now: datetime,
+        kind: str = PUSH,
+        thread_id: int = 0,
     ) -> bool:
-        """Record that a chat's push of a digest was skipped; False if already recorded."""
+        """Record that a chat's (topic's) push of a digest was skipped; False if already
+        recorded."""
+        args = [date, version, chat_id, thread_id, kind, reason, to_iso(now)]
         with self.db.conn:
-            cursor = self.db.execute(_SKIP, [date, version, chat_id, kind, reason, to_iso(now)])
+            cursor = self.db.execute(_SKIP, args)
         return cursor.rowcount > 0
 
     def fail(self, key: PartKey, kind: str, reason: str, now: datetime) -> None:
@@ -174,42 +194,44 @@ class Ledger:
             )
         return cursor.rowcount
 
-    def started(self, dates: Iterable[str], kind: str = PUSH) -> set[tuple[int, str]]:
-        """(chat, date) pairs with any row for those digest dates: pushes begun or skipped."""
+    def started(self, dates: Iterable[str], kind: str = PUSH) -> set[tuple[int, int, str]]:
+        """(chat, topic, date) with any row for those digest dates: pushes begun or skipped."""
         wanted = sorted(set(dates))
         if not wanted:
             return set()
         marks = ", ".join("?" * len(wanted))
         rows = self.db.execute(
-            f"SELECT DISTINCT chat_id, date FROM deliveries WHERE date IN ({marks}) AND kind = ?",
+            "SELECT DISTINCT chat_id, thread_id, date FROM deliveries "
+            f"WHERE date IN ({marks}) AND kind = ?",
             [*wanted, kind],
         )
-        return {(chat_id, date) for chat_id, date in rows.fetchall()}
+        return {(chat_id, thread_id, date) for chat_id, thread_id, date in rows.fetchall()}
 
     def unfinished(self, date: str, kind: str = PUSH) -> list[Progress]:
         """Pushes of ``date`` with parts still to send and no part that ended the push."""
-        found: dict[tuple[int, int], Progress] = {}
-        for chat_id, version, part, parts, status, updated in self.db.execute(
+        found: dict[tuple[int, int, int], Progress] = {}
+        for chat_id, thread_id, version, part, parts, status, updated in self.db.execute(
             _OPEN, {"date": date, "kind": kind}
         ).fetchall():
-            progress = found.get((chat_id, version))
+            progress = found.get((chat_id, thread_id, version))
             if progress is None:
-                progress = Progress(chat_id, date, version, kind, parts)
-                found[(chat_id, version)] = progress
+                progress = Progress(chat_id, date, version, kind, parts, thread_id=thread_id)
+                found[(chat_id, thread_id, version)] = progress
             progress.statuses[part] = status
             moment = from_iso(updated)
             if progress.updated_at is None or moment > progress.updated_at:
                 progress.updated_at = moment
         return list(found.values())
 
-    def recipients(self, date: str, version: int) -> list[int]:
-        """Chats that received at least one part of this version (push or correction)."""
+    def recipients(self, date: str, version: int) -> list[tuple[int, int]]:
+        """(chat, topic) that received at least one part of this version (push or
+        correction)."""
         rows = self.db.execute(
-            "SELECT DISTINCT chat_id FROM deliveries WHERE date = ? AND version = ? "
-            "AND status IN ('sent', 'unconfirmed') ORDER BY chat_id",
+            "SELECT DISTINCT chat_id, thread_id FROM deliveries WHERE date = ? AND version = ? "
+            "AND status IN ('sent', 'unconfirmed') ORDER BY chat_id, thread_id",
             [date, version],
         )
-        return [row[0] for row in rows.fetchall()]
+        return [(chat_id, thread_id) for chat_id, thread_id in rows.fetchall()]
 
     def counts(self, date: str) -> dict[tuple[str, str], int]:
         """Rows by (kind, status) for one digest date."""
@@ -229,9 +251,9 @@ class Ledger:
     def failures(self, date: str) -> list[Failure]:
         """Rows that did not arrive (or may not have), with their reasons."""
         rows = self.db.execute(
-            "SELECT chat_id, version, part, kind, status, attempts, error FROM deliveries "
-            "WHERE date = ? AND status NOT IN ('sent', 'sending', 'retry') "
-            "ORDER BY status, chat_id, version, part",
+            "SELECT chat_id, version, part, kind, status, attempts, error, thread_id "
+            "FROM deliveries WHERE date = ? AND status NOT IN ('sent', 'sending', 'retry') "
+            "ORDER BY status, chat_id, thread_id, version, part",
             [date],
         )
         return [Failure(*row) for row in rows.fetchall()]

@@ -12,7 +12,7 @@ from ..store.build_log import empty_days
 from ..store.store import Store
 from .ledger import CORRECTION, PUSH, Ledger, Progress
 from .schedule import Schedule, Slot
-from .subscriptions import Subscription, Subscriptions
+from .subscriptions import Subscription, SubscriptionKey, Subscriptions, subscription_key
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,18 +56,18 @@ def plan_pushes(
     versions: dict[str, int] = {}
     for day, version, *_ in digest_versions(store, with_posts=True):
         versions.setdefault(day, version)  # newest first; an empty digest is never pushed
-    chats = {chat.chat_id: chat for chat in Subscriptions(store).active()}
+    chats = {chat.key: chat for chat in Subscriptions(store).active()}
     slots = _slots(chats.values(), now, schedule)
     dates = {slot.digest_date.isoformat() for found in slots.values() for slot in found}
     empty = empty_days(store, sorted(dates))
-    started: dict[int, set[date]] = {}
-    for chat_id, day in ledger.started(dates):
-        started.setdefault(chat_id, set()).add(date.fromisoformat(day))
+    started: dict[SubscriptionKey, set[date]] = {}
+    for chat_id, thread_id, day in ledger.started(dates):
+        started.setdefault(subscription_key(chat_id, thread_id), set()).add(date.fromisoformat(day))
     built = {date.fromisoformat(day) for day in versions}
     jobs: list[PushJob] = []
     skipped: list[tuple[int, str, str]] = []
     for chat in chats.values():
-        decision = schedule.decide(now, slots[chat.chat_id], built, started.get(chat.chat_id, ()))
+        decision = schedule.decide(now, slots[chat.key], built, started.get(chat.key, ()))
         if decision.due is not None:
             day = decision.due.digest_date.isoformat()
             jobs.append(PushJob(chat, day, versions[day]))
@@ -81,7 +81,9 @@ def plan_pushes(
         ]
         for slot, reason, version in late:
             day = slot.digest_date.isoformat()
-            if not record or ledger.skip(day, version, chat.chat_id, reason, stamp):
+            if not record or ledger.skip(
+                day, version, chat.chat_id, reason, stamp, thread_id=chat.thread_id
+            ):
                 skipped.append((chat.chat_id, day, reason))
     cut = _Resume(ledger, chats, slots, now, schedule, stamp, record)
     for day in sorted(dates):
@@ -103,18 +105,18 @@ def plan_date(
     if not versions:
         raise BuildError(f"no digest is stored for {day}")
     active = Subscriptions(store).active()
-    started = {chat_id for chat_id, _ in ledger.started([day])}
-    jobs = [PushJob(chat, day, versions[0]) for chat in active if chat.chat_id not in started]
+    started = {subscription_key(chat, thread) for chat, thread, _ in ledger.started([day])}
+    jobs = [PushJob(chat, day, versions[0]) for chat in active if chat.key not in started]
     busy = 0
     unfinished = ledger.unfinished(day)
     # Chats by id only when a push was cut short: for 100,000 chats that dict is 5 MB
     # more at the moment the plan holds every chat (bench/memory.py's peak).
-    chats = {chat.chat_id: chat for chat in active} if unfinished else {}
+    chats = {chat.key: chat for chat in active} if unfinished else {}
     for progress in unfinished:
-        if progress.chat_id in chats and progress.in_flight:
+        if progress.key in chats and progress.in_flight:
             busy += 1
-        elif progress.chat_id in chats:
-            chat = chats[progress.chat_id]
+        elif progress.key in chats:
+            chat = chats[progress.key]
             jobs.append(PushJob(chat, day, progress.version, PUSH, progress.delivered))
     return PushPlan(tuple(jobs), (), busy, recovered)
 
@@ -124,8 +126,8 @@ class _Resume:
     """Pushes and corrections a crash or a stop cut short: finish them, or skip if too late."""
 
     ledger: Ledger
-    chats: dict[int, Subscription]
-    slots: dict[int, list[Slot]]
+    chats: dict[SubscriptionKey, Subscription]
+    slots: dict[SubscriptionKey, list[Slot]]
     now: datetime
     schedule: Schedule
     stamp: datetime
@@ -137,36 +139,36 @@ class _Resume:
     def collect(self, day: str) -> None:
         for kind in (PUSH, CORRECTION):
             for progress in self.ledger.unfinished(day, kind):
-                chat = self.chats.get(progress.chat_id)
+                chat = self.chats.get(progress.key)
                 if chat is None:
                     continue  # deactivated since: nothing more goes to it
                 if progress.in_flight:
                     self.busy += 1
                     continue
-                age = _age(progress, self.slots[chat.chat_id], self.now, self.stamp)
+                age = _age(progress, self.slots[chat.key], self.now, self.stamp)
                 if age is not None and age <= self.schedule.max_delay:
                     self.jobs.append(PushJob(chat, day, progress.version, kind, progress.delivered))
                     continue
                 reason = "cut short, and now too late to finish"
                 version, chat_id = progress.version, chat.chat_id
                 if not self.record or self.ledger.skip(
-                    day, version, chat_id, reason, self.stamp, kind
+                    day, version, chat_id, reason, self.stamp, kind, chat.thread_id
                 ):
                     self.skipped.append((chat_id, day, reason))
 
 
 def _slots(
     chats: Iterable[Subscription], now: datetime, schedule: Schedule
-) -> dict[int, list[Slot]]:
+) -> dict[SubscriptionKey, list[Slot]]:
     """Each chat's passed slots; computed once per (push time, zone), as chats share them."""
     shared: dict[tuple[time, str], list[Slot]] = {}
-    found: dict[int, list[Slot]] = {}
+    found: dict[SubscriptionKey, list[Slot]] = {}
     for chat in chats:
         key = (chat.push_time, chat.timezone)
         if key not in shared:
             shared[key] = schedule.slots(now, chat.push_time, chat.timezone)
         since = chat.subscribed_at
-        found[chat.chat_id] = [s for s in shared[key] if since is None or s.moment >= since]
+        found[chat.key] = [s for s in shared[key] if since is None or s.moment >= since]
     return found
 
 
@@ -180,27 +182,28 @@ def _age(progress: Progress, slots: list[Slot], now: datetime, stamp: datetime) 
 
 
 def correction_jobs(store: Store, date: str, old_version: int, new_version: int) -> list[PushJob]:
-    """Corrections to ``new_version``: the active chats that received ``old_version``."""
+    """Corrections to ``new_version``: the active chats (topics) that received ``old_version``."""
     ledger, chats = Ledger(store), Subscriptions(store)
-    already = set(ledger.recipients(date, new_version))
+    already = {subscription_key(*pair) for pair in ledger.recipients(date, new_version)}
     jobs = []
-    for chat_id in ledger.recipients(date, old_version):
-        chat = chats.get(chat_id)
-        if chat is not None and chat.active and chat_id not in already:
+    for chat_id, thread_id in ledger.recipients(date, old_version):
+        chat = chats.get(chat_id, thread_id)
+        if chat is not None and chat.active and chat.key not in already:
             jobs.append(PushJob(chat, date, new_version, CORRECTION))
     return jobs
 
 
 def follow_migration(store: Store, job: PushJob, new_id: int, now: datetime) -> Subscription | None:
     """Move a migrated group's subscription (unless a handler already did); the new chat
-    gets the push only if it is subscribed and has not got this digest yet."""
-    chats = Subscriptions(store)
-    old = chats.get(job.chat.chat_id)
+    (the same topic in it) gets the push only if it is subscribed and has not got this
+    digest yet."""
+    chats, thread_id = Subscriptions(store), job.chat.thread_id
+    old = chats.get(job.chat.chat_id, thread_id)
     if old is not None and old.migrated_to != new_id:
         chats.migrate(job.chat.chat_id, new_id, now)
-    moved = chats.get(new_id)
+    moved = chats.get(new_id, thread_id)
     if moved is None or not moved.active:
         return None
-    if (new_id, job.date) in Ledger(store).started([job.date], job.kind):
+    if (new_id, thread_id, job.date) in Ledger(store).started([job.date], job.kind):
         return None
     return moved

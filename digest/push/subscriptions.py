@@ -17,11 +17,40 @@ T = TypeVar("T")
 
 CHAT_TYPES = ("private", "group", "supergroup", "channel")
 MODES = ("brief", "full")
+LINK_PREVIEWS = ("headline", "none")  # the headline's link previewed on a push, or none
+# Why a topic's subscription paused itself: Telegram refused a send into the topic.
+TOPIC_CLOSED, TOPIC_DELETED = "topic_closed", "topic_deleted"
+TOPIC_REASONS = (TOPIC_CLOSED, TOPIC_DELETED)
+
+
+SubscriptionKey = int | tuple[int, int]
+
+
+def subscription_key(chat_id: int, thread_id: int = 0) -> SubscriptionKey:
+    """How plans name a subscription: the chat's id, or (chat, topic) in a forum topic.
+
+    The plain id for chats without topics keeps a 100,000-chat plan's dicts free of a
+    tuple per chat (8 MB more at a push's peak, bench/memory.py).
+    """
+    return (chat_id, thread_id) if thread_id else chat_id
+
+
+def topic_problem(error: str) -> str | None:
+    """Whether a Bot API error says a forum topic is closed or gone (Telegram answers 400
+    "TOPIC_CLOSED", "TOPIC_DELETED" or "message thread not found"); None otherwise."""
+    text = error.lower()
+    if "topic_closed" in text:
+        return TOPIC_CLOSED
+    if "topic_deleted" in text or "thread not found" in text:
+        return TOPIC_DELETED
+    return None
 
 
 @dataclass(frozen=True, slots=True)
 class Subscription:
-    """A chat's settings; ``active`` chats receive the daily push at ``push_time`` local time."""
+    """A chat's (or one forum topic's) settings; ``active`` ones receive the daily push at
+    ``push_time`` local time. ``thread_id`` is the topic's message_thread_id, 0 for the
+    chat itself (no topics, or a forum's General topic)."""
 
     chat_id: int
     chat_type: str
@@ -39,6 +68,13 @@ class Subscription:
     inactive_reason: str | None = None
     migrated_to: int | None = None
     chart: bool = False  # a brief push opens with the heat chart, the push as its caption
+    thread_id: int = 0
+    link_preview: str | None = None  # headline | none; None: the operator's default
+
+    @property
+    def key(self) -> SubscriptionKey:
+        """What a subscription is (chat, topic), as plans name it (``subscription_key``)."""
+        return subscription_key(self.chat_id, self.thread_id)
 
     @property
     def is_group(self) -> bool:
@@ -57,6 +93,8 @@ class Subscription:
             raise UsageError("language must be zh or en")
         if self.mode not in MODES:
             raise UsageError("mode must be brief or full")
+        if self.link_preview is not None and self.link_preview not in LINK_PREVIEWS:
+            raise UsageError("link preview must be headline or none")
         zone(self.timezone)  # ConfigError → caller reports
         unknown = [s for s in self.sections if s not in SECTION_IDS]
         if unknown or not self.sections:
@@ -65,13 +103,15 @@ class Subscription:
 
 
 class Subscriptions:
-    """The ``chats`` table: one row per chat, settings kept across unsubscribes."""
+    """The ``chats`` table: one row per chat and topic, settings kept across unsubscribes."""
 
     def __init__(self, store: Store) -> None:
         self.db = store.db
 
-    def get(self, chat_id: int) -> Subscription | None:
-        row = self.db.execute("SELECT * FROM chats WHERE chat_id = ?", [chat_id]).fetchone()
+    def get(self, chat_id: int, thread_id: int = 0) -> Subscription | None:
+        row = self.db.execute(
+            "SELECT * FROM chats WHERE chat_id = ? AND thread_id = ?", [chat_id, thread_id]
+        ).fetchone()
         if row is None:
             return None
         names = [c[0] for c in self.db.execute("SELECT * FROM chats LIMIT 0").description]
@@ -81,35 +121,47 @@ class Subscriptions:
         """Insert or replace a chat's row (validated first)."""
         saved = replace(subscription.validate(), updated_at=now)
         with self.db.conn:
-            self.db.table("chats").upsert(_to_row(saved), pk="chat_id")
+            self.db.table("chats").upsert(_to_row(saved), pk=("chat_id", "thread_id"))
         return saved
 
     def subscribe(self, base: Subscription, now: datetime) -> Subscription:
         """Activate ``base`` (a new chat or an existing one with changed time/zone)."""
-        current = self.get(base.chat_id)
+        current = self.get(base.chat_id, base.thread_id)
         started = current.subscribed_at if current and current.active else now
         return self.save(
             replace(base, active=True, subscribed_at=started, inactive_reason=None), now
         )
 
-    def deactivate(self, chat_id: int, reason: str, now: datetime) -> bool:
-        """Stop pushes to a chat (unsubscribed, blocked, gone); False if it was not active."""
+    def deactivate(
+        self, chat_id: int, reason: str, now: datetime, thread_id: int | None = None
+    ) -> bool:
+        """Stop pushes to a chat's topic (``thread_id``), or with None to all of the chat
+        (unsubscribed, blocked, gone, topic closed); False if none was active."""
+        topic, args = ("", []) if thread_id is None else (" AND thread_id = ?", [thread_id])
         with self.db.conn:
             cursor = self.db.execute(
                 "UPDATE chats SET active = 0, inactive_reason = ?, updated_at = ? "
-                "WHERE chat_id = ? AND active = 1",
-                [reason, to_iso(now), chat_id],
+                f"WHERE chat_id = ? AND active = 1{topic}",
+                [reason, to_iso(now), chat_id, *args],
             )
         return cursor.rowcount > 0
 
+    def topics(self, chat_id: int) -> list[Subscription]:
+        """Every row of a chat: the chat itself and each topic it knows, by topic."""
+        return self._select("WHERE chat_id = ? ORDER BY thread_id", [chat_id])
+
     def migrate(self, old_id: int, new_id: int, now: datetime) -> Subscription | None:
-        """A group became a supergroup: move its settings to the new id."""
-        old = self.get(old_id)
-        if old is None:
+        """A group became a supergroup: move its settings to the new id (each topic's row
+        too, should a basic group have any: they keep their thread ids)."""
+        rows = self.topics(old_id)
+        if not rows:
             return None
-        moved = replace(old, chat_id=new_id, chat_type="supergroup", migrated_to=None)
         with self.db.conn:
-            self.db.table("chats").upsert(_to_row(replace(moved, updated_at=now)), pk="chat_id")
+            for old in rows:
+                moved = replace(old, chat_id=new_id, chat_type="supergroup", migrated_to=None)
+                self.db.table("chats").upsert(
+                    _to_row(replace(moved, updated_at=now)), pk=("chat_id", "thread_id")
+                )
             self.db.execute(
                 "UPDATE chats SET active = 0, inactive_reason = 'migrated', migrated_to = ?, "
                 "updated_at = ? WHERE chat_id = ?",
@@ -118,10 +170,10 @@ class Subscriptions:
         return self.get(new_id)
 
     def active(self) -> list[Subscription]:
-        return self._select("WHERE active = 1 ORDER BY chat_id")
+        return self._select("WHERE active = 1 ORDER BY chat_id, thread_id")
 
     def all(self) -> list[Subscription]:
-        return self._select("ORDER BY chat_id")
+        return self._select("ORDER BY chat_id, thread_id")
 
     def counts(self) -> dict[str, int]:
         """Active chats by type, plus inactive ones."""
@@ -178,6 +230,8 @@ def _to_row(sub: Subscription) -> dict[str, Any]:
         "inactive_reason": sub.inactive_reason,
         "migrated_to": sub.migrated_to,
         "chart": int(sub.chart),
+        "thread_id": sub.thread_id,
+        "link_preview": sub.link_preview,
     }
 
 
@@ -200,4 +254,6 @@ def _from_row(row: dict[str, Any], shared: _Shared | None = None) -> Subscriptio
         inactive_reason=row["inactive_reason"],
         migrated_to=row["migrated_to"],
         chart=bool(row.get("chart", 0)),
+        thread_id=row.get("thread_id", 0),
+        link_preview=row.get("link_preview"),
     )

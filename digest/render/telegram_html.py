@@ -11,6 +11,7 @@ from urllib.parse import urlsplit
 MESSAGE_LIMIT = 4096
 CAPTION_LIMIT = 1024  # a photo's caption, in the same visible UTF-16 units
 JOINER = "\n\n"
+FOLDED_QUOTE = "<blockquote expandable>"  # a block with one may be cut to fill a message
 # The tags Telegram's HTML parse mode accepts and that hotdigest emits.
 ALLOWED_TAGS = frozenset(
     {"b", "i", "u", "s", "a", "code", "pre", "blockquote", "tg-spoiler", "tg-time"}
@@ -200,16 +201,17 @@ def _cut(atoms: Sequence[_Atom], start: int, limit: int) -> tuple[int, int]:
     return end, after
 
 
-def _split_block(atoms: Sequence[_Atom], limit: int) -> list[str]:
-    """Cut one oversized block into balanced pieces of at most ``limit`` visible units."""
+def _split_block(atoms: Sequence[_Atom], limit: int, first: int | None = None) -> list[str]:
+    """Cut one block into balanced pieces of at most ``limit`` visible units, the first of
+    at most ``first`` (the room left in a message, default ``limit``)."""
     rest = [0] * (len(atoms) + 1)  # visible width of atoms[i:]
     for i in range(len(atoms) - 1, -1, -1):
         rest[i] = rest[i + 1] + atoms[i].width
     pieces: list[str] = []
     start = 0
     stack: list[_Atom] = []
-    while rest[start] > limit:
-        end, after = _cut(atoms, start, limit)
+    while rest[start] > (room := limit if pieces or first is None else first):
+        end, after = _cut(atoms, start, room)
         pieces.append(_piece(atoms, start, end, stack))
         stack = _stack_after(stack, atoms[start:after])
         start = after
@@ -235,7 +237,13 @@ def split_blocks(blocks: Sequence[str], limit: int = MESSAGE_LIMIT) -> list[str]
     for block in blocks:
         atoms = _atoms(block)
         size = sum(atom.width for atom in atoms)
-        pieces = [block] if size <= limit else _split_block(atoms, limit)
+        room = limit - width - len(JOINER) if current else limit
+        if size > room and room >= limit // 4 and FOLDED_QUOTE in block:
+            # A folded section (a list of lines in an expandable quote) fills the message
+            # before it, cut at a line, rather than opening a message of its own.
+            pieces = _split_block(atoms, limit, first=room)
+        else:
+            pieces = [block] if size <= limit else _split_block(atoms, limit)
         for n, piece in enumerate(p for p in pieces if visible_text(p).strip()):
             piece_width = visible_length(piece)
             # Pieces of one cut block never share a message: the cut chose their ends.

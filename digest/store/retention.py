@@ -1,10 +1,10 @@
 """Keeping the store's size in check: pruning old rows in small batches, and table sizes.
 
-Heat snapshots and delivery-ledger rows grow with every fetch and push; after
-``keep_days`` they are deleted a batch at a time, each batch its own short transaction,
-so the bot's commands get the store between batches. Digests, the posts they cite,
-chats and fetch history are never pruned (posts outlive their snapshots: a digest's
-sources stay readable).
+Heat snapshots, delivery-ledger rows and the follow alerts' ledger, messages and run
+log grow with every fetch and push; after ``keep_days`` they are deleted a batch at a
+time, each batch its own short transaction, so the bot's commands get the store between
+batches. Digests, the posts they cite, chats, follows and fetch history are never
+pruned (posts outlive their snapshots: a digest's sources stay readable).
 """
 
 from __future__ import annotations
@@ -18,10 +18,22 @@ from pathlib import Path
 from ..clock import to_iso
 from .store import Store
 
-# The column each pruned table is aged by, and whether it holds a time or a date.
-PRUNED: dict[str, tuple[str, bool]] = {
-    "snapshots": ("fetched_at", True),
-    "deliveries": ("date", False),
+# The column each pruned table is aged by, whether it holds a time or a date, and which
+# old rows stay all the same (an SQL condition), in the order they are pruned.
+PRUNED: dict[str, tuple[str, bool, str | None]] = {
+    "snapshots": ("fetched_at", True, None),
+    "deliveries": ("date", False, None),
+    # An alert older than keep_days is about a post first seen before then, which no
+    # alert run reads again: its claim has nothing left to guard.
+    "follow_alerts": ("created_at", True, None),
+    # A message stays while an alert it carried does (one held past the cutoff, say).
+    "alert_batches": (
+        "created_at",
+        True,
+        "EXISTS (SELECT 1 FROM follow_alerts AS a WHERE a.batch_id = alert_batches.id)",
+    ),
+    # The newest run tells the next one where to start (digest.follow.alerts).
+    "alert_runs": ("at", True, "through = (SELECT max(through) FROM alert_runs)"),
 }
 # The column that tells a table's oldest row, for `hotdigest stats`.
 AGE_COLUMNS = {
@@ -33,16 +45,21 @@ AGE_COLUMNS = {
     "deliveries": "date",
     "llm_cache": "created_at",
     "llm_calls": "at",
+    "follows": "created_at",
+    "follow_alerts": "created_at",
+    "alert_batches": "created_at",
+    "alert_runs": "at",
 }
 
 
 @dataclass(frozen=True, slots=True)
 class PruneStep:
-    """One table to prune: rows whose ``column`` sorts before ``cutoff``."""
+    """One table to prune: rows whose ``column`` sorts before ``cutoff``, but ``keep``."""
 
     table: str
     column: str
     cutoff: str
+    keep: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,20 +74,26 @@ def prune_steps(now: datetime, keep_days: int) -> list[PruneStep]:
     """What a prune run deletes: rows older than ``keep_days`` before ``now``."""
     cutoff = now - timedelta(days=keep_days)
     return [
-        PruneStep(table, column, to_iso(cutoff) if is_time else cutoff.date().isoformat())
-        for table, (column, is_time) in PRUNED.items()
+        PruneStep(table, column, to_iso(cutoff) if is_time else cutoff.date().isoformat(), keep)
+        for table, (column, is_time, keep) in PRUNED.items()
     ]
 
 
 def prune_batch(store: Store, step: PruneStep, limit: int) -> int:
-    """Delete up to ``limit`` of the oldest rows ``step`` covers, in one transaction."""
+    """Delete up to ``limit`` of the oldest rows ``step`` covers, in one transaction.
+
+    BEGIN IMMEDIATE takes the write lock first, so the transaction's time is the time
+    the lock is held (a deferred one would take it at the first delete).
+    """
     # The inner SELECT walks the column's index from its oldest end, so a batch costs
     # its own rows, not a scan of the table.
+    keep = f" AND NOT ({step.keep})" if step.keep else ""
     sql = (
         f'DELETE FROM "{step.table}" WHERE rowid IN '
-        f'(SELECT rowid FROM "{step.table}" WHERE "{step.column}" < ? LIMIT ?)'
+        f'(SELECT rowid FROM "{step.table}" WHERE "{step.column}" < ?{keep} LIMIT ?)'
     )
     with store.db.conn:
+        store.db.conn.execute("BEGIN IMMEDIATE")
         return store.db.conn.execute(sql, [step.cutoff, limit]).rowcount
 
 
@@ -79,10 +102,15 @@ class BatchSizer:
 
     Rows cost more on a loaded disk and less on a quiet one; a fixed size would either
     hold the write lock too long or take all night. Halve after a slow batch, grow after
-    a quick one.
+    a quick one, never past ``high`` rows: a run of quick batches must not grow one that
+    a cold page cache would make ten times slower (4,000 snapshots take about 10 ms of
+    CPU on the dev machine). The default target is short because a batch's tail is the
+    scheduler's: the store thread wakes for each batch with a fresh time slice, and on
+    the loaded dev machine half of the 5 ms batches were preempted while holding the
+    lock, a fifth of the 2 ms ones (bench/README.md).
     """
 
-    def __init__(self, target: float = 0.005, start: int = 500, low: int = 50, high: int = 50000):
+    def __init__(self, target: float = 0.002, start: int = 500, low: int = 50, high: int = 4000):
         self.target, self.size, self.low, self.high = target, start, low, high
 
     def timed(self, seconds: float) -> None:
@@ -92,11 +120,15 @@ class BatchSizer:
             self.size = min(self.high, self.size * 2)
 
 
-def timed_prune_batch(store: Store, step: PruneStep, limit: int) -> tuple[int, float]:
-    """(rows deleted, seconds the batch's transaction took)."""
-    started = time.perf_counter()
+def timed_prune_batch(store: Store, step: PruneStep, limit: int) -> tuple[int, float, float]:
+    """(rows deleted, seconds the batch's transaction took, CPU seconds of those).
+
+    Wall time well over CPU time is time the thread did not run while holding the lock:
+    a wait for the disk, or for a core on a loaded machine.
+    """
+    started, cpu = time.perf_counter(), time.thread_time()
     deleted = prune_batch(store, step, limit)
-    return deleted, time.perf_counter() - started
+    return deleted, time.perf_counter() - started, time.thread_time() - cpu
 
 
 def table_sizes(store: Store) -> list[TableSize]:

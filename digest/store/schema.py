@@ -328,6 +328,53 @@ def _alert_tables(db: sqlite_utils.Database) -> None:
     db.table("posts").create_index(["first_seen_at"], index_name="idx_posts_first_seen_at")
 
 
+def _v11_topics(db: sqlite_utils.Database) -> None:
+    # Issue 16: a subscription belongs to (chat, topic). ``thread_id`` is the forum topic's
+    # message_thread_id, 0 for a chat without topics (or its General topic), so every
+    # existing row keeps meaning what it did. SQLite cannot change a primary key in place:
+    # chats and deliveries are copied into tables keyed with the topic, whatever columns
+    # they have by then (other migrations may add some), and their indexes made again.
+    def rekey(table: str, key: str) -> None:
+        info = db.execute(f"PRAGMA table_info([{table}])").fetchall()
+        names = ", ".join(f"[{row[1]}]" for row in info)
+        columns = [
+            f"[{name}] {kind}" + (" NOT NULL" if notnull else "")
+            + ("" if default is None else f" DEFAULT {default}")
+            for _, name, kind, notnull, default, _ in info
+        ]  # fmt: skip
+        columns += ["[thread_id] INTEGER NOT NULL DEFAULT 0", f"PRIMARY KEY ({key})"]
+        indexes = db.execute(
+            "SELECT sql FROM sqlite_master WHERE type = 'index' AND tbl_name = ? "
+            "AND sql IS NOT NULL",
+            [table],
+        ).fetchall()
+        db.execute(f"CREATE TABLE [{table}_v11] ({', '.join(columns)})")
+        db.execute(f"INSERT INTO [{table}_v11] ({names}) SELECT {names} FROM [{table}]")
+        db.execute(f"DROP TABLE [{table}]")
+        db.execute(f"ALTER TABLE [{table}_v11] RENAME TO [{table}]")
+        for (sql,) in indexes:
+            db.execute(sql)
+
+    rekey("chats", "chat_id, thread_id")
+    rekey("deliveries", "date, version, chat_id, thread_id, part")
+    # Which link a push previews: headline | none; NULL: the operator's default.
+    db.execute("ALTER TABLE chats ADD COLUMN link_preview TEXT")
+    # A follow group alerts in the topic it was set in; so do its alert rows and messages.
+    for table in ("follows", "follow_alerts", "alert_batches"):
+        db.execute(f"ALTER TABLE {table} ADD COLUMN thread_id INTEGER NOT NULL DEFAULT 0")
+
+
+def _v12_alert_retention(db: sqlite_utils.Database) -> None:
+    # Retention prunes the alert ledger, its messages and the run log by age, a batch at
+    # a time from the oldest row: each batch walks an index rather than the table.
+    for table, column in (
+        ("follow_alerts", "created_at"),
+        ("alert_batches", "created_at"),
+        ("alert_runs", "at"),
+    ):
+        db.table(table).create_index([column], index_name=f"idx_{table}_{column}")
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     _v1_posts,
     _v2_digests,
@@ -339,6 +386,8 @@ MIGRATIONS: tuple[Migration, ...] = (
     _v8_incidents,
     _v9_chart,
     _v10_follows,
+    _v11_topics,
+    _v12_alert_retention,
 )
 
 

@@ -104,12 +104,12 @@ class OfflineWriter(Voice):
             change = self.t(f"，上期 {trend.before} 篇", f"; {trend.before} last time")
         text = self.t(
             f"今天的主线是{self.named(group)}：{count} 篇上榜，来自{_lead_gap(sources)}{sources}，"
-            f"按各榜名次折算的热度合计最高；领头的是{self.quote(lead)}（{self.heat(lead)}）"
-            f"{change}。",
+            f"按各榜名次折算（同一榜的第 n 篇计 1/n）得分最高；"
+            f"领头的是{self.quote(lead)}（{self.heat(lead)}）{change}。",
             f"The day's main theme is {self.named(group)}: {count} "
-            f"{'post' if count == 1 else 'posts'} from {sources}, the highest heat once each "
-            f"list's ranks are made comparable; it is led by {self.quote(lead)} "
-            f"({self.heat(lead)}){change}.",
+            f"{'post' if count == 1 else 'posts'} from {sources}, the highest score once each "
+            f"list's ranks are made comparable (the nth post from one list counting 1/n); "
+            f"led by {self.quote(lead)} ({self.heat(lead)}){change}.",
         )
         return Draft(text, tuple(k for item in group.items[:3] for k in keys_of(item)))
 

@@ -6,6 +6,7 @@ import asyncio
 import json
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -14,6 +15,7 @@ import httpx
 import pytest
 from bot_harness import EN_USER, bot_running, make_fake
 from delivery_worker import TOKEN, add_chat, delivery_settings, fast_options, store_digest
+from prometheus_client.exposition import CONTENT_TYPE_PLAIN_0_0_4
 from telegram import Bot
 
 from bot.context import services_of
@@ -96,6 +98,19 @@ def sample(text: str, name: str) -> float:
     raise AssertionError(f"{name} not in /metrics")
 
 
+async def served(
+    client: httpx.AsyncClient, path: str, ready: Callable[[httpx.Response], bool]
+) -> httpx.Response:
+    """The first answer on ``path`` that is ``ready``: the child takes a publication soon
+    after it is sent, on a thread of its own."""
+    for _ in range(200):
+        answer = await client.get(path)
+        if ready(answer):
+            return answer
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"{path}: still {answer.status_code} {answer.text!r} after 10 s")
+
+
 async def test_healthz_and_metrics_over_http(db_path: Path, settings: object) -> None:
     fake = make_fake()
     metrics, clock = Metrics(), Clock()
@@ -106,20 +121,29 @@ async def test_healthz_and_metrics_over_http(db_path: Path, settings: object) ->
         with ops_server("127.0.0.1", 0, health, metrics) as server:
             base = f"http://{server.address[0]}:{server.address[1]}"
             async with httpx.AsyncClient(base_url=base) as client:
-                assert (await client.get("/healthz")).status_code == 200  # starting up
-                clock.now = NOW + timedelta(minutes=1)
                 answer = await client.get("/healthz")
-                assert answer.status_code == 503
+                assert answer.status_code == 200  # starting up
+                assert float(answer.headers["Server-Timing"].rpartition("handle;dur=")[2]) >= 0
+                clock.now = NOW + timedelta(minutes=1)
+                server.publish()  # what the publisher thread does every PUBLISH_SECONDS
+                answer = await served(client, "/healthz", lambda a: a.status_code == 503)
                 assert answer.text == "store: no successful check for 60s (store thread stuck?)\n"
                 await bot.say(EN_USER, EN_USER, "/help")
                 await check_vitals(services)
-                answer = await client.get("/healthz")
-                assert (answer.status_code, answer.text) == (200, "ok\n")
+                server.publish()
+                answer = await served(client, "/healthz", lambda a: a.status_code == 200)
+                assert answer.text == "ok\n"
                 services.metrics.ingested(
                     [IngestResult("v2ex", True, 12), IngestResult("hn", False, 0)]
                 )
-                text = (await client.get("/metrics")).text
+                server.publish()
+                answer = await served(client, "/metrics", lambda a: "v2ex" in a.text)
+                assert answer.headers["Content-Type"] == CONTENT_TYPE_PLAIN_0_0_4
+                text = answer.text
                 assert (await client.get("/nope")).status_code == 404
+                assert (await client.post("/healthz")).status_code == 405
+    with pytest.raises(httpx.ConnectError):  # the child exited with the server
+        httpx.get(base + "/healthz")
     assert sample(text, 'hotdigest_messages_sent_total{kind="reply"}') >= 1
     assert sample(text, 'hotdigest_messages_failed_total{kind="push"}') == 0
     assert sample(text, 'hotdigest_send_seconds_count{kind="reply"}') >= 1

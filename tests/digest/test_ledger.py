@@ -72,7 +72,7 @@ def test_parts_left_sending_by_a_dead_pusher_become_unconfirmed(store: Store) ->
     assert ledger.recover(T0 + timedelta(minutes=1), T0 + timedelta(minutes=6)) == 2
     statuses = dict(store.db.execute("SELECT chat_id, status FROM deliveries").fetchall())
     assert statuses == {1: "unconfirmed", 2: "unconfirmed", 3: "sending"}
-    assert ledger.recipients("2026-03-09", 1) == [1, 2]  # they may have arrived
+    assert ledger.recipients("2026-03-09", 1) == [(1, 0), (2, 0)]  # they may have arrived
 
 
 def test_unfinished_lists_pushes_with_parts_to_go_and_nothing_that_ended_them(

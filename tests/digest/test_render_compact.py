@@ -3,14 +3,19 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from datetime import UTC, date, datetime
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
 from digest_factory import make_digest
 
 from bot.fake_telegram.html import EntityParseError, parse_html
+from digest import BuildOptions, Store, build_digest, import_posts, load_themes
 from digest.render.renderer import Renderer
+from digest.render.telegram_html import MESSAGE_LIMIT, split_blocks, visible_length
+
+ROOT = Path(__file__).resolve().parents[2]
 
 FOLDED = ("metrics", "outlook", "sources")
 QUOTE = re.compile(r"<blockquote expandable>(.*?)</blockquote>", re.S)
@@ -85,3 +90,38 @@ def test_no_tg_time_when_the_reader_shares_the_digests_zone_or_is_unknown() -> N
 def test_the_fake_refuses_a_tg_time_without_a_unix_time() -> None:
     with pytest.raises(EntityParseError):
         parse_html('<tg-time format="dt">soon</tg-time>')
+
+
+def test_a_folded_section_fills_the_message_before_it() -> None:
+    lines = "\n".join(f"line {n} " + "x" * 40 for n in range(60))  # 2,940 units
+    blocks = [
+        "<b>Summary</b>\n" + "s" * 1500,
+        f"<b>Sources</b>\n<blockquote expandable>{lines}</blockquote>",
+    ]
+    first, second = split_blocks(blocks)
+    assert (
+        first.startswith("<b>Summary</b>")
+        and "line 0 " in first
+        and first.endswith("</blockquote>")
+    )
+    assert second.startswith("<blockquote expandable>line ") and "line 59 " in second
+    assert visible_length(first) <= MESSAGE_LIMIT
+    # A plain paragraph is never cut to fill: it opens a message of its own.
+    plain = split_blocks(["s" * 1500, "p" * 3000])
+    assert plain == ["s" * 1500, "p" * 3000]
+
+
+@pytest.mark.parametrize(("language", "floor"), [("zh", 3), ("en", 4)])
+def test_the_sample_days_full_push_takes_no_more_messages_than_its_length_needs(
+    language: str, floor: int, tmp_path: Path
+) -> None:
+    """The demo's sample day in full mode: 44 cited posts; before the folded sections
+    filled their messages it took 4 (zh) and 4 (en) messages (main at 016f978)."""
+    store = Store.open(tmp_path / "s.db")
+    now = datetime(2026, 2, 15, 10, 0, tzinfo=UTC)
+    import_posts(store, ROOT / "data" / "sample" / "posts.jsonl", now=now)
+    digest = build_digest(store, date(2026, 2, 15), BuildOptions(themes=load_themes()), now).digest
+    store.close()
+    messages = Renderer().telegram(digest, "full", language)
+    visible = sum(visible_length(m) for m in messages)
+    assert len(messages) == floor == -(-visible // MESSAGE_LIMIT)  # the fewest the limit allows

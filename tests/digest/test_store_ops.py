@@ -11,9 +11,11 @@ import pytest
 import sqlite_utils
 
 from digest import (
+    AlertOptions,
     BatchSizer,
     Claim,
     Fetch,
+    Follows,
     Ledger,
     PartKey,
     Post,
@@ -21,7 +23,10 @@ from digest import (
     StoreError,
     backup_database,
     backup_into,
+    finish_batch,
     lock_holder,
+    parse_expression,
+    plan_alerts,
     prune_steps,
     restore_database,
     store_lock,
@@ -152,8 +157,8 @@ def test_pruning_deletes_old_snapshots_and_ledger_rows_but_keeps_posts(tmp_path:
     for step in prune_steps(NOW, keep_days=400):
         while True:
             limit = sizer.size
-            deleted, seconds = timed_prune_batch(store, step, limit)
-            assert deleted <= limit and seconds >= 0
+            deleted, seconds, cpu = timed_prune_batch(store, step, limit)
+            assert deleted <= limit and seconds >= 0 and cpu >= 0
             if deleted < limit:
                 break
     cutoff = NOW - timedelta(days=400)
@@ -209,3 +214,38 @@ def test_the_store_check_fails_on_a_read_only_store(tmp_path: Path) -> None:
     with pytest.raises(StoreError, match="store check failed"):
         store_vitals(store, NOW)
     store.close()
+
+
+def prune_all(store: Store, now: datetime) -> dict[str, int]:
+    deleted = {}
+    for step in prune_steps(now, keep_days=400):
+        deleted[step.table] = 0
+        while (n := timed_prune_batch(store, step, 2)[0]) == 2:
+            deleted[step.table] += n
+        deleted[step.table] += n
+    return deleted
+
+
+def test_pruning_ages_out_the_alert_ledger_but_never_a_follow_or_the_newest_run(
+    store: Store,
+) -> None:
+    old, recent = NOW - timedelta(days=500), NOW - timedelta(days=10)
+    Follows(store).add(1, parse_expression("rust"), old)  # followed long ago, still live
+    options = AlertOptions(timezone="UTC")
+    batch_ids = []
+    for n, when in enumerate((old, old + timedelta(days=1), recent)):
+        store.save_posts([Post("hackernews", f"r{n}", f"Rust {n}")], when)
+        (batch,) = plan_alerts(store, when + timedelta(minutes=1), options).batches
+        finish_batch(store, batch.id, "sent", when, message_id=n)
+        batch_ids.append(batch.id)
+    # An old message still carrying a recent alert (one held past the cutoff) stays.
+    store.db.execute("UPDATE follow_alerts SET batch_id = ? WHERE post_id = 'r2'", [batch_ids[1]])
+    deleted = prune_all(store, NOW)
+    assert (deleted["follow_alerts"], deleted["alert_batches"], deleted["alert_runs"]) == (2, 1, 2)
+    assert len(Follows(store).of_chat(1)) == 1
+    ids = [row[0] for row in store.db.execute("SELECT id FROM alert_batches ORDER BY id")]
+    assert ids == batch_ids[1:]
+    # Two years on, every run is old: the newest stays, where the next run starts.
+    prune_all(store, NOW + timedelta(days=730))
+    assert store.db.execute("SELECT count(*) FROM alert_runs").fetchone()[0] == 1
+    assert store.db.execute("SELECT count(*) FROM follow_alerts").fetchone()[0] == 0

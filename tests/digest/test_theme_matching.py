@@ -1,0 +1,191 @@
+"""How posts find their themes (issue 14): plurals, repeated words, repositories, chatter.
+
+Titles are real ones from the labelled days of bench/days/ unless said otherwise.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import pytest
+
+from digest import BuildOptions, Digest, Post, Store, compose_digest, load_themes, make_post
+from digest.build.themes import Theme, assign_theme
+
+DAY = date(2026, 3, 25)
+SEEN = datetime(2026, 3, 25, 9, 0, tzinfo=UTC)  # 17:00 in Shanghai, inside the 18:30 window
+BUILT = datetime(2026, 3, 25, 10, 30, tzinfo=UTC)
+
+
+@pytest.fixture
+def themes(options: BuildOptions) -> tuple[Theme, ...]:
+    return options.themes
+
+
+def items_of(digest: Digest) -> list[set[tuple[str, str]]]:
+    by_index = {e.index: (e.source, e.post_id) for e in digest.sources}
+    return [
+        {by_index[i] for i in item}
+        for theme in digest.facts["themes"]  # type: ignore[union-attr]
+        for item in theme["items"]
+    ]
+
+
+def repository(name: str, description: str) -> Post:
+    """A GitHub trending post as the collector stores it."""
+    return make_post(source="github", post_id=name, title=name, brief=description)
+
+
+def theme_of(digest: Digest) -> dict[tuple[str, str], str]:
+    return {(e.source, e.post_id): e.theme for e in digest.sources}
+
+
+def test_a_nouns_plural_matches_it(themes):
+    assert assign_theme("Find vulnerabilities and fix them", None, themes) == "security"
+    assert assign_theme("Running local models is good now", None, themes) == "ai-models"
+
+
+def test_a_names_plural_does_not(tmp_path: Path):
+    taxonomy = tmp_path / "themes.toml"
+    taxonomy.write_text(
+        '[[themes]]\nid = "labs"\nzh = "实验室"\nen = "Labs"\nkeywords = ["Anthropic"]\n\n'
+        '[[themes]]\nid = "parts"\nzh = "零件"\nen = "Parts"\nkeywords = ["widget", "bus"]\n',
+        encoding="utf-8",
+    )
+    themes = load_themes(taxonomy, mode="replace")
+    assert assign_theme("Cheap widgets", None, themes) == "parts"
+    assert assign_theme("Two buses", None, themes) == "parts"  # "es" after an s
+    assert assign_theme("anthropics", None, themes) is None  # a name takes no plural
+    assert assign_theme("Anthropic", None, themes) == "labs"
+
+
+def test_a_word_said_twice_counts_once(themes):
+    # "Flutter" names the product and the tool it exposes: still one mention of Flutter,
+    # and MCP says what the post is about.
+    title = "flutter_agent_lens 用 MCP 服务，将 Flutter DevTools 暴露给 AI"
+    assert assign_theme(title, None, themes) == "ai-coding"
+
+
+@pytest.mark.parametrize(
+    ("title", "theme"),
+    [
+        ("Open Source AI Must Win", "ai-models"),  # "open source" is said of anything
+        (
+            "Fable 5 的系统提示词被人扒出来了，精彩，太精彩了。",
+            "ai-models",
+        ),  # a prompt is any model's
+        ("TypeScript 要换芯了，6.0 竟是旧编译器的最后一舞", "frontend"),  # its compiler
+        ("Three Inverse Laws of AI", "ai-models"),  # "laws" is not law and policy
+        ("千问点奶茶是如何实现的？", "ai-models"),  # a model by its Chinese name
+        ("我让AI替我写Git提交信息，老板以为我每天工作16小时", "ai-coding"),
+        ("A digestion of the Jacobian conjecture counterexample", "science"),
+        ("四年前听张雪峰报考计算机的现在会后悔吗", "career"),
+        ("如何选择企业级 NAS 系统？", "hardware"),
+        ("字节二面智力题：100只老虎和1只羊关在一起，这只羊会不会被吃？", "career"),
+        ("A lightweight, lightning-fast, in-process vector database", "backend"),
+    ],
+)
+def test_vocabulary_of_the_labelled_days(themes, title, theme):
+    assert assign_theme(title, None, themes) == theme
+
+
+@pytest.mark.parametrize(
+    "title",
+    [
+        "求推荐一辆摩托车，用途：通勤，钓鱼，回老家（单程 200km）",  # fishing, not phishing
+        "[加群领 10U 额度 评论留 ID 再发 5U] ⛽ RootFlow AI — 高性能 AI API 加油站",
+        "继续启动！ 19 元/月质保整月的 gpt plus！",
+        "求助： Trae 用支付宝免密支付扣了我 7 个月，客服拒绝退款",
+    ],
+)
+def test_resale_giveaways_and_errands_are_chatter(themes, title):
+    chatter = {t.id for t in themes if t.chatter}
+    assert assign_theme(title, None, themes) in chatter
+
+
+def test_a_phishing_site_is_still_security(themes):
+    assert assign_theme("如何识别钓鱼网站", None, themes) == "security"
+
+
+def test_a_repository_needs_more_than_one_generic_word(store: Store, options):
+    store.save_posts(
+        [
+            repository(
+                "koala73/worldmonitor",
+                "Real-time global intelligence dashboard. AI-powered news aggregation",
+            ),
+            repository("PriorLabs/TabPFN", "TabPFN: Foundation Model for Tabular Data"),
+        ],
+        SEEN,
+    )
+    worldmonitor = store.get_post("github", "koala73/worldmonitor").post
+    assert (
+        assign_theme(worldmonitor.title, worldmonitor.brief, options.themes, repository=True)
+        is None
+    )
+    themes = theme_of(compose_digest(store, DAY, options, BUILT))
+    assert themes[("github", "koala73/worldmonitor")] == "open-source"
+    assert themes[("github", "PriorLabs/TabPFN")] == "ai-models"
+
+
+def test_a_repository_is_one_story_with_titles_that_spell_its_name(store: Store, options):
+    store.save_posts(
+        [
+            repository("NousResearch/hermes-agent", "The agent that grows with you"),
+            make_post(
+                source="juejin",
+                post_id="1",
+                title="Hermes Agent 火了，我也把它从安装到飞书聊天跑了一遍",
+            ),
+            make_post(
+                source="juejin",
+                post_id="2",
+                title="Hermes Agent 安装与实战：从安装到与 OpenClaw 全方位对比",
+            ),
+            make_post(source="juejin", post_id="3", title="又一款 Agent 框架发布"),
+        ],
+        SEEN,
+    )
+    items = items_of(compose_digest(store, DAY, options, BUILT))
+    hermes = {("github", "NousResearch/hermes-agent"), ("juejin", "1"), ("juejin", "2")}
+    assert hermes in items
+    assert {("juejin", "3")} in items  # "agent" alone names no repository
+
+
+def test_a_theme_on_several_lists_leads_a_run_of_posts_on_one(store: Store, options):
+    # Four science posts at 2 points top a feed of 1-point posts (0.83 each, 3.3 summed);
+    # three AI posts are second on three lists (0.71 each, 2.1). The nth post of one list
+    # counts 1/n (science: 1.7), so the theme spread over three lists leads.
+    feed = [
+        make_post(source="hnrss", post_id=f"s{n}", title=title, heat=2)
+        for n, title in enumerate(
+            (
+                "Excavated tools suggest humans lived in North America 30k years ago",
+                "A new space race for this century",
+                "Long presumed dead, a thriving coral reef is discovered in West Africa",
+                "CRISPR tech selectively shreds cancer cells",
+            )
+        )
+    ]
+    feed += [
+        make_post(source="hnrss", post_id=f"q{n}", title=f"Ask HN: question {n}", heat=1)
+        for n in range(8)
+    ]
+    lists = [
+        make_post(
+            source=source, post_id=f"{source}{n}", title=f"{source} post {n}", heat=100 - 10 * n
+        )
+        for source in ("juejin", "hackernews", "v2ex")
+        for n in range(6)
+    ]
+    ai = [
+        make_post(source="juejin", post_id="ai1", title="测完 GLM-5 我沉默了", heat=95),
+        make_post(source="hackernews", post_id="ai2", title="Gemma 4 inference", heat=95),
+        make_post(source="v2ex", post_id="ai3", title="本地大模型怎么选显卡", heat=95),
+    ]
+    store.save_posts([*feed, *lists, *ai], SEEN)
+    digest = compose_digest(store, DAY, options, BUILT)
+    groups = [g["id"] for g in digest.facts["themes"]]  # type: ignore[union-attr]
+    assert groups[0] == "ai-models"
+    assert "science" in groups
