@@ -4,10 +4,14 @@ cache, reactions. Applied in order by ``schema.migrate``; like every migration, 
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import sqlite_utils
 
+Migration = Callable[[sqlite_utils.Database], None]
 
-def v1_posts(db: sqlite_utils.Database) -> None:
+
+def _v1_posts(db: sqlite_utils.Database) -> None:
     db.table("posts").create(
         {
             "source": str,
@@ -54,7 +58,7 @@ def v1_posts(db: sqlite_utils.Database) -> None:
     db.table("fetches").create_index(["source", "started_at"], index_name="idx_fetches_source")
 
 
-def v2_digests(db: sqlite_utils.Database) -> None:
+def _v2_digests(db: sqlite_utils.Database) -> None:
     db.table("digests").create(
         {
             "date": str,
@@ -69,7 +73,7 @@ def v2_digests(db: sqlite_utils.Database) -> None:
     )
 
 
-def v3_chats(db: sqlite_utils.Database) -> None:
+def _v3_chats(db: sqlite_utils.Database) -> None:
     # One row per chat the bot knows; ``active`` says whether it gets pushes.
     # Settings survive an unsubscribe so a chat that comes back keeps them.
     db.table("chats").create(
@@ -96,7 +100,7 @@ def v3_chats(db: sqlite_utils.Database) -> None:
     db.table("chats").create_index(["active"], index_name="idx_chats_active")
 
 
-def v4_deliveries(db: sqlite_utils.Database) -> None:
+def _v4_deliveries(db: sqlite_utils.Database) -> None:
     # The push ledger: a row is written before a part is sent and updated after,
     # so a restart knows exactly which parts went out.
     db.table("deliveries").create(
@@ -120,7 +124,7 @@ def v4_deliveries(db: sqlite_utils.Database) -> None:
     db.table("deliveries").create_index(["status"], index_name="idx_deliveries_status")
 
 
-def v5_llm(db: sqlite_utils.Database) -> None:
+def _v5_llm(db: sqlite_utils.Database) -> None:
     # Validated answers of the LLM writer, keyed by what they depend on, so a
     # rebuild of unchanged input spends no tokens; and a log of every request's
     # tokens (rejected and failed ones cost too) for /stats.
@@ -157,7 +161,7 @@ def v5_llm(db: sqlite_utils.Database) -> None:
     db.table("llm_calls").create_index(["at"], index_name="idx_llm_calls_at")
 
 
-def v6_reactions(db: sqlite_utils.Database) -> None:
+def _v6_reactions(db: sqlite_utils.Database) -> None:
     # One row per (pushed message, who reacted, emoji); channel reactions are anonymous
     # totals, kept under actor 0 with their count.
     db.table("reactions").create(
@@ -179,3 +183,13 @@ def v6_reactions(db: sqlite_utils.Database) -> None:
     db.table("deliveries").create_index(
         ["chat_id", "message_id"], index_name="idx_deliveries_message"
     )
+
+
+FIRST_MIGRATIONS: tuple[Migration, ...] = (
+    _v1_posts,
+    _v2_digests,
+    _v3_chats,
+    _v4_deliveries,
+    _v5_llm,
+    _v6_reactions,
+)

@@ -7,21 +7,10 @@ Each migration is a function applied once; the number applied is kept in the
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 import sqlite_utils
 
 from ..errors import StoreError
-from .early_schema import (
-    v1_posts,
-    v2_digests,
-    v3_chats,
-    v4_deliveries,
-    v5_llm,
-    v6_reactions,
-)
-
-Migration = Callable[[sqlite_utils.Database], None]
+from .early_schema import FIRST_MIGRATIONS, Migration
 
 
 def _v7_day_builds(db: sqlite_utils.Database) -> None:
@@ -211,12 +200,7 @@ def _v12_alert_retention(db: sqlite_utils.Database) -> None:
 
 
 MIGRATIONS: tuple[Migration, ...] = (
-    v1_posts,
-    v2_digests,
-    v3_chats,
-    v4_deliveries,
-    v5_llm,
-    v6_reactions,
+    *FIRST_MIGRATIONS,
     _v7_day_builds,
     _v8_incidents,
     _v9_chart,
