@@ -18,11 +18,18 @@ The last line is ``KEY=VALUE ...``.
 
 from __future__ import annotations
 
-import argparse
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 
-from harness import PushRun, key_values, load_average, machine, measure_push
+from harness import (
+    PushRun,
+    add_figures,
+    checkouts,
+    comparison_parser,
+    key_values,
+    load_average,
+    machine,
+    measure_push,
+)
 
 TELEGRAM_PER_SECOND = 30
 
@@ -59,16 +66,12 @@ def describe(name: str, f: dict[str, object]) -> str:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = comparison_parser(__doc__)
     parser.add_argument("--chats", type=int, default=10_000)
-    parser.add_argument("--latency", type=float, default=0.05, help="seconds per Bot API call")
-    parser.add_argument("--anchor", type=Path, help="a checkout of the code to compare with")
     args = parser.parse_args()
     print(machine(), "|", load_average())
     timeout = 300 + 2 * args.chats * 3 / TELEGRAM_PER_SECOND
-    codes: dict[str, Path | None] = {"new": None}
-    if args.anchor:
-        codes["anchor"] = args.anchor
+    codes = checkouts(args.anchor)
     with ThreadPoolExecutor(len(codes)) as pool:
         runs = {
             name: pool.submit(
@@ -85,10 +88,9 @@ def main() -> None:
     for name, f in results.items():
         print(describe(name, f))
     print("after:", load_average())
-    line = {"latency_ms": round(args.latency * 1000)}
+    line: dict[str, object] = {"latency_ms": round(args.latency * 1000)}
     for name, f in results.items():
-        prefix = "" if name == "new" else f"{name}_"
-        line.update({f"{prefix}{key}": value for key, value in f.items()})
+        add_figures(line, name, f)
     print(key_values(line))
 
 

@@ -288,7 +288,10 @@ def test_one_request_object_serves_two_event_loops() -> None:
     """`hotdigest run` checks the token in one loop and polls in another."""
     fake = FakeTelegram(TOKEN, limits=None)
     fake.add_chat(1)
-    request = AiohttpRequest(1)  # one connection: the second loop's calls must wait
+    # One connection: the second loop's calls must wait, each for the one before it. The
+    # default 1 s pool timeout is not what this tests (test_read_and_pool_timeouts_are_ptb_
+    # timeouts is), and on a loaded machine two local round trips took longer than that.
+    request = AiohttpRequest(1, pool_timeout=30)
 
     async def use(texts: list[str]) -> None:
         async with serve_http(fake) as url:
