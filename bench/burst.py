@@ -28,19 +28,8 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from harness import (
-    ROOT,
-    FakeProcess,
-    add_figures,
-    bot_command,
-    bot_environment,
-    checkouts,
-    comparison_parser,
-    key_values,
-    load_average,
-    machine,
-    seed_store,
-)
+from figures import add_figures, checkouts, comparison_parser, key_values, load_average, machine
+from harness import ROOT, FakeProcess, bot_command, bot_environment, seed_store
 
 FIRST_USER = 100_001
 TELEGRAM_PER_SECOND = 30

@@ -32,21 +32,16 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from harness import (
-    DAY,
-    ROOT,
-    TOKEN,
-    FakeProcess,
+from figures import (
     add_figures,
-    bot_python,
     checkouts,
     comparison_parser,
     key_values,
     load_average,
     machine,
     percentile,
-    seed_store,
 )
+from harness import DAY, ROOT, TOKEN, FakeProcess, bot_python, seed_store
 
 FIRST_USER = 500_001
 

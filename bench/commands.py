@@ -34,15 +34,8 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from harness import (
-    FakeProcess,
-    bot_environment,
-    cpu_seconds,
-    key_values,
-    machine,
-    percentile,
-    seed_store,
-)
+from figures import key_values, machine, percentile
+from harness import FakeProcess, bot_environment, cpu_seconds, seed_store
 
 COMMANDS = ("/digest", "/sources")
 

@@ -20,16 +20,8 @@ from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
 
-from harness import (
-    PushRun,
-    add_figures,
-    checkouts,
-    comparison_parser,
-    key_values,
-    load_average,
-    machine,
-    measure_push,
-)
+from figures import add_figures, checkouts, comparison_parser, key_values, load_average, machine
+from harness import PushRun, measure_push
 
 TELEGRAM_PER_SECOND = 30
 

@@ -16,15 +16,8 @@ The last line is ``KEY=VALUE ...``.
 
 from __future__ import annotations
 
-from harness import (
-    add_figures,
-    checkouts,
-    comparison_parser,
-    key_values,
-    load_average,
-    machine,
-    measure_push,
-)
+from figures import add_figures, checkouts, comparison_parser, key_values, load_average, machine
+from harness import measure_push
 
 
 def main() -> None:

@@ -45,7 +45,8 @@ from pathlib import Path
 from typing import TypeVar
 
 import httpx
-from harness import HOST, PushRun, key_values, machine, measure_push, percentile
+from figures import key_values, machine, percentile
+from harness import HOST, PushRun, measure_push
 
 from bot.services import StoreRunner
 from bot.upkeep import prune_store

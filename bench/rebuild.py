@@ -33,7 +33,8 @@ from typing import IO, Any
 
 import httpx
 from commands import summary, wait_for
-from harness import ROOT, FakeProcess, bot_environment, key_values, machine, seed_store
+from figures import key_values, machine
+from harness import ROOT, FakeProcess, bot_environment, seed_store
 
 sys.path.insert(0, str(ROOT / "tests"))
 from fake_llm import FakeLlm, Reply, answering, serve, valid_answer

@@ -41,7 +41,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from harness import ROOT, TOKEN, FakeProcess, key_values, machine, measure_push
+from figures import key_values, machine
+from harness import ROOT, TOKEN, FakeProcess, measure_push
 
 CLIENTS = ("aiohttp", "httpx", "ptb-default", "lean")
 TEXT = (
