@@ -28,16 +28,8 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from harness import (
-    ROOT,
-    FakeProcess,
-    bot_command,
-    bot_environment,
-    key_values,
-    load_average,
-    machine,
-    seed_store,
-)
+from figures import add_figures, checkouts, comparison_parser, key_values, load_average, machine
+from harness import ROOT, FakeProcess, bot_command, bot_environment, seed_store
 
 FIRST_USER = 100_001
 TELEGRAM_PER_SECOND = 30
@@ -133,23 +125,18 @@ def describe(name: str, f: dict[str, Any], target: float) -> str:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = comparison_parser(__doc__)
     parser.add_argument("--users", type=int, default=1000)
     parser.add_argument("--within", type=float, default=1.0, help="seconds the burst spans")
-    parser.add_argument("--latency", type=float, default=0.05, help="seconds per Bot API call")
-    parser.add_argument("--anchor", type=Path, help="a checkout of the code to compare with")
     parser.add_argument("--seed", type=int, default=7)
     args = parser.parse_args()
     print(machine(), "|", load_average())
-    codes: dict[str, Path | None] = {"anchor": args.anchor} if args.anchor else {}
-    codes["new"] = None
     target = args.users / TELEGRAM_PER_SECOND + 3
     line: dict[str, object] = {"users": args.users, "target_last_answer_s": round(target, 1)}
-    for name, code in codes.items():
+    for name, code in checkouts(args.anchor).items():
         figures = run_burst(code, args)
         print(describe(name, figures, target))
-        prefix = "" if name == "new" else f"{name}_"
-        line.update({f"{prefix}{k}": v for k, v in figures.items() if k != "users"})
+        add_figures(line, name, {k: v for k, v in figures.items() if k != "users"})
     print("after:", load_average())
     print(key_values(line))
 

@@ -32,18 +32,16 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from harness import (
-    DAY,
-    ROOT,
-    TOKEN,
-    FakeProcess,
-    bot_python,
+from figures import (
+    add_figures,
+    checkouts,
+    comparison_parser,
     key_values,
     load_average,
     machine,
     percentile,
-    seed_store,
 )
+from harness import DAY, ROOT, TOKEN, FakeProcess, bot_python, seed_store
 
 FIRST_USER = 500_001
 
@@ -148,7 +146,7 @@ async def serve_and_push(args: argparse.Namespace) -> None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = comparison_parser(__doc__)
     parser.add_argument("role", nargs="?", choices=["bot"], help="(internal) the bot process")
     parser.add_argument("--db")
     parser.add_argument("--url")
@@ -156,8 +154,6 @@ def main() -> None:
     parser.add_argument("--users", type=int, default=50)
     parser.add_argument("--rounds", type=int, default=4, help="/digest per user")
     parser.add_argument("--interval", type=float, default=5.0, help="mean seconds between")
-    parser.add_argument("--latency", type=float, default=0.05, help="seconds per Bot API call")
-    parser.add_argument("--anchor", type=Path, help="a checkout of the code to compare with")
     parser.add_argument("--seed", type=int, default=11)
     args = parser.parse_args()
     if args.role == "bot":
@@ -165,14 +161,11 @@ def main() -> None:
         asyncio.run(serve_and_push(args))
         return
     print(machine(), "|", load_average())
-    codes: dict[str, Path | None] = {"anchor": args.anchor} if args.anchor else {}
-    codes["new"] = None
     line: dict[str, object] = {"chats": args.chats, "latency_ms": round(args.latency * 1000)}
-    for name, code in codes.items():
+    for name, code in checkouts(args.anchor).items():
         figures = run_busy(code, args)
         print(describe(name, figures))
-        prefix = "" if name == "new" else f"{name}_"
-        line.update({f"{prefix}{k}": v for k, v in figures.items()})
+        add_figures(line, name, figures)
     print("after:", load_average())
     print(key_values(line))
 

@@ -34,15 +34,8 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from harness import (
-    FakeProcess,
-    bot_environment,
-    cpu_seconds,
-    key_values,
-    machine,
-    percentile,
-    seed_store,
-)
+from figures import key_values, machine, percentile
+from harness import FakeProcess, bot_environment, cpu_seconds, seed_store
 
 COMMANDS = ("/digest", "/sources")
 
@@ -135,8 +128,21 @@ def main() -> None:
             log.close()
             result = fake.stop()
         bot_log = (Path(scratch) / "bot.log").read_text()
+    report(args, sent, seconds, cpu, stats, bot_log, result["timings"])
+
+
+def report(
+    args: argparse.Namespace,
+    sent: int,
+    seconds: float,
+    cpu: float,
+    stats: dict[str, Any],
+    bot_log: str,
+    timings: list[dict[str, Any]],
+) -> None:
+    """Print the run's figures per command, then the ``KEY=VALUE`` line."""
     errors = [line for line in bot_log.splitlines() if "level=ERROR" in line]
-    marks = [m for m in result["timings"] if m["chat"] >= 1000]
+    marks = [m for m in timings if m["chat"] >= 1000]
     figures = {name: summary(marks, "/" + name) for name in ("digest", "sources")}
     print(
         f"{sent} commands from {args.users} users in {seconds:.0f}s "

@@ -18,11 +18,10 @@ The last line is ``KEY=VALUE ...``.
 
 from __future__ import annotations
 
-import argparse
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 
-from harness import PushRun, key_values, load_average, machine, measure_push
+from figures import add_figures, checkouts, comparison_parser, key_values, load_average, machine
+from harness import PushRun, measure_push
 
 TELEGRAM_PER_SECOND = 30
 
@@ -39,6 +38,8 @@ def figures(run: PushRun) -> dict[str, object]:
         "floor_percent": round(100 * floor / wall, 2),
         "messages_per_s": round(run.messages / wall, 2),
         "served_429": run.fake_stats["served_429"],
+        # Which of the fake's limits refused (bot-wide, a chat's, a group's).
+        **{f"refused_{k}": v for k, v in run.fake_stats.get("refused_by", {}).items()},
         "floods": bot["floods"],
         "failed": bot["failed"],
         "delivered": bot["delivered"],
@@ -50,22 +51,19 @@ def describe(name: str, f: dict[str, object]) -> str:
     return (
         f"{name:>6}: {f['messages']:,} messages to {f['delivered']:,} of {f['chats']:,} chats in "
         f"{f['seconds']}s (floor {f['floor_seconds']}s: {f['floor_percent']}% of it); "
-        f"{f['messages_per_s']} messages/s; {f['served_429']} 429s served, {f['floods']} "
+        f"{f['messages_per_s']} messages/s; {f['served_429']} 429s served "
+        f"(bot-wide {f.get('refused_bot', 0)}, a chat's {f.get('refused_chat', 0)}), {f['floods']} "
         f"received; {f['failed']} failed; bot CPU {f['cpu_ms_per_message']} ms/message"
     )
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = comparison_parser(__doc__)
     parser.add_argument("--chats", type=int, default=10_000)
-    parser.add_argument("--latency", type=float, default=0.05, help="seconds per Bot API call")
-    parser.add_argument("--anchor", type=Path, help="a checkout of the code to compare with")
     args = parser.parse_args()
     print(machine(), "|", load_average())
     timeout = 300 + 2 * args.chats * 3 / TELEGRAM_PER_SECOND
-    codes: dict[str, Path | None] = {"new": None}
-    if args.anchor:
-        codes["anchor"] = args.anchor
+    codes = checkouts(args.anchor)
     with ThreadPoolExecutor(len(codes)) as pool:
         runs = {
             name: pool.submit(
@@ -82,10 +80,9 @@ def main() -> None:
     for name, f in results.items():
         print(describe(name, f))
     print("after:", load_average())
-    line = {"latency_ms": round(args.latency * 1000)}
+    line: dict[str, object] = {"latency_ms": round(args.latency * 1000)}
     for name, f in results.items():
-        prefix = "" if name == "new" else f"{name}_"
-        line.update({f"{prefix}{key}": value for key, value in f.items()})
+        add_figures(line, name, f)
     print(key_values(line))
 
 

@@ -5,7 +5,7 @@ reports), the fake Bot API (``fake`` below) and the bot (``push`` below, or
 ``hotdigest run``). Each has its own CPU, so what the bot costs is measured in the bot's
 process alone (``resource.getrusage``).
 
-As a script it is those two processes:
+As a script it is those two processes (their code is in ``processes.py``):
 
 - ``python bench/harness.py fake --port P [--latency 0.05] [--no-limits] [--chats N]
   [--summary FILE] [--timings]``: FakeTelegram over HTTP on 127.0.0.1, private chats
@@ -23,21 +23,16 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
-import gc
 import json
-import math
 import os
-import platform
-import resource
 import signal
 import socket
 import subprocess
 import sys
 import tempfile
 import time
-from collections import defaultdict, deque
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass, replace
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from datetime import time as clock_time
 from pathlib import Path
@@ -53,40 +48,6 @@ BUILT = datetime(2026, 2, 15, 10, 0, tzinfo=UTC)
 TOKEN = "123456:BENCH-TOKEN-0123456789abcdefghij"
 HOST = "127.0.0.1"
 THREE_SECTIONS = ("summary", "highlights", "metrics")  # full mode: one message each
-
-
-# -- the machine and the figures ---------------------------------------------------------
-
-
-def machine() -> str:
-    """nproc, CPU model and Python version, for the README's tables."""
-    model = "unknown CPU"
-    with contextlib.suppress(OSError):
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                model = line.split(":", 1)[1].strip()
-                break
-    return f"{os.cpu_count()} cores ({model}), Python {platform.python_version()}"
-
-
-def load_average() -> str:
-    """The machine's load (1, 5, 15 minutes) and how many cores: it is shared."""
-    one, five, fifteen = os.getloadavg()
-    return f"load average {one:.2f} {five:.2f} {fifteen:.2f} on {os.cpu_count()} cores"
-
-
-def key_values(figures: Mapping[str, object]) -> str:
-    """The ``KEY=VALUE ...`` last line."""
-    return " ".join(
-        f"{key}={value:.6g}" if isinstance(value, float) else f"{key}={value}"
-        for key, value in figures.items()
-    )
-
-
-def percentile(values: list[float], share: float) -> float:
-    """Nearest-rank percentile (``share`` in 0..1) of a non-empty list."""
-    ranked = sorted(values)
-    return ranked[min(len(ranked), max(1, math.ceil(share * len(ranked)))) - 1]
 
 
 # -- the store ------------------------------------------------------------------------
@@ -222,6 +183,33 @@ def bot_command(code: Path | None) -> str:
     return str(Path(bot_python(code)).with_name("hotdigest"))
 
 
+def seed_with(
+    db_path: Path, chats: int, *, mode: str, code: Path | None = None, root: Path = ROOT
+) -> int:
+    """:func:`seed_store` as the checkout that will push seeds it (``code`` or ``root``, as
+    in :func:`run_push`): another commit's store schema and digest are its own, and its
+    code may refuse a store a newer schema wrote."""
+    if code is None and root == ROOT:
+        return seed_store(db_path, chats, mode=mode)
+    script = (
+        "import sys; from pathlib import Path; sys.path.insert(0, 'bench'); "
+        "from harness import seed_store; "
+        f"print(seed_store(Path({str(db_path)!r}), {chats}, mode={mode!r}))"
+    )
+    done = subprocess.run(
+        [bot_python(code), "-c", script],
+        cwd=code or root,
+        capture_output=True,
+        text=True,
+        env={**os.environ, **({"PYTHONPATH": str(root)} if root != ROOT else {})},
+        check=False,
+    )
+    if done.returncode != 0:
+        sys.stderr.write(done.stderr[-4000:])
+        raise RuntimeError(f"seeding with {code or root} exited with {done.returncode}")
+    return int(done.stdout.strip().splitlines()[-1])
+
+
 def run_push(
     db_path: Path,
     url: str,
@@ -297,7 +285,7 @@ def measure_push(
     with tempfile.TemporaryDirectory(prefix="hotdigest-bench-") as scratch:
         db_path = Path(scratch) / "bench.db"
         began = time.perf_counter()
-        parts = seed_store(db_path, chats, mode=mode)
+        parts = seed_with(db_path, chats, mode=mode, code=code, root=root)
         print(
             f"seeded {chats:,} chats ({parts} messages each) in {time.perf_counter() - began:.1f}s"
         )
@@ -344,151 +332,6 @@ def rss_mb() -> float:
     return 0.0
 
 
-async def _push(args: argparse.Namespace) -> dict[str, Any]:
-    from bot.app import build_application
-    from bot.config import Settings
-    from bot.delivery.engine import DeliveryOptions
-
-    # The pace through the settings, which the code before and after issue 12 both read
-    # (the anchor's DeliveryOptions carried it, the outbox reads it from the settings).
-    rate = args.rate or (1000.0 if args.paid else 30.0)  # a rate lifts the bot's own pace
-    settings = replace(
-        Settings(),
-        db_path=Path(args.db),
-        telegram_token=TOKEN,
-        telegram_base_url=args.url,
-        allow_paid_broadcast=args.paid,
-        messages_per_second=rate,
-    )
-    options = DeliveryOptions.from_settings(settings)
-    if args.senders:
-        options = replace(options, senders=args.senders, connections=args.connections)
-    ops = _ops_server(args.metrics) if args.metrics else contextlib.nullcontext(None)
-    with ops as served:  # `hotdigest run --metrics`: /healthz and /metrics beside the push
-        # Only then: an anchor's build_application may predate them.
-        ops_kwargs = dict(zip(("metrics", "health"), served, strict=True)) if served else {}
-        application = build_application(settings, schedule=False, **ops_kwargs)
-        return await _push_with(application, args, options)
-
-
-@contextlib.contextmanager
-def _ops_server(address: str) -> Any:
-    from bot.health import Health, OpsServer, parse_address
-    from bot.metrics import Metrics
-
-    metrics, health = Metrics(), Health(None)
-    server = OpsServer(*parse_address(address), health, metrics)
-    try:
-        yield metrics, health
-    finally:
-        server.close()
-
-
-async def _push_with(application: Any, args: argparse.Namespace, options: Any) -> dict[str, Any]:
-    from bot.app import running
-    from bot.context import services_of
-    from bot.delivery.engine import push_due
-
-    async with running(application):
-        services = services_of(application)
-        await asyncio.sleep(args.idle)  # probes of an idle bot first (bench/ops.py)
-        rss_before = rss_mb()
-        before, started = resource.getrusage(resource.RUSAGE_SELF), time.perf_counter()
-        report = await push_due(services, application.bot, day=args.day, options=options)
-        wall = time.perf_counter() - started
-        after = resource.getrusage(resource.RUSAGE_SELF)
-    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
-    figures = asdict(report)
-    figures.pop("errors")
-    return {
-        **figures,
-        "errors": len(report.errors),
-        "rate": report.rate,
-        "wall_s": wall,  # planning and rendering included, not only the sends
-        "cpu_s": cpu,
-        "cpu_ms_per_message": 1000 * cpu / report.messages if report.messages else 0.0,
-        "rss_before_mb": rss_before,
-        "peak_rss_mb": after.ru_maxrss / 1024,
-    }
-
-
-# -- the fake process ------------------------------------------------------------------
-
-
-def _timed_fake(latency: float) -> Any:
-    """A FakeTelegram that notes, per user message, when it reached the bot and its reply came.
-
-    The latency is applied here rather than by the HTTP server, so that a reply's arrival
-    is known before the delay (the bot's share ends when its request arrives).
-    """
-    from bot.fake_telegram import FakeTelegram
-
-    class TimedFake(FakeTelegram):
-        def __init__(self, *args: Any, **kwargs: Any) -> None:
-            super().__init__(*args, **kwargs)
-            self.waiting: dict[int, deque[dict[str, Any]]] = defaultdict(deque)
-            self.by_update: dict[int, dict[str, Any]] = {}
-            self.done: list[dict[str, Any]] = []
-
-        def user_sends(self, chat_id: int, user_id: int, text: str) -> Any:
-            message = super().user_sends(chat_id, user_id, text)
-            mark = {"chat": chat_id, "text": text, "said": time.monotonic()}
-            self.by_update[self._updates[-1]["update_id"]] = mark
-            self.waiting[chat_id].append(mark)
-            return message
-
-        async def call(self, token: str, method: str, params: Mapping[str, Any]) -> Any:
-            arrived = time.monotonic()
-            if latency:
-                await asyncio.sleep(latency)
-            status, body = await super().call(token, method, params)
-            now = time.monotonic()
-            if method == "getUpdates" and status == 200:
-                for update in body["result"]:
-                    mark = self.by_update.pop(update["update_id"], None)
-                    if mark is not None:
-                        mark["handed"] = now
-            elif method == "sendMessage" and status == 200:
-                waiting = self.waiting.get(int(body["result"]["chat"]["id"]))
-                if waiting:
-                    mark = waiting.popleft()
-                    mark["asked"], mark["recorded"] = arrived, now
-                    self.done.append(mark)
-            return status, body
-
-    return TimedFake
-
-
-async def _serve_fake(args: argparse.Namespace) -> None:
-    from bot.fake_telegram import FakeTelegram, FloodLimits, serve_http
-
-    limits = None if args.no_limits else FloodLimits()
-    kind = _timed_fake(args.latency) if args.timings else FakeTelegram
-    fake = kind(TOKEN, limits=limits)
-    for chat_id in range(1, args.chats + 1):
-        fake.add_chat(chat_id)
-    # No garbage collection in the fake: a pause of 20-50 ms (its heap grows with every
-    # message it records) holds requests that have arrived, then stamps them together
-    # against the flood limits, and the bot gets a 429 that Telegram, which counts a
-    # message when it arrives, would not send. A run is bounded; its garbage is small.
-    gc.disable()
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for signum in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(signum, stop.set)
-    server_latency = 0.0 if args.timings else args.latency
-    async with serve_http(fake, HOST, args.port, latency=server_latency):
-        await stop.wait()
-    usage = resource.getrusage(resource.RUSAGE_SELF)
-    summary = {
-        "stats": fake.stats(),
-        "cpu_s": usage.ru_utime + usage.ru_stime,
-        "peak_rss_mb": usage.ru_maxrss / 1024,
-        "timings": getattr(fake, "done", []),
-    }
-    Path(args.summary).write_text(json.dumps(summary))
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     commands = parser.add_subparsers(dest="command", required=True)
@@ -510,6 +353,8 @@ def main() -> None:
     push.add_argument("--metrics", help="serve /healthz and /metrics at HOST:PORT meanwhile")
     push.add_argument("--idle", type=float, default=0.0, help="seconds to wait before pushing")
     args = parser.parse_args()
+    import processes  # here, not at the top: it imports this module's constants
+
     try:  # the anchor (the code before a change) may predate it
         from bot.logs import quiet_time_period_warning
     except ImportError:
@@ -517,9 +362,9 @@ def main() -> None:
     else:
         quiet_time_period_warning()
     if args.command == "fake":
-        asyncio.run(_serve_fake(args))
+        asyncio.run(processes.serve_fake(args))
     else:
-        print(json.dumps(asyncio.run(_push(args))))
+        print(json.dumps(asyncio.run(processes.push(args))))
 
 
 if __name__ == "__main__":

@@ -16,23 +16,17 @@ The last line is ``KEY=VALUE ...``.
 
 from __future__ import annotations
 
-import argparse
-from pathlib import Path
-
-from harness import key_values, load_average, machine, measure_push
+from figures import add_figures, checkouts, comparison_parser, key_values, load_average, machine
+from harness import measure_push
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = comparison_parser(__doc__, latency=0.005)
     parser.add_argument("--chats", type=int, default=100_000)
-    parser.add_argument("--latency", type=float, default=0.005, help="seconds per Bot API call")
-    parser.add_argument("--anchor", type=Path, help="a checkout of the code to compare with")
     args = parser.parse_args()
     print(machine(), "|", load_average())
-    codes: dict[str, Path | None] = {"anchor": args.anchor} if args.anchor else {}
-    codes["new"] = None
     line: dict[str, object] = {"chats": args.chats}
-    for name, code in codes.items():
+    for name, code in checkouts(args.anchor).items():
         run = measure_push(
             args.chats,
             latency=args.latency,
@@ -49,12 +43,14 @@ def main() -> None:
             f"chats in {bot['wall_s']:.1f}s; the bot's RSS: {bot['rss_before_mb']:.0f} MB "
             f"started, {bot['peak_rss_mb']:.0f} MB at its peak"
         )
-        prefix = "" if name == "new" else f"{name}_"
-        line[f"{prefix}messages"] = run.messages
-        line[f"{prefix}seconds"] = round(bot["wall_s"], 1)
-        line[f"{prefix}rss_started_mb"] = round(bot["rss_before_mb"], 1)
-        line[f"{prefix}peak_rss_mb"] = round(bot["peak_rss_mb"], 1)
-        line[f"{prefix}failed"] = bot["failed"]
+        figures = {
+            "messages": run.messages,
+            "seconds": round(bot["wall_s"], 1),
+            "rss_started_mb": round(bot["rss_before_mb"], 1),
+            "peak_rss_mb": round(bot["peak_rss_mb"], 1),
+            "failed": bot["failed"],
+        }
+        add_figures(line, name, figures)
     print("after:", load_average())
     print(key_values(line))
 

@@ -45,7 +45,8 @@ from pathlib import Path
 from typing import TypeVar
 
 import httpx
-from harness import HOST, key_values, machine, measure_push, percentile
+from figures import key_values, machine, percentile
+from harness import HOST, PushRun, measure_push
 
 from bot.services import StoreRunner
 from bot.upkeep import prune_store
@@ -99,7 +100,8 @@ def _queue_depth(text: str) -> float:
     return 0.0
 
 
-def bench_health(args: argparse.Namespace) -> None:
+def push_while_probing(args: argparse.Namespace) -> tuple[PushRun, list[Sample]]:
+    """A push with ``/healthz`` and ``/metrics`` served beside it, probed in turn throughout."""
     port = free_port()
     samples: list[Sample] = []
     done = threading.Event()
@@ -119,6 +121,11 @@ def bench_health(args: argparse.Namespace) -> None:
     finally:
         done.set()
         prober.join()
+    return run, samples
+
+
+def bench_health(args: argparse.Namespace) -> None:
+    run, samples = push_while_probing(args)
     # A /healthz probe just before a /metrics probe that saw the queue busy ran during it too.
     pushing = [s for n, s in enumerate(samples) if s[2] or _next_busy(samples, n)]
     during, served, accepted = ([s[i] for s in pushing] for i in (1, 4, 5))

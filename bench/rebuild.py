@@ -27,12 +27,14 @@ import sys
 import tempfile
 import threading
 import time
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import httpx
 from commands import summary, wait_for
-from harness import ROOT, FakeProcess, bot_environment, key_values, machine, seed_store
+from figures import key_values, machine
+from harness import ROOT, FakeProcess, bot_environment, seed_store
 
 sys.path.insert(0, str(ROOT / "tests"))
 from fake_llm import FakeLlm, Reply, answering, serve, valid_answer
@@ -69,6 +71,70 @@ async def users_digest(base: str, users: int, interval: float, done: threading.E
     return sent
 
 
+def start_bot(
+    args: argparse.Namespace, scratch: Path, llm_url: str, fake: FakeProcess, log: IO[str]
+) -> subprocess.Popen[bytes]:
+    """``hotdigest run --no-schedule`` on the sample store, its ``[llm]`` at ``llm_url``."""
+    db_path, config = scratch / "bench.db", scratch / "hotdigest.toml"
+    seed_store(db_path, 0)
+    config.write_text(
+        f'[llm]\nenabled = true\nbase_url = "{llm_url}"\nmodel = "slow"\n'
+        f"timeout = {args.llm_delay * 2:g}\n",
+        encoding="utf-8",
+    )
+    env = {**bot_environment(db_path, fake.url), "HOTDIGEST_ADMINS": str(ADMIN)}
+    env |= {"HOTDIGEST_CONFIG": str(config), "PYTHONPATH": str(args.root)}
+    command = [sys.executable, "-c", "from bot.cli import main; main()", "run", "--no-schedule"]
+    return subprocess.Popen(command, cwd=args.root, env=env, stdout=log, stderr=subprocess.STDOUT)
+
+
+@dataclass
+class Run:
+    """What happened from the admin's /rebuild until the build was over."""
+
+    asked: bool  # whether the bot asked the LLM (the anchor never does)
+    sent: int  # /digest commands the users sent meanwhile
+    started: float  # time.monotonic() at /rebuild
+    seconds: float
+
+
+def rebuild_while_users_ask(args: argparse.Namespace, fake: FakeProcess, llm: FakeLlm) -> Run:
+    """Warm the bot up, send /rebuild, and have the users ask /digest until it is over."""
+    base = fake.base
+    commands = lambda: httpx.get(f"{base}/_fake/commands").json()["result"]  # noqa: E731
+    wait_for(lambda: commands() and fake.stats()["requests"] > 4, 60, "the bot to start")
+    for user_id in range(901, 906):  # warm up: templates compiled, digest loaded once
+        warm = {"chat_id": user_id, "user_id": user_id, "text": "/digest"}
+        httpx.post(f"{base}/_fake/user_message", json=warm).raise_for_status()
+    wait_for(lambda: fake.stats()["sent"] >= 5, 60, "the warm-up replies")
+    rebuild = {"chat_id": ADMIN, "user_id": ADMIN, "text": "/rebuild"}
+    started = time.monotonic()
+    httpx.post(f"{base}/_fake/user_message", json=rebuild).raise_for_status()
+    wait_for(lambda: llm.requests or time.monotonic() - started > 10, 30, "the build")
+    asked = len(llm.requests) > 0  # the anchor never asks the LLM
+    done = threading.Event()
+
+    def finished() -> bool:
+        texts = httpx.get(f"{base}/_fake/messages", params={"chat_id": ADMIN}).json()
+        last = (texts.get("result") or [{}])[-1].get("text", "")
+        return bool(last) and not last.startswith("⏳") and fake.stats()["sent"] > 0
+
+    def watch() -> None:
+        wait_for(finished, args.llm_delay * 8 + 60, "the rebuild")
+        done.set()
+
+    # Without an LLM request (the anchor) there is nothing to wait for: measure as
+    # long as the LLM build would take.
+    timer = threading.Timer(args.llm_delay * 3, done.set)
+    watcher = threading.Thread(target=watch) if asked else timer
+    watcher.start()
+    sent = asyncio.run(users_digest(base, args.users, args.interval, done))
+    watcher.join()
+    seconds = time.monotonic() - started
+    time.sleep(2)  # the last replies
+    return Run(asked, sent, started, seconds)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--users", type=int, default=50)
@@ -81,60 +147,29 @@ def main() -> None:
     answered: list[float] = []
     llm = slow_llm(args.llm_delay, answered)
     with tempfile.TemporaryDirectory(prefix="hotdigest-bench-") as scratch, serve(llm) as url:
-        db_path, config = Path(scratch) / "bench.db", Path(scratch) / "hotdigest.toml"
-        seed_store(db_path, 0)
-        config.write_text(
-            f'[llm]\nenabled = true\nbase_url = "{url}"\nmodel = "slow"\n'
-            f"timeout = {args.llm_delay * 2:g}\n",
-            encoding="utf-8",
-        )
         fake = FakeProcess(latency=args.latency, limits=False, timings=True)
-        env = {**bot_environment(db_path, fake.url), "HOTDIGEST_ADMINS": str(ADMIN)}
-        env |= {"HOTDIGEST_CONFIG": str(config), "PYTHONPATH": str(args.root)}
         log = (Path(scratch) / "bot.log").open("w")
-        command = [sys.executable, "-c", "from bot.cli import main; main()", "run", "--no-schedule"]
-        bot = subprocess.Popen(
-            command, cwd=args.root, env=env, stdout=log, stderr=subprocess.STDOUT
-        )
-        base = fake.base
+        bot = start_bot(args, Path(scratch), url, fake, log)
         try:
-            commands = lambda: httpx.get(f"{base}/_fake/commands").json()["result"]  # noqa: E731
-            wait_for(lambda: commands() and fake.stats()["requests"] > 4, 60, "the bot to start")
-            for user_id in range(901, 906):  # warm up: templates compiled, digest loaded once
-                warm = {"chat_id": user_id, "user_id": user_id, "text": "/digest"}
-                httpx.post(f"{base}/_fake/user_message", json=warm).raise_for_status()
-            wait_for(lambda: fake.stats()["sent"] >= 5, 60, "the warm-up replies")
-            rebuild = {"chat_id": ADMIN, "user_id": ADMIN, "text": "/rebuild"}
-            started = time.monotonic()
-            httpx.post(f"{base}/_fake/user_message", json=rebuild).raise_for_status()
-            wait_for(lambda: llm.requests or time.monotonic() - started > 10, 30, "the build")
-            asked = len(llm.requests) > 0  # the anchor never asks the LLM
-            done = threading.Event()
-
-            def finished() -> bool:
-                texts = httpx.get(f"{base}/_fake/messages", params={"chat_id": ADMIN}).json()
-                last = (texts.get("result") or [{}])[-1].get("text", "")
-                return bool(last) and not last.startswith("⏳") and fake.stats()["sent"] > 0
-
-            def watch() -> None:
-                wait_for(finished, args.llm_delay * 8 + 60, "the rebuild")
-                done.set()
-
-            # Without an LLM request (the anchor) there is nothing to wait for: measure as
-            # long as the LLM build would take.
-            timer = threading.Timer(args.llm_delay * 3, done.set)
-            watcher = threading.Thread(target=watch) if asked else timer
-            watcher.start()
-            sent = asyncio.run(users_digest(base, args.users, args.interval, done))
-            watcher.join()
-            seconds = time.monotonic() - started
-            time.sleep(2)  # the last replies
+            run = rebuild_while_users_ask(args, fake, llm)
         finally:
             bot.send_signal(signal.SIGINT)
             bot.wait(timeout=30)
             log.close()
             result = fake.stop()
-    marks = [m for m in result["timings"] if m["chat"] >= 1000]
+    report(args, run, llm, answered, result["timings"])
+
+
+def report(
+    args: argparse.Namespace,
+    run: Run,
+    llm: FakeLlm,
+    answered: list[float],
+    timings: list[dict[str, Any]],
+) -> None:
+    """Print the /digest figures during the rebuild, then the ``KEY=VALUE`` line."""
+    asked, sent, started, seconds = run.asked, run.sent, run.started, run.seconds
+    marks = [m for m in timings if m["chat"] >= 1000]
     f = summary(marks, "/digest")
     print(
         f"/rebuild with the LLM asked: {asked}, {len(llm.requests)} LLM requests, {seconds:.0f}s;"

@@ -171,6 +171,28 @@ def evaluate(name: str, build: Callable[[], Matcher], cases: Sequence[Case]) -> 
     return result
 
 
+def print_results(results: list[tuple[str, Result]], posts: int) -> None:
+    """The approaches side by side, then each one's misassigned posts."""
+    header = f"{'approach':<36} {'accuracy':>8} {'correct':>8} {'coverage':>8} {'us/post':>8}"
+    print(f"\nTheme matching on {posts} sample posts (gold: bench/themes_gold.toml)\n")
+    print(header)
+    print("-" * len(header))
+    for _, r in results:
+        print(
+            f"{r.name:<36} {r.correct / r.total:>8.1%} {f'{r.correct}/{r.total}':>8} "
+            f"{r.themed / r.total:>8.1%} {r.us_per_post:>8.1f}"
+        )
+    for _, r in results:
+        if r.setup_ms >= 1:
+            print(f"  setup of {r.name}: {r.setup_ms:.0f} ms")
+
+    for _, r in results:
+        print(f"\nMisassigned by {r.name} ({len(r.misses)}):")
+        for case, got in r.misses:
+            gold = " or ".join(sorted(case.accept))
+            print(f"  {case.title[:60]}  | gold {gold} | got {got}")
+
+
 def main() -> None:
     scores = score_all()
     before = (
@@ -198,24 +220,7 @@ def main() -> None:
                 "run with `uv run --with jieba python bench/themes.py`)"
             )
 
-    header = f"{'approach':<36} {'accuracy':>8} {'correct':>8} {'coverage':>8} {'us/post':>8}"
-    print(f"\nTheme matching on {len(cases)} sample posts (gold: bench/themes_gold.toml)\n")
-    print(header)
-    print("-" * len(header))
-    for _, r in results:
-        print(
-            f"{r.name:<36} {r.correct / r.total:>8.1%} {f'{r.correct}/{r.total}':>8} "
-            f"{r.themed / r.total:>8.1%} {r.us_per_post:>8.1f}"
-        )
-    for _, r in results:
-        if r.setup_ms >= 1:
-            print(f"  setup of {r.name}: {r.setup_ms:.0f} ms")
-
-    for _, r in results:
-        print(f"\nMisassigned by {r.name} ({len(r.misses)}):")
-        for case, got in r.misses:
-            gold = " or ".join(sorted(case.accept))
-            print(f"  {case.title[:60]}  | gold {gold} | got {got}")
+    print_results(results, len(cases))
 
     # (a') only isolates the effect of briefs; the contest is between (a), (b) and (c).
     contenders = [kr for kr in results if kr[0] != "shipped_title"]

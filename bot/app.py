@@ -107,17 +107,8 @@ PUBLIC_COMMANDS = (
 ALLOWED_UPDATES = [kind for kind in Update.ALL_TYPES if kind != Update.CHAT_MEMBER]
 # In groups members read; only chat administrators change the chat's subscription.
 GROUP_MEMBER_COMMANDS = ("digest", "sources", "following", "help")
-GROUP_ADMIN_COMMANDS = (
-    "digest",
-    "sources",
-    "subscribe",
-    "unsubscribe",
-    "settings",
-    "follow",
-    "following",
-    "unfollow",
-    "help",
-)
+# Their administrators get every public command but /start (a private chat's greeting).
+GROUP_ADMIN_COMMANDS = tuple(command for command in PUBLIC_COMMANDS if command != "start")
 ADMIN_COMMANDS = ("rebuild", "stats", "ingest")
 COMMANDS: dict[str, Callback] = {
     "start": start_command,

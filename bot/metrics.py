@@ -17,7 +17,7 @@ from typing import Any
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 from prometheus_client.core import CounterMetricFamily, Metric
 from prometheus_client.registry import Collector
-from telegram.request import BaseRequest, RequestData
+from telegram.request import BaseRequest
 
 from digest import IngestResult, StoreVitals
 
@@ -159,28 +159,12 @@ class MeteredRequest(WrappingRequest):
         super().__init__(inner)
         self._metrics, self._kind, self._answered = metrics, kind, answered
 
-    async def do_request(
-        self,
-        url: str,
-        method: str,
-        request_data: RequestData | None = None,
-        read_timeout: Any = BaseRequest.DEFAULT_NONE,
-        write_timeout: Any = BaseRequest.DEFAULT_NONE,
-        connect_timeout: Any = BaseRequest.DEFAULT_NONE,
-        pool_timeout: Any = BaseRequest.DEFAULT_NONE,
-    ) -> tuple[int, bytes]:
+    async def do_request(self, url: str, *args: Any, **kwargs: Any) -> tuple[int, bytes]:
+        # The rest of BaseRequest.do_request's parameters go to the inner request as given.
         kind = self._kind if url.rpartition("/")[2].startswith(_MESSAGE_METHODS) else None
         started = time.perf_counter()
         try:
-            status, body = await self.inner.do_request(
-                url,
-                method,
-                request_data,
-                read_timeout,
-                write_timeout,
-                connect_timeout,
-                pool_timeout,
-            )
+            status, body = await self.inner.do_request(url, *args, **kwargs)
         except Exception:
             if kind is not None:
                 self._metrics.failed.labels(kind).inc()

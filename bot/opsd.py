@@ -9,21 +9,22 @@ stdin closes (the bot stopped or died).
 
 A ``/healthz`` answer older than ``STALE_SECONDS`` means the bot stopped publishing:
 a hung process answers 503, not its last "ok". Every answer carries a standard
-``Server-Timing`` header: ``request`` is the milliseconds from accept until the request
-had arrived (the client's pace), ``handle`` from then to the reply (ours).
+``Server-Timing`` header: ``request`` is the milliseconds from the connection's thread
+starting until the request had been read (the client's pace), ``handle`` from then to
+the reply (ours).
+The HTTP is the standard library's (``http.server``): nothing here parses requests.
 """
 
 from __future__ import annotations
 
-import contextlib
 import os
-import selectors
 import signal
 import socket
 import sys
 import threading
 import time
 from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import BinaryIO
 
 HEALTH_PATH = "/healthz"
@@ -31,9 +32,7 @@ METRICS_PATH = "/metrics"
 STALE_SECONDS = 10.0
 METRICS_TYPE = "text/plain; version=0.0.4; charset=utf-8"  # prometheus_client's text format
 TEXT_TYPE = "text/plain; charset=utf-8"
-REQUEST_LIMIT = 8192  # bytes of a request's head; probes send a few hundred
 READ_TIMEOUT = 5.0  # seconds a client may take to send its request
-REASONS = {200: "OK", 404: "Not Found", 405: "Method Not Allowed", 503: "Service Unavailable"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,83 +83,55 @@ class Answers:
         return latest.code, TEXT_TYPE, latest.health
 
 
-@dataclass(slots=True)
-class Request:
-    """A connection whose request head is still arriving."""
+class ProbeHandler(BaseHTTPRequestHandler):
+    """One probe: the standard library parses the request, :class:`Answers` says what to
+    send. Each connection has a thread of this process (never the bot's GIL), so a client
+    that stalls mid-request holds no one up and is dropped after ``READ_TIMEOUT``."""
 
-    accepted: float  # perf_counter at accept
-    head: bytes = b""
-    arrived: float = 0.0  # perf_counter when the head was complete
+    server: ProbeServer
+    protocol_version = "HTTP/1.1"
+    timeout = READ_TIMEOUT  # the socket's: a stalled request ends the connection
 
+    def setup(self) -> None:
+        self.accepted = time.perf_counter()
+        super().setup()
 
-def reply(answers: Answers, conn: socket.socket, request: Request) -> None:
-    """Answer the request whose head ``request`` holds, and close ``conn``."""
-    method, _, rest = request.head.partition(b" ")
-    target = rest.partition(b" ")[0].decode("latin-1").partition("?")[0]
-    status, kind, body = answers.answer(method.decode("latin-1"), target)
-    arrived = request.arrived or request.accepted
-    waited, spent = 1000 * (arrived - request.accepted), 1000 * (time.perf_counter() - arrived)
-    lines = [
-        f"HTTP/1.1 {status} {REASONS[status]}",
-        f"Content-Type: {kind}",
-        f"Content-Length: {len(body)}",
-        f"Server-Timing: request;dur={waited:.3f}, handle;dur={spent:.3f}",
-        "Connection: close",
-    ]
-    head = ("\r\n".join(lines) + "\r\n\r\n").encode()
-    with conn, contextlib.suppress(OSError):  # a client that left gets nothing
-        conn.settimeout(READ_TIMEOUT)  # the body fits the socket's buffer: no real wait
-        conn.sendall(head if method == b"HEAD" else head + body)
+    def do_GET(self) -> None:
+        self.answer(with_body=True)
 
+    def do_HEAD(self) -> None:
+        self.answer(with_body=False)
 
-def serve(answers: Answers, listener: socket.socket) -> None:
-    """Answer connections on one thread, forever: no thread to start, no hand-off per probe.
+    def do_POST(self) -> None:
+        self.answer(with_body=True)
 
-    Non-blocking sockets under a selector: a client that stalls mid-request holds no one
-    up, and is dropped after ``READ_TIMEOUT``.
-    """
-    listener.setblocking(False)
-    selector = selectors.DefaultSelector()
-    selector.register(listener, selectors.EVENT_READ)
-    while True:
-        for key, _ in selector.select(timeout=1.0):
-            if key.fileobj is listener:
-                with contextlib.suppress(BlockingIOError, ConnectionAbortedError):
-                    conn, _ = listener.accept()
-                    conn.setblocking(False)
-                    selector.register(conn, selectors.EVENT_READ, Request(time.perf_counter()))
-                continue
-            _read(answers, selector, key)
-        _drop_stalled(selector, time.perf_counter() - READ_TIMEOUT)
+    def answer(self, *, with_body: bool) -> None:
+        arrived = time.perf_counter()
+        status, kind, body = self.server.answers.answer(self.command, self.path.partition("?")[0])
+        waited, spent = 1000 * (arrived - self.accepted), 1000 * (time.perf_counter() - arrived)
+        self.send_response(status)
+        self.send_header("Content-Type", kind)
+        self.send_header("Content-Length", str(len(body)))
+        self.send_header("Server-Timing", f"request;dur={waited:.3f}, handle;dur={spent:.3f}")
+        self.send_header("Connection", "close")
+        self.end_headers()
+        if with_body:
+            self.wfile.write(body)
+
+    def log_message(self, format: str, *args: object) -> None:
+        """Probes come every few seconds for months: no line per probe on stderr."""
 
 
-def _read(answers: Answers, selector: selectors.BaseSelector, key: selectors.SelectorKey) -> None:
-    """Take what arrived on a connection; answer once its request head is complete."""
-    conn, request = key.fileobj, key.data
-    assert isinstance(conn, socket.socket) and isinstance(request, Request)
-    try:
-        chunk = conn.recv(4096)
-    except BlockingIOError:
-        return
-    except OSError:
-        chunk = b""
-    request.head += chunk
-    if chunk and b"\r\n\r\n" not in request.head and len(request.head) < REQUEST_LIMIT:
-        return
-    selector.unregister(conn)
-    if chunk:
-        request.arrived = time.perf_counter()
-        reply(answers, conn, request)
-    else:
-        conn.close()  # the client left before its request ended
+class ProbeServer(ThreadingHTTPServer):
+    """``ThreadingHTTPServer`` on the listening socket the bot bound and passed down."""
 
+    daemon_threads = True
 
-def _drop_stalled(selector: selectors.BaseSelector, before: float) -> None:
-    for key in list(selector.get_map().values()):
-        if isinstance(key.data, Request) and key.data.accepted < before:
-            selector.unregister(key.fileobj)
-            assert isinstance(key.fileobj, socket.socket)
-            key.fileobj.close()
+    def __init__(self, listener: socket.socket, answers: Answers) -> None:
+        super().__init__(listener.getsockname()[:2], ProbeHandler, bind_and_activate=False)
+        self.socket.close()  # the one the constructor made: ours is already listening
+        self.socket = listener
+        self.answers = answers
 
 
 def main(argv: list[str]) -> None:
@@ -176,7 +147,9 @@ def main(argv: list[str]) -> None:
     if not answers.read_frame(sys.stdin.buffer):
         return
     threading.Thread(target=_until_stdin_ends, args=(answers,), daemon=True).start()
-    serve(answers, listener)  # if it fails, the process ends and the port closes with it
+    ProbeServer(
+        listener, answers
+    ).serve_forever()  # if it fails, the process ends and the port closes with it
 
 
 def _until_stdin_ends(answers: Answers) -> None:

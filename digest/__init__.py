@@ -11,7 +11,7 @@ from .build.builder import (
     compose_digest,
     filtered_digest,
 )
-from .build.day import DayBuild, build_day, build_in_thread, build_off_loop
+from .build.day import DayBuild, build_day, build_off_loop
 from .build.heat import HeatChart, heat_chart
 from .build.themes import Theme, load_themes
 from .build.week import parse_week, week_name
@@ -256,7 +256,6 @@ __all__ = [
     "build_alerts",
     "build_day",
     "build_digest",
-    "build_in_thread",
     "build_off_loop",
     "build_week",
     "build_week_in_thread",

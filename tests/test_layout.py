@@ -1,4 +1,5 @@
-"""The layout rules: digest/ stays free of the edges, its API is declared, commands document."""
+"""The layout rules: digest/ stays free of the edges, its API is declared, commands document,
+modules and functions stay within their sizes."""
 
 from __future__ import annotations
 
@@ -134,3 +135,47 @@ def test_every_package_says_what_it_holds() -> None:
     for init in [*(ROOT / "digest").rglob("__init__.py"), *(ROOT / "bot").rglob("__init__.py")]:
         tree = ast.parse(init.read_text(encoding="utf-8"))
         assert ast.get_docstring(tree), f"{init.relative_to(ROOT)} has no docstring"
+
+
+SIZED = ("digest", "bot", "bench")
+MAX_MODULE_LINES = 400  # STYLE §2: modules under about 400 lines
+MAX_FUNCTION_LINES = 60  # STYLE §2 asks ~40; 60 is the line no function may cross
+
+
+def _oversized(path: Path, root: Path) -> list[str]:
+    """What in ``path`` is over the limits: the module's lines, each function's def to last line."""
+    text = path.read_text(encoding="utf-8")
+    name = str(path.relative_to(root))
+    found = []
+    lines = len(text.splitlines())
+    if lines > MAX_MODULE_LINES:
+        found.append(f"{name}: {lines} lines (module limit {MAX_MODULE_LINES})")
+    for node in ast.walk(ast.parse(text, filename=name)):
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+            length = (node.end_lineno or node.lineno) - node.lineno + 1
+            if length > MAX_FUNCTION_LINES:
+                found.append(
+                    f"{name}:{node.lineno} {node.name}() is {length} lines "
+                    f"(function limit {MAX_FUNCTION_LINES})"
+                )
+    return found
+
+
+def test_no_module_or_function_is_oversized() -> None:
+    paths = sorted(path for package in SIZED for path in (ROOT / package).rglob("*.py"))
+    assert len(paths) > 100
+    offenders = [problem for path in paths for problem in _oversized(path, ROOT)]
+    assert offenders == [], "split these (STYLE §2):\n" + "\n".join(offenders)
+
+
+def test_the_size_check_counts_from_def_to_last_line(tmp_path: Path) -> None:
+    body = "\n".join(f"    x{i} = {i}" for i in range(MAX_FUNCTION_LINES - 2))
+    fits = f"def fits():\n{body}\n    return 0\n"  # def + 58 + return = 60 lines
+    over = f"async def over():\n{body}\n    x = 1\n    return x\n"  # 61 lines
+    (tmp_path / "fits.py").write_text(fits, encoding="utf-8")
+    (tmp_path / "over.py").write_text(over + "\n" * MAX_MODULE_LINES, encoding="utf-8")
+    assert _oversized(tmp_path / "fits.py", tmp_path) == []
+    assert _oversized(tmp_path / "over.py", tmp_path) == [
+        f"over.py: {MAX_MODULE_LINES + 61} lines (module limit {MAX_MODULE_LINES})",
+        f"over.py:1 over() is 61 lines (function limit {MAX_FUNCTION_LINES})",
+    ]

@@ -9,9 +9,11 @@ output files are committed, this script only documents how they were made.
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import re
 import subprocess
+from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
@@ -39,15 +41,9 @@ def _show(spec: tuple[str, str], day: str) -> tuple[str, str, str]:
     return _git(repo, "show", f"{commit}:{path}"), f"{repo} {path} @ {commit}", commit
 
 
-def extract(day: str, juejin_top: int) -> tuple[list[dict[str, object]], list[str]]:
-    # Seen at 10:00 UTC (18:00 Asia/Shanghai), inside the default 18:30 build window.
-    seen = datetime.combine(date.fromisoformat(day), datetime.min.time(), UTC)
-    stamp = (seen + timedelta(hours=10)).isoformat().replace("+00:00", "Z")
+def _juejin(text: str, stamp: str, top: int) -> list[dict[str, object]]:
     posts: list[dict[str, object]] = []
-    origins = []
-    text, origin, _ = _show(JUEJIN, day)
-    origins.append(origin)
-    for rank, entry in enumerate(json.loads(text)[:juejin_top], start=1):
+    for rank, entry in enumerate(json.loads(text)[:top], start=1):
         post_id = entry["url"].rstrip("/").rsplit("/", 1)[-1]
         posts.append(
             {
@@ -59,8 +55,11 @@ def extract(day: str, juejin_top: int) -> tuple[list[dict[str, object]], list[st
                 "seen_at": stamp,
             }
         )
-    text, origin, _ = _show(GITHUB, day)
-    origins.append(origin)
+    return posts
+
+
+def _github(text: str, stamp: str) -> list[dict[str, object]]:
+    posts: list[dict[str, object]] = []
     for rank, entry in enumerate(json.loads(text), start=1):
         record: dict[str, object] = {
             "source": "github",
@@ -75,42 +74,64 @@ def extract(day: str, juejin_top: int) -> tuple[list[dict[str, object]], list[st
         if entry.get("language"):
             record["category"] = entry["language"]
         posts.append(record)
-    text, origin, _ = _show(HN, day)
-    origins.append(origin)
-    rank = 0
-    for line in text.splitlines():
-        if match := _HN_LINE.match(line):
-            rank += 1
-            url = match["url"]
-            item = re.search(r"item\?id=(\d+)", url)
-            post_id = item.group(1) if item else url
-            posts.append(
-                {
-                    "source": "hackernews",
-                    "post_id": post_id,
-                    "title": match["title"],
-                    "url": url,
-                    "heat": int(match["points"]),
-                    "rank": rank,
-                    "seen_at": stamp,
-                }
-            )
-    text, origin, _ = _show(V2EX, day)
-    origins.append(origin)
-    rank = 0
-    for line in text.splitlines():
-        if match := _MD_LINE.match(line):
-            rank += 1
-            posts.append(
-                {
-                    "source": "v2ex",
-                    "post_id": match["id"],
-                    "title": match["title"],
-                    "url": match["url"],
-                    "rank": rank,
-                    "seen_at": stamp,
-                }
-            )
+    return posts
+
+
+def _matches(pattern: re.Pattern[str], text: str) -> list[re.Match[str]]:
+    """The lines of a Markdown archive that are list entries, in rank order."""
+    return [match for line in text.splitlines() if (match := pattern.match(line))]
+
+
+def _hackernews(text: str, stamp: str) -> list[dict[str, object]]:
+    posts: list[dict[str, object]] = []
+    for rank, match in enumerate(_matches(_HN_LINE, text), start=1):
+        url = match["url"]
+        item = re.search(r"item\?id=(\d+)", url)
+        post_id = item.group(1) if item else url
+        posts.append(
+            {
+                "source": "hackernews",
+                "post_id": post_id,
+                "title": match["title"],
+                "url": url,
+                "heat": int(match["points"]),
+                "rank": rank,
+                "seen_at": stamp,
+            }
+        )
+    return posts
+
+
+def _v2ex(text: str, stamp: str) -> list[dict[str, object]]:
+    return [
+        {
+            "source": "v2ex",
+            "post_id": match["id"],
+            "title": match["title"],
+            "url": match["url"],
+            "rank": rank,
+            "seen_at": stamp,
+        }
+        for rank, match in enumerate(_matches(_MD_LINE, text), start=1)
+    ]
+
+
+def extract(day: str, juejin_top: int) -> tuple[list[dict[str, object]], list[str]]:
+    # Seen at 10:00 UTC (18:00 Asia/Shanghai), inside the default 18:30 build window.
+    seen = datetime.combine(date.fromisoformat(day), datetime.min.time(), UTC)
+    stamp = (seen + timedelta(hours=10)).isoformat().replace("+00:00", "Z")
+    posts: list[dict[str, object]] = []
+    origins = []
+    parsers: list[tuple[tuple[str, str], Callable[[str, str], list[dict[str, object]]]]] = [
+        (JUEJIN, functools.partial(_juejin, top=juejin_top)),
+        (GITHUB, _github),
+        (HN, _hackernews),
+        (V2EX, _v2ex),
+    ]
+    for spec, parse in parsers:
+        text, origin, _ = _show(spec, day)
+        origins.append(origin)
+        posts += parse(text, stamp)
     return posts, origins
 
 

@@ -23,13 +23,13 @@ that finds a free slot takes it without arming the pool timer.
 from __future__ import annotations
 
 import asyncio
-import json
 import ssl
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
 import aiohttp
 import certifi
+import orjson
 from aiohttp_socks import ProxyConnector, ProxyType
 from telegram.error import NetworkError, TimedOut
 from telegram.request import BaseRequest, RequestData
@@ -138,16 +138,21 @@ class AiohttpRequest(BaseRequest):
         if self._session is None:
             await self.initialize()
         assert self._session is not None
-        given = (read_timeout, write_timeout, connect_timeout)
         files = request_data is not None and request_data.contains_files
-        if files or not all(isinstance(t, _DEFAULT) for t in given):
+        if (  # the common case, tested without building a tuple or a generator
+            not files
+            and isinstance(read_timeout, _DEFAULT)
+            and isinstance(write_timeout, _DEFAULT)
+            and isinstance(connect_timeout, _DEFAULT)
+        ):
+            timeout = self._default
+        else:
+            given = (read_timeout, write_timeout, connect_timeout)
             read, write, connect = (
                 default if isinstance(value, _DEFAULT) else value
                 for value, default in zip(given, self._timeouts, strict=False)
             )
             timeout = _client_timeout(read, write, connect, files)
-        else:
-            timeout = self._default
         pool = self._timeouts[3] if isinstance(pool_timeout, _DEFAULT) else pool_timeout
         body, headers = _body(request_data)
         await self._acquire(pool)
@@ -176,6 +181,17 @@ class AiohttpRequest(BaseRequest):
                 "Pool timeout: all connections are in use; the request was not sent"
             ) from None
 
+    @staticmethod
+    def parse_json_payload(payload: bytes) -> dict[str, Any]:
+        """The answer's JSON through orjson, a third of json's cost on a sent message's
+        answer; anything it refuses goes to PTB's parser, for PTB's lenient decoding and
+        its error."""
+        try:
+            result: dict[str, Any] = orjson.loads(payload)
+        except orjson.JSONDecodeError:
+            return BaseRequest.parse_json_payload(payload)
+        return result
+
     def _safe(self, exc: BaseException) -> str:
         """An error's text without the proxy's password (aiohttp may quote the proxy URL)."""
         text = str(exc)
@@ -200,8 +216,9 @@ def _body(request_data: RequestData | None) -> tuple[Any, dict[str, str] | None]
     if request_data is None:
         return None, None
     if not request_data.contains_files:
-        # UTF-8 as it is: a Chinese digest part is 40% smaller than with \u escapes.
-        return json.dumps(request_data.parameters, ensure_ascii=False).encode(), _JSON
+        # UTF-8 as it is (orjson never escapes): a Chinese digest part is 40% smaller than
+        # with \u escapes.
+        return orjson.dumps(request_data.parameters), _JSON
     form = aiohttp.FormData()
     for name, value in request_data.json_parameters.items():
         form.add_field(name, value)

@@ -121,15 +121,16 @@ class _Engine:
         # The turn before the claim: a claimed part must leave at once, or a crash while
         # it waited would leave an unsent part marked as possibly sent.
         chat = push.chat
+        group = chat.chat_type != "private"
         try:
-            await self.outbox.turn(Kind.PUSH, chat.chat_id, group=chat.chat_type != "private")
+            await self.outbox.turn(Kind.PUSH, chat.chat_id, group=group)
         except OutboxClosedError:  # the bot is stopping: unclaimed, the next run sends it
             return
         key = push.key()
         if not await self._writer.write(Claim(key, len(push.texts), push.job.kind)):
             self.report.busy += 1  # another pusher holds this part; the chat is theirs
             return
-        await self.outbox.depart()
+        await self.outbox.depart(chat.chat_id, group=group)
         try:
             message_id = await self._post(push, key, bot)
         except TelegramError as exc:

@@ -149,9 +149,11 @@ class Outbox:
         self._wake.set()
         await waiter.future  # a cancelled caller cancels it, and the dispatcher skips it
 
-    async def depart(self) -> None:
-        """Wait until a push fits the last second's departures (just before it leaves)."""
+    async def depart(self, chat_id: int, *, group: bool = False) -> None:
+        """Wait until a push fits the last second's departures (just before it leaves);
+        its chat's gaps count from then."""
         await self.departures.admit(self.stretch)
+        self.chats.departed(chat_id, group)
 
     def refused(self, chat_id: int, seconds: float) -> None:
         """A 429 for ``chat_id``: hold that chat; if several chats got one, hold pushes too."""

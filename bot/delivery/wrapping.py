@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from telegram.request import BaseRequest
 
 
@@ -20,3 +22,9 @@ class WrappingRequest(BaseRequest):
 
     async def shutdown(self) -> None:
         await self.inner.shutdown()
+
+    def parse_json_payload(self, payload: bytes) -> dict[str, Any]:  # type: ignore[override]
+        # PTB calls it on the outermost request: the inner one's parser (orjson, for
+        # aiohttp) is the one to use. PTB's is a staticmethod; this one needs ``inner``.
+        result: dict[str, Any] = self.inner.parse_json_payload(payload)
+        return result

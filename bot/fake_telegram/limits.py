@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from collections import deque
+from collections import Counter, deque
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -55,6 +55,9 @@ class FloodControl:
         self._bot = _Window(1.0)
         self._chats: dict[int, _Window] = {}
         self._groups: dict[int, _Window] = {}
+        # Which limit each refusal hit ("bot", "chat", "group"): a benchmark's 429s
+        # say whether the bot-wide pace or a chat's spacing was overrun.
+        self.refusals: Counter[str] = Counter()
 
     def acquire(self, chat_id: int, *, group: bool, paid: bool, edit: bool) -> int | None:
         """Record one send if every window has room, else return ``retry_after`` seconds.
@@ -63,18 +66,24 @@ class FloodControl:
         """
         now = self.clock()
         limits = self.limits
-        checks = [(self._window(self._chats, chat_id, 1.0), limits.per_chat_per_second)]
+        checks = [("chat", self._window(self._chats, chat_id, 1.0), limits.per_chat_per_second)]
         if not edit:
             bot_cap = limits.paid_per_second if paid else limits.per_second
-            checks.append((self._bot, bot_cap))
+            checks.append(("bot", self._bot, bot_cap))
             if group:
                 checks.append(
-                    (self._window(self._groups, chat_id, 60.0), limits.per_group_per_minute)
+                    (
+                        "group",
+                        self._window(self._groups, chat_id, 60.0),
+                        limits.per_group_per_minute,
+                    )
                 )
-        wait = max(window.wait(now, cap) for window, cap in checks)
+        waits = [(window.wait(now, cap), name) for name, window, cap in checks]
+        wait, limit = max(waits)
         if wait > 0:
+            self.refusals[limit] += 1
             return max(1, math.ceil(wait))
-        for window, _ in checks:
+        for _, window, _ in checks:
             window.stamps.append(now)
         return None
 

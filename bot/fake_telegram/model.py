@@ -215,5 +215,10 @@ class FakeTelegram(UserActions):
 
     def stats(self) -> JSONDict:
         """Counters: requests, sent, edited, served_429, timeouts, errors_by_code,
-        pending_updates."""
-        return {**self.journal.stats(), "pending_updates": len(self._updates)}
+        pending_updates, and the limits the 429s were for (refused_by)."""
+        refused = dict(self.flood.refusals) if self.flood is not None else {}
+        return {
+            **self.journal.stats(),
+            "pending_updates": len(self._updates),
+            "refused_by": refused,
+        }

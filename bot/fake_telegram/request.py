@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from typing import Any
 from urllib.parse import urlsplit
 
 from telegram.error import TimedOut
@@ -49,16 +50,11 @@ class FakeRequest(BaseRequest):
         self._closed = True
 
     async def do_request(
-        self,
-        url: str,
-        method: str,
-        request_data: RequestData | None = None,
-        read_timeout: object = BaseRequest.DEFAULT_NONE,
-        write_timeout: object = BaseRequest.DEFAULT_NONE,
-        connect_timeout: object = BaseRequest.DEFAULT_NONE,
-        pool_timeout: object = BaseRequest.DEFAULT_NONE,
+        self, url: str, method: str, request_data: RequestData | None = None, *_t: Any, **_k: Any
     ) -> tuple[int, bytes]:
-        """Route the call into the fake; return (status, JSON bytes) like Telegram."""
+        """Route the call into the fake; return (status, JSON bytes) like Telegram.
+
+        PTB's timeouts (the other parameters) mean nothing without a network."""
         if self._closed:
             raise RuntimeError("This FakeRequest is shut down")
         if self._latency:

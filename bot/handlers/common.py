@@ -189,6 +189,15 @@ async def may_press(turn: Turn, query: CallbackQuery) -> bool:
     return await is_chat_admin(turn.chat, query.from_user)
 
 
+async def may_press_for(turn: Turn, query: CallbackQuery, chat_id: int) -> bool:
+    """:func:`may_press` for a button that names ``chat_id``, which must be this chat; when
+    not, the presser is told so in an alert."""
+    if chat_id == turn.chat.id and await may_press(turn, query):
+        return True
+    await query.answer(turn.texts.plain("group_admins_only", turn.lang), show_alert=True)
+    return False
+
+
 async def find_channel(turn: Turn, target: int | str) -> AnyChat | str:
     """The channel a bot admin named, or why it cannot be managed (a template's ``kind``)."""
     bot = turn.chat.get_bot()

@@ -30,7 +30,7 @@ from ..buttons import AlertButton, FollowButton, decode_as
 from ..context import BotContext
 from ..follow_alerts import PAGE, pages_of, render_alert
 from ..keyboards import alert_keyboard, following_keyboard
-from .common import Turn, edit, is_chat_admin, may_press, reply, send, turn_of
+from .common import Turn, edit, is_chat_admin, may_press_for, reply, send, turn_of
 
 PREVIEW_HOURS = 24
 PREVIEW_ITEMS = 5
@@ -195,8 +195,7 @@ async def on_follow_button(update: Update, context: BotContext) -> None:
     if query is None or (turn := await turn_of(update, context)) is None:
         return
     button = decode_as(query.data, FollowButton)
-    if button.chat_id != turn.chat.id or not await may_press(turn, query):
-        await query.answer(turn.texts.plain("group_admins_only", turn.lang), show_alert=True)
+    if not await may_press_for(turn, query, button.chat_id):
         return
     chat_id, now = turn.chat.id, turn.services.clock()
 

@@ -32,6 +32,7 @@ from .common import (
     find_channel,
     managed_chat,
     may_press,
+    may_press_for,
     reply,
     send,
     turn_of,
@@ -183,8 +184,7 @@ async def on_subscribe_button(update: Update, context: BotContext) -> None:
     if query is None or (turn := await turn_of(update, context)) is None:
         return
     button = decode_as(query.data, SubscribeButton)
-    if button.chat_id != turn.chat.id or not await may_press(turn, query):
-        await query.answer(turn.texts.plain("group_admins_only", turn.lang), show_alert=True)
+    if not await may_press_for(turn, query, button.chat_id):
         return
     defaults = defaults_for(turn.chat, turn)
     now = turn.services.clock()

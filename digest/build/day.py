@@ -169,32 +169,6 @@ def _log(
     record_build(store, record)
 
 
-def build_in_thread(
-    db_path: str | Path,
-    day: date,
-    options: BuildOptions,
-    now: datetime,
-    *,
-    llm: LlmConfig | None = None,
-    force: bool = False,
-    retry_llm: bool = True,
-    progress: Progress | None = None,
-) -> DayBuild:
-    """``build_day`` on a connection of this thread's own, for ``asyncio.to_thread``.
-
-    The bot's store thread serves every command; an LLM build holds its connection for
-    minutes while it waits on the endpoint, so it gets one of its own (SQLite in WAL
-    mode lets the two read at once and serialises their short writes).
-    """
-    store = Store.open(db_path)
-    try:
-        return build_day(
-            store, day, options, now, llm=llm, force=force, retry_llm=retry_llm, progress=progress
-        )
-    finally:
-        store.close()
-
-
 async def build_off_loop(
     db_path: str | Path,
     day: date,
@@ -206,21 +180,26 @@ async def build_off_loop(
     retry_llm: bool = True,
     progress: Callable[[str, str], None] | None = None,
 ) -> DayBuild:
-    """``build_in_thread`` on a worker thread; ``progress`` is called on the event loop."""
+    """``build_day`` on a worker thread; ``progress`` is called on the event loop.
+
+    The thread opens a connection of its own: the bot's store thread serves every
+    command, and an LLM build holds its connection for minutes while it waits on the
+    endpoint (SQLite in WAL mode lets the two read at once and serialises their short
+    writes).
+    """
     loop = asyncio.get_running_loop()
 
     def tell(stage: str, detail: str) -> None:
         if progress is not None:
             loop.call_soon_threadsafe(progress, stage, detail)
 
-    return await asyncio.to_thread(
-        build_in_thread,
-        db_path,
-        day,
-        options,
-        now,
-        llm=llm,
-        force=force,
-        retry_llm=retry_llm,
-        progress=tell,
-    )
+    def build() -> DayBuild:
+        store = Store.open(db_path)
+        try:
+            return build_day(
+                store, day, options, now, llm=llm, force=force, retry_llm=retry_llm, progress=tell
+            )
+        finally:
+            store.close()
+
+    return await asyncio.to_thread(build)

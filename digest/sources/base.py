@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Protocol, TypeVar
+from typing import Protocol, Self, TypeVar
 
 import httpx
 
 from ..errors import SourceError
 from ..models import Post
+from .http import RetryPolicy
+from .options import check_known, int_option, url_option
 
 T = TypeVar("T")
 
@@ -35,6 +37,31 @@ class Source(Protocol):
     async def fetch(self, client: httpx.AsyncClient) -> FetchResult:
         """Fetch and parse the list; raise SourceError when the payload is unusable."""
         ...
+
+
+URL_OPTIONS = ("limit", "url")
+
+
+@dataclass(slots=True)
+class UrlSource:
+    """What a source that is one URL (a DailyHotApi route, a feed) holds and is configured by."""
+
+    url: str
+    name: str
+    limit: int = 30
+    retry: RetryPolicy = field(default_factory=RetryPolicy)
+
+    @classmethod
+    def from_options(
+        cls, name: str, options: Mapping[str, object], retry: RetryPolicy | None = None
+    ) -> Self:
+        check_known(name, options, URL_OPTIONS)
+        return cls(
+            url=url_option(name, options),
+            name=name,
+            limit=int_option(name, options, "limit", 30),
+            retry=retry or RetryPolicy(),
+        )
 
 
 def collect_items(

@@ -10,37 +10,20 @@ import httpx
 
 from ..errors import SourceError
 from ..models import Post, clean_text, make_post
-from .base import FetchResult, collect_items
-from .http import RetryPolicy, request
-from .options import check_known, int_option, url_option
-from .payload import as_object, decode_json, get_field, get_optional, type_name
+from .base import FetchResult, UrlSource, collect_items
+from .http import request
+from .payload import as_object, decode_json, envelope, get_field, get_optional, list_field
 
-OPTIONS = ("limit", "url")
 # DailyHotApi writes JavaScript timestamps (milliseconds); a few routes use seconds.
 _MILLISECONDS_AFTER = 100_000_000_000
 
 
 @dataclass(slots=True)
-class DailyHotSource:
+class DailyHotSource(UrlSource):
     """One DailyHotApi route, e.g. ``http://127.0.0.1:6688/weibo``; heat is its ``hot``."""
 
-    url: str
     name: str = "dailyhot"
-    limit: int = 30
-    retry: RetryPolicy = field(default_factory=RetryPolicy)
     kind: str = field(default="dailyhot", init=False)
-
-    @classmethod
-    def from_options(
-        cls, name: str, options: Mapping[str, object], retry: RetryPolicy | None = None
-    ) -> DailyHotSource:
-        check_known(name, options, OPTIONS)
-        return cls(
-            url=url_option(name, options),
-            name=name,
-            limit=int_option(name, options, "limit", 30),
-            retry=retry or RetryPolicy(),
-        )
 
     async def fetch(self, client: httpx.AsyncClient) -> FetchResult:
         response = await request(client, self.name, self.url, retry=self.retry)
@@ -49,17 +32,12 @@ class DailyHotSource:
 
 def parse_dailyhot(payload: object, *, source: str, limit: int | None = None) -> FetchResult:
     """Posts from a ``{"code": 200, "data": [...]}`` DailyHotApi response."""
-    if not isinstance(payload, dict):
-        raise SourceError(f"{source}: payload is {type_name(payload)}, not an object")
+    payload = envelope(payload, source)
     code = payload.get("code")
     if code != 200:
         message = clean_text(payload.get("message") or payload.get("msg"), 200) or "no message"
         raise SourceError(f"{source}: API error {code}: {message}")
-    data = payload.get("data")
-    if data is None:
-        raise SourceError(f"{source}: field data missing")
-    if not isinstance(data, list):
-        raise SourceError(f"{source}: field data is {type_name(data)}, not a list")
+    data = list_field(payload, "data", source)
 
     def parse(item: object, rank: int) -> Post:
         return _parse_item(as_object(item, "item"), rank, source)

@@ -14,7 +14,15 @@ from ..models import Post, make_post
 from .base import ITEM_ERRORS, FetchResult, collect_items, ensure_usable
 from .http import RetryPolicy, request
 from .options import check_known, int_option, str_option
-from .payload import as_object, decode_json, get_field, get_optional, type_name
+from .payload import (
+    as_object,
+    decode_json,
+    envelope,
+    get_field,
+    get_optional,
+    list_field,
+    type_name,
+)
 
 FIREBASE_URL = "https://hacker-news.firebaseio.com/v0"
 ALGOLIA_URL = "https://hn.algolia.com/api/v1/search"
@@ -136,13 +144,7 @@ def parse_item(payload: object, *, rank: int, source: str) -> Post:
 
 def parse_algolia(payload: object, *, source: str, limit: int | None = None) -> FetchResult:
     """Posts from an Algolia ``search`` response (``hits`` in front-page order)."""
-    if not isinstance(payload, dict):
-        raise SourceError(f"{source}: payload is {type_name(payload)}, not an object")
-    hits = payload.get("hits")
-    if hits is None:
-        raise SourceError(f"{source}: field hits missing")
-    if not isinstance(hits, list):
-        raise SourceError(f"{source}: field hits is {type_name(hits)}, not a list")
+    hits = list_field(envelope(payload, source), "hits", source)
 
     def parse(hit: object, rank: int) -> Post:
         return _parse_hit(as_object(hit, "hit"), rank, source)

@@ -13,7 +13,7 @@ from ..models import Post, make_post
 from .base import FetchResult, collect_items
 from .http import RetryPolicy, request
 from .options import check_known, int_option, str_list_option
-from .payload import as_object, decode_json, get_field, get_optional, type_name
+from .payload import as_object, decode_json, envelope, get_field, get_optional, list_field
 
 API_URL = "https://api.juejin.cn/content_api/v1/content/article_rank"
 POST_URL = "https://juejin.cn/post/{}"
@@ -75,18 +75,13 @@ def parse_article_rank(
     payload: object, *, source: str, category: str, limit: int | None = None
 ) -> FetchResult:
     """Posts from an ``article_rank`` response envelope; SourceError if it is not one."""
-    if not isinstance(payload, dict):
-        raise SourceError(f"{source}: payload is {type_name(payload)}, not an object")
+    payload = envelope(payload, source)
     err_no = payload.get("err_no")
     if err_no is None:
         raise SourceError(f"{source}: field err_no missing: not a Juejin API response")
     if err_no != 0:
         raise SourceError(f"{source}: API error {err_no}: {payload.get('err_msg') or 'no message'}")
-    data = payload.get("data")
-    if data is None:
-        raise SourceError(f"{source}: field data missing")
-    if not isinstance(data, list):
-        raise SourceError(f"{source}: field data is {type_name(data)}, not a list")
+    data = list_field(payload, "data", source)
     items = data[:limit] if limit else data
     # The recommend feeds share the envelope but carry article_info items; say
     # which endpoint this looks like instead of N identical skip reasons.

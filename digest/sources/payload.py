@@ -83,6 +83,24 @@ def as_object(value: object, what: str) -> Mapping[str, Any]:
     return value
 
 
+def envelope(payload: object, source: str) -> Mapping[str, Any]:
+    """A response body that must be a JSON object; SourceError (the payload is unusable)
+    otherwise."""
+    if not isinstance(payload, dict):
+        raise SourceError(f"{source}: payload is {type_name(payload)}, not an object")
+    return payload
+
+
+def list_field(payload: Mapping[str, Any], key: str, source: str) -> list[Any]:
+    """The list a response envelope carries under ``key``; SourceError when it does not."""
+    value = payload.get(key)
+    if value is None:
+        raise SourceError(f"{source}: field {key} missing")
+    if not isinstance(value, list):
+        raise SourceError(f"{source}: field {key} is {type_name(value)}, not a list")
+    return value
+
+
 def _checked(value: object, key: str, kind: type | tuple[type, ...]) -> Any:
     kinds = kind if isinstance(kind, tuple) else (kind,)
     # JSON true/false are ints to Python; a boolean is never a count or an id here.

@@ -15,12 +15,10 @@ import httpx
 
 from ..errors import SourceError
 from ..models import Post, clean_text, make_post
-from .base import FetchResult, collect_items
-from .http import RetryPolicy, request
-from .options import check_known, int_option, url_option
+from .base import FetchResult, UrlSource, collect_items
+from .http import request
 from .payload import html_to_text
 
-OPTIONS = ("limit", "url")
 BRIEF_CHARS = 300
 # hnrss.org writes the story's points into each description ("<p>Points: 12</p>").
 _POINTS = re.compile(r"\bPoints:\s*(\d+)\b")
@@ -31,32 +29,17 @@ _HNRSS_BOILERPLATE = re.compile(
 
 
 @dataclass(slots=True)
-class RssSource:
+class RssSource(UrlSource):
     """Entries of one feed in feed order; no rank, since feed order is usually just time.
 
     The validators of the last good response are kept on the object, so a
     long-lived source (the bot's) asks "anything new?" and a 304 costs nothing.
     """
 
-    url: str
     name: str = "rss"
-    limit: int = 30
-    retry: RetryPolicy = field(default_factory=RetryPolicy)
     kind: str = field(default="rss", init=False)
     etag: str | None = field(default=None, init=False)
     last_modified: str | None = field(default=None, init=False)
-
-    @classmethod
-    def from_options(
-        cls, name: str, options: Mapping[str, object], retry: RetryPolicy | None = None
-    ) -> RssSource:
-        check_known(name, options, OPTIONS)
-        return cls(
-            url=url_option(name, options),
-            name=name,
-            limit=int_option(name, options, "limit", 30),
-            retry=retry or RetryPolicy(),
-        )
 
     async def fetch(self, client: httpx.AsyncClient) -> FetchResult:
         headers = {"Accept": "application/rss+xml, application/atom+xml, application/xml;q=0.9"}

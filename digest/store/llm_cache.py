@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import datetime
 
 from ..clock import to_iso
@@ -42,11 +42,7 @@ def cache_answer(
     with store.db.conn:
         store.db.table("llm_cache").upsert(
             {
-                "fingerprint": key.fingerprint,
-                "section": key.section,
-                "language": key.language,
-                "model": key.model,
-                "prompt_version": key.prompt_version,
+                **asdict(key),  # the primary key
                 "answer": answer,
                 "prompt_tokens": prompt_tokens,
                 "completion_tokens": completion_tokens,

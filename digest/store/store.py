@@ -18,40 +18,39 @@ from ..models import Post
 from .problems import store_problem
 from .schema import migrate
 
-_UPSERT_POST = """
+# Fields a sighting may carry. The newest sighting wins for every field it carries; a
+# field it lacks (NULL, or an empty tag list) keeps what an earlier sighting knew, so one
+# record never blanks another.
+_CARRIED = ("title", "url", "author", "heat", "rank", "category", "tags", "brief")
+
+
+def _newest_carried(column: str) -> str:
+    """The ``SET`` clause of one carried field for the upsert below."""
+
+    def known(side: str) -> str:
+        return f"nullif({side}.{column}, '[]')" if column == "tags" else f"{side}.{column}"
+
+    return (
+        f"{column} = CASE WHEN excluded.last_seen_at >= posts.last_seen_at"
+        f" THEN coalesce({known('excluded')}, posts.{column})"
+        f" ELSE coalesce({known('posts')}, excluded.{column}) END"
+    )
+
+
+_UPSERT_POST = (
+    """
 INSERT INTO posts (source, post_id, title, url, author, heat, rank, category, tags, brief,
                    published_at, first_seen_at, last_seen_at)
 VALUES (:source, :post_id, :title, :url, :author, :heat, :rank, :category, :tags, :brief,
         :published_at, :seen_at, :seen_at)
 ON CONFLICT (source, post_id) DO UPDATE SET
-    -- The newest sighting wins for every field it carries; a field it lacks
-    -- keeps what an earlier sighting knew (one record never blanks another).
-    title = CASE WHEN excluded.last_seen_at >= posts.last_seen_at
-                 THEN excluded.title ELSE posts.title END,
-    url = CASE WHEN excluded.last_seen_at >= posts.last_seen_at
-               THEN coalesce(excluded.url, posts.url) ELSE coalesce(posts.url, excluded.url) END,
-    author = CASE WHEN excluded.last_seen_at >= posts.last_seen_at
-                  THEN coalesce(excluded.author, posts.author)
-                  ELSE coalesce(posts.author, excluded.author) END,
-    heat = CASE WHEN excluded.last_seen_at >= posts.last_seen_at
-                THEN coalesce(excluded.heat, posts.heat)
-                ELSE coalesce(posts.heat, excluded.heat) END,
-    rank = CASE WHEN excluded.last_seen_at >= posts.last_seen_at
-                THEN coalesce(excluded.rank, posts.rank)
-                ELSE coalesce(posts.rank, excluded.rank) END,
-    category = CASE WHEN excluded.last_seen_at >= posts.last_seen_at
-                    THEN coalesce(excluded.category, posts.category)
-                    ELSE coalesce(posts.category, excluded.category) END,
-    tags = CASE WHEN excluded.last_seen_at >= posts.last_seen_at
-                THEN coalesce(nullif(excluded.tags, '[]'), posts.tags)
-                ELSE coalesce(nullif(posts.tags, '[]'), excluded.tags) END,
-    brief = CASE WHEN excluded.last_seen_at >= posts.last_seen_at
-                 THEN coalesce(excluded.brief, posts.brief)
-                 ELSE coalesce(posts.brief, excluded.brief) END,
-    published_at = coalesce(posts.published_at, excluded.published_at),
+"""
+    + "".join(f"    {_newest_carried(column)},\n" for column in _CARRIED)
+    + """    published_at = coalesce(posts.published_at, excluded.published_at),
     first_seen_at = min(posts.first_seen_at, excluded.first_seen_at),
     last_seen_at = max(posts.last_seen_at, excluded.last_seen_at)
 """
+)
 
 _INSERT_SNAPSHOT = """
 INSERT OR REPLACE INTO snapshots (source, post_id, fetched_at, rank, heat)

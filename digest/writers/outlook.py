@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from ..build.facts import ThemeTrend
 from ..build.themes import OTHER_ID
 from .draft import HISTORY_ENOUGH, STAYING_DAYS, Draft, DraftBlock, Voice, format_figure
@@ -53,24 +55,36 @@ class OutlookWriter(Voice):
         )
 
     def _rising(self) -> DraftBlock | None:
-        if not self.facts.history_days:
-            return None
-        trends = [t for t in self.facts.theme_trends if t.now > t.week and t.now > t.before]
-        trends.sort(key=lambda t: (-(t.now - t.week), t.theme_id))
-        if not trends:
-            return None
-        lines = tuple(self._trend_line(t) for t in trends[:5])
-        return DraftBlock(lines, self.t("升温的主题", "Themes on the rise"))
+        return self._moving(
+            lambda t: t.now > t.week and t.now > t.before,
+            lambda t: t.now - t.week,
+            5,
+            self.t("升温的主题", "Themes on the rise"),
+        )
 
     def _falling(self) -> DraftBlock | None:
+        return self._moving(
+            lambda t: t.week >= 2 and t.now < t.week / 2,
+            lambda t: t.week - t.now,
+            3,
+            self.t("降温的主题", "Themes cooling down"),
+        )
+
+    def _moving(
+        self,
+        moves: Callable[[ThemeTrend], bool],
+        by: Callable[[ThemeTrend], float],
+        most: int,
+        heading: str,
+    ) -> DraftBlock | None:
+        """The ``most`` themes that ``moves``, the largest change (``by``) first."""
         if not self.facts.history_days:
             return None
-        trends = [t for t in self.facts.theme_trends if t.week >= 2 and t.now < t.week / 2]
-        trends.sort(key=lambda t: (-(t.week - t.now), t.theme_id))
+        trends = [t for t in self.facts.theme_trends if moves(t)]
+        trends.sort(key=lambda t: (-by(t), t.theme_id))
         if not trends:
             return None
-        lines = tuple(self._trend_line(t) for t in trends[:3])
-        return DraftBlock(lines, self.t("降温的主题", "Themes cooling down"))
+        return DraftBlock(tuple(self._trend_line(t) for t in trends[:most]), heading)
 
     def _newcomers(self) -> DraftBlock | None:
         facts = self.facts

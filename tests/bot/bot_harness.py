@@ -82,7 +82,9 @@ def make_app(fake: FakeTelegram, settings: Settings, **ops: Any) -> App:
     )
 
 
-async def wait_until(condition: Callable[[], object], timeout: float = 5.0) -> None:
+# The bound only keeps a broken test from waiting forever (pytest-timeout is the last
+# resort): generous, since a loaded 2-core machine can stall a healthy wait for seconds.
+async def wait_until(condition: Callable[[], object], timeout: float = 30.0) -> None:
     deadline = time.monotonic() + timeout
     while not condition():
         assert time.monotonic() < deadline, "condition not met in time"

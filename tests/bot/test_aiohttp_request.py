@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 import pytest
 import trustme
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, InputFile
-from telegram.error import Forbidden, NetworkError, RetryAfter, TimedOut
+from telegram.error import Forbidden, NetworkError, RetryAfter, TelegramError, TimedOut
 from telegram.request import HTTPXRequest
 
 from bot.delivery.aiohttp_request import AiohttpRequest
@@ -106,6 +106,18 @@ async def test_sends_json_over_one_kept_alive_connection(
         "allow_paid_broadcast": True,
     }
     assert "allow_paid_broadcast" not in json.loads(server.requests[0][2])
+
+
+async def test_answers_that_orjson_refuses_are_read_as_ptb_reads_them(
+    canned: tuple[Canned, Bot, AiohttpRequest],
+) -> None:
+    server, bot, _ = canned
+    # Invalid UTF-8 in a string: PTB decodes it with replacement characters.
+    server.answers.append(response(b'{"ok": true, "result": {"message_id": 9, "x": "\xff"}}'))
+    server.answers.append(response(b"<html>not JSON</html>"))
+    assert await send_text(bot, 42, "hi", markup=None, paid=False) == 9
+    with pytest.raises(TelegramError, match="Invalid server response"):
+        await send_text(bot, 42, "hi", markup=None, paid=False)
 
 
 async def test_gzip_chunked_with_trailers_and_closed_connections(
@@ -276,7 +288,10 @@ def test_one_request_object_serves_two_event_loops() -> None:
     """`hotdigest run` checks the token in one loop and polls in another."""
     fake = FakeTelegram(TOKEN, limits=None)
     fake.add_chat(1)
-    request = AiohttpRequest(1)  # one connection: the second loop's calls must wait
+    # One connection: the second loop's calls must wait, each for the one before it. The
+    # default 1 s pool timeout is not what this tests (test_read_and_pool_timeouts_are_ptb_
+    # timeouts is), and on a loaded machine two local round trips took longer than that.
+    request = AiohttpRequest(1, pool_timeout=30)
 
     async def use(texts: list[str]) -> None:
         async with serve_http(fake) as url:

@@ -6,6 +6,7 @@ import asyncio
 import time
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 from bot_harness import ADMIN, EN_USER, ZH_USER, bot_running, make_fake, save_variant, seed
 from telegram import Update
@@ -13,6 +14,24 @@ from telegram import Update
 from bot.app import ChatOrder, build_application, running
 from bot.config import Settings
 from bot.fake_telegram import FakeRequest
+
+
+class OverlapRequest(FakeRequest):
+    """A FakeRequest that notes how many sendMessage calls were in flight at once, at most."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.sending = self.most_sending = 0
+
+    async def do_request(self, url: str, *args: Any, **kwargs: Any) -> tuple[int, bytes]:
+        if not url.endswith("/sendMessage"):
+            return await super().do_request(url, *args, **kwargs)
+        self.sending += 1
+        self.most_sending = max(self.most_sending, self.sending)
+        try:
+            return await super().do_request(url, *args, **kwargs)
+        finally:
+            self.sending -= 1
 
 
 def update(update_id: int, chat_id: int) -> Update:
@@ -28,16 +47,17 @@ async def test_chat_order_runs_chats_at_once_and_each_chat_in_turn() -> None:
         await asyncio.sleep(seconds)
         log.append(f"end {name}")
 
-    began = time.perf_counter()
     await asyncio.gather(
         order.process_update(update(1, 10), handle("a1", 0.2)),
         order.process_update(update(2, 10), handle("a2", 0.01)),
         order.process_update(update(3, 20), handle("b1", 0.2)),
         order.process_update(object(), handle("no chat", 0.2)),
     )
-    assert time.perf_counter() - began < 0.4  # not 0.61: chats do not wait for each other
     assert log.index("end a1") < log.index("start a2")  # one chat's updates in order
+    # Other chats (and updates of none) do not wait for chat 10: they start while a1 sleeps.
+    # Said by the order of events, not by a wall time that a loaded machine stretches.
     assert log.index("start b1") < log.index("end a1")
+    assert log.index("start no chat") < log.index("end a1")
     assert order._chats == {}  # nothing kept per chat once its updates are done
 
 
@@ -46,9 +66,10 @@ async def test_a_slow_round_trip_in_one_chat_does_not_hold_up_the_others(
 ) -> None:
     seed(db_path)
     fake = make_fake()
+    request = OverlapRequest(fake, latency=0.3)  # every Bot API call takes 0.3 s
     app = build_application(
         replace(settings, telegram_token=fake.token, admins=(ADMIN,)),
-        request=FakeRequest(fake, latency=0.3),  # every Bot API call takes 0.3 s
+        request=request,
         get_updates_request=FakeRequest(fake),
         schedule=False,
     )
@@ -59,9 +80,13 @@ async def test_a_slow_round_trip_in_one_chat_does_not_hold_up_the_others(
         for raw in fake.pending_updates(0, 10):
             await app.update_queue.put(Update.de_json(raw, app.bot))
         while len(fake.sent()) < 3:
-            assert time.perf_counter() - began < 5, "the replies did not come"
+            assert time.perf_counter() - began < 30, "the replies did not come"
             await asyncio.sleep(0.01)
-    assert time.perf_counter() - began < 0.8  # three replies side by side, not 0.9 s in a row
+    # The replies were on their way side by side, not one 0.3 s round trip after another
+    # (in a row, never two would be in flight). Counted rather than timed: a wall-clock
+    # bound does not hold on a loaded machine, nor does all three overlapping when one
+    # chat's handler is slow to reach its reply.
+    assert request.most_sending >= 2
 
 
 async def test_digest_shows_a_new_version_after_its_older_one_was_kept(

@@ -71,6 +71,21 @@ def test_chats_wait_a_second_and_groups_twenty_a_minute() -> None:
     assert gate.ready_at(1) == 0.0 and gate.ready_at(-5) == 0.0
 
 
+def test_a_chats_gaps_count_from_when_its_message_left() -> None:
+    time = Clock()
+    gate = ChatGate(Limits(), time)
+    gate.sent(1, group=False)  # its turn
+    time.now += 0.3  # a slow ledger claim before the request left
+    gate.departed(1, group=False)
+    assert gate.ready_at(1) == pytest.approx(time.now + 1.1)
+    for n in range(20):  # a group's minute counts from the departures too
+        time.now = 200.0 + n * 1.2
+        gate.sent(-5, group=True)
+        time.now += 0.5
+        gate.departed(-5, group=True)
+    assert gate.ready_at(-5) == pytest.approx(200.5 + 60 + 0.1)
+
+
 def test_a_429_is_bot_wide_only_when_several_chats_get_one_at_once() -> None:
     time = Clock()
     watch = FloodWatch(time)

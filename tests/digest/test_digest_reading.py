@@ -253,6 +253,20 @@ def test_outlook_with_history_shows_rising_themes_and_stayers(store: Store, opti
     assert any("《Vue 3 组件》 最近 7 天里有 2 天出现在榜单上" in line for line in outlook)
 
 
+def test_outlook_with_history_shows_falling_themes(store: Store, options):
+    for days_ago in (2, 1):
+        rust = [f"Rust 专题 {days_ago}-{n}" for n in range(4)]
+        posts = [make_post(source="juejin", post_id=t, title=t, heat=5) for t in rust]
+        store.save_posts(posts, SEEN - timedelta(days=days_ago))
+    rust, vue = ("r", "Rust 异步"), ("v", "Vue 3 组件")
+    store.save_posts([make_post(source="juejin", post_id=i, title=t) for i, t in (rust, vue)], SEEN)
+    zh = texts(compose_digest(store, DAY, options, BUILT), "outlook")
+    en = texts(compose_digest(store, DAY, options, BUILT), "outlook", "en")
+    # 1 post now against 4 a day before: cooling down, and not on the rise.
+    assert sum(line.startswith("后端与架构：本期 1 篇，上期 4 篇") for line in zh) == 1
+    assert any(line.startswith("Backend and architecture: 1 posts now, 4 last time") for line in en)
+
+
 # -- the LLM writer gets the same facts -------------------------------------------------
 
 
