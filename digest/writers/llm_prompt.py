@@ -44,8 +44,10 @@ Answer with one JSON object only, matching this JSON schema:
 TASKS = {
     "summary": (
         "Write the summary section as analysis, not a listing: at most {max_blocks} blocks "
-        "without headings and two to four statements in all. First the day's main theme "
-        "(the first of DATA.themes) and why it leads: how many posts, on which lists, "
+        "without headings and two to four statements in all. First the window's main "
+        "theme (the first of DATA.themes; the window is a day, or the ISO week of "
+        "DATA.period, whose DATA.longest_on_lists and DATA.climbed_highest then say which "
+        "stories held and rose) and why it leads: how many posts, on which lists, "
         "where its lead post stands on its own list, and what the posts say together. "
         "Then one statement each on the next two themes. Each statement makes a claim "
         "a reader can act on, not a restated title."

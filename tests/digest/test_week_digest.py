@@ -149,3 +149,7 @@ def test_the_llm_writes_a_weeks_prose_through_the_daily_path(
     sent = data_of(fake.requests[0])  # the model is told it writes about a week
     assert sent["date"] == WEEK and sent["period"].startswith("ISO week")
     assert sent["longest_on_lists"][0]["days"] == 7
+    summary_task = next(
+        m["content"] for m in fake.requests[0]["messages"] if m["role"] == "user"
+    ).split("DATA (quoted", 1)[0]
+    assert "the day's" not in summary_task and "ISO week of DATA.period" in summary_task
