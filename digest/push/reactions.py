@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 
 from ..clock import to_iso
+from ..store.archive import is_week
 from ..store.store import Store
 
 THUMBS_UP, THUMBS_DOWN = "👍", "👎"
@@ -75,18 +76,21 @@ def record_reactions(
 
 
 def reactions_by_day(store: Store, days: int = 7) -> list[DayReactions]:
-    """The newest ``days`` digest dates that got reactions, newest first."""
-    newest = "SELECT DISTINCT date FROM reactions ORDER BY date DESC LIMIT ?"
+    """The newest ``days`` digests (days, or weeks placed at their Sunday) that got
+    reactions, newest first."""
+    keys = [key for (key,) in store.db.execute("SELECT DISTINCT date FROM reactions")]
+    newest = sorted(keys, key=_when, reverse=True)[:days]
+    marks = ", ".join("?" * len(newest))
     rows = store.db.execute(
-        f"SELECT date, emoji, sum(count) FROM reactions WHERE date IN ({newest}) "
+        f"SELECT date, emoji, sum(count) FROM reactions WHERE date IN ({marks}) "
         "GROUP BY date, emoji",
-        [days],
+        newest,
     ).fetchall()
     chats = dict(
         store.db.execute(
-            f"SELECT date, count(DISTINCT chat_id) FROM reactions WHERE date IN ({newest}) "
+            f"SELECT date, count(DISTINCT chat_id) FROM reactions WHERE date IN ({marks}) "
             "GROUP BY date",
-            [days],
+            newest,
         ).fetchall()
     )
     by_day: dict[str, dict[str, int]] = {}
@@ -100,5 +104,14 @@ def reactions_by_day(store: Store, days: int = 7) -> list[DayReactions]:
             down=emojis.pop(THUMBS_DOWN, 0),
             others=dict(sorted(emojis.items(), key=lambda item: -item[1])),
         )
-        for day, emojis in sorted(by_day.items(), reverse=True)
+        for day, emojis in sorted(by_day.items(), key=lambda item: _when(item[0]), reverse=True)
     ]
+
+
+def _when(key: str) -> tuple[date, bool]:
+    """Where a digest key stands in time: a day, or an ISO week at its Sunday, after
+    that day's own digest (``2026-W07`` sorts after every day of 2026 as a string)."""
+    if is_week(key):
+        year, number = key.split("-W")
+        return date.fromisocalendar(int(year), int(number), 7), True
+    return date.fromisoformat(key), False
