@@ -160,6 +160,11 @@ async def edit(
             raise
 
 
+def in_channel(turn: Turn) -> bool:
+    """Whether this turn is in a channel (refusals name a channel, not a group)."""
+    return turn.chat.type == ChatType.CHANNEL
+
+
 async def is_chat_admin(chat: Chat, user: User | None, sender_chat: Chat | None = None) -> bool:
     """True in private chats and for the administrators of a group or channel.
 
@@ -194,7 +199,9 @@ async def may_press_for(turn: Turn, query: CallbackQuery, chat_id: int) -> bool:
     not, the presser is told so in an alert."""
     if chat_id == turn.chat.id and await may_press(turn, query):
         return True
-    await query.answer(turn.texts.plain("group_admins_only", turn.lang), show_alert=True)
+    await query.answer(
+        turn.texts.plain("admins_only", turn.lang, channel=in_channel(turn)), show_alert=True
+    )
     return False
 
 
@@ -231,7 +238,7 @@ async def managed_chat(turn: Turn, target: int | str | None, command: str) -> An
         return None
     sender = turn.message.sender_chat if turn.message is not None else None
     if not await is_chat_admin(turn.chat, turn.user, sender):
-        await reply(turn, "group_admins_only")
+        await reply(turn, "admins_only", channel=in_channel(turn))
         return None
     return turn.chat
 

@@ -30,7 +30,7 @@ from ..buttons import AlertButton, FollowButton, decode_as
 from ..context import BotContext
 from ..follow_alerts import PAGE, pages_of, render_alert
 from ..keyboards import alert_keyboard, following_keyboard
-from .common import Turn, edit, is_chat_admin, may_press_for, reply, send, turn_of
+from .common import Turn, edit, in_channel, is_chat_admin, may_press_for, reply, send, turn_of
 
 PREVIEW_HOURS = 24
 PREVIEW_ITEMS = 5
@@ -77,7 +77,7 @@ async def may_change(turn: Turn) -> bool:
     else:
         allowed = await is_chat_admin(turn.chat, turn.user, sender)
     if not allowed:
-        await reply(turn, "group_admins_only")
+        await reply(turn, "admins_only", channel=in_channel(turn))
     return allowed
 
 

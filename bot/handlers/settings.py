@@ -30,6 +30,7 @@ from .common import (
     edit,
     explain,
     find_channel,
+    in_channel,
     managed_chat,
     may_press,
     may_press_for,
@@ -155,7 +156,9 @@ async def pressed_chat(turn: Turn, query: CallbackQuery, chat_id: int) -> AnyCha
         return None
     if await may_press(turn, query):
         return turn.chat
-    await query.answer(turn.texts.plain("group_admins_only", turn.lang), show_alert=True)
+    await query.answer(
+        turn.texts.plain("admins_only", turn.lang, channel=in_channel(turn)), show_alert=True
+    )
     return None
 
 
