@@ -21,7 +21,7 @@ from ..store.store import SeenPost, Store
 from .builder import BuildOptions
 from .heat import CHART_POSTS, CHART_THEMES, HeatChart, TopPost, theme_heat
 from .ranking import ScoredPost, group_by_theme, merge_duplicates, normalise_heat
-from .themes import OTHER_ID
+from .themes import OTHER_ID, assign_theme
 
 _WEEK = re.compile(r"(\d{4})-W(\d{2})")
 TOP_STORIES = 10
@@ -144,7 +144,10 @@ def week_facts(store: Store, week: str, options: BuildOptions) -> WeekFacts:
     spans = store.sighting_days([s.key for s in seen], start, end)
     firsts = _first_ranks(store, [s.key for s in seen], start, end)
     hottest = [WeekStory(p.seen, spans.get(p.key, 0), p.score, firsts.get(p.key)) for p in scored]
-    stories = sorted(hottest, key=_longest_then_hottest)
+    # Chatter (cars, credit cards, holidays) never heads a theme; nor does it head a week.
+    stories = sorted(
+        (s for s in hottest if not is_chatter(s.post, options)), key=_longest_then_hottest
+    )
     by_source: dict[str, list[WeekStory]] = {}
     for story in sorted(stories, key=lambda s: (-s.score, -(s.post.heat or 0), s.post.key)):
         by_source.setdefault(story.post.post.source, []).append(story)
@@ -187,6 +190,15 @@ def _seen(
 ) -> list[SeenPost]:
     seen = [s for s in store.posts_in_window(start, end) if options.wants(s.post.source)]
     return without_excluded(seen, options.exclude)
+
+
+def is_chatter(seen: SeenPost, options: BuildOptions) -> bool:
+    """Whether a post is off-topic talk by the taxonomy (a theme marked ``chatter``)."""
+    post = seen.post
+    theme_id = assign_theme(
+        post.title, post.brief, options.themes, repository=post.source == "github"
+    )
+    return any(theme.id == theme_id and theme.chatter for theme in options.themes)
 
 
 def _longest_then_hottest(story: WeekStory) -> tuple[int, int, float, tuple[str, str]]:

@@ -96,9 +96,17 @@ class WeekWriter(OfflineWriter):
             Draft(
                 self.t(
                     f"{week.week}（{first} 至 {last}）各榜共出现 {week.posts} 篇，"
-                    f"上周 {week.previous_posts} 篇。",
+                    + (
+                        f"上周 {week.previous_posts} 篇。"
+                        if week.previous_posts
+                        else "上周没有数据。"
+                    ),
                     f"In {week.week} ({first} to {last}) the lists carried {week.posts} posts; "
-                    f"the week before, {week.previous_posts}.",
+                    + (
+                        f"the week before, {week.previous_posts}."
+                        if week.previous_posts
+                        else "there is no data for the week before."
+                    ),
                 )
             ),
             self.stayed(week.stories[0]),

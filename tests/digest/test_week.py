@@ -8,9 +8,9 @@ from datetime import date, timedelta
 
 import pytest
 from PIL import Image
-from week_store import MONDAY, WEEK, seed_fortnight
+from week_store import MONDAY, WEEK, seed_fortnight, seen_on
 
-from digest import BuildOptions, Store, UsageError, load_themes
+from digest import BuildOptions, Store, UsageError, load_themes, make_post
 from digest.build.week import parse_week, week_chart, week_facts, week_window
 from digest.render.chart import HEIGHT, WIDTH, draw_chart, render_chart
 
@@ -63,6 +63,20 @@ def test_the_weeks_facts(fortnight: Store, options: BuildOptions) -> None:
     assert facts.top_by_source["hackernews"][0].post.post.post_id == "long"
     assert set(facts.top_by_source) == {"hackernews", "juejin", "v2ex"}
     assert all(len(top) <= 3 for top in facts.top_by_source.values())
+
+
+def test_chatter_never_heads_the_week(fortnight: Store, options: BuildOptions) -> None:
+    """A car question on top of V2EX all week is counted, never a story or a climber."""
+    for n in range(7):
+        car = make_post(
+            source="v2ex", post_id="car", title="15w 左右，最近选车选迷茫了！", heat=90, rank=9 - n
+        )
+        fortnight.save_posts([car], seen_on(MONDAY + timedelta(days=n)))
+    facts = week_facts(fortnight, WEEK, options)
+    assert facts.per_source["v2ex"] == 2
+    assert "car" not in {s.post.post.post_id for s in (*facts.stories, *facts.climbers)}
+    assert facts.stories[0].post.post.post_id == "long"
+    assert [s.post.post.post_id for s in facts.top_by_source["v2ex"]] == ["t1"]
 
 
 def test_a_source_filter_narrows_the_week(fortnight: Store, options: BuildOptions) -> None:

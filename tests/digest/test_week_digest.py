@@ -97,6 +97,13 @@ def _cites(digest: Digest, section: str) -> list[int]:
     return [n for b in digest.section(section).blocks for s in b.statements for n in s.cites]
 
 
+def test_a_week_without_a_week_before_says_so(fortnight: Store, options: BuildOptions) -> None:
+    first = compose_week(fortnight, "2026-W06", options, BUILT)  # nothing stored before it
+    assert "上周没有数据" in text_of(first, "summary")
+    assert "no data for the week before" in text_of(first, "summary", "en")
+    assert "上周 29 篇" in text_of(compose_week(fortnight, WEEK, options, BUILT), "summary")
+
+
 def test_a_week_is_stored_in_versions_apart_from_the_days(
     fortnight: Store, options: BuildOptions
 ) -> None:
