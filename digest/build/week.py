@@ -172,17 +172,15 @@ def week_facts(store: Store, week: str, options: BuildOptions) -> WeekFacts:
 def _first_ranks(
     store: Store, keys: list[tuple[str, str]], start: dt.datetime, end: dt.datetime
 ) -> dict[tuple[str, str], int]:
-    """Each post's rank at its first ranked sighting in [start, end) (the snapshots' key)."""
-    found: dict[tuple[str, str], int] = {}
-    for source, post_id in keys:
-        row = store.db.execute(
-            "SELECT rank FROM snapshots WHERE source = ? AND post_id = ? AND fetched_at >= ? "
-            "AND fetched_at < ? AND rank IS NOT NULL ORDER BY fetched_at LIMIT 1",
-            [source, post_id, to_iso(start), to_iso(end)],
-        ).fetchone()
-        if row is not None:
-            found[(source, post_id)] = int(row[0])
-    return found
+    """Each post's rank at its first ranked sighting in [start, end): one pass over the
+    week's snapshots, newest first, so the earliest sighting is the one left standing."""
+    wanted = set(keys)
+    rows = store.db.execute(
+        "SELECT source, post_id, rank FROM snapshots WHERE fetched_at >= ? AND fetched_at < ? "
+        "AND rank IS NOT NULL ORDER BY fetched_at DESC",
+        [to_iso(start), to_iso(end)],
+    )
+    return {(s, p): int(rank) for s, p, rank in rows if (s, p) in wanted}
 
 
 def _seen(

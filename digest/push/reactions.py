@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
+from ..build.week import parse_week
 from ..clock import to_iso
 from ..store.archive import is_week
 from ..store.store import Store
@@ -112,6 +113,5 @@ def _when(key: str) -> tuple[date, bool]:
     """Where a digest key stands in time: a day, or an ISO week at its Sunday, after
     that day's own digest (``2026-W07`` sorts after every day of 2026 as a string)."""
     if is_week(key):
-        year, number = key.split("-W")
-        return date.fromisocalendar(int(year), int(number), 7), True
+        return parse_week(key)[1][-1], True
     return date.fromisoformat(key), False
