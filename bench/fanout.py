@@ -34,6 +34,8 @@ def figures(run: PushRun) -> dict[str, object]:
         "chats": run.chats,
         "messages": run.messages,
         "seconds": round(wall, 1),
+        # Planning and rendering before the first send (inside the wall time).
+        "before_sends_s": round(wall - bot["seconds"], 1),
         "floor_seconds": round(floor, 1),
         "floor_percent": round(100 * floor / wall, 2),
         "messages_per_s": round(run.messages / wall, 2),
@@ -50,7 +52,8 @@ def figures(run: PushRun) -> dict[str, object]:
 def describe(name: str, f: dict[str, object]) -> str:
     return (
         f"{name:>6}: {f['messages']:,} messages to {f['delivered']:,} of {f['chats']:,} chats in "
-        f"{f['seconds']}s (floor {f['floor_seconds']}s: {f['floor_percent']}% of it); "
+        f"{f['seconds']}s (floor {f['floor_seconds']}s: {f['floor_percent']}% of it; "
+        f"{f['before_sends_s']}s of planning before the sends); "
         f"{f['messages_per_s']} messages/s; {f['served_429']} 429s served "
         f"(bot-wide {f.get('refused_bot', 0)}, a chat's {f.get('refused_chat', 0)}), {f['floods']} "
         f"received; {f['failed']} failed; bot CPU {f['cpu_ms_per_message']} ms/message"

@@ -19,6 +19,7 @@ import asyncio
 import heapq
 import itertools
 import logging
+import math
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -27,16 +28,10 @@ from typing import TypeVar
 
 from telegram.error import NetworkError, RetryAfter
 
-from .limits import ChatGate, Clock, Departures, FloodWatch, Limits, Sleep, retry_seconds
+from .limits import ChatGate, Clock, FloodWatch, Limits, Pacer, Sleep, retry_seconds
 
 T = TypeVar("T")
 log = logging.getLogger(__name__)
-
-# Each 429 stretches the bot-wide slots by this much (up to MAX_STRETCH); each turn
-# handed out relaxes them by RELAX, so 0.5% comes back after 900 clean turns (30 s).
-STRETCH = 0.005
-MAX_STRETCH = 1.05
-RELAX = STRETCH / 900
 
 
 class Kind(IntEnum):
@@ -81,16 +76,14 @@ class Outbox:
         self.sleep = sleep
         self.chats = ChatGate(self.limits, clock)
         self.watch = FloodWatch(clock)
-        self.departures = Departures(self.limits, clock, sleep)
-        self.floods = 0  # 429s met, for the figures
         # Telegram counts a message when it arrives. At 99.5% of its rate a second keeps
         # 5 ms for the way there; where the way jitters more (a loaded machine, a slow
-        # network) 429s say so, and the slots stretch until they stop.
-        self.stretch = 1.0
+        # network) 429s say so, and the pacer's window widens until they stop.
+        self.pacer = Pacer(self.limits, clock, sleep)
+        self.floods = 0  # 429s met, for the figures
         self._queue: list[tuple[int, int, _Waiter]] = []  # (kind, order, waiter)
         self._held: list[tuple[float, int, int, _Waiter]] = []  # their chat's not ready yet
         self._order = itertools.count()
-        self._next_slot = 0.0
         self._pushes_until = 0.0  # pushes held after a bot-wide 429
         self._wake = asyncio.Event()
         self._dispatcher: asyncio.Task[None] | None = None
@@ -115,12 +108,6 @@ class Outbox:
         """
         while True:
             await self.turn(kind, chat_id, group=group, edit=edit)
-            if not edit:
-                # Counted, but never held back: a message sent whole through here leaves as
-                # its turn comes. The departures window is for pushes, whose ledger claim
-                # sits between turn and send; a reply waiting there behind pushes bunched
-                # up by a slow claim would lose the place its kind gave it.
-                self.departures.note()
             try:
                 return await call()
             except RetryAfter as exc:
@@ -150,15 +137,16 @@ class Outbox:
         await waiter.future  # a cancelled caller cancels it, and the dispatcher skips it
 
     async def depart(self, chat_id: int, *, group: bool = False) -> None:
-        """Wait until a push fits the last second's departures (just before it leaves);
-        its chat's gaps count from then."""
-        await self.departures.admit(self.stretch)
+        """Wait until a push that had its turn fits the last second's departures (just
+        before it leaves); its chat's gaps count from then."""
+        await self.pacer.admit()
         self.chats.departed(chat_id, group)
+        self._wake.set()  # a pending push left: the next push's turn may be due
 
     def refused(self, chat_id: int, seconds: float) -> None:
         """A 429 for ``chat_id``: hold that chat; if several chats got one, hold pushes too."""
         self.floods += 1
-        self.stretch = min(MAX_STRETCH, self.stretch + STRETCH)
+        self.pacer.widen()
         self.chats.pause(chat_id, seconds)
         if self.watch.refused(chat_id):
             self._pushes_until = max(self._pushes_until, self.clock() + seconds)
@@ -182,55 +170,63 @@ class Outbox:
     # -- the dispatcher ------------------------------------------------------------------
 
     async def _dispatch(self) -> None:
-        """Hand out one turn per slot, to the lowest kind whose chat is ready."""
+        """Hand out turns as the pacer lets them go, to the lowest kind whose chat is ready."""
         try:
             while self._queue or self._held:
                 now = self.clock()
-                if now < self._next_slot:
-                    await self.sleep(self._next_slot - now)
-                    continue
-                waiter = self._pick(now)
+                waiter = self._first(now)
                 if waiter is None:
-                    await self._idle(now)
+                    await self._idle(now, math.inf)
                     continue
+                push = waiter.kind == Kind.PUSH
+                if (at := self.pacer.turn_at(push)) > now:
+                    if at - now <= self.limits.interval:  # the pace: a slot away at most
+                        await self.sleep(at - now)
+                    else:  # pushes pending: a departure, or a reply asking, wakes it
+                        await self._idle(now, at)
+                    continue
+                heapq.heappop(self._queue)
+                # A reply's or notice's turn counts as its departure: it leaves at once,
+                # never held behind pushes that bunched up in the window.
                 self.chats.sent(waiter.chat_id, waiter.group)
-                self.stretch = max(1.0, self.stretch - RELAX)
-                interval = self.limits.interval * self.stretch
-                # Keep the slots' schedule when this one came a little late (a busy
-                # loop); after an idle spell, count from now (no slots banked).
-                late = now - self._next_slot
-                self._next_slot = (now if late >= interval else self._next_slot) + interval
+                self.pacer.turned(push)
                 waiter.future.set_result(None)
         except BaseException as exc:  # no waiter may hang on a dead dispatcher
             self._fail(exc if isinstance(exc, Exception) else OutboxClosedError())
             raise
 
-    def _pick(self, now: float) -> _Waiter | None:
+    def _first(self, now: float) -> _Waiter | None:
+        """The waiter whose turn is next (left first in the queue), its chat ready."""
         held, queue = self._held, self._queue
         while held and held[0][0] <= now:
             _, kind, order, waiter = heapq.heappop(held)
             heapq.heappush(queue, (kind, order, waiter))
         while queue:
-            kind, order, waiter = heapq.heappop(queue)
+            kind, order, waiter = queue[0]
             if waiter.future.done():  # its caller was cancelled
+                heapq.heappop(queue)
                 continue
             ready = self.chats.ready_at(waiter.chat_id)
             if kind == Kind.PUSH:
                 ready = max(ready, self._pushes_until)
             if ready > now:
+                heapq.heappop(queue)
                 heapq.heappush(held, (ready, kind, order, waiter))
                 continue
             return waiter
         return None
 
-    async def _idle(self, now: float) -> None:
-        """Wait for a new waiter, a 429's change, or the first held chat to be ready."""
+    async def _idle(self, now: float, until: float) -> None:
+        """Wait for a new waiter, a 429's change, a departure, ``until``, or the first held
+        chat to be ready."""
         self._wake.clear()
-        if not self._held:
+        if self._held:
+            until = min(until, self._held[0][0])
+        if until == math.inf:
             await self._wake.wait()
             return
         woken = asyncio.ensure_future(self._wake.wait())
-        slept = asyncio.ensure_future(self.sleep(self._held[0][0] - now))
+        slept = asyncio.ensure_future(self.sleep(until - now))
         try:
             await asyncio.wait((woken, slept), return_when=asyncio.FIRST_COMPLETED)
         finally:

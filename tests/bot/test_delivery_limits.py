@@ -19,7 +19,7 @@ from delivery_worker import (
 )
 from telegram import Bot
 
-from bot.delivery.limits import ChatGate, Departures, FloodWatch, Limits
+from bot.delivery.limits import ChatGate, FloodWatch, Limits, Pacer
 from bot.delivery.outbox import Kind
 from bot.fake_telegram import FakeRequest, FakeTelegram, FloodLimits
 from bot.services import Services
@@ -42,13 +42,13 @@ class Clock:
         self.now += max(0.0, seconds)
 
 
-async def test_departures_hold_back_sends_bunched_up_behind_a_slow_claim() -> None:
+async def test_the_pacer_holds_back_sends_bunched_up_behind_a_slow_claim() -> None:
     time = Clock()
-    departures = Departures(Limits(per_second=10), time, time.sleep)
+    pacer = Pacer(Limits(per_second=10), time, time.sleep)
     for _ in range(10):  # ten sends whose claims all finish at once
-        await departures.admit()
+        await pacer.admit()
     first = time.now
-    await departures.admit()  # the eleventh must wait for the window
+    await pacer.admit()  # the eleventh must wait for the window
     # The window is 10 sends at the paced 9.95/s, not one second: bunched sends keep the
     # 5 ms of slack evenly paced ones have against jitter before Telegram counts them.
     assert time.now - first == pytest.approx(1 / 0.995)
@@ -141,13 +141,13 @@ async def test_a_reply_goes_out_while_a_429_storm_holds_the_pushes(
 
 async def test_sends_counted_without_waiting_keep_only_the_last_window() -> None:
     time = Clock()
-    departures = Departures(Limits(per_second=10), time, time.sleep)
-    for _ in range(1000):  # replies only: noted, never admitted
-        departures.note()
+    pacer = Pacer(Limits(per_second=10), time, time.sleep)
+    for _ in range(1000):  # replies only: counted at their turn, never admitted
+        pacer.turned(push=False)
         time.now += 0.05
-    assert len(departures._sent) <= 25  # 1.1 windows of 1.005 s at one per 50 ms
+    assert len(pacer._sent) == 10  # the window's count, however many went before
     for _ in range(10):
-        departures.note()
+        pacer.turned(push=False)
     first = time.now
-    await departures.admit()  # a push behind ten replies in one instant waits for the window
+    await pacer.admit()  # a push behind ten replies in one instant waits for the window
     assert time.now - first == pytest.approx(1 / 0.995)
