@@ -130,9 +130,9 @@ class _Engine:
         if not await self._writer.write(Claim(key, len(push.texts), push.job.kind)):
             self.report.busy += 1  # another pusher holds this part; the chat is theirs
             return
-        await self.outbox.depart(chat.chat_id, group=group)
+        departure = await self.outbox.depart(chat.chat_id, group=group)
         try:
-            message_id = await self._post(push, key, bot)
+            message_id = await self.outbox.timed(departure, self._post(push, key, bot))
         except TelegramError as exc:
             await self._refused(push, key, exc)
             return

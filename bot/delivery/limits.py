@@ -1,14 +1,12 @@
-"""Telegram's sending limits as bookkeeping: per-chat spacing, group windows, 429s, the pace.
+"""Telegram's sending limits as bookkeeping: per-chat spacing, group windows, 429s.
 
-These are the parts the outbox (``bot.delivery.outbox``) is built from; none of them waits
-on its own except :class:`Pacer`. Telegram does not say which limit a 429 is about:
-:class:`FloodWatch` takes 429s from several chats at once to mean the bot-wide one.
+These are parts the outbox (``bot.delivery.outbox``) is built from, with the bot-wide pace
+(``bot.delivery.pace``); none of them waits. Telegram does not say which limit a 429 is
+about: :class:`FloodWatch` takes 429s from several chats at once to mean the bot-wide one.
 """
 
 from __future__ import annotations
 
-import asyncio
-import math
 import time
 from collections import deque
 from collections.abc import Awaitable, Callable
@@ -23,15 +21,6 @@ Sleep = Callable[[float], Awaitable[None]]
 JITTER = 0.1
 GLOBAL_FLOOD_CHATS = 3  # 429s from this many chats within a second mean the bot-wide limit
 GROUP_WINDOW = 60.0
-# The pacer's margin for the way to Telegram: widened by WIDEN for each 429 (up to
-# MAX_MARGIN), narrowed back by WIDEN over NARROW_AFTER clean departures (30 s at 30/s).
-WIDEN = 0.005
-MAX_MARGIN = 0.05
-NARROW_AFTER = 900
-CATCH_UP = 2.0  # turns held back are made up at up to twice the pace
-LEAD = 0.04  # a push's turn comes this long before its departure fits: its ledger claim
-PENDING_MAX = 6  # push turns handed out whose departure is still to come
-PENDING_TTL = 1.0  # a push turn not departed by then never will (claimed elsewhere, stopped)
 PRUNE_FROM = 4096  # chats remembered before lapsed ones are forgotten
 
 
@@ -139,92 +128,3 @@ class FloodWatch:
         while recent and recent[0][0] <= now - 1.0:
             recent.popleft()
         return len({chat for _, chat in recent}) >= GLOBAL_FLOOD_CHATS
-
-
-class Pacer:
-    """The bot-wide pace, as a sliding window over the bot's last ``cap`` departures.
-
-    Telegram refuses a message when ``cap`` (30) already arrived in the second before it,
-    so a send may leave once the ``cap``-th last departure is ``window`` old: one second
-    plus a margin for the way there. Measured on departures rather than handed out as
-    fixed slots, a send held back (a slow ledger claim, a stalled loop) leaves room that
-    the next ones take at once: the pace is caught up, not lost. Fixed slots at 99.5%
-    behind a window at 99.5% were a queue served exactly as fast as it filled (a median
-    span of 30 departures of 1.018 s, 98.3% of the ceiling, in a 10,000-chat push).
-
-    The margin widens after a 429 (the way jittered more than it allowed) and narrows
-    back slowly over clean departures. Turns for pushes are handed out a little ahead
-    (``LEAD``, their ledger claim) and at most ``PENDING_MAX`` at a time. Turns are spaced
-    at the pace from a quiet start, and at ``CATCH_UP`` times it while catching up: a
-    quick run, not a burst of sends in one instant whose last leaves long after its stamp.
-    """
-
-    def __init__(self, limits: Limits, clock: Clock = time.monotonic, sleep: Sleep = asyncio.sleep):
-        self.cap = max(1, math.floor(limits.per_second))
-        self.base = self.cap * limits.interval  # 1.005 s at 30/s and 99.5%
-        self.interval = limits.interval
-        self.clock = clock
-        self.sleep = sleep
-        self.margin = 0.0  # added to the window after 429s
-        self._sent: deque[float] = deque(maxlen=self.cap)
-        self._pending: deque[float] = deque()  # push turns handed out, not yet departed
-        self._pending_max = max(1, min(PENDING_MAX, self.cap - 1))
-        self._last_turn = -math.inf
-
-    @property
-    def window(self) -> float:
-        """The span ``cap`` departures must cover before one more may leave."""
-        return self.base + self.margin
-
-    def fits_at(self, ahead: int = 0) -> float:
-        """When the next departure fits the window (with ``ahead`` others leaving first)."""
-        sent = self._sent
-        index = len(sent) - self.cap + min(ahead, self.cap - 1)
-        return sent[index] + self.window if index >= 0 else 0.0
-
-    def turn_at(self, push: bool) -> float:
-        """From when the next turn may be handed out: a push's ahead of its departure (its
-        claim comes between), anything else's when it fits now (it leaves at once)."""
-        pending = self._pending
-        while pending and pending[0] <= self.clock() - PENDING_TTL:
-            pending.popleft()  # its push never departed (claimed elsewhere, or stopped)
-        ahead = len(pending) if push else 0
-        if push and ahead >= self._pending_max:
-            return pending[0] + PENDING_TTL  # or sooner: a departure wakes the outbox
-        spaced = self._last_turn + self._spacing()
-        return max(spaced, self.fits_at(ahead) - LEAD) if push else max(spaced, self.fits_at())
-
-    def _spacing(self) -> float:
-        """The least time between two turns: the pace's interval from a quiet start, so
-        sends leave evenly; a fraction of it while sending, so departures follow the
-        window as closely as it lets them (and catch up after sends were held back)."""
-        sent = self._sent
-        if len(sent) == self.cap and self.clock() - sent[0] < 2 * self.window:
-            return self.interval / CATCH_UP
-        return self.interval
-
-    def turned(self, push: bool) -> None:
-        """A turn was handed out: a push's is pending until it departs, others leave now."""
-        self._last_turn = now = self.clock()
-        if push:
-            self._pending.append(now)
-        else:
-            self._count(now)
-
-    async def admit(self) -> None:
-        """Wait until a push that had its turn fits the window, then count it as departed."""
-        while (wait := self.fits_at() - self.clock()) > 0:
-            await self.sleep(wait)
-        if self._pending:
-            self._pending.popleft()
-        self._count(self.clock())
-
-    def widen(self) -> None:
-        """A 429: the way to Telegram jitters more than the margin allows."""
-        self.margin = min(MAX_MARGIN, self.margin + WIDEN)
-
-    def _count(self, now: float) -> None:
-        sent = self._sent
-        sent.append(max(now, sent[-1]) if sent else now)
-        if self.margin:
-            self.margin = max(0.0, self.margin - WIDEN / NARROW_AFTER)

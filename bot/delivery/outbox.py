@@ -28,7 +28,8 @@ from typing import TypeVar
 
 from telegram.error import NetworkError, RetryAfter
 
-from .limits import ChatGate, Clock, FloodWatch, Limits, Pacer, Sleep, retry_seconds
+from .limits import ChatGate, Clock, FloodWatch, Limits, Sleep, retry_seconds
+from .pace import Departure, Pacer
 
 T = TypeVar("T")
 log = logging.getLogger(__name__)
@@ -54,7 +55,7 @@ class _Waiter:
     kind: Kind
     chat_id: int
     group: bool
-    future: asyncio.Future[None]
+    future: asyncio.Future[Departure | None]
 
 
 class Outbox:
@@ -107,9 +108,9 @@ class Outbox:
         :param edit: an edit, which Telegram counts against the chat only, not the bot.
         """
         while True:
-            await self.turn(kind, chat_id, group=group, edit=edit)
+            departure = await self.turn(kind, chat_id, group=group, edit=edit)
             try:
-                return await call()
+                return await (call() if departure is None else self.timed(departure, call()))
             except RetryAfter as exc:
                 seconds = retry_seconds(exc.retry_after)
                 self.refused(chat_id, seconds)
@@ -119,8 +120,11 @@ class Outbox:
 
     async def turn(
         self, kind: Kind, chat_id: int, *, group: bool = False, edit: bool = False
-    ) -> None:
-        """Wait until a message of ``kind`` may leave for ``chat_id``; it counts as sent then."""
+    ) -> Departure | None:
+        """Wait until a message of ``kind`` may leave for ``chat_id``; it counts as sent then.
+
+        A push departs later (:meth:`depart`); anything else has departed: its departure,
+        for :meth:`timed`, is returned (None for an edit, which the pace does not count)."""
         if self._closed:
             raise OutboxClosedError
         if edit:  # the chat's own spacing only, in order of asking
@@ -128,20 +132,29 @@ class Outbox:
             self.chats.sent(chat_id, group=False, at=at)
             if (wait := at - self.clock()) > 0:
                 await self.sleep(wait)
-            return
+            return None
         waiter = _Waiter(kind, chat_id, group, asyncio.get_running_loop().create_future())
         heapq.heappush(self._queue, (kind, next(self._order), waiter))
         if self._dispatcher is None or self._dispatcher.done():
             self._dispatcher = asyncio.create_task(self._dispatch(), name="hotdigest-outbox")
         self._wake.set()
-        await waiter.future  # a cancelled caller cancels it, and the dispatcher skips it
+        return await waiter.future  # a cancelled caller cancels it; the dispatcher skips it
 
-    async def depart(self, chat_id: int, *, group: bool = False) -> None:
+    async def depart(self, chat_id: int, *, group: bool = False) -> Departure:
         """Wait until a push that had its turn fits the last second's departures (just
         before it leaves); its chat's gaps count from then."""
-        await self.pacer.admit()
+        departure = await self.pacer.admit()
         self.chats.departed(chat_id, group)
         self._wake.set()  # a pending push left: the next push's turn may be due
+        return departure
+
+    async def timed(self, departure: Departure, sending: Awaitable[T]) -> T:
+        """Await a send that left at ``departure``: its round trip tells the pace how late
+        Telegram may have counted it."""
+        try:
+            return await sending
+        finally:
+            self.pacer.answered(departure)
 
     def refused(self, chat_id: int, seconds: float) -> None:
         """A 429 for ``chat_id``: hold that chat; if several chats got one, hold pushes too."""
@@ -189,8 +202,7 @@ class Outbox:
                 # A reply's or notice's turn counts as its departure: it leaves at once,
                 # never held behind pushes that bunched up in the window.
                 self.chats.sent(waiter.chat_id, waiter.group)
-                self.pacer.turned(push)
-                waiter.future.set_result(None)
+                waiter.future.set_result(self.pacer.turned(push))
         except BaseException as exc:  # no waiter may hang on a dead dispatcher
             self._fail(exc if isinstance(exc, Exception) else OutboxClosedError())
             raise

@@ -19,8 +19,9 @@ from delivery_worker import (
 )
 from telegram import Bot
 
-from bot.delivery.limits import ChatGate, FloodWatch, Limits, Pacer
+from bot.delivery.limits import ChatGate, FloodWatch, Limits
 from bot.delivery.outbox import Kind
+from bot.delivery.pace import Pacer
 from bot.fake_telegram import FakeRequest, FakeTelegram, FloodLimits
 from bot.services import Services
 from digest import Store
