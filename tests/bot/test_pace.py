@@ -32,7 +32,7 @@ def test_a_send_whose_way_took_longer_holds_back_only_the_send_30_after_it() -> 
         pacer.answered(departure)
         clock.now = left[-1] + pacer.interval
     assert pacer.fits_at() == pytest.approx(left[0] + window)  # the first: on time
-    for number in range(4):
+    for _ in range(4):
         pacer.turned(push=False)
     # The fifth may have arrived 40 ms after it left: the send 30 after it waits so long.
     assert pacer.fits_at() == pytest.approx(left[4] + 0.04 + window)
