@@ -77,9 +77,9 @@ class Outbox:
         self.sleep = sleep
         self.chats = ChatGate(self.limits, clock)
         self.watch = FloodWatch(clock)
-        # Telegram counts a message when it arrives. At 99.5% of its rate a second keeps
-        # 5 ms for the way there; where the way jitters more (a loaded machine, a slow
-        # network) 429s say so, and the pacer's window widens until they stop.
+        # Telegram counts a message when it arrives: the pacer counts each send as late as
+        # its round trip says it may have arrived, keeps 3 ms on top (99.7% of the rate),
+        # and widens that after 429s until they stop.
         self.pacer = Pacer(self.limits, clock, sleep)
         self.floods = 0  # 429s met, for the figures
         self._queue: list[tuple[int, int, _Waiter]] = []  # (kind, order, waiter)

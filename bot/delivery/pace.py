@@ -80,7 +80,7 @@ class Pacer:
 
     def __init__(self, limits: Limits, clock: Clock = time.monotonic, sleep: Sleep = asyncio.sleep):
         self.cap = max(1, math.floor(limits.per_second))
-        self.base = self.cap * limits.interval  # 1.005 s at 30/s and 99.5%
+        self.base = self.cap * limits.interval  # 1.003 s at 30/s and 99.7%
         self.interval = limits.interval
         self.clock = clock
         self.sleep = sleep
