@@ -12,8 +12,9 @@ the same push runs with that code too, at the same time, each against a fake of 
 and both are printed side by side.
 
 Run: ``uv run python bench/fanout.py [--chats 10000] [--latency 0.05] [--anchor DIR]``
-(10,000 chats take about 17 minutes; ``--chats 1000`` about 2.)
-The last line is ``KEY=VALUE ...``.
+(10,000 chats take about 17 minutes; ``--chats 1000`` about 2.) It prints the machine and
+its load average before and after, each run's figures and whether it meets issue 12's
+target (>= 99% of the floor, 0 x 429); the last line is ``KEY=VALUE ...``.
 """
 
 from __future__ import annotations
@@ -82,6 +83,8 @@ def main() -> None:
         results = {name: figures(run.result()) for name, run in runs.items()}
     for name, f in results.items():
         print(describe(name, f))
+        met = float(str(f["floor_percent"])) >= 99 and f["served_429"] == 0
+        print(f"{name:>6}: target >= 99% of the floor and 0 x 429: {'met' if met else 'NOT met'}")
     print("after:", load_average())
     line: dict[str, object] = {"latency_ms": round(args.latency * 1000)}
     for name, f in results.items():
