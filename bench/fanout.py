@@ -47,6 +47,7 @@ def figures(run: PushRun) -> dict[str, object]:
         "failed": bot["failed"],
         "delivered": bot["delivered"],
         "cpu_ms_per_message": round(bot["cpu_ms_per_message"], 2),
+        **({"late_ms": round(bot["late_ms"], 2)} if "late_ms" in bot else {}),
     }
 
 
@@ -58,6 +59,7 @@ def describe(name: str, f: dict[str, object]) -> str:
         f"{f['messages_per_s']} messages/s; {f['served_429']} 429s served "
         f"(bot-wide {f.get('refused_bot', 0)}, a chat's {f.get('refused_chat', 0)}), {f['floods']} "
         f"received; {f['failed']} failed; bot CPU {f['cpu_ms_per_message']} ms/message"
+        + (f"; each send counted {f['late_ms']} ms late on average" if "late_ms" in f else "")
     )
 
 

@@ -77,6 +77,8 @@ async def _push_with(application: Any, args: argparse.Namespace, options: Any) -
         before, started = resource.getrusage(resource.RUSAGE_SELF), time.perf_counter()
         report = await push_due(services, application.bot, day=args.day, options=options)
         wall = time.perf_counter() - started
+        pacer = getattr(getattr(services, "outbox", None), "pacer", None)  # none before the pace
+        pace = {"late_ms": 1000 * pacer.late_seconds / max(1, pacer.answers)} if pacer else {}
         after = resource.getrusage(resource.RUSAGE_SELF)
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     figures = asdict(report)
@@ -88,6 +90,7 @@ async def _push_with(application: Any, args: argparse.Namespace, options: Any) -
         "wall_s": wall,  # planning and rendering included, not only the sends
         "cpu_s": cpu,
         "cpu_ms_per_message": 1000 * cpu / report.messages if report.messages else 0.0,
+        **pace,  # how late, on average, the pace counted each send (its round trip)
         "rss_before_mb": rss_before,
         "peak_rss_mb": after.ru_maxrss / 1024,
     }
