@@ -97,6 +97,7 @@ def test_vocabulary_of_the_labelled_days(themes, title, theme):
         "[加群领 10U 额度 评论留 ID 再发 5U] ⛽ RootFlow AI — 高性能 AI API 加油站",
         "继续启动！ 19 元/月质保整月的 gpt plus！",
         "求助： Trae 用支付宝免密支付扣了我 7 个月，客服拒绝退款",
+        "35 岁了， 一事无成，还没有对象，感到未来人生会继续平庸且孤单",  # dating, not careers
     ],
 )
 def test_resale_giveaways_and_errands_are_chatter(themes, title):
