@@ -75,14 +75,17 @@ def main() -> None:
         lines = posts_path.read_text(encoding="utf-8").splitlines()
         posts = {(p["source"], p["post_id"]): p for p in map(json.loads, lines)}
         digest = build_day(posts_path)
+        gold = load_gold(gold_path)
         by_index = {e.index: (e.source, e.post_id) for e in digest.sources}
         items = []
         for group in digest.facts["themes"]:  # type: ignore[union-attr]
             for item in group["items"]:
                 if group["id"] != OTHER_ID:
                     keys = [by_index[i] for i in item]
-                    items.append((set(item), evidence(group["id"], [posts[k] for k in keys])))
-        days.append((name, digest, load_gold(gold_path), items))
+                    found = evidence(group["id"], [posts[k] for k in keys])
+                    right = group["id"] in {gold.themes[keys[0]], *gold.also[keys[0]]}
+                    items.append((set(item), found, right))
+        days.append((name, digest, gold, items))
     print(f"F1/coverage per day when the rule's items are left unthemed (held out: {held})\n")
     print(
         f"{'rule':<28}"
@@ -92,7 +95,7 @@ def main() -> None:
     for label, rule in RULES.items():
         cells = []
         for name, digest, gold, items in days:
-            weak = set().union(*(ix for ix, e in items if rule(e)))
+            weak = set().union(*(ix for ix, e, _ in items if rule(e)))
             kept = [
                 {**g, "items": [it for it in g["items"] if not set(it) & weak]}
                 for g in digest.facts["themes"]  # type: ignore[union-attr]
@@ -102,6 +105,18 @@ def main() -> None:
         f1s, covs = [c[0] for c in cells], [c[1] for c in cells]
         row = "".join(f"  {f:.2f}/{c:.2f}" for f, c in cells)
         print(f"{label:<28}{row}  {min(f1s):.3f} {sum(f1s) / len(f1s):.3f}  {min(covs):.2f}")
+    print("\nThemed items whose theme the labels accept, by the rule that calls them weak:\n")
+    for label, rule in RULES.items():
+        judged = [right for *_, items in days for _, e, right in items if rule(e)]
+        print(f"  {label:<28} {sum(judged):>4} of {len(judged)}")
+    clear = [right for *_, items in days for _, e, right in items if _clear(e)]
+    print(
+        f"  {'one title word or more, no tie, not generic only':<28} {sum(clear)} of {len(clear)}"
+    )
+
+
+def _clear(e: Evidence) -> bool:
+    return e[0] in e[2] and e[1][e[0]] > 1 and _second(e[1], e[0]) < e[1][e[0]]
 
 
 if __name__ == "__main__":
