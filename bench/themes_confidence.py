@@ -6,7 +6,7 @@ without a theme) and scores the days again. A simulation on the built digest, no
 rebuild: an item taken out does not join a topic cluster. Not a test; CI does not run
 bench/.
 
-    uv run python bench/themes_confidence.py --held-out 2026-06-03
+    uv run python bench/themes_confidence.py --held-out 2026-06-03,2026-02-25,2026-03-11,2026-08-12
 """
 
 from __future__ import annotations
