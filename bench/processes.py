@@ -114,8 +114,10 @@ def _timed_fake(latency: float) -> Any:
             self.by_update: dict[int, dict[str, Any]] = {}
             self.done: list[dict[str, Any]] = []
 
-        def user_sends(self, chat_id: int, user_id: int, text: str) -> Any:
-            message = super().user_sends(chat_id, user_id, text)
+        def user_sends(
+            self, chat_id: int, user_id: int, text: str, thread_id: int | None = None
+        ) -> Any:  # the control endpoint passes a topic since the fake has topics
+            message = super().user_sends(chat_id, user_id, text, thread_id)
             mark = {"chat": chat_id, "text": text, "said": time.monotonic()}
             self.by_update[self._updates[-1]["update_id"]] = mark
             self.waiting[chat_id].append(mark)
