@@ -352,6 +352,7 @@ def main() -> None:
     push.add_argument("--connections", type=int, default=1, help="each sender's pool size")
     push.add_argument("--metrics", help="serve /healthz and /metrics at HOST:PORT meanwhile")
     push.add_argument("--idle", type=float, default=0.0, help="seconds to wait before pushing")
+    push.add_argument("--event-loop", help="uvloop or asyncio (default: the bot's setting)")
     args = parser.parse_args()
     import processes  # here, not at the top: it imports this module's constants
 
@@ -364,7 +365,17 @@ def main() -> None:
     if args.command == "fake":
         asyncio.run(processes.serve_fake(args))
     else:
-        print(json.dumps(asyncio.run(processes.push(args))))
+        print(json.dumps(_run_push(processes.push(args), args.event_loop)))
+
+
+def _run_push(main: Any, kind: str | None) -> Any:
+    """On the loop ``hotdigest push`` would use; asyncio's for code without that choice."""
+    try:
+        from bot import loops
+        from bot.config import Settings
+    except ImportError:  # the anchor (the code before a change)
+        return asyncio.run(main)
+    return loops.run(main, kind or Settings().event_loop)
 
 
 if __name__ == "__main__":
