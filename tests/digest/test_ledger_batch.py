@@ -22,9 +22,7 @@ def _op(chat: int, part: int, status: str | None) -> Claim | Finish:
     return Finish(key, status, message_id=chat * 10 + part, error=f"e{chat}")
 
 
-ops = st.builds(
-    _op, st.integers(1, 4), st.integers(1, 3), st.none() | st.sampled_from(STATUSES)
-)
+ops = st.builds(_op, st.integers(1, 4), st.integers(1, 3), st.none() | st.sampled_from(STATUSES))
 
 
 def _rows(store: Store) -> list[tuple[object, ...]]:
