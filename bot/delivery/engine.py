@@ -94,12 +94,10 @@ class _Engine:
         self._queue.add(prepared.jobs)
         self.report.planned += len(prepared)
         workers = max(1, len(self.bots) * self.options.connections)
-        try:
-            async with asyncio.TaskGroup() as group:
-                for number in range(workers):
-                    group.create_task(self._work(self.bots[number % len(self.bots)], prepared))
-        finally:
-            await self._writer.drain()
+        async with asyncio.TaskGroup() as group:
+            for number in range(workers):
+                group.create_task(self._work(self.bots[number % len(self.bots)], prepared))
+        await self._writer.drain()  # the sent parts' outcomes, posted without waiting
         self.report.seconds = time.perf_counter() - started
         if self._fatal is not None:
             raise self._fatal
@@ -139,10 +137,7 @@ class _Engine:
         except TelegramError as exc:
             await self._refused(push, key, exc)
             return
-        # Not awaited: the sender takes its next part while the outcome commits with
-        # others (run() drains them). Had the bot died first, the part would stay
-        # `sending`, then `unconfirmed`: never sent twice, as for a crash mid-request.
-        self._writer.post(Finish(key, "sent", message_id))
+        self._writer.post(Finish(key, "sent", message_id))  # not awaited (LedgerWriter.post)
         self.report.messages += 1
         del push.todo[0]
         push.attempts = push.floods = 0

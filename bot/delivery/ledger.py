@@ -41,7 +41,9 @@ class LedgerWriter:
     def post(self, op: Claim | Finish) -> None:
         """Queue one write without waiting for it (a sent part's outcome: its sender goes
         on to the next part while the batch commits); :meth:`drain` waits for them, and
-        raises the first that failed."""
+        raises the first that failed. Had the bot died before the outcome committed, the
+        part stays ``sending``, then ``unconfirmed``: never sent twice, as for a crash
+        mid-request."""
         future = self._queue(op)
         self._posted.add(future)
         future.add_done_callback(self._landed)
