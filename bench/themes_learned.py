@@ -55,7 +55,7 @@ from themes_classifiers import (  # noqa: E402
     Post,
     features,
 )
-from themes_days import Gold, build_day, labelled_days, load_gold, score_day  # noqa: E402
+from themes_days import Gold, Key, build_day, labelled_days, load_gold, score_day  # noqa: E402
 
 from digest import Digest, load_themes  # noqa: E402
 from digest.build.themes import (  # noqa: E402
@@ -71,7 +71,6 @@ CHATTER = {t.id for t in THEMES if t.chatter}
 ORDER = {t.id: n for n, t in enumerate(THEMES)}
 OPEN_SOURCE = "open-source"
 HELD_OUT = ("2026-06-03", "2026-02-25", "2026-03-11", "2026-08-12")  # never used to tune
-Key = tuple[str, str]
 
 
 @dataclass(frozen=True, slots=True)
