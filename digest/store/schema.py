@@ -224,6 +224,18 @@ def _v13_weekly(db: sqlite_utils.Database) -> None:
     db.execute("ALTER TABLE chats ADD COLUMN week_chart INTEGER NOT NULL DEFAULT 1")
 
 
+def _v14_empty_weeks(db: sqlite_utils.Database) -> None:
+    # A weekly build that found nothing to show (every post of the week filtered out)
+    # stores no digest. This keeps the newest sighting it saw, so the delivery tick's
+    # catch-up tries that week again only once a newer sighting could change the outcome,
+    # not every minute.
+    db.table("empty_weeks").create(
+        {"week": str, "newest_sighting": str, "built_at": str},
+        pk="week",
+        not_null={"newest_sighting", "built_at"},
+    )
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     *FIRST_MIGRATIONS,
     _v7_day_builds,
@@ -233,6 +245,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     _v11_topics,
     _v12_alert_retention,
     _v13_weekly,
+    _v14_empty_weeks,
 )
 
 
