@@ -90,6 +90,7 @@ from .push.planning import (
     PushPlan,
     correction_jobs,
     follow_migration,
+    one_per_chat,
     plan_date,
     plan_pushes,
 )
@@ -302,6 +303,7 @@ __all__ = [
     "make_source",
     "mask_password",
     "matching_posts",
+    "one_per_chat",
     "open_incidents",
     "parse_expression",
     "parse_group",
