@@ -7,6 +7,7 @@ import io
 from collections.abc import AsyncIterator
 from dataclasses import replace
 from datetime import UTC, datetime, time, timedelta
+from itertools import pairwise
 from pathlib import Path
 
 import pytest
@@ -287,5 +288,5 @@ async def test_a_chat_due_for_both_gets_the_day_whole_then_the_week(
     heads = [(i, r["text"][:6]) for i, r in enumerate(records) if r["text"].startswith("科技热榜")]
     assert day_parts >= 2 and week_parts >= 2 and len(records) == day_parts + week_parts
     assert heads == [(0, "科技热榜日报"), (day_parts, "科技热榜周报")]
-    gaps = [b["time"] - a["time"] for a, b in zip(records, records[1:], strict=False)]
+    gaps = [b["time"] - a["time"] for a, b in pairwise(records)]
     assert min(gaps) >= 0.9  # one message a second in a chat, across the two pushes
