@@ -236,6 +236,19 @@ def _v14_empty_weeks(db: sqlite_utils.Database) -> None:
     )
 
 
+def _v15_forum_topics(db: sqlite_utils.Database) -> None:
+    # Forum topics as their service messages tell them: a topic's name (for /settings) and
+    # whether it is closed. A follow group paused because its topic was closed is marked,
+    # so reopening the topic resumes it and never a group its readers paused themselves.
+    db.table("forum_topics").create(
+        {"chat_id": int, "thread_id": int, "name": str, "closed": int, "updated_at": str},
+        pk=("chat_id", "thread_id"),
+        not_null={"closed", "updated_at"},
+        defaults={"closed": 0},
+    )
+    db.execute("ALTER TABLE follows ADD COLUMN paused_by_topic INTEGER NOT NULL DEFAULT 0")
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     *FIRST_MIGRATIONS,
     _v7_day_builds,
@@ -246,6 +259,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     _v12_alert_retention,
     _v13_weekly,
     _v14_empty_weeks,
+    _v15_forum_topics,
 )
 
 
