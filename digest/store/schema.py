@@ -249,6 +249,13 @@ def _v15_forum_topics(db: sqlite_utils.Database) -> None:
     db.execute("ALTER TABLE follows ADD COLUMN paused_by_topic INTEGER NOT NULL DEFAULT 0")
 
 
+def _v16_alert_mark(db: sqlite_utils.Database) -> None:
+    # The last post (rowid) an alert run read: posts are never deleted, so rowids grow in
+    # the order posts are stored, whoever stores them (the bot, `hotdigest ingest`, an
+    # import); NULL on the runs before this, which then read by first sighting once.
+    db.execute("ALTER TABLE alert_runs ADD COLUMN through_rowid INTEGER")
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     *FIRST_MIGRATIONS,
     _v7_day_builds,
@@ -260,6 +267,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     _v13_weekly,
     _v14_empty_weeks,
     _v15_forum_topics,
+    _v16_alert_mark,
 )
 
 
