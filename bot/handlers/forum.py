@@ -28,24 +28,14 @@ async def on_topic_message(update: Update, context: BotContext) -> None:
     if named is not None and named.name:
         name = named.name
         await services.store.run(lambda s: name_topic(s, chat_id, thread, name, now))
-    elif message.forum_topic_closed is not None:
-        closed = await services.store.run(lambda s: close_topic(s, chat_id, thread, now))
+    elif message.forum_topic_closed is not None or message.forum_topic_reopened is not None:
+        closing = message.forum_topic_closed is not None
+        change = close_topic if closing else reopen_topic
+        done = await services.store.run(lambda s: change(s, chat_id, thread, now))
+        what = "closed: push paused" if closing else "reopened: push resumed"
         log.info(
-            "chat %s topic %s closed: push paused %s, %d follow groups",
-            chat_id,
-            thread,
-            closed.push,
-            closed.follows,
+            "chat %s topic %s %s %s, %d follow groups, %d alerts to send again",
+            *(chat_id, thread, what, done.push, done.follows, len(done.resend)),
         )
-    elif message.forum_topic_reopened is not None:
-        opened = await services.store.run(lambda s: reopen_topic(s, chat_id, thread, now))
-        log.info(
-            "chat %s topic %s reopened: push resumed %s, %d follow groups, %d alerts again",
-            chat_id,
-            thread,
-            opened.push,
-            opened.follows,
-            len(opened.resend),
-        )
-        if opened.resend:
-            await resend_alerts(services, context.bot, opened.resend)
+        if done.resend:
+            await resend_alerts(services, context.bot, done.resend)
