@@ -56,6 +56,7 @@ from .follow.alerts import (
     alert_counts,
     finish_batch,
     load_batch,
+    load_batches,
     plan_alerts,
     release_held,
 )
@@ -84,12 +85,14 @@ from .push.chat_settings import (
     toggle_section,
     unsubscribe_chat,
 )
+from .push.forum import TopicChange, close_topic, name_topic, reopen_topic, topic_names
 from .push.ledger import CORRECTION, Claim, Finish, Ledger, PartKey
 from .push.planning import (
     PushJob,
     PushPlan,
     correction_jobs,
     follow_migration,
+    one_per_chat,
     plan_date,
     plan_pushes,
 )
@@ -246,6 +249,7 @@ __all__ = [
     "Subscriptions",
     "TableSize",
     "Theme",
+    "TopicChange",
     "UsageError",
     "WeekBuild",
     "WeeklyPush",
@@ -264,6 +268,7 @@ __all__ = [
     "check_store",
     "checkpoint_file",
     "cited_follows",
+    "close_topic",
     "collect_stats",
     "compare_digests",
     "compose_digest",
@@ -294,6 +299,7 @@ __all__ = [
     "latest_digest",
     "llm_usage",
     "load_batch",
+    "load_batches",
     "load_themes",
     "local_moment",
     "lock_holder",
@@ -302,6 +308,8 @@ __all__ = [
     "make_source",
     "mask_password",
     "matching_posts",
+    "name_topic",
+    "one_per_chat",
     "open_incidents",
     "parse_expression",
     "parse_group",
@@ -323,6 +331,7 @@ __all__ = [
     "render_markdown",
     "render_telegram",
     "render_text",
+    "reopen_topic",
     "restore_database",
     "safe_href",
     "save_digest",
@@ -341,6 +350,7 @@ __all__ = [
     "timed_prune_batch",
     "to_iso",
     "toggle_section",
+    "topic_names",
     "topic_problem",
     "unsubscribe_chat",
     "utcnow",

@@ -28,6 +28,7 @@ from digest import (
     cited_follows,
     filtered_view,
     get_digest,
+    one_per_chat,
     utcnow,
     with_follows,
 )
@@ -62,6 +63,7 @@ class Push:
     markup: InlineKeyboardMarkup | None = None  # on the last part: switch sections in place
     photo: ChartPhoto | None = None  # part 1 is this chart, texts[0] its caption
     preview: str | None = None  # the link part 1 previews (None: no preview)
+    then: PushJob | None = None  # the chat's next push in this run, once this one is sent
     attempts: int = 0
     floods: int = 0
 
@@ -132,6 +134,7 @@ class Prepared:
     ) -> None:
         self.views = views
         self.jobs = jobs
+        self.first, self._after = one_per_chat(jobs)  # the jobs to start; weeks held back
         self.options = options
         self.follows = follows
         self.renderer = renderer
@@ -148,6 +151,7 @@ class Prepared:
         push = Push(job, texts, _todo(job, rendered), rendered.markup, rendered.photo)
         if (job.chat.link_preview or self.link_preview) == "headline":
             push.preview = rendered.link
+        push.then = self._after.pop(job.chat.key, None)
         return push
 
     def __iter__(self) -> Iterator[Push]:
