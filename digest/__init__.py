@@ -40,6 +40,7 @@ from .document import (
 )
 from .errors import (
     BuildError,
+    ChartError,
     ConfigError,
     DigestError,
     ImportRowError,
@@ -107,6 +108,7 @@ from .push.subscriptions import (
 )
 from .render.bot_text import BotTexts, language_of
 from .render.chart import render_chart
+from .render.chart_process import ChartDrawer
 from .render.renderer import (
     Renderer,
     digest_filename,
@@ -199,6 +201,8 @@ __all__ = [
     "BuildError",
     "BuildOptions",
     "BuildRecord",
+    "ChartDrawer",
+    "ChartError",
     "ChatDefaults",
     "ChatFollows",
     "Claim",

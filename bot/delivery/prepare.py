@@ -17,6 +17,7 @@ from digest import (
     SECTION_IDS,
     BotTexts,
     BuildOptions,
+    ChartDrawer,
     Digest,
     DigestError,
     PartKey,
@@ -165,13 +166,15 @@ async def prepare(
     *,
     record: bool = True,
     link_preview: str = "none",
+    charts: ChartDrawer,
 ) -> tuple[Prepared, list[tuple[int, str]]]:
     """Each view's parts (rendered once), the jobs with parts to send, and the chats failed
     for a digest that cannot be rendered (with ``record``, written to the ledger); a bad
     view fails its chats, never the run. ``link_preview`` is the operator's default.
 
     A chat with a source filter gets the digest rebuilt from those sources (once per
-    distinct filter) when ``options`` are given.
+    distinct filter) when ``options`` are given. ``charts`` draws the heat charts of
+    chats that open their push with one (in a child process).
     """
     digests, follows = await store.run(lambda s: _load(s, jobs, options))
     views: dict[View, Rendered] = {}
@@ -188,7 +191,9 @@ async def prepare(
                 charted = None
                 if view[-1]:
                     chat = job.chat
-                    charted = await chart_parts(store, renderer, digest, chat, options, photos)
+                    charted = await chart_parts(
+                        store, charts, renderer, digest, chat, options, photos
+                    )
                 photo, texts = charted or (None, render_parts(renderer, digest, job.chat, job.kind))
             except DigestError as exc:
                 failed.append((job, str(exc)))
