@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, replace
 from datetime import datetime, time
 from typing import Any, TypeVar
@@ -194,7 +194,12 @@ class Subscriptions:
         return self.get(new_id)
 
     def active(self) -> list[Subscription]:
-        return self._select("WHERE active = 1 ORDER BY chat_id, thread_id")
+        return list(self.each_active())
+
+    def each_active(self) -> Iterator[Subscription]:
+        """The active chats as :meth:`active`, one by one as they are read (a push keeps
+        them in a ``Roster``)."""
+        return self._rows("WHERE active = 1 ORDER BY chat_id, thread_id")
 
     def all(self) -> list[Subscription]:
         return self._select("ORDER BY chat_id, thread_id")
@@ -208,10 +213,13 @@ class Subscriptions:
         return {kind: count for kind, count in rows}
 
     def _select(self, clause: str, params: Iterable[Any] = ()) -> list[Subscription]:
+        return list(self._rows(clause, params))
+
+    def _rows(self, clause: str, params: Iterable[Any] = ()) -> Iterator[Subscription]:
         cursor = self.db.execute(f"SELECT * FROM chats {clause}", list(params))
         names = [c[0] for c in cursor.description]
         shared = _Shared()  # rows are read one by one: no second copy of 100k rows
-        return [_from_row(dict(zip(names, row, strict=True)), shared) for row in cursor]
+        return (_from_row(dict(zip(names, row, strict=True)), shared) for row in cursor)
 
 
 class _Shared:
