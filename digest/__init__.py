@@ -64,6 +64,7 @@ from .follow.expression import Group, parse_expression, parse_group
 from .follow.follows import AlertSettings, Follow, Follows, parse_quiet
 from .follow.lookup import (
     ChatFollows,
+    chats_with_follows,
     cited_follows,
     follow_overview,
     matching_posts,
@@ -264,6 +265,7 @@ __all__ = [
     "build_week",
     "build_week_in_thread",
     "chat_settings",
+    "chats_with_follows",
     "check_proxy_url",
     "check_store",
     "checkpoint_file",

@@ -26,6 +26,7 @@ from digest import (
     Store,
     Subscription,
     SubscriptionKey,
+    chats_with_follows,
     cited_follows,
     filtered_view,
     get_digest,
@@ -236,11 +237,12 @@ def _load(
 ) -> tuple[dict[DigestKey, Digest | None], dict[DigestKey, Follows]]:
     """The digest of every (date, version, filter) the jobs need, each loaded once, and the
     chats' follow groups each one cites (issue 15)."""
+    followers = chats_with_follows(store)  # the few chats whose follows a push may show
     chats_of: dict[DigestKey, set[SubscriptionKey]] = {}
     for job in jobs:
-        chats_of.setdefault((job.date, job.version, *_filter(job, options)), set()).add(
-            job.chat.key
-        )
+        chats = chats_of.setdefault((job.date, job.version, *_filter(job, options)), set())
+        if job.chat.key in followers:
+            chats.add(job.chat.key)
     keys = set(chats_of)
     found: dict[DigestKey, Digest | None] = {}
     for day, version, include, exclude in sorted(keys, key=lambda k: (k[2], k[3])):
