@@ -3,17 +3,16 @@
 from __future__ import annotations
 
 from array import array
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
-from typing import overload
 
 from ..errors import BuildError
 from ..store.archive import digest_versions, is_week
 from ..store.build_log import empty_days
 from ..store.store import Store
 from .ledger import CORRECTION, PUSH, Ledger, Progress
-from .roster import Roster
+from .roster import Made, Roster
 from .schedule import Schedule, Slot
 from .subscriptions import Subscription, SubscriptionKey, Subscriptions, subscription_key
 from .weekly import plan_weekly
@@ -30,7 +29,7 @@ class PushJob:
     delivered: frozenset[int] = frozenset()
 
 
-class RosterJobs(Sequence[PushJob]):
+class RosterJobs(Made[PushJob]):
     """Fresh push jobs to chats of a :class:`Roster`, as the chat's position and its
     digest's (date, version) (8 bytes a job, not a ``PushJob`` each: 100,000 of those
     were 7 MB of a push's peak), then any other jobs (``extra``), as they are."""
@@ -52,21 +51,11 @@ class RosterJobs(Sequence[PushJob]):
     def __len__(self) -> int:
         return len(self._positions) + len(self.extra)
 
-    @overload
-    def __getitem__(self, index: int) -> PushJob: ...
-    @overload
-    def __getitem__(self, index: slice) -> Sequence[PushJob]: ...
-    def __getitem__(self, index: int | slice) -> PushJob | Sequence[PushJob]:
-        if isinstance(index, slice):
-            return [self[n] for n in range(*index.indices(len(self)))]
-        n = range(len(self))[index]  # negative positions, and IndexError past the end
+    def _at(self, n: int) -> PushJob:
         if n >= len(self._positions):
             return self.extra[n - len(self._positions)]
         day, version = self._digests[self._digest[n]]
         return PushJob(self.roster[self._positions[n]], day, version)
-
-    def __iter__(self) -> Iterator[PushJob]:
-        return (self[n] for n in range(len(self)))
 
 
 @dataclass(frozen=True, slots=True)

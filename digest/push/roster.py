@@ -16,15 +16,35 @@ from array import array
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
-from typing import overload
+from typing import TypeVar, overload
 
 from .subscriptions import Subscription
 
+T = TypeVar("T")
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _NEVER = -(2**63)  # no subscribed_at (stored times are whole seconds: from_iso)
 
 
-class Roster(Sequence[Subscription]):
+class Made(Sequence[T]):
+    """A sequence whose items are made when read (:meth:`_at`), not stored."""
+
+    def _at(self, n: int) -> T:
+        raise NotImplementedError
+
+    @overload
+    def __getitem__(self, index: int) -> T: ...
+    @overload
+    def __getitem__(self, index: slice) -> Sequence[T]: ...
+    def __getitem__(self, index: int | slice) -> T | Sequence[T]:
+        if isinstance(index, slice):
+            return [self._at(n) for n in range(*index.indices(len(self)))]
+        return self._at(range(len(self))[index])  # negative positions; IndexError past the end
+
+    def __iter__(self) -> Iterator[T]:
+        return (self._at(n) for n in range(len(self)))
+
+
+class Roster(Made[Subscription]):
     """Subscriptions in the order added, read back equal to what was added."""
 
     def __init__(self, chats: Iterable[Subscription] = ()) -> None:
@@ -54,14 +74,7 @@ class Roster(Sequence[Subscription]):
     def __len__(self) -> int:
         return len(self._ids)
 
-    @overload
-    def __getitem__(self, index: int) -> Subscription: ...
-    @overload
-    def __getitem__(self, index: slice) -> Sequence[Subscription]: ...
-    def __getitem__(self, index: int | slice) -> Subscription | Sequence[Subscription]:
-        if isinstance(index, slice):
-            return [self[n] for n in range(*index.indices(len(self)))]
-        n = range(len(self))[index]  # negative positions, and IndexError past the end
+    def _at(self, n: int) -> Subscription:
         since = self._since[n]
         return replace(
             self._shapes[self._shape[n]],
@@ -70,6 +83,3 @@ class Roster(Sequence[Subscription]):
             title=self._titles.get(n),
             subscribed_at=None if since == _NEVER else _EPOCH + timedelta(seconds=since),
         )
-
-    def __iter__(self) -> Iterator[Subscription]:
-        return (self[n] for n in range(len(self)))
