@@ -5,6 +5,7 @@ posts of data/sample/posts.jsonl and prints a table, the misassignments of each 
 and a last line of KEY=VALUE pairs. Not a test; CI does not run bench/.
 
     uv run python bench/themes.py                 # jieba skipped unless installed
+    uv run python bench/themes.py -v --held-out 2026-06-03   # disagreements, but not that day's
     uv run --with jieba python bench/themes.py    # jieba installed ephemerally
 """
 
@@ -198,7 +199,10 @@ def main() -> None:
     before = (
         score_revision(sys.argv[sys.argv.index("--before") + 1]) if "--before" in sys.argv else []
     )
-    print_scores(scores, verbose="-v" in sys.argv, before=before)
+    held_out = (
+        sys.argv[sys.argv.index("--held-out") + 1].split(",") if "--held-out" in sys.argv else []
+    )
+    print_scores(scores, verbose="-v" in sys.argv, before=before, held_out=held_out)
     themes = load_themes()
     cases = load_cases(themes)
     topical = tuple(t for t in themes if not t.chatter)

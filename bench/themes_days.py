@@ -196,8 +196,13 @@ def score_revision(revision: str) -> list[DayScore]:
 
 
 def print_scores(
-    scores: Sequence[DayScore], verbose: bool = True, before: Sequence[DayScore] = ()
+    scores: Sequence[DayScore],
+    verbose: bool = True,
+    before: Sequence[DayScore] = (),
+    held_out: Iterable[str] = (),
 ) -> None:
+    """The table of every day; with ``verbose``, each day's disagreements except held-out days'."""
+    hidden = set(held_out)
     was = {s.name: s for s in before}
     header = (
         f"{'day':<18} {'posts':>5} {'themed':>6} {'F1':>5} {'P':>5} {'R':>5} "
@@ -227,6 +232,9 @@ def print_scores(
     )
     if verbose:
         for s in scores:
+            if s.name.split()[-1] in hidden:  # scored, never read: a day nothing is tuned on
+                print(f"\n{s.name}: held out, disagreements not listed")
+                continue
             if s.off_topic_themed or s.missing:
                 print(f"\n{s.name}:")
             for t in s.off_topic_themed:

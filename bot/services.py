@@ -83,6 +83,9 @@ class Services:
     # One digest build at a time (scheduled, catch-up, before a push, /rebuild): two at
     # once could store the same new input twice.
     build_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    # Held from an ingest's fetch to its alert run: the minute's alert run leaves the
+    # posts coming in to that run, so a chat gets one message per ingest.
+    ingest_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
     metrics: Metrics = field(default_factory=Metrics)
     health: Health | None = None  # what /healthz judges, with `run --metrics`
     # Charts are drawn in child processes: matplotlib and numpy never load in the bot.

@@ -57,6 +57,7 @@ from .follow.alerts import (
     alert_counts,
     finish_batch,
     load_batch,
+    load_batches,
     plan_alerts,
     release_held,
 )
@@ -86,12 +87,14 @@ from .push.chat_settings import (
     toggle_section,
     unsubscribe_chat,
 )
+from .push.forum import TopicChange, close_topic, name_topic, reopen_topic, topic_names
 from .push.ledger import CORRECTION, Claim, Finish, Ledger, PartKey
 from .push.planning import (
     PushJob,
     PushPlan,
     correction_jobs,
     follow_migration,
+    one_per_chat,
     plan_date,
     plan_pushes,
 )
@@ -251,6 +254,7 @@ __all__ = [
     "Subscriptions",
     "TableSize",
     "Theme",
+    "TopicChange",
     "UsageError",
     "WeekBuild",
     "WeeklyPush",
@@ -270,6 +274,7 @@ __all__ = [
     "check_store",
     "checkpoint_file",
     "cited_follows",
+    "close_topic",
     "collect_stats",
     "compare_digests",
     "compose_digest",
@@ -300,6 +305,7 @@ __all__ = [
     "latest_digest",
     "llm_usage",
     "load_batch",
+    "load_batches",
     "load_themes",
     "local_moment",
     "lock_holder",
@@ -308,6 +314,8 @@ __all__ = [
     "make_source",
     "mask_password",
     "matching_posts",
+    "name_topic",
+    "one_per_chat",
     "open_incidents",
     "parse_expression",
     "parse_group",
@@ -329,6 +337,7 @@ __all__ = [
     "render_markdown",
     "render_telegram",
     "render_text",
+    "reopen_topic",
     "restore_database",
     "safe_href",
     "save_digest",
@@ -347,6 +356,7 @@ __all__ = [
     "timed_prune_batch",
     "to_iso",
     "toggle_section",
+    "topic_names",
     "topic_problem",
     "unsubscribe_chat",
     "utcnow",

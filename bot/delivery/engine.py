@@ -86,12 +86,12 @@ class _Engine:
         self.clock = outbox.clock
         self.report = PushReport()
         self._writer = LedgerWriter(store, stamp)
-        self._queue: ChatQueue[Push | PushJob] = ChatQueue(outbox.chats, _chat_of)
+        self._queue: ChatQueue[Push | PushJob] = ChatQueue(outbox.chats, lambda i: i.chat.chat_id)
         self._fatal: TelegramError | None = None
 
     async def run(self, prepared: Prepared) -> PushReport:
         started = time.perf_counter()
-        self._queue.add(prepared.jobs)
+        self._queue.add(prepared.first)  # a chat's second push follows its first
         self.report.planned += len(prepared)
         workers = max(1, len(self.bots) * self.options.connections)
         async with asyncio.TaskGroup() as group:
@@ -144,6 +144,8 @@ class _Engine:
             self._queue.later(push, self.outbox.ready_at(chat.chat_id))
         else:
             self.report.delivered += 1
+            if push.then is not None:
+                self._queue.later(push.then, self.outbox.ready_at(chat.chat_id))
 
     async def _post(self, push: Push, key: PartKey, bot: Bot) -> int:
         """Send one part (into the chat's topic, if it has one); its message_id."""
@@ -236,10 +238,6 @@ class _Engine:
         self.report.errors.append((push.chat.chat_id, reason))
         chat_id = push.chat.chat_id
         log.warning("push to chat %s failed: %s", chat_id, reason, extra={"chat_id": chat_id})
-
-
-def _chat_of(item: Push | PushJob) -> int:
-    return item.chat.chat_id
 
 
 # -- the public functions: the delivery tick, `hotdigest push` and /rebuild --push ----------

@@ -30,6 +30,7 @@ from digest import (
     cited_follows,
     filtered_view,
     get_digest,
+    one_per_chat,
     utcnow,
     with_follows,
 )
@@ -64,6 +65,7 @@ class Push:
     markup: InlineKeyboardMarkup | None = None  # on the last part: switch sections in place
     photo: ChartPhoto | None = None  # part 1 is this chart, texts[0] its caption
     preview: str | None = None  # the link part 1 previews (None: no preview)
+    then: PushJob | None = None  # the chat's next push in this run, once this one is sent
     attempts: int = 0
     floods: int = 0
 
@@ -134,6 +136,7 @@ class Prepared:
     ) -> None:
         self.views = views
         self.jobs = jobs
+        self.first, self._after = one_per_chat(jobs)  # the jobs to start; weeks held back
         self.options = options
         self.follows = follows
         self.renderer = renderer
@@ -150,6 +153,7 @@ class Prepared:
         push = Push(job, texts, _todo(job, rendered), rendered.markup, rendered.photo)
         if (job.chat.link_preview or self.link_preview) == "headline":
             push.preview = rendered.link
+        push.then = self._after.pop(job.chat.key, None)
         return push
 
     def __iter__(self) -> Iterator[Push]:

@@ -176,6 +176,10 @@ class FakeTelegram(UserActions):
         self._injections.add(Injection(chat_id, kind, times, retry_after, code, hold))
         return None
 
+    def clear_injections(self, chat_id: int | None) -> int:
+        """Drop the pending injections for ``chat_id`` (a forever one ends); returns how many."""
+        return self._injections.clear(chat_id)
+
     def fire_injection(self, chat_id: int | None) -> None:
         """Serve the first injection matching a call for ``chat_id``, if any."""
         self._injections.fire(chat_id)

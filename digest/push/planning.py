@@ -131,6 +131,25 @@ def plan_pushes(
     return PushPlan(jobs, tuple(skipped), cut.busy + week.busy, recovered)
 
 
+def one_per_chat(
+    jobs: Sequence[PushJob],
+) -> tuple[Sequence[PushJob], dict[SubscriptionKey, PushJob]]:
+    """Split ``jobs`` so no chat gets two pushes side by side: the jobs to start, and for
+    a chat due for its daily and its weekly push in one run, the week, to start once the
+    day's push is through (a reader gets the day as on every other day, then the week,
+    each whole; side by side their parts interleaved). ``jobs`` is kept, not copied,
+    when no chat has both (a big run holds every chat's job)."""
+    weeks = {job.chat.key: job for job in jobs if is_week(job.date)}
+    if not weeks:
+        return jobs, {}
+    both = {job.chat.key for job in jobs if not is_week(job.date)} & weeks.keys()
+    if not both:
+        return jobs, {}
+    after = {key: weeks[key] for key in both}
+    first = [job for job in jobs if not (is_week(job.date) and job.chat.key in after)]
+    return first, after
+
+
 def plan_date(
     store: Store, day: str, *, stamp: datetime, stale_before: datetime, record: bool = True
 ) -> PushPlan:

@@ -97,6 +97,7 @@ def test_vocabulary_of_the_labelled_days(themes, title, theme):
         "[加群领 10U 额度 评论留 ID 再发 5U] ⛽ RootFlow AI — 高性能 AI API 加油站",
         "继续启动！ 19 元/月质保整月的 gpt plus！",
         "求助： Trae 用支付宝免密支付扣了我 7 个月，客服拒绝退款",
+        "35 岁了， 一事无成，还没有对象，感到未来人生会继续平庸且孤单",  # dating, not careers
     ],
 )
 def test_resale_giveaways_and_errands_are_chatter(themes, title):
@@ -189,3 +190,42 @@ def test_a_theme_on_several_lists_leads_a_run_of_posts_on_one(store: Store, opti
     groups = [g["id"] for g in digest.facts["themes"]]  # type: ignore[union-attr]
     assert groups[0] == "ai-models"
     assert "science" in groups
+
+
+# The issue's own examples, from the hidden mixed day and the March 2026 days.
+
+
+def test_a_command_line_for_python_scripts_is_not_backend(themes):
+    # "Python" names the language the tool is for; what it is, is a command line.
+    assert assign_theme("两行代码，给 Python 脚本生成命令行", None, themes) == "dev-tools"
+
+
+@pytest.mark.parametrize(
+    "title",
+    [
+        "Oracle slashes 30k jobs",
+        "Oracle slashes 30k jobs as AI spending soars",  # AI is why, not what
+        "Oracle reportedly cutting 30,000 jobs to fund AI data centers",
+    ],
+)
+def test_job_cuts_are_careers_not_ai(themes, title):
+    assert assign_theme(title, None, themes) == "career"
+
+
+def test_steve_jobs_is_a_name_not_jobs(themes):
+    assert assign_theme("Steve Jobs on AI", None, themes) == "startups"
+
+
+@pytest.mark.parametrize(
+    ("title", "brief"),
+    [
+        (
+            "请问哪里注册便宜的域名，做域名邮箱长期使用，品相不限，短点就行",
+            "gmail 注册时总提示手机号码不行，不想到处找号码，干脆自己注册个域名用域名邮箱。",
+        ),
+        ("iOS 开发程序媛，想在深圳学车，去哪报名比较好？坐标南山", "那些个学车 APP 靠谱嘛？"),
+    ],
+)
+def test_a_domain_email_or_driving_school_question_is_chatter(themes, title, brief):
+    chatter = {t.id for t in themes if t.chatter}
+    assert assign_theme(title, brief, themes) in chatter
