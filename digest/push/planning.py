@@ -88,8 +88,7 @@ def plan_pushes(
     versions: dict[str, int] = {}
     for day, version, *_ in digest_versions(store, with_posts=True):
         versions.setdefault(day, version)  # newest first; an empty digest is never pushed
-    active = Roster(Subscriptions(store).each_active())
-    slots = _Slots(now, schedule)
+    active, slots = Roster(Subscriptions(store).each_active()), _Slots(now, schedule)
     dates = {s.digest_date.isoformat() for chat in active if chat.daily for s in slots.of(chat)}
     empty = empty_days(store, sorted(dates))
     started: dict[SubscriptionKey, set[date]] = {}
@@ -123,9 +122,7 @@ def plan_pushes(
     for day in sorted(dates):
         cut.collect(day)
     week = plan_weekly(store, active, now, schedule, stamp=stamp, record=record)
-    jobs.extra += [
-        PushJob(chat, key, version, PUSH, done) for chat, key, version, done in week.jobs
-    ]
+    jobs.extra += [PushJob(chat, key, v, PUSH, done) for chat, key, v, done in week.jobs]
     jobs.extra += cut.jobs
     skipped += [*cut.skipped, *week.skipped]
     return PushPlan(jobs, tuple(skipped), cut.busy + week.busy, recovered)
