@@ -354,6 +354,11 @@ def main() -> None:
     push.add_argument("--idle", type=float, default=0.0, help="seconds to wait before pushing")
     push.add_argument("--event-loop", help="uvloop or asyncio (default: the bot's setting)")
     args = parser.parse_args()
+    if args.command == "push":  # the bot's interpreter as `hotdigest` starts it (bot/entry.py)
+        with contextlib.suppress(ImportError):  # the anchor may predate it
+            from bot.entry import keep_numpy_out
+
+            keep_numpy_out()
     import processes  # here, not at the top: it imports this module's constants
 
     try:  # the anchor (the code before a change) may predate it

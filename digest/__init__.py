@@ -40,6 +40,7 @@ from .document import (
 )
 from .errors import (
     BuildError,
+    ChartError,
     ConfigError,
     DigestError,
     ImportRowError,
@@ -64,6 +65,7 @@ from .follow.expression import Group, parse_expression, parse_group
 from .follow.follows import AlertSettings, Follow, Follows, parse_quiet
 from .follow.lookup import (
     ChatFollows,
+    chats_with_follows,
     cited_follows,
     follow_overview,
     matching_posts,
@@ -110,6 +112,7 @@ from .push.subscriptions import (
 )
 from .render.bot_text import BotTexts, language_of
 from .render.chart import render_chart
+from .render.chart_process import ChartDrawer
 from .render.renderer import (
     Renderer,
     digest_filename,
@@ -202,6 +205,8 @@ __all__ = [
     "BuildError",
     "BuildOptions",
     "BuildRecord",
+    "ChartDrawer",
+    "ChartError",
     "ChatDefaults",
     "ChatFollows",
     "Claim",
@@ -264,6 +269,7 @@ __all__ = [
     "build_week",
     "build_week_in_thread",
     "chat_settings",
+    "chats_with_follows",
     "check_proxy_url",
     "check_store",
     "checkpoint_file",

@@ -94,7 +94,9 @@ async def _dry_run(settings: Settings, day: str | None) -> list[str]:
     try:
         options = DeliveryOptions.from_settings(settings)
         plan = await plan_due(services, day=day, options=options, record=False)
-        prepared, failed = await prepare(services.store, services.renderer, plan.jobs, record=False)
+        prepared, failed = await prepare(
+            services.store, services.renderer, plan.jobs, record=False, charts=services.charts
+        )
     finally:
         await services.close()
     lines = [

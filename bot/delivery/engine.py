@@ -327,6 +327,7 @@ async def deliver(
         jobs,
         services.options,
         link_preview=services.settings.link_preview,
+        charts=services.charts,
     )
     report = PushReport(failed=len(failed), errors=failed)
     if plan is not None:
