@@ -44,6 +44,14 @@ from figures import (
 from harness import DAY, ROOT, TOKEN, FakeProcess, bot_python, seed_store
 
 FIRST_USER = 500_001
+START = 300  # messages the push sends (ten seconds at Telegram's pace) before users play
+PUSH_RATE = 30  # messages a second, Telegram's ceiling, which the bot keeps to
+
+
+def least_chats(args: argparse.Namespace) -> int:
+    """Chats enough for the push to run until the users' last /digest is answered: START,
+    then the play's longest span (and the 10 s left for answers) at PUSH_RATE."""
+    return START + int((args.rounds * args.interval * 1.5 + 10) * PUSH_RATE)
 
 
 async def play(base: str, users: int, rounds: int, interval: float, seed: int) -> int:
@@ -71,9 +79,11 @@ def run_busy(code: Path | None, args: argparse.Namespace) -> dict[str, Any]:
         bot = subprocess.Popen(command, cwd=code or ROOT, stdout=log, stderr=subprocess.STDOUT)
         try:
             deadline = time.monotonic() + 600
-            while fake.stats()["sent"] < 300:  # the push has run ten seconds at its pace
-                if bot.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError("the bot's push did not start")
+            while (sent := int(fake.stats()["sent"])) < START:  # the push is under way
+                if (status := bot.poll()) is not None:
+                    raise RuntimeError(f"the bot exited ({status}) after {sent} messages")
+                if time.monotonic() > deadline:
+                    raise RuntimeError(f"the bot's push sent {sent} of {START} messages in 600 s")
                 time.sleep(0.2)
             before, began = fake.stats(), time.monotonic()
             asked = asyncio.run(play(fake.base, args.users, args.rounds, args.interval, args.seed))
@@ -160,6 +170,13 @@ def main() -> None:
         os.environ.setdefault("PTB_TIMEDELTA", "true")
         asyncio.run(serve_and_push(args))
         return
+    if args.chats < (least := least_chats(args)):
+        parser.error(
+            f"--chats {args.chats} is too few: the push sends {START} messages before the "
+            f"users start, then about {PUSH_RATE} a second, and must still run when the "
+            f"last /digest is answered; use --chats {least} or more (or fewer --rounds, "
+            "a shorter --interval)"
+        )
     print(machine(), "|", load_average())
     line: dict[str, object] = {"chats": args.chats, "latency_ms": round(args.latency * 1000)}
     for name, code in checkouts(args.anchor).items():

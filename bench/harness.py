@@ -352,7 +352,13 @@ def main() -> None:
     push.add_argument("--connections", type=int, default=1, help="each sender's pool size")
     push.add_argument("--metrics", help="serve /healthz and /metrics at HOST:PORT meanwhile")
     push.add_argument("--idle", type=float, default=0.0, help="seconds to wait before pushing")
+    push.add_argument("--event-loop", help="uvloop or asyncio (default: the bot's setting)")
     args = parser.parse_args()
+    if args.command == "push":  # the bot's interpreter as `hotdigest` starts it (bot/entry.py)
+        with contextlib.suppress(ImportError):  # the anchor may predate it
+            from bot.entry import keep_numpy_out
+
+            keep_numpy_out()
     import processes  # here, not at the top: it imports this module's constants
 
     try:  # the anchor (the code before a change) may predate it
@@ -364,7 +370,17 @@ def main() -> None:
     if args.command == "fake":
         asyncio.run(processes.serve_fake(args))
     else:
-        print(json.dumps(asyncio.run(processes.push(args))))
+        print(json.dumps(_run_push(processes.push(args), args.event_loop)))
+
+
+def _run_push(main: Any, kind: str | None) -> Any:
+    """On the loop ``hotdigest push`` would use; asyncio's for code without that choice."""
+    try:
+        from bot import loops
+        from bot.config import Settings
+    except ImportError:  # the anchor (the code before a change)
+        return asyncio.run(main)
+    return loops.run(main, kind or Settings().event_loop)
 
 
 if __name__ == "__main__":

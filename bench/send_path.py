@@ -20,8 +20,11 @@ Each side's push seeds its store with its own code (schema and digest), so the a
 texts are its own templates' (printed: characters per chat). The bot's CPU is its own
 process's.
 
+This code runs on the bot's event loop (uvloop; ``--event-loop asyncio`` for the other),
+the anchor and PTB's default on asyncio's.
+
 Run: ``uv run python bench/send_path.py [--chats 10000] [--latency 0.05] [--seconds 15]
-[--no-push | --no-loops]``
+[--no-push | --no-loops] [--event-loop uvloop|asyncio]``
 The last line is ``KEY=VALUE ...``.
 """
 
@@ -135,6 +138,12 @@ def _client(kind: str, url: str, connections: int) -> tuple[Any, Any]:
     return Bot(TOKEN, base_url=url, request=request, get_updates_request=request), send
 
 
+def _event_loop(client: str, args: argparse.Namespace) -> str:
+    """This code's clients run on the bot's loop (uvloop unless --event-loop says); the
+    anchor's and PTB's default on asyncio's, as they would."""
+    return args.event_loop if client in ("aiohttp", "httpx") else "asyncio"
+
+
 def run_loop(client: str, url: str, args: argparse.Namespace, root: Path) -> dict[str, Any]:
     command = [
         sys.executable,
@@ -146,6 +155,7 @@ def run_loop(client: str, url: str, args: argparse.Namespace, root: Path) -> dic
         f"--messages={args.messages}",
         f"--chats={args.chats}",
         f"--concurrency={args.concurrency}",
+        f"--event-loop={_event_loop(client, args)}",
     ]
     env = {**os.environ, "PTB_TIMEDELTA": "true"}
     if root != ROOT:
@@ -176,9 +186,16 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=2, help="loops per client, order rotated")
     parser.add_argument("--no-push", action="store_true", help="only the loops")
     parser.add_argument("--no-loops", action="store_true", help="only the pushes")
+    parser.add_argument(
+        "--event-loop",
+        choices=("uvloop", "asyncio"),
+        default="uvloop",
+        help="this code's loop (the bot's default: uvloop); the anchor's is asyncio's",
+    )
     args = parser.parse_args()
     print(machine())
     print(f"before: {load()}")
+    print(f"this code on {args.event_loop}; the anchor and PTB's default on asyncio")
     with anchor_checkout(args.anchor) as (anchor, sha):
         print(f"anchor: LeanRequest from {args.anchor} ({sha}), checked out in {anchor}")
         loops: dict[str, dict[str, Any]] = {}
@@ -203,6 +220,7 @@ def main() -> None:
 def _pushes(args: argparse.Namespace, anchor: Path) -> dict[str, dict[str, Any]]:
     pushes = {}
     for name, root in (("aiohttp", ROOT), ("lean", anchor)):
+        mine = [f"--event-loop={args.event_loop}"] if root == ROOT else []
         run = measure_push(
             args.chats,
             latency=args.latency,
@@ -210,6 +228,7 @@ def _pushes(args: argparse.Namespace, anchor: Path) -> dict[str, dict[str, Any]]
             rate=args.rate,
             paid=True,
             timeout=600 + args.chats * 3 / 100,
+            extra=mine,
             root=root,
         )
         bot = run.bot
@@ -270,7 +289,14 @@ def _loop_main() -> None:
     parser.add_argument("--messages", type=int, required=True)
     parser.add_argument("--chats", type=int, required=True)
     parser.add_argument("--concurrency", type=int, required=True)
-    print(json.dumps(asyncio.run(_loop(parser.parse_args()))))
+    parser.add_argument("--event-loop", default="asyncio")
+    args = parser.parse_args()
+    if args.event_loop == "asyncio":
+        print(json.dumps(asyncio.run(_loop(args))))
+    else:  # this code's clients, on the loop the bot runs on
+        from bot import loops
+
+        print(json.dumps(loops.run(_loop(args), args.event_loop)))
 
 
 if __name__ == "__main__":

@@ -62,6 +62,7 @@ from .handlers.follow import (
     on_follow_button,
     unfollow_command,
 )
+from .handlers.forum import on_topic_message
 from .handlers.general import (
     error_handler,
     help_command,
@@ -128,6 +129,12 @@ COMMANDS: dict[str, Callback] = {
 # Commands in chats and channel posts, but not edits: re-running an edited /subscribe
 # would surprise more than help.
 MESSAGES = filters.UpdateType.MESSAGE | filters.UpdateType.CHANNEL_POST
+TOPIC_SERVICE = (
+    filters.StatusUpdate.FORUM_TOPIC_CREATED
+    | filters.StatusUpdate.FORUM_TOPIC_EDITED
+    | filters.StatusUpdate.FORUM_TOPIC_CLOSED
+    | filters.StatusUpdate.FORUM_TOPIC_REOPENED
+)
 # Slow admin commands run as tasks so that other chats' updates are not queued behind them.
 SLOW = frozenset({"rebuild", "ingest"})
 
@@ -263,6 +270,7 @@ def add_handlers(application: App) -> None:
         application.add_handler(CallbackQueryHandler(callback, pattern=data_of(kind)))
     application.add_handler(CallbackQueryHandler(on_unknown_button))
     application.add_handler(MessageReactionHandler(on_reaction))
+    application.add_handler(MessageHandler(TOPIC_SERVICE, on_topic_message))
     unknown = MESSAGES & (filters.COMMAND | (filters.TEXT & filters.ChatType.PRIVATE))
     application.add_handler(MessageHandler(unknown, unknown_command))
     application.add_error_handler(error_handler)

@@ -27,6 +27,7 @@ from digest import (
     Follows,
     Store,
     finish_batch,
+    load_batches,
     parse_group,
     plan_alerts,
     release_held,
@@ -162,6 +163,16 @@ async def plan_in_thread(services: Services, now: datetime, options: AlertOption
             store.close()
 
     return await asyncio.to_thread(plan)
+
+
+async def resend_alerts(services: Services, bot: Bot, batch_ids: tuple[int, ...]) -> AlertReport:
+    """Send again the alert batches a reopened forum topic had refused (claimed already)."""
+    batches = await services.store.run(lambda s: load_batches(s, batch_ids))
+    report = AlertReport()
+    for batch in batches:  # one topic's: they take their turns in that chat one by one
+        await _deliver(services, bot, batch, report, None)
+    log.info("alerts sent again: %d sent, %d failed", report.sent, report.failed)
+    return report
 
 
 async def _deliver(

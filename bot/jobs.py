@@ -63,7 +63,7 @@ INGEST_JOB = "ingest"
 BUILD_JOB = "build"
 DELIVER_JOB = "deliver"
 CATCH_UP_JOB = "deliver-catch-up"
-FOLLOW_ALERT_JOB = "follow-alerts"  # sends follow alerts held through quiet hours
+FOLLOW_ALERT_JOB = "follow-alerts"  # new posts' alerts, whoever stored them; held ones
 TICK_SECONDS = 60
 BUILD_GRACE = timedelta(minutes=2)  # the scheduled build's head start on the tick's catch-up
 
@@ -161,8 +161,9 @@ def _replace(queue: JobQueue[Any], name: str) -> None:
 async def ingest_job(context: Context) -> None:
     """Fetch every configured source, then what follows an ingest (see after_ingest)."""
     services = services_of(context.application)
-    results = await fetch_sources(services)
-    await after_ingest(services, context.application.bot, results)
+    async with services.ingest_lock:
+        results = await fetch_sources(services)
+        await after_ingest(services, context.application.bot, results)
 
 
 async def fetch_sources(services: Services) -> list[IngestResult]:
@@ -192,9 +193,12 @@ async def after_ingest(services: Services, bot: Bot, results: list[IngestResult]
 
 
 async def alert_job(context: Context) -> None:
-    """Send the follow alerts held through quiet hours that have just ended."""
+    """Each minute: the alerts of posts stored since the last alert run whoever stored them
+    (`hotdigest ingest`, an import), and those held through quiet hours that just ended.
+    While the bot ingests, the posts are left to the alert run after its ingest."""
     services = services_of(context.application)
-    await run_alerts(services, context.application.bot, utcnow(), release_only=True)
+    busy = services.ingest_lock.locked()
+    await run_alerts(services, context.application.bot, utcnow(), release_only=busy)
 
 
 async def upgrade_fallback(services: Services, bot: Bot, now: datetime) -> None:

@@ -14,11 +14,11 @@ from typing import TypeVar
 
 from digest import (
     BuildOptions,
+    ChartDrawer,
     Digest,
     Renderer,
     Store,
     digest_chart,
-    render_chart,
     utcnow,
 )
 
@@ -83,8 +83,13 @@ class Services:
     # One digest build at a time (scheduled, catch-up, before a push, /rebuild): two at
     # once could store the same new input twice.
     build_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    # Held from an ingest's fetch to its alert run: the minute's alert run leaves the
+    # posts coming in to that run, so a chat gets one message per ingest.
+    ingest_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
     metrics: Metrics = field(default_factory=Metrics)
     health: Health | None = None  # what /healthz judges, with `run --metrics`
+    # Charts are drawn in child processes: matplotlib and numpy never load in the bot.
+    charts: ChartDrawer = field(default_factory=ChartDrawer)
 
     @classmethod
     def create(
@@ -102,7 +107,8 @@ class Services:
     async def chart(
         self, digest: Digest, language: str, options: BuildOptions | None = None
     ) -> bytes:
-        """The digest's heat chart as PNG: figures on the store thread, drawn on another.
+        """The digest's heat chart as PNG: figures on the store thread, drawn in a child
+        process (``ChartError`` when it fails).
 
         :param options: a chat's narrowed options (its source filter); the bot's by default.
         """
@@ -110,7 +116,7 @@ class Services:
             return kept
         narrowed = options or self.options
         chart = await self.store.run(lambda store: digest_chart(store, digest, narrowed))
-        png = await asyncio.to_thread(render_chart, chart, language)
+        png = await self.charts.draw(chart, language)
         if options is None:
             self.views.keep_chart(digest, language, png)
         return png

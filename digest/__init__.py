@@ -40,6 +40,7 @@ from .document import (
 )
 from .errors import (
     BuildError,
+    ChartError,
     ConfigError,
     DigestError,
     ImportRowError,
@@ -56,6 +57,7 @@ from .follow.alerts import (
     alert_counts,
     finish_batch,
     load_batch,
+    load_batches,
     plan_alerts,
     release_held,
 )
@@ -63,6 +65,7 @@ from .follow.expression import Group, parse_expression, parse_group
 from .follow.follows import AlertSettings, Follow, Follows, parse_quiet
 from .follow.lookup import (
     ChatFollows,
+    chats_with_follows,
     cited_follows,
     follow_overview,
     matching_posts,
@@ -84,12 +87,14 @@ from .push.chat_settings import (
     toggle_section,
     unsubscribe_chat,
 )
+from .push.forum import TopicChange, close_topic, name_topic, reopen_topic, topic_names
 from .push.ledger import CORRECTION, Claim, Finish, Ledger, PartKey
 from .push.planning import (
     PushJob,
     PushPlan,
     correction_jobs,
     follow_migration,
+    one_per_chat,
     plan_date,
     plan_pushes,
 )
@@ -107,6 +112,7 @@ from .push.subscriptions import (
 )
 from .render.bot_text import BotTexts, language_of
 from .render.chart import render_chart
+from .render.chart_process import ChartDrawer
 from .render.renderer import (
     Renderer,
     digest_filename,
@@ -199,6 +205,8 @@ __all__ = [
     "BuildError",
     "BuildOptions",
     "BuildRecord",
+    "ChartDrawer",
+    "ChartError",
     "ChatDefaults",
     "ChatFollows",
     "Claim",
@@ -246,6 +254,7 @@ __all__ = [
     "Subscriptions",
     "TableSize",
     "Theme",
+    "TopicChange",
     "UsageError",
     "WeekBuild",
     "WeeklyPush",
@@ -260,10 +269,12 @@ __all__ = [
     "build_week",
     "build_week_in_thread",
     "chat_settings",
+    "chats_with_follows",
     "check_proxy_url",
     "check_store",
     "checkpoint_file",
     "cited_follows",
+    "close_topic",
     "collect_stats",
     "compare_digests",
     "compose_digest",
@@ -294,6 +305,7 @@ __all__ = [
     "latest_digest",
     "llm_usage",
     "load_batch",
+    "load_batches",
     "load_themes",
     "local_moment",
     "lock_holder",
@@ -302,6 +314,8 @@ __all__ = [
     "make_source",
     "mask_password",
     "matching_posts",
+    "name_topic",
+    "one_per_chat",
     "open_incidents",
     "parse_expression",
     "parse_group",
@@ -323,6 +337,7 @@ __all__ = [
     "render_markdown",
     "render_telegram",
     "render_text",
+    "reopen_topic",
     "restore_database",
     "safe_href",
     "save_digest",
@@ -341,6 +356,7 @@ __all__ = [
     "timed_prune_batch",
     "to_iso",
     "toggle_section",
+    "topic_names",
     "topic_problem",
     "unsubscribe_chat",
     "utcnow",

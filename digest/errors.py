@@ -10,7 +10,8 @@ Every error the domain raises on purpose derives from one base, so the edges
     ├── ImportRowError     one row of an import file is unusable
     ├── BuildError         a digest cannot be built or found
     ├── UsageError         a command argument is not one of the valid forms
-    └── WriterError        a writer (e.g. an LLM) gave no usable text
+    ├── WriterError        a writer (e.g. an LLM) gave no usable text
+    └── ChartError         a heat chart could not be drawn (its child process failed)
 """
 
 from __future__ import annotations
@@ -53,3 +54,7 @@ class UsageError(DigestError):
 
 class WriterError(DigestError):
     """A writer produced nothing usable (the offline writer takes over)."""
+
+
+class ChartError(DigestError):
+    """A heat chart could not be drawn: its child process failed, timed out or wrote no PNG."""

@@ -266,3 +266,63 @@ def test_a_refused_webhook_is_a_clear_error(runner: CliRunner, db_path: Path) ->
     assert "Telegram refused the webhook http://bot.example.com/hook" in result.output
     assert "an https url must be provided" in result.output
     assert result.exc_info is None or result.exc_info[0] is SystemExit
+
+
+# -- issue 12: no numpy or matplotlib in the bot's interpreter -------------------------------
+
+
+def _mapped_packages(pid: int, names: tuple[str, ...]) -> set[str]:
+    """Which of ``names`` have a file (their C extensions) mapped into process ``pid``."""
+    maps = Path(f"/proc/{pid}/maps").read_text()
+    return {name for name in names if f"/{name}/" in maps}
+
+
+@pytest.mark.skipif(not Path("/proc/self/maps").exists(), reason="reads /proc/<pid>/maps")
+def test_the_started_bot_draws_a_chart_without_numpy_or_matplotlib(
+    db_path: Path, tmp_path: Path
+) -> None:
+    """``hotdigest run`` as installed (the console script): after /digest chart has been
+    answered with the picture, neither package is loaded in the bot's process."""
+    store = Store.open(db_path)
+    import_posts(store, SAMPLE, now=SAMPLE_SEEN)
+    build_digest(store, SAMPLE_SEEN.date(), BuildOptions(themes=load_themes()), SAMPLE_SEEN)
+    store.close()
+    heavy = ("numpy", "matplotlib")
+    # The probe sees them where they are loaded: an interpreter that imports matplotlib.
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("HOTDIGEST_", "TELEGRAM_"))}
+    loaded = _python("import matplotlib.pyplot, sys; print(1, flush=True); sys.stdin.read()",
+                     env=env, cwd=tmp_path)  # fmt: skip
+    try:
+        assert loaded.stdout is not None and loaded.stdout.readline().strip() == "1"
+        assert _mapped_packages(loaded.pid, heavy) == set(heavy)
+    finally:
+        loaded.kill()
+        loaded.communicate()
+    with fake_with_state() as (url, _fake):
+        hotdigest = str(Path(sys.executable).with_name("hotdigest"))
+        bot_env = {**env, "TELEGRAM_BOT_TOKEN": "123456:TEST-TOKEN", "TELEGRAM_API_BASE_URL": url}
+        run = subprocess.Popen(
+            [hotdigest, "--db", str(db_path), "run", "--no-schedule"],
+            env=bot_env,
+            cwd=tmp_path,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        try:
+            with httpx.Client(base_url=url.removesuffix("/bot") + "/_fake") as control:
+                _wait_for(lambda: control.get("/commands").json()["result"], [run])
+                said = {"chat_id": 1001, "user_id": 1001, "text": "/digest chart"}
+                assert control.post("/user_message", json=said).json()["ok"]
+                messages = {"chat_id": 1001}
+                sent = _wait_for(
+                    lambda: control.get("/messages", params=messages).json()["result"],
+                    [run],
+                    timeout=120.0,  # a chart child imports matplotlib: seconds when loaded
+                )
+            assert sent[0]["photo"] is not None  # type: ignore[index]
+            assert _mapped_packages(run.pid, heavy) == set()
+        finally:
+            run.send_signal(signal.SIGINT)
+            _, run_err = run.communicate(timeout=30)
+    assert run.returncode == 0, run_err

@@ -14,6 +14,7 @@ from telegram.error import InvalidToken, NetworkError
 
 from digest import ConfigError, StoreError, store_lock
 
+from .. import loops
 from ..app import ALLOWED_UPDATES, App, build_application, check_token
 from ..config import Settings
 from ..fake_telegram import FloodLimits, run_fake_server
@@ -78,12 +79,14 @@ def run_command(
             assert settings.webhook_secret is not None
             secret, on = settings.webhook_secret, health.serving_on
             try:
-                asyncio.run(
-                    serve_webhook(application, webhook_url, listen, port, secret, url_path, on)
+                loops.run(
+                    serve_webhook(application, webhook_url, listen, port, secret, url_path, on),
+                    settings.event_loop,
                 )
             except WebhookRefusedError as exc:
                 raise ConfigProblem(mask_token(str(exc))) from None
         else:
+            loops.install(settings.event_loop)
             application.run_polling(allowed_updates=ALLOWED_UPDATES)
 
 

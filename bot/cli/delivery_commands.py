@@ -12,6 +12,7 @@ from telegram.error import InvalidToken, NetworkError
 
 from digest import ConfigError, Ledger, PushPlan, Store
 
+from .. import loops
 from ..config import Settings
 from ..delivery.client import TransportOptions, make_request
 from ..delivery.engine import plan_due, push_due
@@ -52,7 +53,7 @@ def push_command(state: CliState, day: str | None, week: str | None, dry_run: bo
     if not settings.telegram_token:
         raise ConfigError("TELEGRAM_BOT_TOKEN is not set (get a token from @BotFather)")
     try:
-        report = asyncio.run(_push(settings, settings.telegram_token, when))
+        report = loops.run(_push(settings, settings.telegram_token, when), settings.event_loop)
     except InvalidToken:
         raise click.ClickException("the Bot API rejected the bot token") from None
     except NetworkError as exc:
@@ -93,7 +94,9 @@ async def _dry_run(settings: Settings, day: str | None) -> list[str]:
     try:
         options = DeliveryOptions.from_settings(settings)
         plan = await plan_due(services, day=day, options=options, record=False)
-        prepared, failed = await prepare(services.store, services.renderer, plan.jobs, record=False)
+        prepared, failed = await prepare(
+            services.store, services.renderer, plan.jobs, record=False, charts=services.charts
+        )
     finally:
         await services.close()
     lines = [

@@ -14,6 +14,7 @@ from pathlib import Path
 import click
 
 from digest import (
+    ChartDrawer,
     DayBuild,
     Digest,
     DigestChange,
@@ -31,7 +32,6 @@ from digest import (
     is_week,
     latest_digest,
     parse_week,
-    render_chart,
     render_markdown,
     render_telegram,
     render_text,
@@ -269,7 +269,7 @@ def export_command(state: CliState, out_dir: Path, language: str | None, chart: 
     """
     out_dir.mkdir(parents=True, exist_ok=True)
     written, skipped, renderer = 0, 0, Renderer()
-    options = build_options(state.settings)
+    options, charts = build_options(state.settings), ChartDrawer()
     with state.store() as store:
         days = sorted({row[0] for row in digest_versions(store)})
         days += sorted({row[0] for row in digest_versions(store, weeks=True)})
@@ -285,8 +285,9 @@ def export_command(state: CliState, out_dir: Path, language: str | None, chart: 
             image = None
             if chart:
                 image = name.removesuffix(".md") + ".png"
-                drawn = digest_chart(store, digest, options)
-                (out_dir / image).write_bytes(render_chart(drawn, language or digest.language))
+                drawn = digest_chart(store, digest, options)  # drawn in a child, as the bot does
+                png = asyncio.run(charts.draw(drawn, language or digest.language))
+                (out_dir / image).write_bytes(png)
             markdown = render_markdown(digest, language=language, renderer=renderer, image=image)
             (out_dir / name).write_text(markdown, encoding="utf-8")
             written += 1

@@ -7,6 +7,7 @@ from .values import (
     _admins,
     _bool,
     _clock,
+    _event_loop,
     _expressions,
     _float,
     _int,
@@ -55,6 +56,12 @@ OPTIONS: tuple[Option, ...] = (
         "telegram_transport",
         "HTTP client for the Bot API: aiohttp, or httpx (python-telegram-bot's own).",
         _transport,
+    ),
+    Option(
+        "telegram.event_loop",
+        "event_loop",
+        "Event loop of `run` and `push`: uvloop (less CPU per message), or asyncio's own.",
+        _event_loop,
     ),
     Option(
         "telegram.proxy",

@@ -18,6 +18,7 @@ DEFAULT_BASE_URL = "https://api.telegram.org/bot"
 CONFIG_ENV = "HOTDIGEST_CONFIG"
 LOCAL_CONFIG = Path("hotdigest.toml")
 TRANSPORTS = ("aiohttp", "httpx")
+EVENT_LOOPS = ("uvloop", "asyncio")
 # The standard proxy variables, lower-case first as curl reads them.
 PROXY_VARIABLES = {
     "https": ("https_proxy", "HTTPS_PROXY"),
@@ -58,6 +59,7 @@ class Settings:
     telegram_token: str | None = field(default=None, repr=False)
     telegram_base_url: str = DEFAULT_BASE_URL
     telegram_transport: str = "aiohttp"
+    event_loop: str = "uvloop"
     telegram_proxy: str | None = field(default=None, repr=False)  # may hold a password
     webhook_secret: str | None = field(default=None, repr=False)
     build_time: time = time(18, 30)

@@ -18,7 +18,7 @@ from digest import (
     zone,
 )
 
-from .settings import TRANSPORTS
+from .settings import EVENT_LOOPS, TRANSPORTS
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,9 +131,17 @@ def _proxy(value: Any) -> str:
 
 
 def _transport(value: Any) -> str:
+    return _choice(value, TRANSPORTS)
+
+
+def _event_loop(value: Any) -> str:
+    return _choice(value, EVENT_LOOPS)
+
+
+def _choice(value: Any, choices: tuple[str, ...]) -> str:
     text = _text(value).lower()
-    if text not in TRANSPORTS:
-        raise ValueError(f"expected one of {', '.join(TRANSPORTS)}")
+    if text not in choices:
+        raise ValueError(f"expected one of {', '.join(choices)}")
     return text
 
 

@@ -86,17 +86,18 @@ class _Engine:
         self.clock = outbox.clock
         self.report = PushReport()
         self._writer = LedgerWriter(store, stamp)
-        self._queue: ChatQueue[Push | PushJob] = ChatQueue(outbox.chats, _chat_of)
+        self._queue: ChatQueue[Push | PushJob] = ChatQueue(outbox.chats, lambda i: i.chat.chat_id)
         self._fatal: TelegramError | None = None
 
     async def run(self, prepared: Prepared) -> PushReport:
         started = time.perf_counter()
-        self._queue.add(prepared.jobs)
+        self._queue.add(prepared.first)  # a chat's second push follows its first
         self.report.planned += len(prepared)
         workers = max(1, len(self.bots) * self.options.connections)
         async with asyncio.TaskGroup() as group:
             for number in range(workers):
                 group.create_task(self._work(self.bots[number % len(self.bots)], prepared))
+        await self._writer.drain()  # the sent parts' outcomes, posted without waiting
         self.report.seconds = time.perf_counter() - started
         if self._fatal is not None:
             raise self._fatal
@@ -136,7 +137,7 @@ class _Engine:
         except TelegramError as exc:
             await self._refused(push, key, exc)
             return
-        await self._writer.write(Finish(key, "sent", message_id))
+        self._writer.post(Finish(key, "sent", message_id))  # not awaited (LedgerWriter.post)
         self.report.messages += 1
         del push.todo[0]
         push.attempts = push.floods = 0
@@ -144,6 +145,8 @@ class _Engine:
             self._queue.later(push, self.outbox.ready_at(chat.chat_id))
         else:
             self.report.delivered += 1
+            if push.then is not None:
+                self._queue.later(push.then, self.outbox.ready_at(chat.chat_id))
 
     async def _post(self, push: Push, key: PartKey, bot: Bot) -> int:
         """Send one part (into the chat's topic, if it has one); its message_id."""
@@ -238,10 +241,6 @@ class _Engine:
         log.warning("push to chat %s failed: %s", chat_id, reason, extra={"chat_id": chat_id})
 
 
-def _chat_of(item: Push | PushJob) -> int:
-    return item.chat.chat_id
-
-
 # -- the public functions: the delivery tick, `hotdigest push` and /rebuild --push ----------
 
 
@@ -328,6 +327,7 @@ async def deliver(
         jobs,
         services.options,
         link_preview=services.settings.link_preview,
+        charts=services.charts,
     )
     report = PushReport(failed=len(failed), errors=failed)
     if plan is not None:

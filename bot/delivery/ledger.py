@@ -30,15 +30,44 @@ class LedgerWriter:
         self.stamp = stamp
         self.gather = gather
         self._pending: list[tuple[Claim | Finish, asyncio.Future[bool]]] = []
+        self._posted: set[asyncio.Future[bool]] = set()  # posted writes not yet committed
+        self._failure: BaseException | None = None  # the first posted write that failed
         self._task: asyncio.Task[None] | None = None
 
     async def write(self, op: Claim | Finish) -> bool:
         """Apply one claim (True: this pusher holds the part) or outcome."""
+        return await self._queue(op)
+
+    def post(self, op: Claim | Finish) -> None:
+        """Queue one write without waiting for it (a sent part's outcome: its sender goes
+        on to the next part while the batch commits); :meth:`drain` waits for them, and
+        raises the first that failed. Had the bot died before the outcome committed, the
+        part stays ``sending``, then ``unconfirmed``: never sent twice, as for a crash
+        mid-request."""
+        future = self._queue(op)
+        self._posted.add(future)
+        future.add_done_callback(self._landed)
+
+    async def drain(self) -> None:
+        """Wait until every posted write is committed; raise the first failure."""
+        if self._posted:
+            await asyncio.wait(set(self._posted))
+        failure, self._failure = self._failure, None
+        if failure is not None:
+            raise failure
+
+    def _queue(self, op: Claim | Finish) -> asyncio.Future[bool]:
         future: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
         self._pending.append((op, future))
         if self._task is None or self._task.done():
             self._task = asyncio.create_task(self._flush())
-        return await future
+        return future
+
+    def _landed(self, future: asyncio.Future[bool]) -> None:
+        self._posted.discard(future)
+        failure = None if future.cancelled() else future.exception()
+        if failure is not None and self._failure is None:
+            self._failure = failure
 
     async def _flush(self) -> None:
         while self._pending:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from dataclasses import dataclass, replace
 
@@ -12,13 +11,13 @@ from telegram.constants import ParseMode
 from digest import (
     CORRECTION,
     BuildOptions,
+    ChartDrawer,
     Digest,
     DigestError,
     Renderer,
     Subscription,
     digest_chart,
     is_week,
-    render_chart,
 )
 
 from ..services import StoreRunner
@@ -71,6 +70,7 @@ def wants_chart(chat: Subscription, kind: str, key: str) -> bool:
 
 async def chart_parts(
     store: StoreRunner,
+    charts: ChartDrawer,
     renderer: Renderer,
     digest: Digest,
     chat: Subscription,
@@ -84,7 +84,7 @@ async def chart_parts(
     include, exclude = tuple(chat.include_sources), tuple(chat.exclude_sources)
     key: ChartKey = (digest.date, digest.version, chat.language, (include, exclude))
     if key not in photos:
-        photos[key] = await _draw(store, digest, chat.language, options, include, exclude)
+        photos[key] = await _draw(store, charts, digest, chat.language, options, (include, exclude))
     photo = photos[key]
     if photo is None:
         return None
@@ -94,17 +94,18 @@ async def chart_parts(
 
 async def _draw(
     store: StoreRunner,
+    charts: ChartDrawer,
     digest: Digest,
     language: str,
     options: BuildOptions | None,
-    include: tuple[str, ...],
-    exclude: tuple[str, ...],
+    sources: tuple[tuple[str, ...], tuple[str, ...]],
 ) -> ChartPhoto | None:
+    include, exclude = sources
     narrowed = replace(options or BuildOptions(), include_sources=include, exclude_sources=exclude)
     try:
         chart = await store.run(lambda s: digest_chart(s, digest, narrowed))
-        png = await asyncio.to_thread(render_chart, chart, language)
-    except DigestError as exc:  # e.g. the font package missing: the text still goes out
+        png = await charts.draw(chart, language)
+    except DigestError as exc:  # the chart's child failed (ChartError): the text still goes out
         log.warning("no heat chart for %s v%d: %s", digest.date, digest.version, exc)
         return None
     return ChartPhoto(png)

@@ -17,6 +17,7 @@ from digest import (
     SECTION_IDS,
     BotTexts,
     BuildOptions,
+    ChartDrawer,
     Digest,
     DigestError,
     PartKey,
@@ -25,9 +26,11 @@ from digest import (
     Store,
     Subscription,
     SubscriptionKey,
+    chats_with_follows,
     cited_follows,
     filtered_view,
     get_digest,
+    one_per_chat,
     utcnow,
     with_follows,
 )
@@ -62,6 +65,7 @@ class Push:
     markup: InlineKeyboardMarkup | None = None  # on the last part: switch sections in place
     photo: ChartPhoto | None = None  # part 1 is this chart, texts[0] its caption
     preview: str | None = None  # the link part 1 previews (None: no preview)
+    then: PushJob | None = None  # the chat's next push in this run, once this one is sent
     attempts: int = 0
     floods: int = 0
 
@@ -132,6 +136,7 @@ class Prepared:
     ) -> None:
         self.views = views
         self.jobs = jobs
+        self.first, self._after = one_per_chat(jobs)  # the jobs to start; weeks held back
         self.options = options
         self.follows = follows
         self.renderer = renderer
@@ -148,6 +153,7 @@ class Prepared:
         push = Push(job, texts, _todo(job, rendered), rendered.markup, rendered.photo)
         if (job.chat.link_preview or self.link_preview) == "headline":
             push.preview = rendered.link
+        push.then = self._after.pop(job.chat.key, None)
         return push
 
     def __iter__(self) -> Iterator[Push]:
@@ -165,13 +171,15 @@ async def prepare(
     *,
     record: bool = True,
     link_preview: str = "none",
+    charts: ChartDrawer,
 ) -> tuple[Prepared, list[tuple[int, str]]]:
     """Each view's parts (rendered once), the jobs with parts to send, and the chats failed
     for a digest that cannot be rendered (with ``record``, written to the ledger); a bad
     view fails its chats, never the run. ``link_preview`` is the operator's default.
 
     A chat with a source filter gets the digest rebuilt from those sources (once per
-    distinct filter) when ``options`` are given.
+    distinct filter) when ``options`` are given. ``charts`` draws the heat charts of
+    chats that open their push with one (in a child process).
     """
     digests, follows = await store.run(lambda s: _load(s, jobs, options))
     views: dict[View, Rendered] = {}
@@ -188,7 +196,9 @@ async def prepare(
                 charted = None
                 if view[-1]:
                     chat = job.chat
-                    charted = await chart_parts(store, renderer, digest, chat, options, photos)
+                    charted = await chart_parts(
+                        store, charts, renderer, digest, chat, options, photos
+                    )
                 photo, texts = charted or (None, render_parts(renderer, digest, job.chat, job.kind))
             except DigestError as exc:
                 failed.append((job, str(exc)))
@@ -231,11 +241,12 @@ def _load(
 ) -> tuple[dict[DigestKey, Digest | None], dict[DigestKey, Follows]]:
     """The digest of every (date, version, filter) the jobs need, each loaded once, and the
     chats' follow groups each one cites (issue 15)."""
+    followers = chats_with_follows(store)  # the few chats whose follows a push may show
     chats_of: dict[DigestKey, set[SubscriptionKey]] = {}
     for job in jobs:
-        chats_of.setdefault((job.date, job.version, *_filter(job, options)), set()).add(
-            job.chat.key
-        )
+        chats = chats_of.setdefault((job.date, job.version, *_filter(job, options)), set())
+        if job.chat.key in followers:
+            chats.add(job.chat.key)
     keys = set(chats_of)
     found: dict[DigestKey, Digest | None] = {}
     for day, version, include, exclude in sorted(keys, key=lambda k: (k[2], k[3])):

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 from .errors import JSONDict, bad_request
 from .state import ChatState, Topic
-from .topics import change_topic, create_topic
+from .topics import change_topic, create_topic, rename_topic
 
 
 class UserActions:
@@ -222,19 +222,34 @@ class UserActions:
 
     # -- forum topics -------------------------------------------------------------------
 
+    # A member's topic changes leave service messages, which reach the bot as updates.
+
     def create_topic(self, chat_id: int, name: str, user_id: int | None = None) -> int:
         """A member (default: the chat's owner) opens a topic; returns its thread id."""
         state = self.chats[chat_id]
-        return create_topic(self, state, name, self._actor(state, user_id)).thread_id
+        thread = create_topic(self, state, name, self._actor(state, user_id)).thread_id
+        self._push_update({"message": self.store[(chat_id, thread)]})
+        return thread
+
+    def rename_topic(
+        self, chat_id: int, thread_id: int, name: str, user_id: int | None = None
+    ) -> None:
+        state = self.chats[chat_id]
+        message = rename_topic(self, state, thread_id, name, self._actor(state, user_id))
+        self._push_update({"message": message})
 
     def close_topic(self, chat_id: int, thread_id: int, user_id: int | None = None) -> None:
         """An administrator closes a topic: only administrators may post in it now."""
-        state = self.chats[chat_id]
-        change_topic(self, state, thread_id, "close", self._actor(state, user_id))
+        self._change_topic(chat_id, thread_id, "close", user_id)
 
     def reopen_topic(self, chat_id: int, thread_id: int, user_id: int | None = None) -> None:
+        self._change_topic(chat_id, thread_id, "reopen", user_id)
+
+    def _change_topic(self, chat_id: int, thread_id: int, change: str, user_id: int | None) -> None:
         state = self.chats[chat_id]
-        change_topic(self, state, thread_id, "reopen", self._actor(state, user_id))
+        message = change_topic(self, state, thread_id, change, self._actor(state, user_id))
+        if message is not None:
+            self._push_update({"message": message})
 
     def delete_topic(self, chat_id: int, thread_id: int, user_id: int | None = None) -> None:
         """An administrator deletes a topic with all its messages."""

@@ -47,6 +47,13 @@ class Injections:
             )
         self._pending.append(injection)
 
+    def clear(self, chat_id: int | None) -> int:
+        """Drop the injections made for ``chat_id``; returns how many there were."""
+        kept = [i for i in self._pending if i.chat_id != chat_id]
+        dropped = len(self._pending) - len(kept)
+        self._pending = kept
+        return dropped
+
     def fire(self, chat_id: int | None) -> None:
         """Serve the first injection matching a call for ``chat_id``, if any."""
         for injection in self._pending:

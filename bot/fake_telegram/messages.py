@@ -7,7 +7,7 @@ import time
 from typing import TYPE_CHECKING, Any
 
 from .errors import JSONDict, bad_request, too_many_requests
-from .html import EntityParseError, parse_html, strip_text, utf16_len
+from .html import EntityParseError, ParsedTexts, strip_text, utf16_len
 from .params import Params, get_bool, get_chat_id, get_int, get_json
 from .topics import thread_fields
 
@@ -56,14 +56,16 @@ CHAT_ACTIONS = frozenset(
 # -- validation --------------------------------------------------------------------
 
 
-def _parsed(params: Params, field: str, entities_field: str) -> tuple[str, list[JSONDict]]:
+def _parsed(
+    html: ParsedTexts, params: Params, field: str, entities_field: str
+) -> tuple[str, list[JSONDict]]:
     """A text or caption parameter's visible text and entities, after parse_mode."""
     raw = params.get(field)
     text = "" if raw is None else str(raw)
     mode = str(params.get("parse_mode") or "")
     if mode.lower() == "html":
         try:
-            return parse_html(text)
+            return html.parse(text)
         except EntityParseError as exc:
             raise bad_request(f"can't parse entities: {exc}") from None
     if mode.lower() in ("", "markdown", "markdownv2"):
@@ -72,9 +74,9 @@ def _parsed(params: Params, field: str, entities_field: str) -> tuple[str, list[
     raise bad_request(f"unsupported parse_mode {mode!r}")
 
 
-def _text(params: Params) -> tuple[str, list[JSONDict]]:
+def _text(html: ParsedTexts, params: Params) -> tuple[str, list[JSONDict]]:
     """Visible text and entities, after parse_mode, trimmed, with Telegram's checks."""
-    plain, entities = _parsed(params, "text", "entities")
+    plain, entities = _parsed(html, params, "text", "entities")
     if not plain:
         raise bad_request("message text is empty")
     if utf16_len(plain) > MAX_TEXT:
@@ -159,7 +161,7 @@ def _record(
 
 async def send_message(fake: FakeTelegram, params: Params) -> JSONDict:
     state = fake.chat_state(get_chat_id(params))
-    plain, entities = _text(params)
+    plain, entities = _text(fake.html, params)
     markup = _reply_markup(params)
     reply_to = _replied_message(fake, state, params)
     topic = thread_fields(state, params)
@@ -180,7 +182,7 @@ async def send_photo(fake: FakeTelegram, params: Params) -> JSONDict:
     """An uploaded photo (multipart, as PTB sends bytes) with an optional HTML caption."""
     state = fake.chat_state(get_chat_id(params))
     size = _photo(fake, params)
-    caption, entities = _parsed(params, "caption", "caption_entities")
+    caption, entities = _parsed(fake.html, params, "caption", "caption_entities")
     if utf16_len(caption) > MAX_CAPTION:
         raise bad_request("message caption is too long")
     markup = _reply_markup(params)
@@ -275,7 +277,7 @@ async def edit_message_text(fake: FakeTelegram, params: Params) -> JSONDict:
     state, message = _editable(fake, params)
     if "text" not in message:
         raise bad_request("there is no text in the message to edit")
-    plain, entities = _text(params)
+    plain, entities = _text(fake.html, params)
     fields = _content(plain, entities, _reply_markup(params))
     return _apply_edit(fake, state, message, fields, params)
 

@@ -11,6 +11,7 @@ from typing import Any
 
 from .actors import UserActions
 from .errors import ApiError, InjectedTimeout, JSONDict, bad_request
+from .html import ParsedTexts
 from .injections import Injection, Injections
 from .limits import FloodControl, FloodLimits
 from .methods import dispatch
@@ -57,6 +58,7 @@ class FakeTelegram(UserActions):
         self.allowed_updates: frozenset[str] | None = None
         self.reactions: dict[tuple[int, int, int], list[str]] = {}  # (chat, message, user)
         self.photos: dict[str, JSONDict] = {}  # file_id -> PhotoSize and "content" (bytes)
+        self.html = ParsedTexts()  # a broadcast's parts are parsed once, not once per chat
         self._queries: dict[str, int] = {}  # callback query id -> answers given
         self._updates: list[JSONDict] = []
         self._update_ids = itertools.count(1)
@@ -175,6 +177,10 @@ class FakeTelegram(UserActions):
             return self.migrate_group(chat_id)
         self._injections.add(Injection(chat_id, kind, times, retry_after, code, hold))
         return None
+
+    def clear_injections(self, chat_id: int | None) -> int:
+        """Drop the pending injections for ``chat_id`` (a forever one ends); returns how many."""
+        return self._injections.clear(chat_id)
 
     def fire_injection(self, chat_id: int | None) -> None:
         """Serve the first injection matching a call for ``chat_id``, if any."""

@@ -4,8 +4,9 @@ A topic is named by its ``message_thread_id``, the id of the service message tha
 created it. Messages sent into a topic carry ``message_thread_id`` and
 ``is_topic_message``; Telegram refuses a send into a closed topic ("TOPIC_CLOSED") and
 into a deleted or unknown one ("message thread not found"). Closing, reopening and
-deleting leave service messages in the chat, as Telegram does; the fake queues no
-updates for them (the bot reads commands, not service messages).
+deleting leave service messages in the chat, as Telegram does; those a member's change
+leaves reach the bot as ``message`` updates (``forum_topic_created``, ``_edited``,
+``_closed``, ``_reopened``), those of the bot's own calls do not.
 """
 
 from __future__ import annotations
@@ -59,8 +60,9 @@ def create_topic(fake: Messages, state: ChatState, name: str, by: JSONDict) -> T
 
 def change_topic(
     fake: Messages, state: ChatState, thread_id: int, change: str, by: JSONDict
-) -> None:
-    """Close, reopen or delete a topic (``change``), as an administrator or the bot does."""
+) -> JSONDict | None:
+    """Close, reopen or delete a topic (``change``), as an administrator or the bot does;
+    the service message it leaves (a deletion leaves none)."""
     topic = state.topics.get(thread_id)
     if topic is None or topic.deleted:
         raise bad_request("message thread not found")
@@ -68,14 +70,30 @@ def change_topic(
         topic.deleted = True
         for key in [k for k, m in fake.store.items() if _in_topic(k, m, state, thread_id)]:
             del fake.store[key]  # a deleted topic takes its messages with it
-        return
+        return None
     closing = change == "close"
     if topic.closed == closing:
         raise bad_request("TOPIC_NOT_MODIFIED")
     topic.closed = closing
     service = "forum_topic_closed" if closing else "forum_topic_reopened"
     fields = {"from": by, service: {}, "message_thread_id": thread_id, "is_topic_message": True}
-    fake.new_message(state, fields)
+    return fake.new_message(state, fields)
+
+
+def rename_topic(
+    fake: Messages, state: ChatState, thread_id: int, name: str, by: JSONDict
+) -> JSONDict:
+    """Rename a topic; the ``forum_topic_edited`` service message it leaves."""
+    topic = state.topics.get(thread_id)
+    if topic is None or topic.deleted:
+        raise bad_request("message thread not found")
+    if not 1 <= len(name) <= 128:
+        raise bad_request("TOPIC_TITLE_EMPTY" if not name else "TOPIC_TITLE_TOO_LONG")
+    topic.name = name
+    fields = {"from": by, "forum_topic_edited": {"name": name}}
+    return fake.new_message(
+        state, {**fields, "message_thread_id": thread_id, "is_topic_message": True}
+    )
 
 
 def _in_topic(key: tuple[int, int], message: JSONDict, state: ChatState, thread: int) -> bool:

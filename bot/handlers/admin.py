@@ -184,6 +184,7 @@ async def ingest_command(update: Update, context: BotContext) -> None:
     if not await no_arguments(turn, context.args, "ingest"):
         return
     await turn.chat.send_action(ChatAction.TYPING)
-    results = await fetch_sources(turn.services)
-    await reply(turn, "ingest", results=results)
-    await after_ingest(turn.services, context.bot, results)
+    async with turn.services.ingest_lock:
+        results = await fetch_sources(turn.services)
+        await reply(turn, "ingest", results=results)
+        await after_ingest(turn.services, context.bot, results)

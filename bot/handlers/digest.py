@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import math
 from dataclasses import dataclass, replace
 from datetime import date
@@ -10,13 +11,15 @@ from typing import TypeVar
 
 from telegram import CallbackQuery, Update
 
-from digest import Digest, Store, digest_versions, get_digest, is_week, last_build
+from digest import ChartError, Digest, Store, digest_versions, get_digest, is_week, last_build
 
 from ..buttons import SourceButton, SourcesButton, ViewButton, decode_as
 from ..context import BotContext
 from ..keyboards import PAGE_SIZE, digest_keyboard, sources_keyboard
 from ..parsing import ArgumentError, DigestArgs, parse_digest, parse_sources
 from .common import Turn, edit, explain, reply, send, send_photo, turn_of
+
+log = logging.getLogger(__name__)
 
 
 async def stored_digest(turn: Turn, day: str, version: int) -> Digest | None:
@@ -143,7 +146,13 @@ async def asked_digest(turn: Turn, args: DigestArgs) -> Digest | None:
 
 async def send_chart(turn: Turn, digest: Digest) -> None:
     """The heat chart as a photo, the brief push as its caption; what did not fit follows."""
-    png = await turn.services.chart(digest, turn.lang)
+    try:
+        png = await turn.services.chart(digest, turn.lang)
+    except ChartError as exc:  # the digest is still there: say so, then show its text
+        log.warning("no heat chart for %s v%d: %s", digest.date, digest.version, exc)
+        await reply(turn, "no_chart")
+        await show_view(turn, None, ViewButton(digest.date, digest.version, "push"), digest, None)
+        return
     renderer = turn.services.renderer
     caption, rest = await asyncio.to_thread(renderer.telegram_caption, digest, turn.lang)
     await send_photo(turn, png, caption)

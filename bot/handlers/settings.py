@@ -16,6 +16,7 @@ from digest import (
     chat_settings,
     edit_settings,
     subscribe_chat,
+    topic_names,
     unsubscribe_chat,
 )
 
@@ -128,7 +129,9 @@ async def show_settings(
     names = source_names(turn)
     preview = sub.link_preview or turn.services.settings.link_preview
     chat_id = sub.chat_id
-    rows = await turn.services.store.run(lambda store: Subscriptions(store).topics(chat_id))
+    rows, labels = await turn.services.store.run(
+        lambda store: (Subscriptions(store).topics(chat_id), topic_names(store, chat_id))
+    )
     text = await asyncio.to_thread(
         turn.texts.html,
         "settings",
@@ -138,6 +141,7 @@ async def show_settings(
         sources=names,
         preview=preview,
         topics=[row for row in rows if row.thread_id != sub.thread_id],
+        names=labels,
     )
     markup = settings_keyboard(replace(sub, link_preview=preview), menu, names, turn.texts, lang)
     if query is None:

@@ -17,6 +17,7 @@ from typing import Any
 
 from ..document import Digest
 from ..store.archive import SavedDigest, is_week, latest_digest
+from ..store.build_log import empty_week_seen, record_empty_week
 from ..store.store import Store
 from ..writers.llm import Progress
 from ..writers.llm_client import LlmConfig
@@ -80,6 +81,9 @@ def build_week(
     tell(COLLECTING, "")
     offline = compose_week(store, parse_week(week)[0], options, now)
     if offline.is_empty:
+        start, end = week_window(parse_week(offline.date)[1], options)
+        if (newest := store.last_sighting(start, end)) is not None:  # all filtered out
+            record_empty_week(store, offline.date, newest, now)
         return WeekBuild(offline.date, None, 0)
     done = store_version(store, offline, now, llm=llm, force=force, retry_llm=True, tell=tell)
     return WeekBuild(offline.date, done.saved, _posts(offline), done.reason)
@@ -108,11 +112,17 @@ def last_full_week(day: date) -> str:
 
 
 def week_missing(store: Store, week: str, options: BuildOptions) -> bool:
-    """Whether ``week`` has posts but no stored digest (a build was missed)."""
+    """Whether ``week`` has posts but no stored digest (a build was missed), and no build
+    since its newest sighting found them all filtered out (that one is tried again only
+    when a newer sighting could change the outcome)."""
     if latest_digest(store, week) is not None:
         return False
     start, end = week_window(parse_week(week)[1], options)
-    return store.last_sighting(start, end) is not None
+    newest = store.last_sighting(start, end)
+    if newest is None:
+        return False
+    tried = empty_week_seen(store, week)
+    return tried is None or newest > tried
 
 
 def digest_chart(store: Store, digest: Digest, options: BuildOptions) -> HeatChart:

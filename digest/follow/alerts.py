@@ -1,7 +1,8 @@
 """Alerts: the posts an ingest run first saw that match a chat's follows, once per chat ever.
 
-``plan_alerts`` runs after every ingest. It reads the posts first seen since the last
-alert run (``alert_runs.through``, so a restart resumes where the last run ended),
+``plan_alerts`` runs after every ingest and each minute. It reads the posts stored since
+the last alert run (``alert_runs.through_rowid``, so a restart resumes where the last
+run ended, and posts the CLI stored alert as the bot's own do),
 drops those the operator's global filter excludes, matches the rest against every
 active follow group, and claims each (chat, post) in the ``follow_alerts`` ledger
 before anything is sent. The claim is an insert that does nothing when the chat
@@ -103,10 +104,10 @@ def excluded_by(groups: Sequence[Group]) -> Matcher[int]:
 
 
 def plan_alerts(store: Store, now: datetime, options: AlertOptions) -> AlertRun:
-    """Claim the alerts of the posts first seen since the last run; returns the batches to send."""
-    through = _last_through(store)
+    """Claim the alerts of the posts stored since the last run; returns the batches to send."""
+    through, mark = _last_run(store)
     since = max(through or now - LOOKBACK, now - LOOKBACK)
-    new = _new_posts(store, since, now)
+    new, read_to = _new_posts(store, mark, since if mark is None else now - LOOKBACK)
     run = AlertRun()
     if options.exclude and new:
         dropped = excluded_by(options.exclude).match_all([p.text for p in new])
@@ -118,44 +119,50 @@ def plan_alerts(store: Store, now: datetime, options: AlertOptions) -> AlertRun:
     picks = _picks(follows, new)
     labels = {f.id: (f.label, f.thread_id) for f in follows}
     run.matched = sum(len(chosen) for chosen in picks.values())
-    stamp = to_iso(now)
     newest = max((p.first_seen_at for p in new), default=None)
+    last = to_iso(through) if through else to_iso(since)
     made = []
     with store.db.conn:
         for chat_id, chosen in picks.items():
             made.extend(_claim(store, chat_id, chosen, now, options, run, labels))
-        store.db.execute(
-            "INSERT INTO alert_runs (at, through, posts, alerts) VALUES (?, ?, ?, ?)",
-            [
-                stamp,
-                newest or (to_iso(through) if through else to_iso(since)),
-                run.posts,
-                run.claimed,
-            ],
-        )
+        if read_to != mark:  # a run that read nothing leaves no row (the job runs a minute)
+            store.db.execute(
+                "INSERT INTO alert_runs (at, through, posts, alerts, through_rowid) "
+                "VALUES (?, ?, ?, ?, ?)",
+                [to_iso(now), max(newest or last, last), run.posts, run.claimed, read_to],
+            )
     run.batches.extend(load_batches(store, made))
     run.batches.extend(release_held(store, now, options))
     return run
 
 
-def _last_through(store: Store) -> datetime | None:
-    row = store.db.execute("SELECT max(through) FROM alert_runs").fetchone()
-    return from_iso(row[0]) if row and row[0] else None
+def _last_run(store: Store) -> tuple[datetime | None, int | None]:
+    """The newest first sighting and the last post (rowid) the alert runs have read."""
+    row = store.db.execute("SELECT max(through), max(through_rowid) FROM alert_runs").fetchone()
+    return (from_iso(row[0]) if row and row[0] else None), (row[1] if row else None)
 
 
-def _new_posts(store: Store, since: datetime, now: datetime) -> list[_New]:
-    # From the last run's newest second on, inclusive: the store keeps whole seconds, so
-    # a post first seen later in that same second is read here; the ledger's claim
-    # drops the ones already alerted.
+def _new_posts(store: Store, mark: int | None, since: datetime) -> tuple[list[_New], int | None]:
+    """The posts stored after post ``mark`` (a rowid: posts are never deleted, so rowids
+    grow as posts are stored, whoever stores them: the bot's ingest, the CLI's, an
+    import) first seen since ``since``, hottest first; and the rowid the next run reads
+    after.
+
+    First sightings alone would lose posts: a writer that fetched before the last run but
+    committed after it stores posts first seen before that run's newest.
+    """
     rows = store.db.execute(
-        "SELECT source, post_id, url, title, brief, first_seen_at FROM posts "
-        "WHERE first_seen_at >= ? AND first_seen_at <= ? "
+        "SELECT rowid, source, post_id, url, title, brief, first_seen_at FROM posts "
+        "WHERE rowid > ? AND first_seen_at >= ? "
         "ORDER BY coalesce(heat, -1) DESC, first_seen_at, source, post_id",
-        [to_iso(since), to_iso(now)],
+        [mark or 0, to_iso(since)],
     ).fetchall()
-    return [
-        _New(s, p, normalise_link(url), post_text(t, b), first) for s, p, url, t, b, first in rows
+    read_to = max((row[0] for row in rows), default=mark)
+    new = [
+        _New(s, p, normalise_link(url), post_text(t, b), first)
+        for _, s, p, url, t, b, first in rows
     ]
+    return new, read_to
 
 
 def _picks(follows: list[Follow], new: list[_New]) -> dict[int, list[tuple[_New, int]]]:

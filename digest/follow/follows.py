@@ -146,19 +146,24 @@ class Follows:
             )
         return cursor.rowcount > 0
 
-    def pause_topic(self, chat_id: int, thread_id: int) -> int:
-        """Pause the groups set in a forum topic that was closed or deleted; how many."""
+    def pause_topic(self, chat_id: int, thread_id: int, paused: bool = True) -> int:
+        """Pause the groups set in a forum topic that was closed or deleted, or with
+        ``paused`` False resume those its closing paused (not those a reader paused)."""
+        sql = (
+            "UPDATE follows SET paused = 1, paused_by_topic = 1 WHERE paused = 0"
+            if paused
+            else "UPDATE follows SET paused = 0, paused_by_topic = 0 WHERE paused_by_topic = 1"
+        )
         with self.db.conn:
             cursor = self.db.execute(
-                "UPDATE follows SET paused = 1 WHERE chat_id = ? AND thread_id = ? AND paused = 0",
-                [chat_id, thread_id],
+                f"{sql} AND chat_id = ? AND thread_id = ?", [chat_id, thread_id]
             )
         return cursor.rowcount
 
     def pause(self, chat_id: int, follow_id: int, paused: bool) -> bool:
         with self.db.conn:
             cursor = self.db.execute(
-                "UPDATE follows SET paused = ? WHERE chat_id = ? AND id = ?",
+                "UPDATE follows SET paused = ?, paused_by_topic = 0 WHERE chat_id = ? AND id = ?",
                 [int(paused), chat_id, follow_id],
             )
         return cursor.rowcount > 0

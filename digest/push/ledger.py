@@ -29,6 +29,7 @@ from datetime import datetime
 
 from ..clock import from_iso, to_iso
 from ..store.store import Store
+from .ledger_batch import apply_batch
 from .subscriptions import SubscriptionKey, subscription_key
 
 PUSH = "push"
@@ -149,6 +150,9 @@ class Ledger:
     def apply(self, ops: Sequence[Claim | Finish], now: datetime) -> list[bool]:
         """Run claims and finishes in one transaction; each result says if the row changed."""
         stamp = to_iso(now)
+        batched = apply_batch(self.db.conn, ops, stamp) if len(ops) > 1 else None
+        if batched is not None:
+            return batched
         results = []
         with self.db.conn:
             for op in ops:

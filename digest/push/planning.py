@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from array import array
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
@@ -11,6 +12,7 @@ from ..store.archive import digest_versions, is_week
 from ..store.build_log import empty_days
 from ..store.store import Store
 from .ledger import CORRECTION, PUSH, Ledger, Progress
+from .roster import Made, Roster
 from .schedule import Schedule, Slot
 from .subscriptions import Subscription, SubscriptionKey, Subscriptions, subscription_key
 from .weekly import plan_weekly
@@ -27,11 +29,40 @@ class PushJob:
     delivered: frozenset[int] = frozenset()
 
 
+class RosterJobs(Made[PushJob]):
+    """Fresh push jobs to chats of a :class:`Roster`, as the chat's position and its
+    digest's (date, version) (8 bytes a job, not a ``PushJob`` each: 100,000 of those
+    were 7 MB of a push's peak), then any other jobs (``extra``), as they are."""
+
+    def __init__(self, roster: Roster) -> None:
+        self.roster = roster
+        self.extra: list[PushJob] = []
+        self._positions = array("I")
+        self._digest = array("I")  # index into _digests
+        self._digests: list[tuple[str, int]] = []
+
+    def add(self, position: int, day: str, version: int) -> None:
+        """A push of ``day``'s ``version`` to the roster's chat at ``position``."""
+        if (day, version) not in self._digests:
+            self._digests.append((day, version))
+        self._positions.append(position)
+        self._digest.append(self._digests.index((day, version)))  # a handful of digests
+
+    def __len__(self) -> int:
+        return len(self._positions) + len(self.extra)
+
+    def _at(self, n: int) -> PushJob:
+        if n >= len(self._positions):
+            return self.extra[n - len(self._positions)]
+        day, version = self._digests[self._digest[n]]
+        return PushJob(self.roster[self._positions[n]], day, version)
+
+
 @dataclass(frozen=True, slots=True)
 class PushPlan:
     """What a push run will do: its jobs, and what it recorded or left alone."""
 
-    jobs: tuple[PushJob, ...]
+    jobs: Sequence[PushJob]
     skipped: tuple[tuple[int, str, str], ...] = ()  # (chat, digest date, reason)
     in_flight: int = 0  # chats another pusher is sending to right now
     recovered: int = 0  # parts found ``sending`` without a pusher, now unconfirmed
@@ -57,22 +88,22 @@ def plan_pushes(
     versions: dict[str, int] = {}
     for day, version, *_ in digest_versions(store, with_posts=True):
         versions.setdefault(day, version)  # newest first; an empty digest is never pushed
-    active = Subscriptions(store).active()
-    chats = {chat.key: chat for chat in active if chat.daily}
-    slots = _slots(chats.values(), now, schedule)
-    dates = {slot.digest_date.isoformat() for found in slots.values() for slot in found}
+    active, slots = Roster(Subscriptions(store).each_active()), _Slots(now, schedule)
+    dates = {s.digest_date.isoformat() for chat in active if chat.daily for s in slots.of(chat)}
     empty = empty_days(store, sorted(dates))
     started: dict[SubscriptionKey, set[date]] = {}
     for chat_id, thread_id, day in ledger.started(dates):
         started.setdefault(subscription_key(chat_id, thread_id), set()).add(date.fromisoformat(day))
     built = {date.fromisoformat(day) for day in versions}
-    jobs: list[PushJob] = []
+    jobs = RosterJobs(active)
     skipped: list[tuple[int, str, str]] = []
-    for chat in chats.values():
-        decision = schedule.decide(now, slots[chat.key], built, started.get(chat.key, ()))
+    for position, chat in enumerate(active):
+        if not chat.daily:
+            continue
+        decision = schedule.decide(now, slots.of(chat), built, started.get(chat.key, ()))
         if decision.due is not None:
             day = decision.due.digest_date.isoformat()
-            jobs.append(PushJob(chat, day, versions[day]))
+            jobs.add(position, day, versions[day])
         late = [
             (slot, reason, versions[slot.digest_date.isoformat()]) for slot, reason in decision.late
         ]
@@ -87,13 +118,33 @@ def plan_pushes(
                 day, version, chat.chat_id, reason, stamp, thread_id=chat.thread_id
             ):
                 skipped.append((chat.chat_id, day, reason))
-    cut = _Resume(ledger, chats, slots, now, schedule, stamp, record)
+    cut = _Resume(ledger, active, slots, now, schedule, stamp, record)
     for day in sorted(dates):
         cut.collect(day)
     week = plan_weekly(store, active, now, schedule, stamp=stamp, record=record)
-    jobs += [PushJob(chat, key, version, PUSH, done) for chat, key, version, done in week.jobs]
+    jobs.extra += [PushJob(chat, key, v, PUSH, done) for chat, key, v, done in week.jobs]
+    jobs.extra += cut.jobs
     skipped += [*cut.skipped, *week.skipped]
-    return PushPlan(tuple(jobs + cut.jobs), tuple(skipped), cut.busy + week.busy, recovered)
+    return PushPlan(jobs, tuple(skipped), cut.busy + week.busy, recovered)
+
+
+def one_per_chat(
+    jobs: Sequence[PushJob],
+) -> tuple[Sequence[PushJob], dict[SubscriptionKey, PushJob]]:
+    """Split ``jobs`` so no chat gets two pushes side by side: the jobs to start, and for
+    a chat due for its daily and its weekly push in one run, the week, to start once the
+    day's push is through (a reader gets the day as on every other day, then the week,
+    each whole; side by side their parts interleaved). ``jobs`` is kept, not copied,
+    when no chat has both (a big run holds every chat's job)."""
+    weeks = {job.chat.key: job for job in jobs if is_week(job.date)}
+    if not weeks:
+        return jobs, {}
+    both = {job.chat.key for job in jobs if not is_week(job.date)} & weeks.keys()
+    if not both:
+        return jobs, {}
+    after = {key: weeks[key] for key in both}
+    first = [job for job in jobs if not (is_week(job.date) and job.chat.key in after)]
+    return first, after
 
 
 def plan_date(
@@ -112,21 +163,29 @@ def plan_date(
     if not versions:
         raise BuildError(f"no digest is stored for {day}")
     weekly = is_week(day)  # an operator's push of a week goes to its weekly subscribers
-    active = [c for c in Subscriptions(store).active() if (c.weekly if weekly else c.daily)]
+    active = Roster(Subscriptions(store).each_active())
     started = {subscription_key(chat, thread) for chat, thread, _ in ledger.started([day])}
-    jobs = [PushJob(chat, day, versions[0]) for chat in active if chat.key not in started]
+    jobs = RosterJobs(active)
+    for position, chat in enumerate(active):
+        if (chat.weekly if weekly else chat.daily) and chat.key not in started:
+            jobs.add(position, day, versions[0])
     busy = 0
     unfinished = ledger.unfinished(day)
-    # Chats by id only when a push was cut short: for 100,000 chats that dict is 5 MB
-    # more at the moment the plan holds every chat (bench/memory.py's peak).
-    chats = {chat.key: chat for chat in active} if unfinished else {}
+    # Chats by id only when a push was cut short: for 100,000 chats that dict would be
+    # 5 MB, and their Subscriptions 25 MB, at the plan's peak (bench/memory.py).
+    chats = _by_key(active, weekly) if unfinished else {}
     for progress in unfinished:
         if progress.key in chats and progress.in_flight:
             busy += 1
         elif progress.key in chats:
             chat = chats[progress.key]
-            jobs.append(PushJob(chat, day, progress.version, PUSH, progress.delivered))
-    return PushPlan(tuple(jobs), (), busy, recovered)
+            jobs.extra.append(PushJob(chat, day, progress.version, PUSH, progress.delivered))
+    return PushPlan(jobs, (), busy, recovered)
+
+
+def _by_key(chats: Roster, weekly: bool = False) -> dict[SubscriptionKey, Subscription]:
+    """The daily (or weekly) chats of ``chats`` by subscription key."""
+    return {chat.key: chat for chat in chats if (chat.weekly if weekly else chat.daily)}
 
 
 @dataclass
@@ -134,8 +193,8 @@ class _Resume:
     """Pushes and corrections a crash or a stop cut short: finish them, or skip if too late."""
 
     ledger: Ledger
-    chats: dict[SubscriptionKey, Subscription]
-    slots: dict[SubscriptionKey, list[Slot]]
+    active: Roster
+    slots: _Slots
     now: datetime
     schedule: Schedule
     stamp: datetime
@@ -143,17 +202,20 @@ class _Resume:
     jobs: list[PushJob] = field(default_factory=list)
     skipped: list[tuple[int, str, str]] = field(default_factory=list)
     busy: int = 0
+    _chats: dict[SubscriptionKey, Subscription] | None = None  # made for the first one
 
     def collect(self, day: str) -> None:
         for kind in (PUSH, CORRECTION):
             for progress in self.ledger.unfinished(day, kind):
-                chat = self.chats.get(progress.key)
+                if self._chats is None:
+                    self._chats = _by_key(self.active)
+                chat = self._chats.get(progress.key)
                 if chat is None:
                     continue  # deactivated since: nothing more goes to it
                 if progress.in_flight:
                     self.busy += 1
                     continue
-                age = _age(progress, self.slots[chat.key], self.now, self.stamp)
+                age = _age(progress, self.slots.of(chat), self.now, self.stamp)
                 if age is not None and age <= self.schedule.max_delay:
                     self.jobs.append(PushJob(chat, day, progress.version, kind, progress.delivered))
                     continue
@@ -165,19 +227,21 @@ class _Resume:
                     self.skipped.append((chat_id, day, reason))
 
 
-def _slots(
-    chats: Iterable[Subscription], now: datetime, schedule: Schedule
-) -> dict[SubscriptionKey, list[Slot]]:
-    """Each chat's passed slots; computed once per (push time, zone), as chats share them."""
-    shared: dict[tuple[time, str], list[Slot]] = {}
-    found: dict[SubscriptionKey, list[Slot]] = {}
-    for chat in chats:
+class _Slots:
+    """Each chat's passed slots: computed once per (push time, zone), as chats share them,
+    then those since the chat subscribed (not kept per chat: 100,000 lists)."""
+
+    def __init__(self, now: datetime, schedule: Schedule) -> None:
+        self.now = now
+        self.schedule = schedule
+        self._shared: dict[tuple[time, str], list[Slot]] = {}
+
+    def of(self, chat: Subscription) -> list[Slot]:
         key = (chat.push_time, chat.timezone)
-        if key not in shared:
-            shared[key] = schedule.slots(now, chat.push_time, chat.timezone)
+        if key not in self._shared:
+            self._shared[key] = self.schedule.slots(self.now, chat.push_time, chat.timezone)
         since = chat.subscribed_at
-        found[chat.key] = [s for s in shared[key] if since is None or s.moment >= since]
-    return found
+        return [s for s in self._shared[key] if since is None or s.moment >= since]
 
 
 def _age(progress: Progress, slots: list[Slot], now: datetime, stamp: datetime) -> timedelta | None:

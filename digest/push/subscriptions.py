@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, replace
 from datetime import datetime, time
 from typing import Any, TypeVar
@@ -53,7 +53,11 @@ CADENCES = ("daily", "weekly", "both")  # which pushes a chat gets (issue 17)
 class Subscription:
     """A chat's (or one forum topic's) settings; ``active`` ones receive the daily push at
     ``push_time`` local time. ``thread_id`` is the topic's message_thread_id, 0 for the
-    chat itself (no topics, or a forum's General topic)."""
+    chat itself (no topics, or a forum's General topic).
+
+    The row's ``updated_at`` is written on every change but never read back: a push holds
+    one of these per chat, and that datetime was 5 MB of 100,000 (bench/memory.py).
+    """
 
     chat_id: int
     chat_type: str
@@ -67,7 +71,6 @@ class Subscription:
     exclude_sources: tuple[str, ...] = ()
     active: bool = False
     subscribed_at: datetime | None = None
-    updated_at: datetime | None = None
     inactive_reason: str | None = None
     migrated_to: int | None = None
     chart: bool = False  # a brief push opens with the heat chart, the push as its caption
@@ -142,9 +145,9 @@ class Subscriptions:
 
     def save(self, subscription: Subscription, now: datetime) -> Subscription:
         """Insert or replace a chat's row (validated first)."""
-        saved = replace(subscription.validate(), updated_at=now)
+        saved = subscription.validate()
         with self.db.conn:
-            self.db.table("chats").upsert(_to_row(saved), pk=("chat_id", "thread_id"))
+            self.db.table("chats").upsert(_to_row(saved, now), pk=("chat_id", "thread_id"))
         return saved
 
     def subscribe(self, base: Subscription, now: datetime) -> Subscription:
@@ -182,9 +185,7 @@ class Subscriptions:
         with self.db.conn:
             for old in rows:
                 moved = replace(old, chat_id=new_id, chat_type="supergroup", migrated_to=None)
-                self.db.table("chats").upsert(
-                    _to_row(replace(moved, updated_at=now)), pk=("chat_id", "thread_id")
-                )
+                self.db.table("chats").upsert(_to_row(moved, now), pk=("chat_id", "thread_id"))
             self.db.execute(
                 "UPDATE chats SET active = 0, inactive_reason = 'migrated', migrated_to = ?, "
                 "updated_at = ? WHERE chat_id = ?",
@@ -193,7 +194,12 @@ class Subscriptions:
         return self.get(new_id)
 
     def active(self) -> list[Subscription]:
-        return self._select("WHERE active = 1 ORDER BY chat_id, thread_id")
+        return list(self.each_active())
+
+    def each_active(self) -> Iterator[Subscription]:
+        """The active chats as :meth:`active`, one by one as they are read (a push keeps
+        them in a ``Roster``)."""
+        return self._rows("WHERE active = 1 ORDER BY chat_id, thread_id")
 
     def all(self) -> list[Subscription]:
         return self._select("ORDER BY chat_id, thread_id")
@@ -207,10 +213,13 @@ class Subscriptions:
         return {kind: count for kind, count in rows}
 
     def _select(self, clause: str, params: Iterable[Any] = ()) -> list[Subscription]:
+        return list(self._rows(clause, params))
+
+    def _rows(self, clause: str, params: Iterable[Any] = ()) -> Iterator[Subscription]:
         cursor = self.db.execute(f"SELECT * FROM chats {clause}", list(params))
         names = [c[0] for c in cursor.description]
         shared = _Shared()  # rows are read one by one: no second copy of 100k rows
-        return [_from_row(dict(zip(names, row, strict=True)), shared) for row in cursor]
+        return (_from_row(dict(zip(names, row, strict=True)), shared) for row in cursor)
 
 
 class _Shared:
@@ -235,7 +244,7 @@ def _json_tuple(text: str | None) -> tuple[str, ...]:
     return tuple(json.loads(text or "[]"))
 
 
-def _to_row(sub: Subscription) -> dict[str, Any]:
+def _to_row(sub: Subscription, updated: datetime) -> dict[str, Any]:
     return {
         "chat_id": sub.chat_id,
         "chat_type": sub.chat_type,
@@ -249,7 +258,7 @@ def _to_row(sub: Subscription) -> dict[str, Any]:
         "exclude_sources": json.dumps(list(sub.exclude_sources)),
         "active": int(sub.active),
         "subscribed_at": to_iso(sub.subscribed_at) if sub.subscribed_at else None,
-        "updated_at": to_iso(sub.updated_at) if sub.updated_at else None,
+        "updated_at": to_iso(updated),
         "inactive_reason": sub.inactive_reason,
         "migrated_to": sub.migrated_to,
         "chart": int(sub.chart),
@@ -277,7 +286,6 @@ def _from_row(row: dict[str, Any], shared: _Shared | None = None) -> Subscriptio
         exclude_sources=one.get("exclude_sources", row["exclude_sources"], _json_tuple),
         active=bool(row["active"]),
         subscribed_at=from_iso(row["subscribed_at"]) if row["subscribed_at"] else None,
-        updated_at=from_iso(row["updated_at"]) if row["updated_at"] else None,
         inactive_reason=row["inactive_reason"],
         migrated_to=row["migrated_to"],
         chart=bool(row.get("chart", 0)),

@@ -12,6 +12,7 @@ ledger, one per (week, version, chat, part), so a restart resumes or skips as a 
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -67,7 +68,7 @@ class WeekPlan:
 
 def plan_weekly(
     store: Store,
-    chats: list[Subscription],
+    chats: Iterable[Subscription],
     now: datetime,
     schedule: Schedule,
     *,

@@ -80,3 +80,20 @@ def empty_days(store: Store, days: list[str]) -> set[str]:
         f"SELECT date FROM day_builds WHERE outcome = 'empty' AND date IN ({marks})", days
     )
     return {row[0] for row in rows.fetchall()}
+
+
+def record_empty_week(store: Store, week: str, newest_sighting: datetime, at: datetime) -> None:
+    """A build of ``week`` stored nothing though sightings up to ``newest_sighting`` exist."""
+    with store.db.conn:
+        store.db.table("empty_weeks").upsert(
+            {"week": week, "newest_sighting": to_iso(newest_sighting), "built_at": to_iso(at)},
+            pk="week",
+        )
+
+
+def empty_week_seen(store: Store, week: str) -> datetime | None:
+    """The newest sighting the last empty build of ``week`` saw (None: no such build)."""
+    row = store.db.execute(
+        "SELECT newest_sighting FROM empty_weeks WHERE week = ?", [week]
+    ).fetchone()
+    return from_iso(row[0]) if row else None

@@ -224,6 +224,38 @@ def _v13_weekly(db: sqlite_utils.Database) -> None:
     db.execute("ALTER TABLE chats ADD COLUMN week_chart INTEGER NOT NULL DEFAULT 1")
 
 
+def _v14_empty_weeks(db: sqlite_utils.Database) -> None:
+    # A weekly build that found nothing to show (every post of the week filtered out)
+    # stores no digest. This keeps the newest sighting it saw, so the delivery tick's
+    # catch-up tries that week again only once a newer sighting could change the outcome,
+    # not every minute.
+    db.table("empty_weeks").create(
+        {"week": str, "newest_sighting": str, "built_at": str},
+        pk="week",
+        not_null={"newest_sighting", "built_at"},
+    )
+
+
+def _v15_forum_topics(db: sqlite_utils.Database) -> None:
+    # Forum topics as their service messages tell them: a topic's name (for /settings) and
+    # whether it is closed. A follow group paused because its topic was closed is marked,
+    # so reopening the topic resumes it and never a group its readers paused themselves.
+    db.table("forum_topics").create(
+        {"chat_id": int, "thread_id": int, "name": str, "closed": int, "updated_at": str},
+        pk=("chat_id", "thread_id"),
+        not_null={"closed", "updated_at"},
+        defaults={"closed": 0},
+    )
+    db.execute("ALTER TABLE follows ADD COLUMN paused_by_topic INTEGER NOT NULL DEFAULT 0")
+
+
+def _v16_alert_mark(db: sqlite_utils.Database) -> None:
+    # The last post (rowid) an alert run read: posts are never deleted, so rowids grow in
+    # the order posts are stored, whoever stores them (the bot, `hotdigest ingest`, an
+    # import); NULL on the runs before this, which then read by first sighting once.
+    db.execute("ALTER TABLE alert_runs ADD COLUMN through_rowid INTEGER")
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     *FIRST_MIGRATIONS,
     _v7_day_builds,
@@ -233,6 +265,9 @@ MIGRATIONS: tuple[Migration, ...] = (
     _v11_topics,
     _v12_alert_retention,
     _v13_weekly,
+    _v14_empty_weeks,
+    _v15_forum_topics,
+    _v16_alert_mark,
 )
 
 

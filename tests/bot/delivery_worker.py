@@ -130,14 +130,16 @@ async def push_on_fake(
     latency: float = 0.002,
     senders: int = 4,
     storm: int = 0,
+    storm_retry: int = 1,
     day: str | None = None,
 ) -> PushReport:
-    """``push_due`` through in-process senders; ``storm`` 429s hit the first sends."""
+    """``push_due`` through in-process senders; ``storm`` 429s (``retry_after``
+    ``storm_retry`` seconds) hit the first sends."""
     bots = [Bot(TOKEN, request=FakeRequest(fake, latency=latency)) for _ in range(senders)]
     for bot in bots:
         await bot.initialize()
     if storm:  # after getMe, which an injection for every chat would refuse too
-        fake.inject(None, "flood", times=storm, retry_after=1)
+        fake.inject(None, "flood", times=storm, retry_after=storm_retry)
     try:
         opts = options or fast_options()
         return await push_due(services, bots[0], now=now, day=day, options=opts, bots=bots)

@@ -16,7 +16,13 @@ from telegram.error import Forbidden, NetworkError, RetryAfter, TelegramError, T
 from telegram.request import HTTPXRequest
 
 from bot.delivery.aiohttp_request import AiohttpRequest
-from bot.delivery.client import TransportOptions, make_request, send_text
+from bot.delivery.client import (
+    Parameters,
+    TransportOptions,
+    make_request,
+    message_id_of,
+    send_text,
+)
 from bot.fake_telegram import FakeTelegram, serve_http
 from bot.fake_telegram.http import parse_multipart
 
@@ -118,6 +124,49 @@ async def test_answers_that_orjson_refuses_are_read_as_ptb_reads_them(
     assert await send_text(bot, 42, "hi", markup=None, paid=False) == 9
     with pytest.raises(TelegramError, match="Invalid server response"):
         await send_text(bot, 42, "hi", markup=None, paid=False)
+
+
+@pytest.mark.parametrize(
+    ("answer", "expected"),
+    [
+        (b'{"ok":true,"result":{"message_id":12,"date":1,"text":"x"}}', 12),
+        (b'{"ok":true,"result":{"message_id":13}}', 13),
+        # Only the start is read: the rest is not even valid JSON here.
+        (b'{"ok":true,"result":{"message_id":14,"text":"cut off', 14),
+        # Another message's id first (a reply's): the answer is parsed instead.
+        (b'{"ok":true,"result":{"reply_to_message":{"message_id":5},"message_id":15}}', 15),
+        (b'{"ok": true, "result": {"message_id": 16}}', 16),
+    ],
+)
+def test_message_id_is_read_from_the_answers_start(answer: bytes, expected: int) -> None:
+    assert message_id_of(AiohttpRequest(), answer) == expected
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [b'{"ok":true,"result":{"message_id":"7"}}', b'{"ok":true,"result":true}', b"[]"],
+)
+def test_an_answer_without_a_message_id_is_an_error(answer: bytes) -> None:
+    with pytest.raises(TelegramError, match=r"without a message_id|Invalid"):
+        message_id_of(AiohttpRequest(), answer)
+
+
+async def test_the_fakes_answers_take_the_short_way(fake: FakeTelegram) -> None:
+    """The fake writes a sent message's answer as Telegram does: its id first."""
+    fake.add_chat(42)
+    async with serve_http(fake) as url:
+        request = AiohttpRequest(1)
+        try:
+            status, answer = await request.do_request(
+                f"{url}{TOKEN}/sendMessage",
+                "POST",
+                Parameters({"chat_id": 42, "text": "<b>x</b>", "parse_mode": "HTML"}),
+            )
+        finally:
+            await request.shutdown()
+    assert status == 200
+    assert answer.startswith(b'{"ok":true,"result":{"message_id":1,')
+    assert message_id_of(request, answer) == 1
 
 
 async def test_gzip_chunked_with_trailers_and_closed_connections(

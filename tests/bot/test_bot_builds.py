@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+import threading
 import time
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import replace
@@ -166,23 +167,31 @@ async def test_an_ingest_run_upgrades_a_stored_fallback_once_the_llm_answers(
 async def test_an_llm_build_never_holds_up_other_users(
     bot: Bot, llm: FakeLlm, fake: FakeTelegram
 ) -> None:
-    slow = answering(valid_answer)
+    answer = answering(valid_answer)
+    release = threading.Event()
+    inside: list[int] = []  # requests the endpoint holds now: the build is waiting on them
 
-    def slowly(request: dict[str, Any]) -> Reply:
-        time.sleep(1.5)
-        return slow(request)
+    def held(request: dict[str, Any]) -> Reply:
+        inside.append(1)
+        try:
+            release.wait(60)  # the endpoint's thread, not the bot's, until the test says
+            return answer(request)
+        finally:
+            inside.pop()
 
-    llm.responder = slowly
+    llm.responder = held
     fake.user_sends(ADMIN, ADMIN, "/rebuild")
     await bot.feed()
-    await wait_until(lambda: len(llm.requests) >= 1)  # the build waits on the endpoint now
-    started = time.monotonic()
-    [overview] = await bot.say(EN_USER, EN_USER, "/digest")
-    waited = time.monotonic() - started
-    assert overview["text"].startswith("<b>") or "2026-02-15" in overview["text"]
-    assert len(llm.requests) < 3, "the /digest answer waited for the LLM build"
-    assert waited < 1.5
-    await wait_until(lambda: not fake.sent(ADMIN)[-1]["text"].startswith("⏳"), 20)
+    await wait_until(lambda: inside)  # the build waits on the endpoint now
+    [overview] = await bot.say(EN_USER, EN_USER, "/digest", timeout=30)
+    # Order of events, not seconds: the answer came while the build's request was still
+    # held unanswered, so it cannot have waited for the build.
+    in_flight, asked = len(inside), len(llm.requests)
+    release.set()
+    assert "2026-02-15" in overview["text"]
+    assert (in_flight, asked) == (1, 1), "the /digest answer waited for the LLM build"
+    assert fake.sent(ADMIN)[-1]["text"].startswith("⏳")  # the rebuild had not finished
+    await wait_until(lambda: not fake.sent(ADMIN)[-1]["text"].startswith("⏳"), 30)
 
 
 async def test_the_cli_says_when_a_day_had_no_posts(runner: Any, db_path: Path) -> None:

@@ -77,20 +77,25 @@ async def test_a_429_in_one_chat_holds_that_chat_and_no_other(
     seed(db_path)
     fake = FakeTelegram("123456:TEST-TOKEN", limits=FAKE_LIMITS)
     refused, *others = users(fake, 6000, 21)
-    fake.inject(refused, "flood", times=2, retry_after=2)  # refused twice, then accepted
+    # Refused until the test says otherwise: every other chat must be answered while it is
+    # still held, however slowly a loaded machine runs (no wall-clock bound).
+    fake.inject(refused, "flood", times=None, retry_after=1)
     async with bot_running(fake, paced) as bot:
         for user in (refused, *others):
             fake.user_sends(user, user, "/help")
         began = time.perf_counter()
         await deliver_updates(fake, bot.app.update_queue, bot.app.bot)
-        await wait_until(lambda: all(fake.sent(user) for user in others), timeout=10)
-        others_took = time.perf_counter() - began
-        await wait_until(lambda: fake.sent(refused), timeout=20)
+        await wait_until(lambda: all(fake.sent(user) for user in others), timeout=30)
+        await wait_until(lambda: fake.stats()["served_429"] >= 2, timeout=30)
+        held_while_others_went = not fake.sent(refused)
+        assert fake.clear_injections(refused) == 1
+        await wait_until(lambda: fake.sent(refused), timeout=30)
         refused_took = time.perf_counter() - began
-    assert others_took < 1.5  # not behind the refused chat's 2 + 2 seconds
-    assert refused_took >= 4.0  # it waited out both retry_after, and was not given up
+    assert held_while_others_went  # the others were not behind the refused chat
+    refusals = fake.stats()["served_429"]
+    assert refusals >= 2  # it was refused, waited, tried again: never given up
+    assert refused_took >= refusals * 1.0  # every retry_after was waited out
     assert answered(fake, [refused, *others]) == {u: 1 for u in (refused, *others)}
-    assert fake.stats()["served_429"] == 2
 
 
 async def test_replies_go_ahead_of_a_running_push(db_path: Path, paced: Settings) -> None:
@@ -106,15 +111,18 @@ async def test_replies_go_ahead_of_a_running_push(db_path: Path, paced: Settings
     async with bot_running(fake, paced) as bot:
         services = services_of(bot.app)
         push = asyncio.create_task(push_on_fake(services, fake, now=NOW, day=DAY.isoformat()))
-        await wait_until(lambda: len(fake.sent()) >= 60, timeout=20)  # the push is under way
+        await wait_until(lambda: len(fake.sent()) >= 60, timeout=30)  # the push is under way
         fake.user_sends(reader, reader, "/digest")
-        began = time.perf_counter()
+        pushed_before = len(fake.sent())
         await deliver_updates(fake, bot.app.update_queue, bot.app.bot)
-        await wait_until(lambda: fake.sent(reader), timeout=20)
-        waited = time.perf_counter() - began
+        await wait_until(lambda: fake.sent(reader), timeout=30)
         still_pushing = not push.done()
         report = await push
+    [reply_at] = [i for i, r in enumerate(fake.sent()) if r["chat_id"] == reader]
+    pushes_first = reply_at - pushed_before
     assert still_pushing and report.delivered == len(subscribers)
-    # 128 push senders wait for their turns; behind them the reply would wait 1.7 s.
-    assert waited < 0.5, f"{waited:.2f}s"
+    # Counted in messages, not seconds: 128 push senders wait for their turns, and in line
+    # behind them the reply would follow at least ~128 pushes. Ahead of them it follows
+    # only those sent while the handler ran, which slow down with it on a loaded machine.
+    assert pushes_first < 64, f"{pushes_first} pushes went first"
     assert fake.stats()["served_429"] == 0

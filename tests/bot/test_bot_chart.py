@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -12,9 +13,10 @@ from PIL import Image
 from telegram import Bot as PtbBot
 from telegram.error import BadRequest
 
+from bot.context import services_of
 from bot.delivery.aiohttp_request import AiohttpRequest
 from bot.fake_telegram import FakeTelegram, serve_http
-from digest import CAPTION_LIMIT, Digest, Renderer, visible_length
+from digest import CAPTION_LIMIT, ChartDrawer, Digest, Renderer, visible_length
 from digest.render.chart import HEIGHT, WIDTH
 
 PNG_1x1 = bytes.fromhex(
@@ -101,3 +103,18 @@ async def test_the_fake_refuses_what_is_not_an_image() -> None:
             await bot.send_photo(1, b"not a picture")
         with pytest.raises(BadRequest, match=r"(?i)wrong file identifier"):
             await bot.send_photo(1, "photo-never-sent")
+
+
+async def test_digest_chart_says_when_the_chart_cannot_be_drawn_and_shows_the_text(
+    bot: Bot, digest_v1: Digest
+) -> None:
+    services_of(bot.app).charts = ChartDrawer(
+        command=(sys.executable, "-c", "import sys; print('no font', file=sys.stderr); sys.exit(3)")
+    )
+    note, overview = await bot.say(EN_USER, EN_USER, "/digest chart", replies=2)
+    assert (
+        note["text"] == "The heat chart could not be drawn this time; here is the digest as text."
+    )
+    assert overview["photo"] is None and "2026-02-15" in overview["text"]
+    assert overview["reply_markup"] is not None  # the digest keyboard, as /digest shows it
+    assert not bot.fake.photos

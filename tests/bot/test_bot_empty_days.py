@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator
 from dataclasses import replace
 from datetime import UTC, datetime, time, timedelta
@@ -164,3 +165,33 @@ async def test_every_source_failing_is_alerted_once_and_its_recovery_too(
             await bot.say(ADMIN, ADMIN, "/ingest", timeout=15)
     assert alerts(fake)[1:] == ["✅ Fetching works again: at least one source answered."]
     no_rejections(fake)
+
+
+async def test_a_week_all_filtered_out_is_retried_only_when_new_posts_come(
+    fake: FakeTelegram, settings: Settings, db_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    # 2026-W07's only posts are excluded by the operator: its build stores nothing. Before,
+    # every tick's catch-up built it again (a build and a log line a minute, forever).
+    collect(db_path, "GPT leak", datetime(2026, 2, 10, 2, 0, tzinfo=UTC))
+    after_week = datetime(2026, 2, 17, 11, 0, tzinfo=UTC)
+    caplog.set_level(logging.INFO, logger="bot.builds")
+
+    def weekly_builds() -> int:
+        return sum("weekly build 2026-W07" in r.getMessage() for r in caplog.records)
+
+    async with bot_running(fake, replace(settings, digest_exclude=("GPT",))) as bot:
+        services = services_of(bot.app)
+        for minute in range(3):
+            now = after_week + timedelta(minutes=minute)
+            await build_due(services, bot.app.bot, now, missing_only=True)
+        assert weekly_builds() == 1
+        collect(db_path, "Rust release", datetime(2026, 2, 11, 2, 0, tzinfo=UTC))
+        for minute in range(3, 5):  # a new sighting could change it: built once more
+            now = after_week + timedelta(minutes=minute)
+            await build_due(services, bot.app.bot, now, missing_only=True)
+        assert weekly_builds() == 2
+        store = Store.open(db_path)
+        week = latest_digest(store, "2026-W07")
+        store.close()
+    assert week is not None and "Rust release" in str(week.sources)
+    assert "GPT leak" not in str(week.sources)  # never pushing what was filtered out

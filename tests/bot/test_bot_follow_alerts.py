@@ -18,6 +18,7 @@ from delivery_worker import TOKEN, add_chat, push_on_fake, store_digest
 from telegram.ext import CallbackContext
 
 from bot.app import running
+from bot.cli import main
 from bot.config import Settings, SourceConfig
 from bot.context import services_of
 from bot.delivery.engine import DeliveryOptions
@@ -25,7 +26,7 @@ from bot.delivery.limits import Limits
 from bot.delivery.outbox import Outbox
 from bot.fake_telegram import FakeTelegram
 from bot.follow_alerts import run_alerts
-from bot.jobs import ingest_job
+from bot.jobs import alert_job, ingest_job
 from bot.services import Services
 from digest import Follows, Store, ingest_in_thread, make_source, parse_expression, utcnow
 
@@ -199,3 +200,36 @@ async def test_a_blocked_bot_switches_the_chats_alerts_off_and_a_flood_waits(
     off = Follows(store).settings(ZH_USER)
     store.close()
     assert not off.alerts and off.off_reason
+
+
+async def test_posts_the_cli_ingested_alert_from_the_bots_minute_job(
+    settings: Settings, lists: tuple[Lists, str], runner: Any, tmp_path: Path
+) -> None:
+    # `hotdigest ingest` (cron, say) stores the posts; the bot never fetched them, and
+    # before, only the alert run after the bot's own ingest could alert them.
+    state, base = lists
+    settings = alert_settings(settings, base)
+    config = tmp_path / "cli.toml"
+    config.write_text(
+        "".join(
+            f'[[sources]]\nname = "{s}"\nkind = "dailyhot"\nurl = "{base}/{s}"\n\n' for s in "ab"
+        ),
+        encoding="utf-8",
+    )
+    store = Store.open(settings.db_path)
+    Follows(store).add(ZH_USER, parse_expression("GLM => 模型"), utcnow())
+    store.close()
+    fake = make_fake()
+    cli = ["--config", str(config), "--db", str(settings.db_path), "ingest"]
+    async with running(make_app(fake, settings)) as app:
+        context = CallbackContext(app)  # type: ignore[arg-type]
+        await alert_job(context)  # the alert ledger's mark, before the CLI stores anything
+        for run in (1, 2):
+            state.run = run
+            done = await asyncio.to_thread(runner.invoke, main, cli)
+            assert done.exit_code == 0, done.output
+            await alert_job(context)
+            await alert_job(context)  # nothing new: nothing twice
+    texts = alerts_in(fake, ZH_USER)
+    assert len(texts) == 2 and "GLM-1 发布" in texts[0] and "GLM-2 发布" in texts[1]
+    assert "GLM-1" not in texts[1]

@@ -23,8 +23,12 @@ from bot_harness import (
     seed,
 )
 from telegram import Update
+from test_delivery_limits import Clock
 
 from bot.config import Settings
+from bot.context import services_of
+from bot.delivery.options import limits_of
+from bot.delivery.outbox import Outbox
 from bot.fake_telegram import FakeTelegram
 from digest import Store
 from digest.push.subscriptions import Subscription, Subscriptions
@@ -127,9 +131,17 @@ async def test_typed_settings_change_and_reply_in_the_new_language(bot: Bot, db_
     assert sub is not None and (sub.mode, sub.exclude_sources) == ("full", ("juejin",))
 
 
-async def test_settings_keyboard(bot: Bot, db_path: Path) -> None:
+async def test_settings_keyboard(bot: Bot, db_path: Path, settings: Settings) -> None:
+    # Each press edits the panel, and the outbox spaces a chat's edits a second apart as
+    # Telegram wants: 14 presses took 14 s of real waiting. On a virtual clock the same
+    # outbox keeps the same spacing, and the test checks it without waiting for it.
+    services = services_of(bot.app)
+    clock = Clock()
+    services.outbox.close()
+    services.outbox = Outbox(limits_of(settings), clock, clock.sleep)
     [panel] = await bot.say(EN_USER, EN_USER, "/settings")
     message_id = panel["message_id"]
+    began = clock.now
 
     async def press(record: dict[str, Any], label: str) -> tuple[dict[str, Any], str]:
         [edited], answer = await bot.press(EN_USER, EN_USER, message_id, button(record, label), 1)
@@ -158,6 +170,7 @@ async def test_settings_keyboard(bot: Bot, db_path: Path) -> None:
     sub = stored(db_path, EN_USER)
     assert sub is not None and sub.language == "zh" and sub.exclude_sources == ("v2ex",)
     assert "metrics" not in sub.sections and sub.mode == "full"
+    assert clock.now - began >= 13 * 1.0  # 14 edits of one chat, a second apart
 
 
 async def test_the_last_section_stays(bot: Bot) -> None:

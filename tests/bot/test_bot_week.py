@@ -7,6 +7,7 @@ import io
 from collections.abc import AsyncIterator
 from dataclasses import replace
 from datetime import UTC, datetime, time, timedelta
+from itertools import pairwise
 from pathlib import Path
 
 import pytest
@@ -257,3 +258,35 @@ async def test_a_weekly_push_cut_short_resumes_with_the_parts_it_lacks(
         assert Ledger(store).counts(WEEK) == {("push", "sent"): parts}
     finally:
         store.close()
+
+
+async def test_a_chat_due_for_both_gets_the_day_whole_then_the_week(
+    services: Services, db_path: Path, digest_v1: Digest
+) -> None:
+    # Daily and weekly at the same minute: a reader gets the day's digest as on every other
+    # day, then the week, each whole; before, their parts went out interleaved.
+    store_week(db_path)
+    fake = FakeTelegram(TOKEN, limits=None)
+    store = Store.open(db_path)
+    try:
+        sub = add_chat(store, 4, push_time=time(9), mode="full")
+        both = replace(sub, cadence="both", week_day=1, week_time=time(9), week_chart=False)
+        Subscriptions(store).save(both, BUILT)
+        fake.add_chat(4)
+    finally:
+        store.close()
+    report = await push_on_fake(services, fake, now=MONDAY_0930)
+    assert (report.failed, report.delivered) == (0, 2)
+    store = Store.open(db_path)
+    try:
+        ledger = Ledger(store)
+        day_parts = ledger.counts(digest_v1.date)[("push", "sent")]
+        week_parts = ledger.counts(WEEK)[("push", "sent")]
+    finally:
+        store.close()
+    records = fake.sent(4)
+    heads = [(i, r["text"][:6]) for i, r in enumerate(records) if r["text"].startswith("科技热榜")]
+    assert day_parts >= 2 and week_parts >= 2 and len(records) == day_parts + week_parts
+    assert heads == [(0, "科技热榜日报"), (day_parts, "科技热榜周报")]
+    gaps = [b["time"] - a["time"] for a, b in pairwise(records)]
+    assert min(gaps) >= 0.9  # one message a second in a chat, across the two pushes

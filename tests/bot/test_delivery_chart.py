@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import sys
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -12,7 +13,7 @@ from PIL import Image
 
 from bot.fake_telegram import FakeTelegram
 from bot.services import Services
-from digest import CAPTION_LIMIT, Store, Subscriptions
+from digest import CAPTION_LIMIT, ChartDrawer, Store, Subscriptions
 from digest.push.ledger import Ledger
 from digest.render.chart import HEIGHT, WIDTH
 
@@ -66,3 +67,17 @@ async def test_a_chart_push_without_the_chart_setting_is_text_only(
     prepare(db_path, fake, {7: False})
     await push_on_fake(services, fake, now=NOW)
     assert fake.sent(7) and not fake.photos
+
+
+async def test_a_chart_that_cannot_be_drawn_leaves_the_push_as_text(
+    services: Services, db_path: Path
+) -> None:
+    """The chart's child fails: chart chats get their push all the same, as text."""
+    services.charts = ChartDrawer(command=(sys.executable, "-c", "import sys; sys.exit(3)"))
+    fake = FakeTelegram(TOKEN, limits=None)
+    prepare(db_path, fake, {1: True, 2: False})
+    report = await push_on_fake(services, fake, now=NOW)
+    assert report.failed == 0 and report.delivered == 2
+    assert not fake.photos
+    assert [r["html"] for r in fake.sent(1)] == [r["html"] for r in fake.sent(2)]
+    assert fake.sent(1)[0]["text"].startswith("科技热榜日报")

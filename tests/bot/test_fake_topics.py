@@ -49,7 +49,8 @@ async def test_a_users_message_in_a_topic_reaches_the_bot_with_its_thread(
 ) -> None:
     thread = fake.create_topic(FORUM, "News", MEMBER)
     fake.user_sends(FORUM, MEMBER, "/digest", thread)
-    [raw] = fake.pending_updates(0, 10)
+    created, raw = fake.pending_updates(0, 10)  # the topic's service message, then /digest
+    assert created["message"]["forum_topic_created"]["name"] == "News"
     message = Update.de_json(raw, bot).message
     assert message is not None and message.is_topic_message
     assert message.message_thread_id == thread

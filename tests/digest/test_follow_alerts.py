@@ -56,6 +56,29 @@ def test_new_matching_posts_become_one_batch_per_chat_grouped_by_group(store: St
     assert {i.label for i in run.batches[0].items} == {"rust"}
 
 
+def test_posts_stored_after_a_run_alert_though_first_seen_before_it(store: Store) -> None:
+    # A writer that fetched at T0 (`hotdigest ingest`) commits after the bot's alert run
+    # read its own posts of T0 + 5 min: first sightings alone would skip them for good.
+    follow(store, 1, "Rust")
+    store.save_posts([post("hn", "bot", "Rust by the bot")], T0 + timedelta(minutes=5))
+    first = plan_alerts(store, T0 + timedelta(minutes=6), OPTIONS)
+    store.save_posts([post("v2ex", "cli", "Rust by the CLI")], T0)
+    second = plan_alerts(store, T0 + timedelta(minutes=7), OPTIONS)
+    third = plan_alerts(store, T0 + timedelta(minutes=8), OPTIONS)
+    assert alerted(first.batches) == {1: ["bot"]}
+    assert alerted(second.batches) == {1: ["cli"]}
+    assert (third.posts, third.batches) == (0, [])
+
+
+def test_a_post_first_seen_after_the_runs_clock_holds_nothing_back(store: Store) -> None:
+    follow(store, 1, "Rust")
+    store.save_posts([post("hn", "ahead", "Rust from a clock ahead")], T0 + timedelta(hours=1))
+    store.save_posts([post("hn", "now", "Rust now", heat=20)], T0)
+    run = plan_alerts(store, T0 + timedelta(minutes=1), OPTIONS)
+    again = plan_alerts(store, T0 + timedelta(hours=2), OPTIONS)
+    assert alerted(run.batches) == {1: ["now", "ahead"]} and again.batches == []
+
+
 def test_a_post_alerts_a_chat_once_ever_even_when_it_reappears_or_another_source_has_it(
     tmp_path: Path,
 ) -> None:

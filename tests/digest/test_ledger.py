@@ -156,7 +156,7 @@ def test_planning_records_late_pushes_and_resumes_cut_short_ones(store: Store) -
     }
     assert early.skipped == ()
     late = plan(store, datetime(2026, 3, 10, 12, 30, tzinfo=UTC))  # 20:30: too late
-    assert late.jobs == ()
+    assert list(late.jobs) == []
     assert {c for c, _, _ in late.skipped} == {1, 2, 3}
     assert plan(store, datetime(2026, 3, 10, 12, 30, tzinfo=UTC)).skipped == ()  # once
 

@@ -1,0 +1,42 @@
+"""The push's ledger writes: a sent part's outcome is posted without waiting, then drained."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from bot.delivery.ledger import LedgerWriter
+from bot.services import StoreRunner
+from digest import Claim, Finish, Ledger, PartKey
+
+NOW = datetime(2026, 2, 15, 10, 0, tzinfo=UTC)
+
+
+async def test_posted_outcomes_are_committed_by_drain(tmp_path: Path) -> None:
+    runner = StoreRunner(tmp_path / "ledger.db")
+    writer = LedgerWriter(runner, lambda: NOW)
+    keys = [PartKey("2026-02-15", 1, chat, 1) for chat in range(1, 6)]
+    try:
+        for key in keys:
+            assert await writer.write(Claim(key, 1))  # a claim is awaited: it must commit first
+            writer.post(Finish(key, "sent", 100 + key.chat_id))
+        await writer.drain()
+        counts = await runner.run(lambda s: Ledger(s).counts("2026-02-15"))
+        assert counts == {("push", "sent"): 5}
+        assert not await writer.write(Claim(keys[0], 1))  # sent: never claimed again
+    finally:
+        await runner.close()
+
+
+async def test_a_posted_write_that_failed_is_raised_by_drain(tmp_path: Path) -> None:
+    runner = StoreRunner(tmp_path / "ledger.db")
+    writer = LedgerWriter(runner, lambda: NOW, gather=0)
+    key = PartKey("2026-02-15", 1, 7, 1)
+    assert await writer.write(Claim(key, 1))
+    await runner.close()  # the store is gone before the outcome is written
+    writer.post(Finish(key, "sent", 1))
+    with pytest.raises(RuntimeError, match="shutdown"):
+        await writer.drain()
+    await writer.drain()  # raised once
