@@ -68,6 +68,9 @@ async def draw_in_child(chart: HeatChart, count: int) -> tuple[list[float], list
                 f"child {what} {n + 1:3d} ({language}): wall {walls[-1]:6.1f} ms  "
                 f"cpu {cpus[-1]:6.1f} ms  pid {drawer.pid}"
             )
+        assert drawer.pid is not None
+        status = Path(f"/proc/{drawer.pid}/status").read_text()
+        print("child, peak memory:", status.partition("VmHWM:")[2].split("\n")[0].strip())
     finally:
         await drawer.aclose()
     return walls, cpus

@@ -6,7 +6,7 @@ as JSON (``chart_process.chart_json``). Each answer on stdout is a status byte a
 4-byte length, then the PNG (``P``) or one line saying why not: ``E`` (the child reads
 on) or ``F`` (the input cannot be followed any more, the child exits after it). The
 child exits when its stdin ends, or after ``--idle`` seconds without a request, so its
-~100 MB (matplotlib, numpy, the font) do not stay for the day. It runs in an interpreter
+~140 MB (matplotlib, numpy, the font) do not stay for the day. It runs in an interpreter
 of its own, so matplotlib and numpy load here and never in the bot.
 """
 

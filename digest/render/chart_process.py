@@ -29,7 +29,7 @@ CHILD_MODULE = "digest.render.chart_child"
 # 2-3 s on a loaded 2-core machine (bench/chart.py). A chart still unanswered after a
 # minute is stuck.
 CHART_TIMEOUT = 60.0
-# A child idle this long exits: ~100 MB is worth keeping for a push run's charts, not
+# A child idle this long exits: ~140 MB is worth keeping for a push run's charts, not
 # for the rest of the day.
 IDLE_SECONDS = 300.0
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"

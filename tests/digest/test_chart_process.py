@@ -159,7 +159,7 @@ def test_a_request_frame_is_its_length_then_the_figures() -> None:
 
 async def test_an_error_answer_is_a_chart_error_and_keeps_the_child(tmp_path: Path) -> None:
     drawer = fake("error-then-png", tmp_path / "pids")
-    with pytest.raises(ChartError, match="could not draw it: the chart font is missing$"):
+    with pytest.raises(ChartError, match=r"could not draw it: the chart font is missing$"):
         await drawer.draw(CHART, "zh")
     assert (await drawer.draw(CHART, "zh")).startswith(PNG_SIGNATURE)
     assert len(started(tmp_path / "pids")) == 1
