@@ -94,7 +94,7 @@ def request_frame(chart: HeatChart, language: str) -> bytes:
     return HEADER.pack(len(body)) + body
 
 
-class _ChildGone(Exception):
+class _ChildGoneError(ChartError):
     """The child ended (or closed its stdin) before it answered."""
 
     def __init__(self, *, unsent: bool) -> None:
@@ -177,7 +177,7 @@ class ChartDrawer:
             child = await self._running()
             try:
                 return await self._exchange(child, request)
-            except _ChildGone as gone:
+            except _ChildGoneError as gone:
                 said = await self._end(child, kill=False)
                 status = child.process.returncode
                 # Sent again only when a child that had drawn before was already gone:
@@ -210,7 +210,7 @@ class ChartDrawer:
             stdin.write(request)
             await stdin.drain()
         except (BrokenPipeError, ConnectionResetError):
-            raise _ChildGone(unsent=True) from None
+            raise _ChildGoneError(unsent=True) from None
         try:
             status = await stdout.readexactly(1)
             (size,) = HEADER.unpack(await stdout.readexactly(HEADER.size))
@@ -219,7 +219,7 @@ class ChartDrawer:
                 raise ChartError(f"the chart process broke the protocol ({status!r}, {size})")
             body = await stdout.readexactly(size)
         except asyncio.IncompleteReadError:
-            raise _ChildGone(unsent=False) from None
+            raise _ChildGoneError(unsent=False) from None
         child.served += 1
         if status == ANSWER_PNG and body.startswith(PNG_SIGNATURE):
             return body
