@@ -88,7 +88,8 @@ class Services:
     ingest_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
     metrics: Metrics = field(default_factory=Metrics)
     health: Health | None = None  # what /healthz judges, with `run --metrics`
-    # Charts are drawn in child processes: matplotlib and numpy never load in the bot.
+    # Charts are drawn in a child process (kept a while between charts): matplotlib and
+    # numpy never load in the bot.
     charts: ChartDrawer = field(default_factory=ChartDrawer)
 
     @classmethod
@@ -107,7 +108,7 @@ class Services:
     async def chart(
         self, digest: Digest, language: str, options: BuildOptions | None = None
     ) -> bytes:
-        """The digest's heat chart as PNG: figures on the store thread, drawn in a child
+        """The digest's heat chart as PNG: figures on the store thread, drawn in the chart
         process (``ChartError`` when it fails).
 
         :param options: a chat's narrowed options (its source filter); the bot's by default.
@@ -123,4 +124,5 @@ class Services:
 
     async def close(self) -> None:
         self.outbox.close()
+        await self.charts.aclose()
         await self.store.close()

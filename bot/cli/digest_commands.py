@@ -7,13 +7,14 @@ import json
 import sys
 import time
 from contextlib import closing
-from dataclasses import asdict
+from dataclasses import asdict, dataclass
 from datetime import date
 from pathlib import Path
 
 import click
 
 from digest import (
+    BuildOptions,
     ChartDrawer,
     DayBuild,
     Digest,
@@ -244,6 +245,45 @@ def render_output(
     return render_text(digest, section=section, language=language, renderer=renderer)
 
 
+@dataclass
+class _Pages:
+    """What `export` writes: pages, and their charts drawn by one chart process."""
+
+    store: Store
+    out_dir: Path
+    language: str | None
+    options: BuildOptions | None  # None: no charts
+
+    async def write(self, days: list[str]) -> tuple[int, int]:
+        """Write each day's (or week's) page; the numbers written and skipped."""
+        written, skipped, renderer = 0, 0, Renderer()
+        charts = ChartDrawer()  # one child draws every chart, as in the bot
+        try:
+            for day in days:
+                digest = latest_digest(self.store, day)
+                assert digest is not None
+                try:
+                    name = digest_filename(digest)  # never a path: the store may be tampered
+                except ValueError as exc:
+                    click.echo(f"skipped: {exc}", err=True)
+                    skipped += 1
+                    continue
+                image = None
+                if self.options is not None:
+                    image = name.removesuffix(".md") + ".png"
+                    drawn = digest_chart(self.store, digest, self.options)
+                    png = await charts.draw(drawn, self.language or digest.language)
+                    (self.out_dir / image).write_bytes(png)
+                markdown = render_markdown(
+                    digest, language=self.language, renderer=renderer, image=image
+                )
+                (self.out_dir / name).write_text(markdown, encoding="utf-8")
+                written += 1
+        finally:
+            await charts.aclose()
+        return written, skipped
+
+
 @click.command("export")
 @click.option(
     "--out",
@@ -268,29 +308,11 @@ def export_command(state: CliState, out_dir: Path, language: str | None, chart: 
     Example: hotdigest export --out site/content/posts
     """
     out_dir.mkdir(parents=True, exist_ok=True)
-    written, skipped, renderer = 0, 0, Renderer()
-    options, charts = build_options(state.settings), ChartDrawer()
     with state.store() as store:
         days = sorted({row[0] for row in digest_versions(store)})
         days += sorted({row[0] for row in digest_versions(store, weeks=True)})
-        for day in days:
-            digest = latest_digest(store, day)
-            assert digest is not None
-            try:
-                name = digest_filename(digest)  # never a path: the store may be tampered with
-            except ValueError as exc:
-                click.echo(f"skipped: {exc}", err=True)
-                skipped += 1
-                continue
-            image = None
-            if chart:
-                image = name.removesuffix(".md") + ".png"
-                drawn = digest_chart(store, digest, options)  # drawn in a child, as the bot does
-                png = asyncio.run(charts.draw(drawn, language or digest.language))
-                (out_dir / image).write_bytes(png)
-            markdown = render_markdown(digest, language=language, renderer=renderer, image=image)
-            (out_dir / name).write_text(markdown, encoding="utf-8")
-            written += 1
+        pages = _Pages(store, out_dir, language, build_options(state.settings) if chart else None)
+        written, skipped = asyncio.run(pages.write(days))
     click.echo(f"wrote {written} digests to {out_dir}")
     if skipped:
         sys.exit(1)
