@@ -39,7 +39,7 @@ COVERED = 0.002
 QUICKEST_OVER = 512  # answers per period of the quickest round trip (two periods kept)
 CATCH_UP = 2.0  # while sending, turns may come this many times as fast as the pace
 LEAD = 0.04  # a push's turn comes this long before its departure fits: its ledger claim
-PENDING_MAX = 6  # push turns handed out whose departure is still to come
+PENDING_MAX = 6  # push turns handed out whose departure is still to come, at least
 PENDING_TTL = 1.0  # a push turn not departed by then never will (claimed elsewhere, stopped)
 
 
@@ -92,7 +92,10 @@ class Pacer:
         self._sent: deque[Departure] = deque()  # the last ``cap``, at most a window old
         self._floor = -math.inf  # the latest count of the departures before those
         self._pending: deque[float] = deque()  # push turns handed out, not yet departed
-        self._pending_max = max(1, min(PENDING_MAX, self.cap - 1))
+        # As many as leave in twice LEAD at the pace: six at 30/s, 80 at a paid broadcast's
+        # 1,000/s, where a cap of six held the claims to ~800 sends a second.
+        claiming = max(PENDING_MAX, math.ceil(2 * LEAD / self.interval))
+        self._pending_max = max(1, min(claiming, self.cap - 1))
         self._last_turn = -math.inf
         self._full_at = -math.inf  # when the window last held ``cap`` departures
         self.answers = 0  # for the figures: answers timed, and the lateness they added

@@ -156,6 +156,24 @@ async def test_a_reply_goes_out_while_a_429_storm_holds_the_pushes(
     assert report.delivered == 40
 
 
+def test_at_a_paid_broadcasts_pace_many_pushes_may_be_claiming_at_once() -> None:
+    # Push turns come ahead of departure for the ledger claim; at 1,000/s a claim of a
+    # few ms spans several sends, so a cap sized for 30/s held a broadcast near 800/s.
+    clock = Clock()
+
+    def turns_within(pacer: Pacer, seconds: float) -> int:
+        """Push turns handed out in ``seconds`` while none of them departs (all claiming)."""
+        end, handed = clock.now + seconds, 0
+        while (at := pacer.turn_at(push=True)) <= end:
+            clock.now = max(clock.now, at)
+            pacer.turned(push=True)
+            handed += 1
+        return handed
+
+    assert turns_within(Pacer(Limits(per_second=1000), clock, clock.sleep), 0.05) >= 40
+    assert turns_within(Pacer(Limits(), clock, clock.sleep), 0.5) <= 6  # 30/s: a few ahead
+
+
 async def test_sends_counted_without_waiting_keep_only_the_last_window() -> None:
     time = Clock()
     pacer = Pacer(Limits(per_second=10), time, time.sleep)
