@@ -35,7 +35,15 @@ class DeliveryOptions:
 
     @classmethod
     def from_settings(cls, settings: Settings) -> DeliveryOptions:
-        return cls(paid_broadcast=settings.allow_paid_broadcast)
+        if settings.allow_paid_broadcast:
+            return cls(paid_broadcast=True, connections=PAID_CONNECTIONS)
+        return cls()
+
+
+# Sends in flight = pace x round trip (Little's law). A paid broadcast may send 1,000/s,
+# and through a proxy from mainland China a round trip is 200-250 ms: 4 x 64 = 256 in
+# flight keep that pace where 128 would stop near 500/s.
+PAID_CONNECTIONS = 64
 
 
 def limits_of(settings: Settings) -> Limits:

@@ -21,6 +21,7 @@ from delivery_worker import (
 from telegram import Bot
 
 from bot.delivery.limits import ChatGate, FloodWatch, Limits
+from bot.delivery.options import DeliveryOptions
 from bot.delivery.outbox import Kind
 from bot.delivery.pace import COVERED, QUICKEST_OVER, Pacer
 from bot.fake_telegram import FakeRequest, FakeTelegram, FloodLimits
@@ -115,6 +116,17 @@ async def test_paid_broadcast_goes_past_30_a_second_without_a_429(db_path: Path)
     assert all(r["allow_paid_broadcast"] for r in fake.sent())
     assert report.rate > 60, f"{report.rate:.0f} messages/s"  # past 30/s; slack for load
     print(f"paid broadcast: {report.rate:.0f} messages/s")
+
+
+def test_a_paid_broadcast_keeps_enough_sends_in_flight_for_1000_a_second_via_a_proxy(
+    db_path: Path,
+) -> None:
+    free = DeliveryOptions.from_settings(delivery_settings(db_path))
+    paid = DeliveryOptions.from_settings(delivery_settings(db_path, allow_paid_broadcast=True))
+    in_flight = paid.senders * paid.connections
+    assert paid.paid_broadcast and not free.paid_broadcast
+    # Little's law: 1,000 messages/s at a 250 ms round trip need 250 sends in flight.
+    assert in_flight >= 1000 * 0.25 > free.senders * free.connections
 
 
 async def test_a_reply_goes_out_while_a_429_storm_holds_the_pushes(
