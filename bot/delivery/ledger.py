@@ -79,10 +79,12 @@ class LedgerWriter:
                 results = await self.store.run(partial(_apply, ops, stamp))
             except Exception as exc:  # handed to every waiter, which re-raises it
                 for _, future in batch:
-                    future.set_exception(exc)
+                    if not future.done():  # a cancelled waiter (a push stopped) has gone
+                        future.set_exception(exc)
                 continue
             for (_, future), result in zip(batch, results, strict=True):
-                future.set_result(result)
+                if not future.done():
+                    future.set_result(result)
 
 
 def fail_jobs(store: Store, failed: Sequence[tuple[PushJob, str]], stamp: datetime) -> None:

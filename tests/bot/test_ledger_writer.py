@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -40,3 +41,19 @@ async def test_a_posted_write_that_failed_is_raised_by_drain(tmp_path: Path) -> 
     with pytest.raises(RuntimeError, match="shutdown"):
         await writer.drain()
     await writer.drain()  # raised once
+
+
+async def test_a_cancelled_waiter_leaves_the_rest_of_its_batch_answered(tmp_path: Path) -> None:
+    # A push stopped mid-claim cancels its waiter; setting that future's result raised
+    # InvalidStateError in the flush task, and the batch's other claims waited forever.
+    runner = StoreRunner(tmp_path / "ledger.db")
+    writer = LedgerWriter(runner, lambda: NOW, gather=0.05)
+    first = asyncio.create_task(writer.write(Claim(PartKey("2026-02-15", 1, 1, 1), 1)))
+    second = asyncio.create_task(writer.write(Claim(PartKey("2026-02-15", 1, 2, 1), 1)))
+    try:
+        await asyncio.sleep(0.01)  # both queued in one batch, still gathering
+        first.cancel()
+        assert await asyncio.wait_for(second, 30)
+        assert await writer.write(Claim(PartKey("2026-02-15", 1, 3, 1), 1))  # still flushing
+    finally:
+        await runner.close()
