@@ -124,5 +124,7 @@ class Services:
 
     async def close(self) -> None:
         self.outbox.close()
-        await self.charts.aclose()
-        await self.store.close()
+        try:
+            await self.charts.aclose()
+        finally:  # the store closes even when the chart child would not end
+            await self.store.close()

@@ -79,7 +79,8 @@ class WeekFacts:
 
     @property
     def empty(self) -> bool:
-        return self.posts == 0
+        """Nothing to write about: no post, or only chatter (which never heads the week)."""
+        return not self.stories
 
 
 def week_chart(

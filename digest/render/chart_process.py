@@ -83,9 +83,10 @@ def chart_from_json(raw: bytes) -> tuple[HeatChart, str]:
             ),
             weekly=bool(data["weekly"]),
         )
+        language = str(data["language"])
     except (KeyError, TypeError) as exc:
         raise ValueError(f"not a chart: {exc!r}") from exc
-    return chart, str(data["language"])
+    return chart, language
 
 
 def request_frame(chart: HeatChart, language: str) -> bytes:

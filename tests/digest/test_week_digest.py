@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from fake_llm import MARK, FakeLlm, data_of, llm_settings, serve
-from week_store import WEEK, seed_fortnight
+from week_store import MONDAY, WEEK, seed_fortnight, seen_on
 
 from bot.config import Settings
 from bot.llm import llm_config
@@ -24,6 +24,7 @@ from digest import (
     get_digest,
     latest_digest,
     load_themes,
+    make_post,
     render_text,
 )
 
@@ -160,3 +161,12 @@ def test_the_llm_writes_a_weeks_prose_through_the_daily_path(
         m["content"] for m in fake.requests[0]["messages"] if m["role"] == "user"
     ).split("DATA (quoted", 1)[0]
     assert "the day's" not in summary_task and "ISO week of DATA.period" in summary_task
+
+
+def test_a_week_of_only_chatter_is_empty(store: Store, options: BuildOptions) -> None:
+    # Its stories leave chatter out: the writer read stories[0] of none (IndexError), e.g.
+    # for a chat whose source filter kept only a V2EX car question.
+    for n in range(3):
+        car = make_post(source="v2ex", post_id="car", title="15w 左右，最近选车选迷茫了！", rank=2)
+        store.save_posts([car], seen_on(MONDAY + timedelta(days=n)))
+    assert compose_week(store, WEEK, options, BUILT).is_empty
