@@ -129,6 +129,7 @@ class _Engine:
             return
         key = push.key()
         if not await self._writer.write(Claim(key, len(push.texts), push.job.kind)):
+            self.outbox.forgo()  # its turn's place frees at once
             self.report.busy += 1  # another pusher holds this part; the chat is theirs
             return
         departure = await self.outbox.depart(chat.chat_id, group=group)

@@ -148,6 +148,12 @@ class Outbox:
         self._wake.set()  # a pending push left: the next push's turn may be due
         return departure
 
+    def forgo(self) -> None:
+        """A push that had its turn will not depart (another pusher claimed its part): its
+        place among the pending frees now, not after ``PENDING_TTL``."""
+        self.pacer.withdraw()
+        self._wake.set()
+
     async def timed(self, departure: Departure, sending: Awaitable[T]) -> T:
         """Await a send that left at ``departure``: its round trip tells the pace how late
         Telegram may have counted it."""

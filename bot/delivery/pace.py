@@ -147,9 +147,13 @@ class Pacer:
         """Wait until a push that had its turn fits the window, then count it as departed."""
         while (wait := self.fits_at() - self.clock()) > 0:
             await self.sleep(wait)
+        self.withdraw()
+        return self._count(self.clock())
+
+    def withdraw(self) -> None:
+        """A push that had its turn leaves the pending (departed, or will not depart)."""
         if self._pending:
             self._pending.popleft()
-        return self._count(self.clock())
 
     def answered(self, departure: Departure) -> None:
         """The send's answer came: it was counted at most this much later than it left."""

@@ -174,6 +174,20 @@ def test_at_a_paid_broadcasts_pace_many_pushes_may_be_claiming_at_once() -> None
     assert turns_within(Pacer(Limits(), clock, clock.sleep), 0.5) <= 6  # 30/s: a few ahead
 
 
+def test_a_push_turn_given_back_frees_its_place_at_once() -> None:
+    # Another pusher held the parts: turns that will not depart used to hold their place
+    # for PENDING_TTL, six turns a second at 30/s.
+    clock = Clock()
+    pacer = Pacer(Limits(), clock, clock.sleep)
+    for _ in range(6):
+        clock.now = max(clock.now, pacer.turn_at(push=True))
+        pacer.turned(push=True)
+    held = pacer.turn_at(push=True)
+    for _ in range(6):
+        pacer.withdraw()
+    assert pacer.turn_at(push=True) < held - 0.5
+
+
 async def test_sends_counted_without_waiting_keep_only_the_last_window() -> None:
     time = Clock()
     pacer = Pacer(Limits(per_second=10), time, time.sleep)
