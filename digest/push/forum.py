@@ -67,19 +67,26 @@ def reopen_topic(store: Store, chat_id: int, thread_id: int, now: datetime) -> T
     if sub is not None and resumed:
         chats.subscribe(sub, now)
     follows = Follows(store).pause_topic(chat_id, thread_id, paused=False)
-    rows = store.db.execute(
-        "SELECT id, error FROM alert_batches WHERE chat_id = ? AND thread_id = ? "
-        "AND status = 'failed' AND updated_at >= ? ORDER BY id",
-        [chat_id, thread_id, to_iso(now - RESEND_WITHIN)],
-    ).fetchall()
-    resend = tuple(b for b, error in rows if topic_problem(error or "") == TOPIC_CLOSED)
     with store.db.conn:
-        store.db.conn.executemany(
-            "UPDATE alert_batches SET status = 'sending', error = NULL, updated_at = ? "
-            "WHERE id = ?",
-            [(to_iso(now), batch) for batch in resend],
-        )
+        rows = store.db.execute(
+            "SELECT id, error FROM alert_batches WHERE chat_id = ? AND thread_id = ? "
+            "AND status = 'failed' AND updated_at >= ? ORDER BY id",
+            [chat_id, thread_id, to_iso(now - RESEND_WITHIN)],
+        ).fetchall()
+        refused = [b for b, error in rows if topic_problem(error or "") == TOPIC_CLOSED]
+        resend = tuple(b for b in refused if _claim_again(store, b, now))
     return TopicChange(resumed, follows, resend)
+
+
+def _claim_again(store: Store, batch: int, now: datetime) -> bool:
+    """Back to sending only if still failed: a batch another writer (an alert retry, the
+    CLI) changed since the read is not forced back and sent twice."""
+    claimed = store.db.conn.execute(
+        "UPDATE alert_batches SET status = 'sending', error = NULL, updated_at = ? "
+        "WHERE id = ? AND status = 'failed'",
+        [to_iso(now), batch],
+    )
+    return claimed.rowcount == 1
 
 
 def _mark(store: Store, chat_id: int, thread_id: int, *, closed: bool, now: datetime) -> None:
