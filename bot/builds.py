@@ -10,6 +10,7 @@ import asyncio
 import logging
 from collections.abc import Callable
 from datetime import date, datetime
+from functools import partial
 
 from telegram import Bot
 
@@ -56,14 +57,21 @@ async def build(
     return built
 
 
-async def build_weekly(services: Services, bot: Bot, week: str, now: datetime) -> WeekBuild:
+async def build_weekly(
+    services: Services, bot: Bot, week: str, now: datetime, *, retry_llm: bool = True
+) -> WeekBuild:
     """Build ``week``'s digest as ``hotdigest build --week`` does (same options, same LLM
-    endpoint), on a worker thread with its own connection, after the day builds."""
+    endpoint), on a worker thread with its own connection, after the day builds.
+    ``retry_llm=False`` (before a push): an unchanged week is not sent to the LLM again."""
     settings = services.settings
     llm = llm_config(settings)
     async with services.build_lock:
         built = await asyncio.to_thread(
-            build_week_in_thread, settings.db_path, week, services.options, now, llm=llm
+            partial(build_week_in_thread, llm=llm, retry_llm=retry_llm),
+            settings.db_path,
+            week,
+            services.options,
+            now,
         )
     saved = built.saved
     state = "empty" if saved is None else ("new" if saved.created else "unchanged")

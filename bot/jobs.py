@@ -252,7 +252,7 @@ async def refresh_due(services: Services, bot: Bot, now: datetime) -> None:
     due = sorted({job.date for job in plan.jobs if job.kind != CORRECTION and not job.delivered})
     for day in due:
         if is_week(day):
-            await build_weekly(services, bot, day, now)
+            await build_weekly(services, bot, day, now, retry_llm=False)
         else:
             await build(services, bot, date.fromisoformat(day), now, retry_llm=False)
 

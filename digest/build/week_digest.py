@@ -74,6 +74,7 @@ def build_week(
     *,
     llm: LlmConfig | None = None,
     force: bool = False,
+    retry_llm: bool = True,
     progress: Progress | None = None,
 ) -> WeekBuild:
     """Build ``week``'s digest (``YYYY-Www``) and store it as a new version if it changed."""
@@ -85,7 +86,7 @@ def build_week(
         if (newest := store.last_sighting(start, end)) is not None:  # all filtered out
             record_empty_week(store, offline.date, newest, now)
         return WeekBuild(offline.date, None, 0)
-    done = store_version(store, offline, now, llm=llm, force=force, retry_llm=True, tell=tell)
+    done = store_version(store, offline, now, llm=llm, force=force, retry_llm=retry_llm, tell=tell)
     return WeekBuild(offline.date, done.saved, _posts(offline), done.reason)
 
 
@@ -97,11 +98,12 @@ def build_week_in_thread(
     *,
     llm: LlmConfig | None = None,
     force: bool = False,
+    retry_llm: bool = True,
 ) -> WeekBuild:
     """``build_week`` on a connection of this thread's own (the bot's worker thread)."""
     store = Store.open(db_path)
     try:
-        return build_week(store, week, options, now, llm=llm, force=force)
+        return build_week(store, week, options, now, llm=llm, force=force, retry_llm=retry_llm)
     finally:
         store.close()
 

@@ -170,3 +170,19 @@ def test_a_week_of_only_chatter_is_empty(store: Store, options: BuildOptions) ->
         car = make_post(source="v2ex", post_id="car", title="15w 左右，最近选车选迷茫了！", rank=2)
         store.save_posts([car], seen_on(MONDAY + timedelta(days=n)))
     assert compose_week(store, WEEK, options, BUILT).is_empty
+
+
+def test_an_unchanged_week_asks_the_llm_again_only_when_told(
+    settings: Settings, fortnight: Store, options: BuildOptions
+) -> None:
+    # Before a push (retry_llm=False) a week stored by the offline writer is not sent to
+    # the LLM again while the build lock holds every other build.
+    build_week(fortnight, WEEK, options, BUILT)  # offline: the LLM was not reachable then
+    fake = FakeLlm()
+    with serve(fake) as url:
+        llm = llm_config(llm_settings(settings, url))
+        kept = build_week(fortnight, WEEK, options, BUILT, llm=llm, retry_llm=False)
+        assert fake.requests == [] and kept.digest is not None
+        assert kept.digest.footer.writer == "offline"
+        retried = build_week(fortnight, WEEK, options, BUILT, llm=llm)
+    assert retried.digest is not None and retried.digest.footer.writer == "llm:fake-model"
