@@ -65,7 +65,7 @@ class Push:
     markup: InlineKeyboardMarkup | None = None  # on the last part: switch sections in place
     photo: ChartPhoto | None = None  # part 1 is this chart, texts[0] its caption
     preview: str | None = None  # the link part 1 previews (None: no preview)
-    then: PushJob | None = None  # the chat's next push in this run, once this one is sent
+    then: Push | PushJob | None = None  # the chat's next push in this run, after this one
     attempts: int = 0
     floods: int = 0
 
