@@ -10,13 +10,7 @@ from functools import partial
 from digest import Claim, Finish, Ledger, PartKey, PushJob, Store
 
 from ..services import StoreRunner
-
-# How long a ledger write waits for others to share its batch. Each batch is a hop to the
-# store thread (a submit, a wake-up, the GIL handed over and back) and a commit; at a paid
-# broadcast's pace, writes that each found the store idle went in batches of 2-3 and the
-# hops cost the bot more CPU than its sends. A claim waits this much longer before its
-# part leaves, which the departures window and a chat's gaps (counted from departure) absorb.
-GATHER = 0.003
+from .options import GATHER
 
 
 class LedgerWriter:
@@ -70,9 +64,11 @@ class LedgerWriter:
             self._failure = failure
 
     async def _flush(self) -> None:
+        # Only the first batch waits to gather: writes that arrive while a batch commits
+        # go in the next one at once (a wait before each would add it to every claim).
+        if self.gather:
+            await asyncio.sleep(self.gather)
         while self._pending:
-            if self.gather:
-                await asyncio.sleep(self.gather)
             batch, self._pending = self._pending, []
             ops, stamp = [op for op, _ in batch], self.stamp()
             try:

@@ -10,6 +10,13 @@ from digest import Schedule
 from ..config import Settings
 from .limits import Limits
 
+# How long a ledger write waits for others to share its batch. Each batch is a hop to the
+# store thread (a submit, a wake-up, the GIL handed over and back) and a commit; at a paid
+# broadcast's pace, writes that each found the store idle went in batches of 2-3 and the
+# hops cost the bot more CPU than its sends. A claim waits this much longer before its
+# part leaves, which the departures window and a chat's gaps (counted from departure) absorb.
+GATHER = 0.003
+
 
 @dataclass(frozen=True, slots=True)
 class DeliveryOptions:
@@ -19,6 +26,7 @@ class DeliveryOptions:
     :param max_floods: 429s one part may get before it fails.
     :param backoff: seconds before the first retry after a timeout or 5xx; doubles.
     :param stale_after: a ``sending`` row this old lost its pusher (longer than any send).
+    :param ledger_gather: seconds a ledger write waits for others to share its batch.
     :param senders: Bots to push through; ``connections`` is each one's number of
         keep-alive connections, and their product the number of sends in flight.
     """
@@ -32,6 +40,7 @@ class DeliveryOptions:
     senders: int = 4
     connections: int = 32  # 128 sends in flight: 1,000/s at a 128 ms round trip
     read_timeout: float = 10.0
+    ledger_gather: float = GATHER
 
     @classmethod
     def from_settings(cls, settings: Settings) -> DeliveryOptions:

@@ -52,7 +52,7 @@ class PushRun:
     ) -> None:
         self.outbox, self.options, self.prepared, self.report = outbox, options, prepared, report
         self.stop = stop
-        self._writer = LedgerWriter(store, stamp)
+        self._writer = LedgerWriter(store, stamp, options.ledger_gather)
         self._queue: ChatQueue[Push | PushJob] = ChatQueue(outbox.chats, lambda i: i.chat.chat_id)
         writer, queue = self._writer, self._queue
         self._refusals = Refusals(
