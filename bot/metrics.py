@@ -27,6 +27,7 @@ KINDS = ("reply", "push", "alert")
 MODES = ("brief", "full")
 # Bot API methods that put a message in a chat (the rest are menus, getMe, answers...).
 _MESSAGE_METHODS = ("send", "edit", "copy", "forward")
+_UNSEEN = "?"  # a URL not sorted yet (no kind is named so)
 # Seconds: a send on a quiet connection takes tens of milliseconds; a queued one, seconds.
 SEND_BUCKETS = (0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0)
 BUILD_BUCKETS = (0.1, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 120.0, 300.0, 600.0)
@@ -158,6 +159,7 @@ class MeteredRequest(WrappingRequest):
     ) -> None:
         super().__init__(inner)
         self._kind, self._answered = kind, answered
+        self._kinds: dict[str, str | None] = {}  # by URL: the label its messages count under
         # The kind's series, looked up once: labels() takes a lock and a dict lookup per
         # call, on every message of a push.
         if kind is not None:
@@ -168,7 +170,10 @@ class MeteredRequest(WrappingRequest):
 
     async def do_request(self, url: str, *args: Any, **kwargs: Any) -> tuple[int, bytes]:
         # The rest of BaseRequest.do_request's parameters go to the inner request as given.
-        kind = self._kind if url.rpartition("/")[2].startswith(_MESSAGE_METHODS) else None
+        kind = self._kinds.get(url, _UNSEEN)
+        if kind is _UNSEEN:  # a few URLs (one per method): each is sorted once
+            message = url.rpartition("/")[2].startswith(_MESSAGE_METHODS)
+            kind = self._kinds[url] = self._kind if message else None
         started = time.perf_counter()
         try:
             status, body = await self.inner.do_request(url, *args, **kwargs)

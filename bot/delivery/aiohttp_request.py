@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import asyncio
 import ssl
+from collections import deque
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
@@ -57,11 +58,12 @@ class AiohttpRequest(BaseRequest):
     __slots__ = (
         "_connections",
         "_default",
+        "_free",
         "_proxy",
         "_session",
-        "_slots",
         "_timeouts",
         "_tls",
+        "_waiting",
     )
 
     def __init__(
@@ -76,7 +78,10 @@ class AiohttpRequest(BaseRequest):
         tls: ssl.SSLContext | None = None,
     ) -> None:
         self._connections = max(1, connections)
-        self._slots = asyncio.Semaphore(self._connections)
+        # The connection slots: a count and the calls waiting for one, handed a freed slot
+        # in turn (asyncio.Semaphore's locked() and acquire() cost a generator per call).
+        self._free = self._connections
+        self._waiting: deque[asyncio.Future[None]] = deque()
         self._timeouts = (read_timeout, write_timeout, connect_timeout, pool_timeout)
         self._default = _client_timeout(read_timeout, write_timeout, connect_timeout, False)
         self._proxy = check_proxy_url(proxy) if proxy else None
@@ -90,9 +95,9 @@ class AiohttpRequest(BaseRequest):
     async def initialize(self) -> None:
         """Open the session (connections open on first use); again after a shutdown."""
         if self._session is None or self._session.closed:
-            # asyncio primitives bind to the loop they first wait in; `hotdigest run`
-            # checks the token in one loop and polls in another.
-            self._slots = asyncio.Semaphore(self._connections)
+            # Waiters are futures of the loop they were made in; `hotdigest run` checks the
+            # token in one loop and polls in another.
+            self._free, self._waiting = self._connections, deque()
             self._session = self._open()
 
     async def shutdown(self) -> None:
@@ -166,20 +171,35 @@ class AiohttpRequest(BaseRequest):
         except (aiohttp.ClientError, OSError, ValueError) as exc:
             raise NetworkError(f"aiohttp.{type(exc).__name__}: {self._safe(exc)}") from exc
         finally:
-            self._slots.release()
+            self._release()
 
     async def _acquire(self, pool: float | None) -> None:
         """A connection slot; PTB's pool timeout when none frees up in ``pool`` seconds."""
-        if not self._slots.locked():
-            await self._slots.acquire()  # free: returns at once
+        if self._free > 0:
+            self._free -= 1
             return
+        waiter: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._waiting.append(waiter)
         try:
             async with asyncio.timeout(pool):
-                await self._slots.acquire()
-        except TimeoutError:
-            raise TimedOut(
-                "Pool timeout: all connections are in use; the request was not sent"
-            ) from None
+                await waiter
+        except BaseException as exc:
+            if waiter.done() and not waiter.cancelled():
+                self._release()  # handed a slot as the wait ended: pass it on
+            if isinstance(exc, TimeoutError):
+                raise TimedOut(
+                    "Pool timeout: all connections are in use; the request was not sent"
+                ) from None
+            raise
+
+    def _release(self) -> None:
+        """Hand the slot to the first call still waiting, or free it."""
+        while self._waiting:
+            waiter = self._waiting.popleft()
+            if not waiter.done():
+                waiter.set_result(None)
+                return
+        self._free += 1
 
     @staticmethod
     def parse_json_payload(payload: bytes) -> dict[str, Any]:
@@ -211,10 +231,24 @@ def _client_timeout(
     return aiohttp.ClientTimeout(total=total, connect=connect, sock_connect=connect, sock_read=read)
 
 
+class EncodedData(RequestData):  # type: ignore[misc]  # final in PTB; nothing overridden breaks it
+    """Parameters whose JSON body may be encoded already (``body``; None: encode them)."""
+
+    __slots__ = ("body",)
+
+    def __init__(self, body: bytes | None = None) -> None:
+        # RequestData.__init__'s work (a generator over no parameters), done here: no files.
+        self._parameters: list[Any] = []
+        self.contains_files = False
+        self.body = body
+
+
 def _body(request_data: RequestData | None) -> tuple[Any, dict[str, str] | None]:
     """JSON for plain calls (one dumps, not a form field per parameter); multipart for files."""
     if request_data is None:
         return None, None
+    if isinstance(request_data, EncodedData) and request_data.body is not None:
+        return request_data.body, _JSON
     if not request_data.contains_files:
         # UTF-8 as it is (orjson never escapes): a Chinese digest part is 40% smaller than
         # with \u escapes.

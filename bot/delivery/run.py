@@ -27,7 +27,7 @@ from telegram.error import TelegramError
 from digest import Claim, Finish, PartKey, PushJob
 
 from ..services import StoreRunner
-from .client import send_text
+from .client import Bodies, send_text
 from .ledger import LedgerWriter
 from .options import DeliveryOptions, PushReport
 from .outbox import Kind, Outbox, OutboxClosedError
@@ -52,6 +52,7 @@ class PushRun:
     ) -> None:
         self.outbox, self.options, self.prepared, self.report = outbox, options, prepared, report
         self.stop = stop
+        self._bodies = Bodies()  # each part's text encoded once for all its chats
         self._writer = LedgerWriter(store, stamp, options.ledger_gather)
         self._queue: ChatQueue[Push | PushJob] = ChatQueue(outbox.chats, lambda i: i.chat.chat_id)
         writer, queue = self._writer, self._queue
@@ -143,4 +144,5 @@ class PushRun:
             paid=paid,
             thread_id=chat.thread_id,
             preview=preview,
+            bodies=self._bodies,
         )

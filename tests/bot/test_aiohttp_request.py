@@ -17,6 +17,7 @@ from telegram.request import HTTPXRequest
 
 from bot.delivery.aiohttp_request import AiohttpRequest
 from bot.delivery.client import (
+    Bodies,
     Parameters,
     TransportOptions,
     make_request,
@@ -356,3 +357,29 @@ def test_one_request_object_serves_two_event_loops() -> None:
     asyncio.run(use(["a", "b"]))
     asyncio.run(use(["c", "d", "e"]))
     assert sorted(record["text"] for record in fake.sent(1)) == ["a", "b", "c", "d", "e"]
+
+
+async def test_a_push_body_encoded_once_is_each_chats_own(
+    canned: tuple[Canned, Bot, AiohttpRequest],
+) -> None:
+    # Bodies encodes a text once and splices each chat's id (and topic) in front: what
+    # leaves must be what send_text encodes without it, for every chat.
+    server, bot, _ = canned
+    markup = InlineKeyboardMarkup([[InlineKeyboardButton("摘要", callback_data="v|x")]])
+    text = '<b>日报</b> & "quoted" \\ more'
+    bodies = Bodies()
+    calls = [(42, 0, markup), (43, 0, markup), (44, 7, markup), (45, 0, None)]
+    for chat_id, thread_id, keys in calls * 2:  # the second round from the cache
+        for cached in (None, bodies):
+            await send_text(
+                bot, chat_id, text, markup=keys, paid=True, thread_id=thread_id, bodies=cached
+            )
+    sent = [json.loads(body) for _, _, body in server.requests]
+    assert sent[0::2] == sent[1::2]  # with the cache and without, call for call
+    assert [(b["chat_id"], b.get("message_thread_id")) for b in sent[0:8:2]] == [
+        (42, None),
+        (43, None),
+        (44, 7),
+        (45, None),
+    ]
+    assert sent[0]["text"] == text and "reply_markup" not in sent[6]
