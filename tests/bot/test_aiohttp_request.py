@@ -383,3 +383,25 @@ async def test_a_push_body_encoded_once_is_each_chats_own(
         (45, None),
     ]
     assert sent[0]["text"] == text and "reply_markup" not in sent[6]
+
+
+async def test_a_call_given_up_while_waiting_for_a_slot_loses_no_slot() -> None:
+    # One connection, three calls: the second is cancelled while it waits for the slot
+    # (a push stopped), the third must still get the slot when the first is answered.
+    fake = FakeTelegram(TOKEN, limits=None)
+    fake.add_chat(1)
+    async with serve_http(fake) as url:
+        request = AiohttpRequest(1, pool_timeout=30)
+        bot = Bot(TOKEN, base_url=url, request=request)
+        try:
+            calls = [
+                asyncio.create_task(send_text(bot, 1, t, markup=None, paid=False))
+                for t in ("a", "b", "c")
+            ]
+            await asyncio.sleep(0)
+            calls[1].cancel()
+            await asyncio.wait_for(asyncio.gather(calls[0], calls[2]), 30)
+            await asyncio.wait_for(send_text(bot, 1, "d", markup=None, paid=False), 30)
+        finally:
+            await request.shutdown()
+    assert [record["text"] for record in fake.sent(1)] == ["a", "c", "d"]
