@@ -50,10 +50,11 @@ class DeliveryOptions:
 
 
 # Sends in flight = pace x round trip (Little's law). A paid broadcast may send 1,000/s,
-# and through a proxy from mainland China a round trip is ~200 ms: 4 x 48 = 192 in flight
-# keep that pace up to 190 ms where 128 would stop near 650/s. 4 x 64 pushed faster still
-# (bench/send_path.py) but took the 100,000-chat push past 100 MB (bench/memory.py).
-PAID_CONNECTIONS = 48
+# and through a proxy from mainland China a round trip is ~200 ms: 4 x 64 = 256 in flight
+# keep that pace up to 250 ms where 128 would stop near 650/s. 256 pushed 1.41x the anchor
+# where 192 pushed 1.16x (bench/send_path.py); it took the 100,000-chat push past 100 MB
+# until each part's body was encoded once per run (bench/memory.py: 93.6 MB).
+PAID_CONNECTIONS = 64
 
 
 def limits_of(settings: Settings) -> Limits:
