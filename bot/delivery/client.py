@@ -103,8 +103,9 @@ class Parameters(EncodedData):  # type: ignore[misc]  # RequestData is final in 
 
 class Bodies:
     """sendMessage bodies without their chat, encoded once: a push sends each of its texts
-    to many chats, and encoding a 20 KB part (and its keyboard's ``to_dict``) for each was
-    a tenth of the push's CPU. Each chat's id (and topic) is spliced in front.
+    to many chats, and encoded a 20 KB part (~8 µs of orjson under cProfile) and a brief
+    push's keyboard (PTB's ``to_dict``) again for each. Each chat's id (and topic) is
+    spliced in front.
 
     :param limit: texts kept (a push has a few per view; chats with a follows line add
         their own, which are encoded each time once it is full).
