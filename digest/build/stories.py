@@ -1,0 +1,210 @@
+"""Same story: merge the posts of one window that report one event, and say why."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter, defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from itertools import combinations
+from urllib.parse import parse_qsl, urlencode, urlsplit
+
+from ..store.store import SeenPost
+from .themes import STOPWORDS, jaccard, title_tokens
+
+SIMILAR_TITLES = 0.5  # Jaccard of title tokens at which two posts are the same story
+SHARED_PHRASE = 3  # consecutive distinctive Latin words naming one thing ("android studio panda")
+STORY_RARE = 3  # posts naming a thing at most this often: it may identify one event
+STORY_COMMON = 8  # a name on more posts than this says nothing about a story
+RARE_TOKEN = 40  # tokens on more posts than this are too common to suggest a duplicate
+_TRACKING = re.compile(r"^(utm_|spm$|from$|ref$|source$|share|fbclid$|gclid$)")
+
+
+@dataclass(frozen=True, slots=True)
+class ScoredPost:
+    """A post with its heat normalised within its source and window (0 to 1]."""
+
+    seen: SeenPost
+    score: float
+
+    @property
+    def key(self) -> tuple[str, str]:
+        return self.seen.key
+
+
+@dataclass(slots=True)
+class Item:
+    """One story: one post, or near-duplicates merged (lead post first)."""
+
+    posts: list[ScoredPost]
+
+    @property
+    def lead(self) -> ScoredPost:
+        return self.posts[0]
+
+    @property
+    def score(self) -> float:
+        return self.lead.score
+
+
+def hottest_first(post: ScoredPost) -> tuple[float, float, int, str, str]:
+    """Sort key: score, then raw heat, then list rank; source and id break ties."""
+    rank = post.seen.rank if post.seen.rank is not None else 1_000_000
+    return (
+        -post.score,
+        -(post.seen.heat or 0.0),
+        rank,
+        post.seen.post.source,
+        post.seen.post.post_id,
+    )
+
+
+def normalise_url(url: str | None) -> str | None:
+    """Scheme, www., fragment, trailing slash and tracking parameters do not make a new link."""
+    if not url:
+        return None
+    parts = urlsplit(url.strip())
+    host = parts.netloc.lower().removeprefix("www.")
+    query = urlencode(sorted((k, v) for k, v in parse_qsl(parts.query) if not _TRACKING.match(k)))
+    path = parts.path.rstrip("/") or ""
+    return f"{host}{path}" + (f"?{query}" if query else "")
+
+
+def latin_words(title: str) -> list[str]:
+    """Lower-case Latin words of a title, keeping inner dots, dashes, + and #."""
+    return [w for w in re.findall(r"[a-z0-9][a-z0-9.+#-]*", title.lower()) if w]
+
+
+def _phrases(title: str) -> frozenset[tuple[str, ...]]:
+    """Runs of SHARED_PHRASE consecutive distinctive Latin words ("android studio panda")."""
+    words = latin_words(title)
+    found = set()
+    for start in range(len(words) - SHARED_PHRASE + 1):
+        run = tuple(words[start : start + SHARED_PHRASE])
+        if all(w not in STOPWORDS and not w.isdigit() for w in run):
+            found.add(run)
+    return frozenset(found)
+
+
+class StoryEvidence:
+    """What the titles and links of one window say about which posts are one story."""
+
+    def __init__(self, posts: Sequence[ScoredPost]) -> None:
+        self.posts = posts
+        self.urls = [normalise_url(p.seen.post.url) for p in posts]
+        self.tokens = [title_tokens(p.seen.post.title) for p in posts]
+        self.phrases = [_phrases(p.seen.post.title) for p in posts]
+        self.names = [_story_names(p) for p in posts]
+        self.token_posts: Counter[str] = Counter(t for found in self.tokens for t in found)
+        self.frequency: Counter[str] = Counter(n for found in self.names for n in found)
+
+    def link(self, i: int, j: int) -> str | None:
+        """Why posts ``i`` and ``j`` are one story, or None when nothing says so."""
+        if self.urls[i] and self.urls[i] == self.urls[j]:
+            return "same link"
+        shared = self.tokens[i] & self.tokens[j]
+        # Only posts sharing a rare token can be alike: common words make no duplicate.
+        if any(self.token_posts[t] <= RARE_TOKEN for t in shared):
+            alike = jaccard(self.tokens[i], self.tokens[j])
+            if alike >= SIMILAR_TITLES:
+                return f"alike titles (Jaccard {alike:.2f})"
+            if phrase := self.phrases[i] & self.phrases[j]:
+                return f"shared phrase {' '.join(min(phrase))!r}"
+        return self._same_story(i, j)
+
+    def explain(self, i: int, j: int) -> str:
+        """What the two posts share, for a pair no rule links (bench/themes.py --stories)."""
+        names = sorted(self.names[i] & self.names[j])
+        return f"Jaccard {jaccard(self.tokens[i], self.tokens[j]):.2f}; shared names " + (
+            ", ".join(f"{n}×{self.frequency[n]}" for n in names) or "none"
+        )
+
+    def _same_story(self, i: int, j: int) -> str | None:
+        """Posts on different lists naming the same rare things report the same event.
+
+        Across sources and languages a title shares names, not wording: "SpaceX 收购
+        Cursor" and "SpaceX to buy Cursor for $60B". A name is rare when at most
+        STORY_RARE posts of the window carry it; two shared names, one of them
+        rare, make a story ("claude" is on too many posts to count, "spacex" is not). A
+        GitHub repository named in another list's title is one ("BerriAI/litellm" and
+        "Litellm 1.82.7 … compromised").
+        Posts of one list are left to the title rules: two juejin articles on one product
+        are two articles.
+        """
+        a, b = self.posts[i].seen.post, self.posts[j].seen.post
+        shared = self.names[i] & self.names[j]
+        if a.source == b.source:
+            return None
+        distinct = {w for w in shared if self.frequency[w] <= STORY_COMMON}
+        rare = {w for w in distinct if self.frequency[w] <= STORY_RARE}
+        if rare and len(distinct) >= 2:
+            return f"shared names {', '.join(sorted(distinct))}"
+        for repo, title, k in ((a, b.title, j), (b, a.title, i)):
+            if repo.source == "github" and "/" in repo.title:
+                name = repo.title.rsplit("/", 1)[-1].lower()
+                if len(name) >= 5 and name in self.names[k] and self.frequency[name] <= STORY_RARE:
+                    return f"repository {name} named"
+                if _names_repository(name, title, self.frequency):
+                    return f"repository {name} spelt as words"
+        return None
+
+
+def merge_duplicates(posts: Sequence[ScoredPost]) -> list[Item]:
+    """Union posts that are the same story: same link, alike titles, or shared rare names."""
+    parent = list(range(len(posts)))
+
+    def find(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    evidence = StoryEvidence(posts)
+    for i, j in combinations(range(len(posts)), 2):
+        a, b = find(i), find(j)
+        if a != b and evidence.link(i, j):
+            parent[max(a, b)] = min(a, b)
+    groups: dict[int, list[ScoredPost]] = defaultdict(list)
+    for i, post in enumerate(posts):
+        groups[find(i)].append(post)
+    items = [Item(sorted(members, key=hottest_first)) for members in groups.values()]
+    items.sort(key=lambda item: hottest_first(item.lead))
+    return items
+
+
+def _story_names(post: ScoredPost) -> frozenset[str]:
+    """Latin names in a title that could identify one event ("spacex", "k3", "litellm")."""
+    return frozenset(
+        w
+        for w in latin_words(post.seen.post.title)
+        if len(w) >= 2
+        and any(c.isalpha() for c in w)
+        and (len(w) >= 4 or any(c.isdigit() for c in w))
+        and w not in STOPWORDS | COMMON_WORDS | _STORY_NOISE
+    )
+
+
+def _names_repository(name: str, title: str, frequency: Counter[str]) -> bool:
+    """A title that spells a repository's dashed name as words ("Hermes Agent" for
+    hermes-agent), one of them a rare name, is about that repository."""
+    parts = [part for part in re.split(r"[-_.]+", name) if part]
+    if len(parts) < 2:
+        return False
+    words = latin_words(title)
+    runs = {tuple(words[n : n + len(parts)]) for n in range(len(words) - len(parts) + 1)}
+    return tuple(parts) in runs and any(0 < frequency[part] <= STORY_RARE for part in parts)
+
+
+# Words in many unrelated titles that are not names ("launch", "release", "tool").
+_STORY_NOISE = frozenset(
+    "launch launches release released releases tool tools model models agent agents "
+    "code coding open source app apps new data system systems api apis guide "
+    "skill skills plugin plugins".split()
+)
+
+COMMON_WORDS = frozenset(
+    "that this with from your have will what about into more than just like make using "
+    "used does only over been they them their there when where which while would could "
+    "should year years time first last best good great small big open free http https "
+    "html www com".split()
+)
