@@ -17,6 +17,7 @@ SHARED_PHRASE = 3  # consecutive distinctive Latin words naming one thing ("andr
 STORY_RARE = 3  # posts naming a thing at most this often: it may identify one event
 STORY_COMMON = 8  # a name on more posts than this says nothing about a story
 RARE_TOKEN = 40  # tokens on more posts than this are too common to suggest a duplicate
+_CJK_BIGRAM = re.compile(r"^[\u4e00-\u9fff]{2}$")
 _TRACKING = re.compile(r"^(utm_|spm$|from$|ref$|source$|share|fbclid$|gclid$)")
 
 
@@ -139,6 +140,8 @@ class StoryEvidence:
         rare = {w for w in distinct if self.frequency[w] <= STORY_RARE}
         if rare and len(distinct) >= 2:
             return f"shared names {', '.join(sorted(distinct))}"
+        if distinct and (words := self._own_words(i, j)):
+            return f"shared name {min(distinct)} and words {', '.join(words)}"
         for repo, title, k in ((a, b.title, j), (b, a.title, i)):
             if repo.source == "github" and "/" in repo.title:
                 name = repo.title.rsplit("/", 1)[-1].lower()
@@ -147,6 +150,16 @@ class StoryEvidence:
                 if _names_repository(name, title, self.frequency):
                     return f"repository {name} spelt as words"
         return None
+
+    def _own_words(self, i: int, j: int) -> list[str]:
+        """CJK bigrams the two titles share and no other title of the window has.
+
+        A name on several posts ("Claude", six that day) tells nothing alone; with words
+        only these two titles use ("身份" in "Claude居然要上传身份证" and "Claude 平台推行身份
+        验证"), two lists tell one event in their own words.
+        """
+        shared = self.tokens[i] & self.tokens[j]
+        return sorted(t for t in shared if _CJK_BIGRAM.match(t) and self.token_posts[t] == 2)
 
 
 def merge_duplicates(posts: Sequence[ScoredPost]) -> list[Item]:
