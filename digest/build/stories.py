@@ -18,6 +18,7 @@ STORY_RARE = 3  # posts naming a thing at most this often: it may identify one e
 STORY_COMMON = 8  # a name on more posts than this says nothing about a story
 RARE_TOKEN = 40  # tokens on more posts than this are too common to suggest a duplicate
 _CJK_BIGRAM = re.compile(r"^[\u4e00-\u9fff]{2}$")
+_VERSION = re.compile(r"^v?\d+(\.\d+)+$")
 _TRACKING = re.compile(r"^(utm_|spm$|from$|ref$|source$|share|fbclid$|gclid$)")
 
 
@@ -129,13 +130,13 @@ class StoryEvidence:
         rare, make a story ("claude" is on too many posts to count, "spacex" is not). A
         GitHub repository named in another list's title is one ("BerriAI/litellm" and
         "Litellm 1.82.7 … compromised").
-        Posts of one list are left to the title rules: two juejin articles on one product
-        are two articles.
+        Posts of one list are two articles on one product, unless on one release
+        (_one_list).
         """
         a, b = self.posts[i].seen.post, self.posts[j].seen.post
         shared = self.names[i] & self.names[j]
         if a.source == b.source:
-            return None
+            return self._one_list(i, j, shared)
         distinct = {w for w in shared if self.frequency[w] <= STORY_COMMON}
         rare = {w for w in distinct if self.frequency[w] <= STORY_RARE}
         if rare and len(distinct) >= 2:
@@ -150,6 +151,26 @@ class StoryEvidence:
                 if _names_repository(name, title, self.frequency):
                     return f"repository {name} spelt as words"
         return None
+
+    def _one_list(self, i: int, j: int, shared: frozenset[str]) -> str | None:
+        """Two articles of one list on one release: a name and a version only they carry.
+
+        "jQuery 4.0 正式发布" and "jQuery 4.0 发布：是否仍值得使用？" are one event; a name
+        alone is not ("Flutter" on two juejin posts is a topic the list keeps writing
+        about, "Claude Code" twice is two tutorials), nor a name and any word ("HarmonyOS
+        …的时间" twice is a column).
+        """
+        names = sorted(w for w in shared if self.frequency[w] == 2)
+        versions = sorted(
+            t
+            for t in self.tokens[i] & self.tokens[j]
+            if _VERSION.match(t) and self.token_posts[t] == 2
+        )
+        return (
+            f"release {names[0]} {versions[0]} on these two posts only"
+            if names and versions
+            else None
+        )
 
     def _own_words(self, i: int, j: int) -> list[str]:
         """CJK bigrams the two titles share and no other title of the window has.

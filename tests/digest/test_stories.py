@@ -113,3 +113,38 @@ def test_a_merged_story_is_one_highlight_citing_every_post(store: Store, options
         assert also in citing[0].text
         for title in ("SpaceX 收购 Cursor", "SpaceX to buy Cursor for $60B", "SpaceX 要买 Cursor"):
             assert title in citing[0].text
+
+
+def test_two_articles_of_one_list_on_one_release_are_one_story():
+    posts = (
+        make_post(
+            source="juejin", post_id="q1", title="20 周年之际！jQuery 4.0 正式发布！轻装上阵"
+        ),
+        make_post(source="juejin", post_id="q2", title="jQuery 4.0 发布：是否仍值得使用？"),
+        make_post(
+            source="juejin", post_id="f1", title="Flutter 3.44 插件内置 Kotlin 双向兼容适配指南"
+        ),
+        make_post(
+            source="juejin",
+            post_id="f2",
+            title="Flutter 开发怎么做 Agent ？从工程实战详细给你解读下",
+        ),
+    )
+    items = merge_duplicates(normalise_heat(seen(posts)))
+    assert sorted(len(item.posts) for item in items) == [1, 1, 2]
+    assert {p.key for p in next(i for i in items if len(i.posts) == 2).posts} == {
+        ("juejin", "q1"),
+        ("juejin", "q2"),
+    }
+
+
+def test_a_release_a_third_title_names_is_the_lists_topic_not_one_story():
+    posts = (
+        make_post(
+            source="juejin", post_id="q1", title="20 周年之际！jQuery 4.0 正式发布！轻装上阵"
+        ),
+        make_post(source="juejin", post_id="q2", title="jQuery 4.0 发布：是否仍值得使用？"),
+        make_post(source="juejin", post_id="q3", title="从 jQuery 3 迁移到 jQuery 4.0 的笔记"),
+    )
+    evidence = StoryEvidence(normalise_heat(seen(posts)))
+    assert all(evidence.link(i, j) is None for i, j in ((0, 1), (0, 2), (1, 2)))
