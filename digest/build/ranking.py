@@ -163,17 +163,25 @@ _CLUSTER_WORD = re.compile(r"^[a-z][a-z0-9.+#-]{3,}$")
 
 
 def _cluster(items: Sequence[Item]) -> list[ThemeGroup]:
-    """Items that share a distinctive Latin word (4+ letters) form a topic of their own."""
+    """Titles that share a distinctive Latin word (4+ letters) form a topic of their own.
+
+    Two titles of one merged story count as two ("jQuery 4.0 正式发布" and "jQuery 4.0
+    发布：是否仍值得使用？" were a jQuery topic before they were one story).
+    """
     holders: dict[str, list[Item]] = defaultdict(list)
+    titles: Counter[tuple[str, int]] = Counter()  # (word, item): its titles with the word
     for item in items:
-        for word in set(latin_words(item.lead.seen.post.title)):
-            if _CLUSTER_WORD.match(word) and word not in COMMON_WORDS | STOPWORDS:
-                holders[word].append(item)
+        for post in item.posts:
+            for word in set(latin_words(post.seen.post.title)):
+                if _CLUSTER_WORD.match(word) and word not in COMMON_WORDS | STOPWORDS:
+                    if not titles[word, id(item)]:
+                        holders[word].append(item)
+                    titles[word, id(item)] += 1
     clusters: list[ThemeGroup] = []
     claimed: set[int] = set()
     for word, members in sorted(holders.items(), key=lambda kv: (-len(kv[1]), kv[0])):
         fresh = [item for item in members if id(item) not in claimed]
-        if len(fresh) < 2:
+        if sum(titles[word, id(item)] for item in fresh) < 2:
             continue
         claimed.update(id(item) for item in fresh)
         theme = Theme(f"topic-{word}", f"话题：{word}", f"Topic: {word}")

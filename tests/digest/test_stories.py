@@ -148,3 +148,22 @@ def test_a_release_a_third_title_names_is_the_lists_topic_not_one_story():
     )
     evidence = StoryEvidence(normalise_heat(seen(posts)))
     assert all(evidence.link(i, j) is None for i, j in ((0, 1), (0, 2), (1, 2)))
+
+
+def test_a_release_told_twice_keeps_its_topic_as_one_item(store: Store, options):
+    # Neither title matches a theme: as two items they made a "jquery" topic, and as one
+    # story of two titles they still do, instead of falling to Other.
+    store.save_posts(
+        [
+            make_post(
+                source="juejin", post_id="q1", title="20 周年之际！jQuery 4.0 正式发布！轻装上阵"
+            ),
+            make_post(source="juejin", post_id="q2", title="jQuery 4.0 发布：是否仍值得使用？"),
+            *CLAUDE_POSTS,
+        ],
+        SEEN,
+    )
+    digest = compose_digest(store, DAY, options, BUILT)
+    assert {("juejin", "q1"), ("juejin", "q2")} in items_of(digest)
+    themes = {(e.source, e.post_id): e.theme for e in digest.sources}
+    assert themes[("juejin", "q1")] == themes[("juejin", "q2")] == "topic-jquery"
