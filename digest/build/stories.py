@@ -6,7 +6,6 @@ import re
 from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
-from itertools import combinations
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
 from ..store.store import SeenPost
@@ -99,14 +98,40 @@ class StoryEvidence:
         self.names = [_story_names(p) for p in posts]
         self.token_posts: Counter[str] = Counter(t for found in self.tokens for t in found)
         self.frequency: Counter[str] = Counter(n for found in self.names for n in found)
+        # Only posts sharing a rare token can be alike: common words make no duplicate.
+        self.rare_tokens = [
+            frozenset(t for t in found if self.token_posts[t] <= RARE_TOKEN)
+            for found in self.tokens
+        ]
+        self.words = [latin_words(p.seen.post.title) for p in posts]
+        self.repositories = [_repository(p) for p in posts]
+
+    def candidates(self) -> list[tuple[int, int]]:
+        """The pairs ``link`` can join: a link, a rare token or a distinctive name in common
+        (a repository's dashed name counts its parts); every other pair shares nothing a
+        rule reads."""
+        postings: dict[tuple[str, str], list[int]] = defaultdict(list)
+        for i in range(len(self.posts)):
+            keys = {("url", self.urls[i] or "")} if self.urls[i] else set()
+            keys.update(("token", token) for token in self.rare_tokens[i])
+            names = set(self.names[i]) | set(_parts(self.repositories[i] or ""))
+            keys.update(("name", n) for n in names if self.frequency[n] <= STORY_COMMON)
+            for key in keys:
+                postings[key].append(i)
+        return sorted(
+            {
+                (members[m], j)
+                for members in postings.values()
+                for m in range(len(members))
+                for j in members[m + 1 :]
+            }
+        )
 
     def link(self, i: int, j: int) -> str | None:
         """Why posts ``i`` and ``j`` are one story, or None when nothing says so."""
         if self.urls[i] and self.urls[i] == self.urls[j]:
             return "same link"
-        shared = self.tokens[i] & self.tokens[j]
-        # Only posts sharing a rare token can be alike: common words make no duplicate.
-        if any(self.token_posts[t] <= RARE_TOKEN for t in shared):
+        if self.rare_tokens[i] & self.rare_tokens[j]:
             alike = jaccard(self.tokens[i], self.tokens[j])
             if alike >= SIMILAR_TITLES:
                 return f"alike titles (Jaccard {alike:.2f})"
@@ -136,20 +161,20 @@ class StoryEvidence:
         a, b = self.posts[i].seen.post, self.posts[j].seen.post
         shared = self.names[i] & self.names[j]
         if a.source == b.source:
-            return self._one_list(i, j, shared)
+            return self._one_list(i, j, shared) if shared else None
         distinct = {w for w in shared if self.frequency[w] <= STORY_COMMON}
         rare = {w for w in distinct if self.frequency[w] <= STORY_RARE}
         if rare and len(distinct) >= 2:
             return f"shared names {', '.join(sorted(distinct))}"
         if distinct and (words := self._own_words(i, j)):
             return f"shared name {min(distinct)} and words {', '.join(words)}"
-        for repo, title, k in ((a, b.title, j), (b, a.title, i)):
-            if repo.source == "github" and "/" in repo.title:
-                name = repo.title.rsplit("/", 1)[-1].lower()
-                if len(name) >= 5 and name in self.names[k] and self.frequency[name] <= STORY_RARE:
-                    return f"repository {name} named"
-                if _names_repository(name, title, self.frequency):
-                    return f"repository {name} spelt as words"
+        for name, k in ((self.repositories[i], j), (self.repositories[j], i)):
+            if name is None:
+                continue
+            if len(name) >= 5 and name in self.names[k] and self.frequency[name] <= STORY_RARE:
+                return f"repository {name} named"
+            if _names_repository(name, self.words[k], self.frequency):
+                return f"repository {name} spelt as words"
         return None
 
     def _one_list(self, i: int, j: int, shared: frozenset[str]) -> str | None:
@@ -194,7 +219,7 @@ def merge_duplicates(posts: Sequence[ScoredPost]) -> list[Item]:
         return i
 
     evidence = StoryEvidence(posts)
-    for i, j in combinations(range(len(posts)), 2):
+    for i, j in evidence.candidates():
         a, b = find(i), find(j)
         if a != b and evidence.link(i, j):
             parent[max(a, b)] = min(a, b)
@@ -218,13 +243,25 @@ def _story_names(post: ScoredPost) -> frozenset[str]:
     )
 
 
-def _names_repository(name: str, title: str, frequency: Counter[str]) -> bool:
-    """A title that spells a repository's dashed name as words ("Hermes Agent" for
-    hermes-agent), one of them a rare name, is about that repository."""
-    parts = [part for part in re.split(r"[-_.]+", name) if part]
+def _repository(post: ScoredPost) -> str | None:
+    """A GitHub trending post's repository name, lower case ("litellm" of BerriAI/litellm)."""
+    title = post.seen.post.title
+    if post.seen.post.source != "github" or "/" not in title:
+        return None
+    return title.rsplit("/", 1)[-1].lower()
+
+
+def _parts(name: str) -> list[str]:
+    """A repository name's words: "hermes-agent" is hermes and agent."""
+    return [part for part in re.split(r"[-_.]+", name) if part]
+
+
+def _names_repository(name: str, words: Sequence[str], frequency: Counter[str]) -> bool:
+    """A title (its Latin words) that spells a repository's dashed name as words ("Hermes
+    Agent" for hermes-agent), one of them a rare name, is about that repository."""
+    parts = _parts(name)
     if len(parts) < 2:
         return False
-    words = latin_words(title)
     runs = {tuple(words[n : n + len(parts)]) for n in range(len(words) - len(parts) + 1)}
     return tuple(parts) in runs and any(0 < frequency[part] <= STORY_RARE for part in parts)
 

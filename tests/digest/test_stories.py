@@ -167,3 +167,38 @@ def test_a_release_told_twice_keeps_its_topic_as_one_item(store: Store, options)
     assert {("juejin", "q1"), ("juejin", "q2")} in items_of(digest)
     themes = {(e.source, e.post_id): e.theme for e in digest.sources}
     assert themes[("juejin", "q1")] == themes[("juejin", "q2")] == "topic-jquery"
+
+
+def test_every_pair_a_rule_links_is_a_candidate():
+    # merge_duplicates only asks link() about candidates(): a pair outside them is lost.
+    posts = (
+        *CLAUDE_POSTS,
+        *ID_CHECKS,
+        make_post(
+            source="github", post_id="NousResearch/hermes-agent", title="NousResearch/hermes-agent"
+        ),
+        make_post(
+            source="juejin",
+            post_id="h",
+            title="Hermes Agent 火了，我也把它从安装到飞书聊天跑了一遍",
+        ),
+        make_post(source="github", post_id="BerriAI/litellm", title="BerriAI/litellm"),
+        make_post(
+            source="hackernews", post_id="l", title="Tell HN: Litellm 1.82.7 on PyPI is compromised"
+        ),
+        make_post(
+            source="juejin", post_id="q1", title="20 周年之际！jQuery 4.0 正式发布！轻装上阵"
+        ),
+        make_post(source="juejin", post_id="q2", title="jQuery 4.0 发布：是否仍值得使用？"),
+        make_post(
+            source="v2ex", post_id="u", title="Same link", url="https://example.com/a?utm_source=x"
+        ),
+        make_post(
+            source="hackernews", post_id="u2", title="Other words", url="https://example.com/a"
+        ),
+    )
+    evidence = StoryEvidence(normalise_heat(seen(posts)))
+    pairs = [(i, j) for i in range(len(posts)) for j in range(i + 1, len(posts))]
+    linked = {pair for pair in pairs if evidence.link(*pair)}
+    assert len(linked) == 5  # ID checks, Hermes, litellm, jQuery, the link (Claude: none)
+    assert linked <= set(evidence.candidates())
