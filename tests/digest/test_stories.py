@@ -29,6 +29,11 @@ ID_CHECKS = (
     make_post(source="juejin", post_id="id1", title="彻底疯狂，Claude居然要上传身份证！"),
     make_post(source="v2ex", post_id="id2", title="Anthropic 宣布在 Claude 平台推行身份验证机制"),
 )
+# Two juejin articles on one release (2026-01-21).
+JQUERY = (
+    make_post(source="juejin", post_id="q1", title="20 周年之际！jQuery 4.0 正式发布！轻装上阵"),
+    make_post(source="juejin", post_id="q2", title="jQuery 4.0 发布：是否仍值得使用？"),
+)
 
 
 @pytest.fixture
@@ -117,10 +122,7 @@ def test_a_merged_story_is_one_highlight_citing_every_post(store: Store, options
 
 def test_two_articles_of_one_list_on_one_release_are_one_story():
     posts = (
-        make_post(
-            source="juejin", post_id="q1", title="20 周年之际！jQuery 4.0 正式发布！轻装上阵"
-        ),
-        make_post(source="juejin", post_id="q2", title="jQuery 4.0 发布：是否仍值得使用？"),
+        *JQUERY,
         make_post(
             source="juejin", post_id="f1", title="Flutter 3.44 插件内置 Kotlin 双向兼容适配指南"
         ),
@@ -140,10 +142,7 @@ def test_two_articles_of_one_list_on_one_release_are_one_story():
 
 def test_a_release_a_third_title_names_is_the_lists_topic_not_one_story():
     posts = (
-        make_post(
-            source="juejin", post_id="q1", title="20 周年之际！jQuery 4.0 正式发布！轻装上阵"
-        ),
-        make_post(source="juejin", post_id="q2", title="jQuery 4.0 发布：是否仍值得使用？"),
+        *JQUERY,
         make_post(source="juejin", post_id="q3", title="从 jQuery 3 迁移到 jQuery 4.0 的笔记"),
     )
     evidence = StoryEvidence(normalise_heat(seen(posts)))
@@ -155,10 +154,7 @@ def test_a_release_told_twice_keeps_its_topic_as_one_item(store: Store, options)
     # story of two titles they still do, instead of falling to Other.
     store.save_posts(
         [
-            make_post(
-                source="juejin", post_id="q1", title="20 周年之际！jQuery 4.0 正式发布！轻装上阵"
-            ),
-            make_post(source="juejin", post_id="q2", title="jQuery 4.0 发布：是否仍值得使用？"),
+            *JQUERY,
             *CLAUDE_POSTS,
         ],
         SEEN,
@@ -186,10 +182,7 @@ def test_every_pair_a_rule_links_is_a_candidate():
         make_post(
             source="hackernews", post_id="l", title="Tell HN: Litellm 1.82.7 on PyPI is compromised"
         ),
-        make_post(
-            source="juejin", post_id="q1", title="20 周年之际！jQuery 4.0 正式发布！轻装上阵"
-        ),
-        make_post(source="juejin", post_id="q2", title="jQuery 4.0 发布：是否仍值得使用？"),
+        *JQUERY,
         make_post(
             source="v2ex", post_id="u", title="Same link", url="https://example.com/a?utm_source=x"
         ),
