@@ -178,14 +178,18 @@ class StoryEvidence:
         return None
 
     def _one_list(self, i: int, j: int, shared: frozenset[str]) -> str | None:
-        """Two articles of one list on one release: a name and a version only they carry.
+        """Two articles of one list on one thing: two names, or a name and a version, that
+        no other post of the window carries.
 
-        "jQuery 4.0 正式发布" and "jQuery 4.0 发布：是否仍值得使用？" are one event; a name
-        alone is not ("Flutter" on two juejin posts is a topic the list keeps writing
-        about, "Claude Code" twice is two tutorials), nor a name and any word ("HarmonyOS
-        …的时间" twice is a column).
+        "Compose Multiplatform 1.10 Interop views 新特性" and "Compose Multiplatform 1.10.0
+        重磅发布", "jQuery 4.0 正式发布" and "jQuery 4.0 发布：是否仍值得使用？" are one
+        event each; one name alone is not ("Flutter" on two juejin posts is a topic the
+        list keeps writing about, "Claude Code" twice is two tutorials), nor a name and
+        any word ("HarmonyOS …的时间" twice is a column).
         """
         names = sorted(w for w in shared if self.frequency[w] == 2)
+        if len(names) >= 2:
+            return f"names {', '.join(names)} on these two posts only"
         versions = sorted(
             t
             for t in self.tokens[i] & self.tokens[j]

@@ -195,3 +195,27 @@ def test_every_pair_a_rule_links_is_a_candidate():
     linked = {pair for pair in pairs if evidence.link(*pair)}
     assert len(linked) == 5  # ID checks, Hermes, litellm, jQuery, the link (Claude: none)
     assert linked <= set(evidence.candidates())
+
+
+def test_two_names_only_two_titles_of_one_list_carry_are_one_story():
+    release = (
+        make_post(
+            source="juejin",
+            post_id="m1",
+            title="Compose Multiplatform 1.10 Interop views 新特性：Overlay 和 Autosizing",
+        ),
+        make_post(
+            source="juejin",
+            post_id="m2",
+            title="Compose Multiplatform 1.10.0 重磅发布！三大核心升级，跨平台开发效率再提升",
+        ),
+    )
+    evidence = StoryEvidence(normalise_heat(seen((*release, *CLAUDE_POSTS))))
+    where = {p.key: n for n, p in enumerate(evidence.posts)}
+    pair = where[("juejin", "m1")], where[("juejin", "m2")]
+    assert evidence.link(*pair) == "names compose, multiplatform on these two posts only"
+    # With "Compose" on a third title, one name is left to the two: a topic, not a story.
+    third = make_post(source="juejin", post_id="m3", title="Compose 的震动还能这么玩儿？")
+    evidence = StoryEvidence(normalise_heat(seen((*release, third, *CLAUDE_POSTS))))
+    where = {p.key: n for n, p in enumerate(evidence.posts)}
+    assert evidence.link(where[("juejin", "m1")], where[("juejin", "m2")]) is None
