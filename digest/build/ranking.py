@@ -1,4 +1,4 @@
-"""Make posts from different lists comparable, merge near-duplicates, group them by theme."""
+"""Make posts from different lists comparable, group stories by theme (stories.py merges)."""
 
 from __future__ import annotations
 
