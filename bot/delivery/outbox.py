@@ -157,6 +157,7 @@ class Outbox:
     async def timed(self, departure: Departure, sending: Awaitable[T]) -> T:
         """Await a send that left at ``departure``: its round trip tells the pace how late
         Telegram may have counted it."""
+        self.pacer.sending(departure)
         try:
             return await sending
         finally:
