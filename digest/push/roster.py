@@ -64,6 +64,7 @@ class Roster(Made[Subscription]):
         self._shapes: list[Subscription] = []  # the rest of a subscription, each one once
         self._templates: list[list[Any]] = []  # each shape's field values, in order
         self._shape_of: dict[tuple[Any, ...], int] = {}
+        self._earliest = array("q")  # each shape's earliest subscribed_at (_NEVER: none)
         for chat in chats:
             self.append(chat)
 
@@ -73,21 +74,37 @@ class Roster(Made[Subscription]):
             shape = replace(chat, chat_id=0, thread_id=0, title=None, subscribed_at=None)
             self._shapes.append(shape)
             self._templates.append(list(_values(shape)))
+            self._earliest.append(2**63 - 1)
         if chat.title is not None:
             self._titles[len(self._ids)] = chat.title
         self._ids.append(chat.chat_id)
         self._threads.append(chat.thread_id)
         since = chat.subscribed_at
-        self._since.append(_NEVER if since is None else (since - _EPOCH) // timedelta(seconds=1))
+        seconds = _NEVER if since is None else (since - _EPOCH) // timedelta(seconds=1)
+        self._since.append(seconds)
         self._shape.append(number)
+        self._earliest[number] = min(self._earliest[number], seconds)
 
     def __len__(self) -> int:
         return len(self._ids)
+
+    def shapes(self) -> list[Subscription]:
+        """Each combination of the chats' shared settings once, as a chat of it that
+        subscribed first (no id, topic or title): what every chat of it has in common,
+        and the earliest ``subscribed_at`` among them. Read without reading the chats."""
+        return [
+            replace(shape, subscribed_at=_moment(self._earliest[number]))
+            for number, shape in enumerate(self._shapes)
+        ]
 
     def _at(self, n: int) -> Subscription:
         since = self._since[n]
         values = self._templates[self._shape[n]].copy()
         values[_ID], values[_THREAD] = self._ids[n], self._threads[n]
         values[_TITLE] = self._titles.get(n)
-        values[_SINCE] = None if since == _NEVER else _EPOCH + timedelta(seconds=since)
+        values[_SINCE] = _moment(since)
         return Subscription(*values)
+
+
+def _moment(seconds: int) -> datetime | None:
+    return None if seconds == _NEVER else _EPOCH + timedelta(seconds=seconds)
