@@ -48,10 +48,10 @@ async def tick(db_path: Path) -> dict[str, Any]:
     from bot.services import Services
 
     services = Services.create(replace(Settings(), db_path=db_path))
-    blocked = 0.0
+    blocked, asked = 0.0, time.perf_counter()
 
     async def probe() -> None:
-        nonlocal blocked
+        nonlocal blocked, asked
         while True:
             asked = time.perf_counter()
             await asyncio.sleep(PROBE)
@@ -69,6 +69,8 @@ async def tick(db_path: Path) -> dict[str, Any]:
             services.store, services.renderer, plan.jobs, services.options, record=False, **extra
         )
         done = time.perf_counter()
+        # A block that ends the run ends before the probe wakes: its sleep counts too.
+        blocked = max(blocked, done - asked - PROBE)
     finally:
         probing.cancel()
         await services.close()
