@@ -13,12 +13,13 @@ taking turns on a busy machine, a network). Each send's answer says how much lon
 the quickest its round trip took; the way there took at most that much longer than the
 quickest way there, so the send counts in the window as if it had left that much later.
 A message held up by 40 ms then holds back only the send 30 after it, by 40 ms, instead
-of every send paying a margin wide enough for it. That lateness is counted in full, however
-long: a pause of the bot between a send's stamp and its request leaving (a garbage
-collection, a busy loop) makes it arrive that much later, and a cap on the lateness let
-the send 30 after it arrive inside its window (a 429 every 30,000 sends or so). A send
-still on its way a window later counts as late as it has been on its way so far. On top,
-the margin widens after each 429 and narrows back slowly over clean departures.
+of every send paying a margin wide enough for it. That lateness is counted in full, up to
+a second: a pause of the bot between a send's stamp and its request leaving (a garbage
+collection, a busy loop) makes it arrive that much later, and a cap of 50 ms let the
+send 30 after one held up longer arrive inside its window (a 429 every 30,000 sends or
+so). A send still on its way a window later counts as late as it has been on its way so
+far. On top, the margin widens after each 429 and narrows back slowly over clean
+departures.
 """
 
 from __future__ import annotations
@@ -37,9 +38,11 @@ WIDEN = 0.005
 MAX_MARGIN = 0.05
 NARROW_AFTER = 900
 STALE = 0.05  # a departure this long past the window can no longer hold a send back
-# An answer later than this will not come (a request has timed out by then): a send not
-# answered then stops holding others back, even if its answer was never timed.
-UNANSWERED = 10.0
+# The most a send counts late: a second (a window). Far beyond what a pause of the bot
+# or a busy machine holds a request up (0.05-0.4 s measured), and a request that hangs
+# until it times out (whose answer says nothing of when it arrived) stops the pace for
+# at most that long, not for its whole timeout.
+LATE_MOST = 1.0
 SLOW = 0.05  # for the figures: answers later than this past the quickest
 # Lateness the window's own margin covers (3 ms at 99.7%, of which 1 ms stays spare for
 # what a round trip cannot tell): counted in full, a 4 ms average cost 0.4% of the pace.
@@ -126,8 +129,7 @@ class Pacer:
             departure = sent[number]
             latest = max(latest, departure.counted)
             if departure.on_way:  # on its way this long: it may not have arrived yet
-                on_way = min(self.clock(), departure.at + UNANSWERED)
-                latest = max(latest, on_way - self.quickest.seconds - COVERED)
+                latest = max(latest, departure.at + self._late(self.clock() - departure.at))
         return latest + self.window
 
     def turn_at(self, push: bool) -> float:
@@ -179,7 +181,7 @@ class Pacer:
         """The send's answer came: it was counted at most this much later than it left."""
         trip = self.clock() - departure.at
         self.quickest.add(trip)
-        late = max(0.0, trip - self.quickest.seconds - COVERED)
+        late = self._late(trip)
         departure.counted = departure.at + late
         departure.on_way = False
         self.answers += 1
@@ -188,6 +190,10 @@ class Pacer:
         self.slow += late > SLOW
         if departure.gone:
             self._floor = max(self._floor, departure.counted)
+
+    def _late(self, trip: float) -> float:
+        """How late a send with this round trip (so far) may have been counted."""
+        return min(LATE_MOST, max(0.0, trip - self.quickest.seconds - COVERED))
 
     def widen(self) -> None:
         """A 429: the way to Telegram jitters more than the margin allows."""

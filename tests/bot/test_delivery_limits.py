@@ -23,7 +23,7 @@ from telegram import Bot
 from bot.delivery.limits import ChatGate, FloodWatch, Limits
 from bot.delivery.options import DeliveryOptions
 from bot.delivery.outbox import Kind
-from bot.delivery.pace import COVERED, QUICKEST_OVER, Pacer
+from bot.delivery.pace import COVERED, LATE_MOST, QUICKEST_OVER, Pacer
 from bot.fake_telegram import FakeRequest, FakeTelegram, FloodLimits
 from bot.services import Services
 from digest import Store
@@ -269,4 +269,5 @@ def test_a_route_that_got_slower_for_good_stops_counting_as_late() -> None:
     for _ in range(2 * QUICKEST_OVER):  # a slower route since: 80 ms round trips
         answer(0.08)
     assert answer(0.08) == pytest.approx(0.0)
-    assert answer(0.2) == pytest.approx(0.12 - COVERED)  # counted in full, however late
+    assert answer(0.2) == pytest.approx(0.12 - COVERED)  # counted in full, up to a second
+    assert answer(3.0) == pytest.approx(LATE_MOST)
