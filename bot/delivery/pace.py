@@ -17,9 +17,8 @@ of every send paying a margin wide enough for it. That lateness is counted in fu
 a second: a pause of the bot between a send's stamp and its request leaving (a garbage
 collection, a busy loop) makes it arrive that much later, and a cap of 50 ms let the
 send 30 after one held up longer arrive inside its window (a 429 every 30,000 sends or
-so). A send still on its way a window later counts as late as it has been on its way so
-far. On top, the margin widens after each 429 and narrows back slowly over clean
-departures.
+so). A send still on its way a window later counts as late as the most. On top, the
+margin widens after each 429 and narrows back slowly over clean departures.
 """
 
 from __future__ import annotations
@@ -128,8 +127,8 @@ class Pacer:
         for number in range(index + 1):  # the ones at least ``cap`` before it
             departure = sent[number]
             latest = max(latest, departure.counted)
-            if departure.on_way:  # on its way this long: it may not have arrived yet
-                latest = max(latest, departure.at + self._late(self.clock() - departure.at))
+            if departure.on_way:  # a window on, still on its way: it may arrive any time
+                latest = max(latest, departure.at + LATE_MOST)
         return latest + self.window
 
     def turn_at(self, push: bool) -> float:
@@ -163,8 +162,7 @@ class Pacer:
     async def admit(self) -> Departure:
         """Wait until a push that had its turn fits the window, then count it as departed."""
         while (wait := self.fits_at() - self.clock()) > 0:
-            # A slot at most: an unanswered departure's count moves on while it waits.
-            await self.sleep(min(wait, self.interval))
+            await self.sleep(wait)
         self.withdraw()
         return self._count(self.clock())
 
@@ -181,7 +179,7 @@ class Pacer:
         """The send's answer came: it was counted at most this much later than it left."""
         trip = self.clock() - departure.at
         self.quickest.add(trip)
-        late = self._late(trip)
+        late = min(LATE_MOST, max(0.0, trip - self.quickest.seconds - COVERED))
         departure.counted = departure.at + late
         departure.on_way = False
         self.answers += 1
@@ -190,10 +188,6 @@ class Pacer:
         self.slow += late > SLOW
         if departure.gone:
             self._floor = max(self._floor, departure.counted)
-
-    def _late(self, trip: float) -> float:
-        """How late a send with this round trip (so far) may have been counted."""
-        return min(LATE_MOST, max(0.0, trip - self.quickest.seconds - COVERED))
 
     def widen(self) -> None:
         """A 429: the way to Telegram jitters more than the margin allows."""
