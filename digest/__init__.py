@@ -14,7 +14,7 @@ from .build.builder import (
 from .build.day import DayBuild, build_day, build_off_loop
 from .build.heat import HeatChart, heat_chart
 from .build.themes import Theme, load_themes
-from .build.week import parse_week, week_name
+from .build.week import WeekReader, parse_week, week_name
 from .build.week_digest import (
     WeekBuild,
     build_week,
@@ -257,6 +257,7 @@ __all__ = [
     "TopicChange",
     "UsageError",
     "WeekBuild",
+    "WeekReader",
     "WeeklyPush",
     "WriterError",
     "alert_counts",

@@ -26,6 +26,7 @@ from digest import (
     Store,
     Subscription,
     SubscriptionKey,
+    WeekReader,
     chats_with_follows,
     cited_follows,
     filtered_view,
@@ -181,7 +182,8 @@ async def prepare(
     distinct filter) when ``options`` are given. ``charts`` draws the heat charts of
     chats that open their push with one (in a child process).
     """
-    digests, follows = await store.run(lambda s: _load(s, jobs, options))
+    weeks = WeekReader()  # a week's store reads, once for all its filters and charts
+    digests, follows = await store.run(lambda s: _load(s, jobs, options, weeks))
     views: dict[View, Rendered] = {}
     photos: dict[ChartKey, ChartPhoto | None] = {}
     done: set[int] = set()  # positions of jobs with nothing left to send
@@ -197,7 +199,7 @@ async def prepare(
                 if view[-1]:
                     chat = job.chat
                     charted = await chart_parts(
-                        store, charts, renderer, digest, chat, options, photos
+                        store, charts, renderer, digest, chat, options, photos, weeks
                     )
                 photo, texts = charted or (None, render_parts(renderer, digest, job.chat, job.kind))
             except DigestError as exc:
@@ -237,7 +239,7 @@ def _todo(job: PushJob, rendered: Rendered) -> list[int]:
 
 
 def _load(
-    store: Store, jobs: Sequence[PushJob], options: BuildOptions | None
+    store: Store, jobs: Sequence[PushJob], options: BuildOptions | None, weeks: WeekReader
 ) -> tuple[dict[DigestKey, Digest | None], dict[DigestKey, Follows]]:
     """The digest of every (date, version, filter) the jobs need, each loaded once, and the
     chats' follow groups each one cites (issue 15)."""
@@ -252,7 +254,7 @@ def _load(
     for day, version, include, exclude in sorted(keys, key=lambda k: (k[2], k[3])):
         stored = found.get((day, version, (), ())) or get_digest(store, day, version)
         found[(day, version, include, exclude)] = (
-            filtered_view(store, stored, options, (include, exclude))
+            filtered_view(store, stored, options, (include, exclude), weeks)
             if stored is not None and options is not None
             else stored
         )

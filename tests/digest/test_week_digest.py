@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -16,6 +17,7 @@ from digest import (
     Digest,
     Store,
     UsageError,
+    WeekReader,
     build_week,
     compose_week,
     digest_chart,
@@ -140,6 +142,30 @@ def test_a_weeks_chart_and_a_filtered_view(fortnight: Store, options: BuildOptio
     narrowed = filtered_view(fortnight, saved, options, ((), ("hackernews",)))
     assert narrowed.version == saved.version and narrowed.date == WEEK
     assert {s.source for s in narrowed.sources} == {"juejin", "v2ex"}
+
+
+def test_a_weeks_filters_and_charts_share_one_read_of_the_week(
+    fortnight: Store, options: BuildOptions
+) -> None:
+    saved = build_week(fortnight, WEEK, options, BUILT).digest
+    assert saved is not None
+    filters = [((), ("hackernews",)), (("juejin",), ()), ((), ("v2ex",))]
+    alone = [filtered_view(fortnight, saved, options, f) for f in filters]
+    narrowed = [replace(options, include_sources=i, exclude_sources=e) for i, e in filters]
+    charts = [digest_chart(fortnight, saved, n) for n in narrowed]
+    reader = WeekReader()
+    ran: list[str] = []
+    fortnight.db.conn.set_trace_callback(ran.append)
+    shared = [filtered_view(fortnight, saved, options, f, reader) for f in filters]
+    first = len(ran)
+    again = [digest_chart(fortnight, saved, n, reader) for n in narrowed]
+    fortnight.db.conn.set_trace_callback(None)
+    assert shared == alone and again == charts  # the same digests and charts
+    # The week and the week before are read once for all three filters (two window
+    # reads), and the charts read only their days' windows, not the week again.
+    weekly = [s for s in ran[:first] if "GROUP BY source, post_id" in s]
+    assert len(weekly) == 2
+    assert not any("json_each" in s for s in ran[first:])
 
 
 def test_the_llm_writes_a_weeks_prose_through_the_daily_path(
