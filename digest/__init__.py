@@ -18,7 +18,7 @@ from .build.week import WeekReader, parse_week, week_name
 from .build.week_digest import (
     WeekBuild,
     build_week,
-    build_week_in_thread,
+    build_week_off_loop,
     compose_week,
     digest_chart,
     filtered_view,
@@ -268,7 +268,7 @@ __all__ = [
     "build_digest",
     "build_off_loop",
     "build_week",
-    "build_week_in_thread",
+    "build_week_off_loop",
     "chat_settings",
     "chats_with_follows",
     "check_proxy_url",

@@ -24,7 +24,7 @@ from ..writers.llm_client import LlmConfig
 from ..writers.weekly import WeekWriter
 from .builder import BuildOptions, filtered_digest, list_places, window_footer
 from .compose import empty_digest, write_digest
-from .day import COLLECTING, store_version
+from .day import COLLECTING, off_loop, store_version
 from .facts import BuildFacts, Key, SourceCount, ThemeTrend
 from .heat import HeatChart, heat_chart
 from .ranking import ThemeGroup
@@ -102,7 +102,7 @@ def build_week(
     return WeekBuild(offline.date, done.saved, _posts(offline), done.reason)
 
 
-def build_week_in_thread(
+async def build_week_off_loop(
     db_path: str | Path,
     week: str,
     options: BuildOptions,
@@ -112,12 +112,14 @@ def build_week_in_thread(
     force: bool = False,
     retry_llm: bool = True,
 ) -> WeekBuild:
-    """``build_week`` on a connection of this thread's own (the bot's worker thread)."""
-    store = Store.open(db_path)
-    try:
-        return build_week(store, week, options, now, llm=llm, force=force, retry_llm=retry_llm)
-    finally:
-        store.close()
+    """``build_week`` on a worker thread with its own connection, as a day's build runs
+    (``build_off_loop``): an LLM build holds it for minutes, the bot's store thread not."""
+    return await off_loop(
+        db_path,
+        lambda store: build_week(
+            store, week, options, now, llm=llm, force=force, retry_llm=retry_llm
+        ),
+    )
 
 
 def last_full_week(day: date) -> str:

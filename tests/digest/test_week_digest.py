@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 from fake_llm import MARK, FakeLlm, data_of, llm_settings, serve
@@ -19,6 +20,7 @@ from digest import (
     UsageError,
     WeekReader,
     build_week,
+    build_week_off_loop,
     compose_week,
     digest_chart,
     digest_versions,
@@ -142,6 +144,23 @@ def test_a_weeks_chart_and_a_filtered_view(fortnight: Store, options: BuildOptio
     narrowed = filtered_view(fortnight, saved, options, ((), ("hackernews",)))
     assert narrowed.version == saved.version and narrowed.date == WEEK
     assert {s.source for s in narrowed.sources} == {"juejin", "v2ex"}
+
+
+async def test_a_week_builds_off_the_loop_on_its_own_connection(
+    db_path: Path, options: BuildOptions
+) -> None:
+    store = Store.open(db_path)
+    seed_fortnight(store)
+    store.close()  # the build opens the file itself, on its worker thread
+    built = await build_week_off_loop(db_path, WEEK, options, BUILT)
+    again = await build_week_off_loop(db_path, WEEK, options, BUILT)
+    assert built.saved is not None and built.saved.created and built.posts == 11
+    assert again.saved is not None and not again.saved.created  # unchanged: no new version
+    reader = Store.open(db_path)
+    try:
+        assert [v[:2] for v in digest_versions(reader, weeks=True)] == [(WEEK, 1)]
+    finally:
+        reader.close()
 
 
 def test_a_weeks_filters_and_charts_share_one_read_of_the_week(
