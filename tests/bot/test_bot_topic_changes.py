@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bot_harness import DAY, ZH_USER, bot_running, no_rejections
+from bot_harness import DAY, ZH_USER, bot_running, no_rejections, wait_until
 from test_bot_topics import FORUM, follows_of, forum_fake, fresh_post, say_in, stored
 
 from bot.config import Settings
@@ -91,6 +91,7 @@ async def test_alerts_a_closed_topic_refused_are_sent_once_it_reopens(
         before = len(bot.fake.sent(FORUM))
         bot.fake.reopen_topic(FORUM, thread)
         await bot.feed()
+        await wait_until(lambda: len(bot.fake.sent(FORUM)) > before, 10.0)  # in the background
         [alert] = bot.fake.sent(FORUM)[before:]
         await bot.feed()  # nothing sent twice
         again = await run_alerts(services, bot.app.bot, now, delivery=DeliveryOptions())
@@ -98,3 +99,29 @@ async def test_alerts_a_closed_topic_refused_are_sent_once_it_reopens(
     assert batches(db_path) == [("sent", thread)] and again.sent == 0
     assert len(bot.fake.sent(FORUM)) == before + 1
     assert [f.paused for f in follows_of(db_path, FORUM)] == [False]
+
+
+async def test_the_resend_of_a_reopened_topic_does_not_hold_up_other_updates(
+    forum_fake: FakeTelegram, settings: Settings, digest_v1: object, db_path: Path
+) -> None:
+    async with bot_running(forum_fake, settings) as bot:
+        thread = bot.fake.create_topic(FORUM, "Models")
+        await say_in(bot, FORUM, thread, ZH_USER, "/follow GLM")
+        bot.fake.close_topic(FORUM, thread)
+        now = datetime.now(UTC)
+        fresh_post(db_path, now)
+        services = services_of(bot.app)
+        await run_alerts(services, bot.app.bot, now, delivery=DeliveryOptions())
+        await bot.feed()  # the closing
+        before = len(bot.fake.sent(FORUM))
+        # The resend's first try is told to wait 3 s: an inline resend would hold the
+        # handler (and the update stream behind it) for those seconds.
+        bot.fake.inject(FORUM, "flood", retry_after=3)
+        bot.fake.reopen_topic(FORUM, thread)
+        await bot.feed()
+        assert len(bot.fake.sent(FORUM)) == before  # the handler is done, the alert waits
+        [reply] = await bot.say(ZH_USER, ZH_USER, "/help")  # answered meanwhile
+        assert len(bot.fake.sent(FORUM)) == before
+        await wait_until(lambda: len(bot.fake.sent(FORUM)) > before, 15.0)
+    assert reply["text"] and bot.fake.sent(FORUM)[before]["thread_id"] == thread
+    assert batches(db_path) == [("sent", thread)]
