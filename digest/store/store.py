@@ -18,6 +18,10 @@ from ..models import Post
 from .problems import store_problem
 from .schema import migrate
 
+# ``stored_order`` numbers posts in the order they were first stored (the alert runs'
+# cursor): set once, by the insert, in the writer's transaction (SQLite has one writer at
+# a time, so numbers grow in commit order); an update never changes it.
+
 # Fields a sighting may carry. The newest sighting wins for every field it carries; a
 # field it lacks (NULL, or an empty tag list) keeps what an earlier sighting knew, so one
 # record never blanks another.
@@ -40,9 +44,10 @@ def _newest_carried(column: str) -> str:
 _UPSERT_POST = (
     """
 INSERT INTO posts (source, post_id, title, url, author, heat, rank, category, tags, brief,
-                   published_at, first_seen_at, last_seen_at)
+                   published_at, first_seen_at, last_seen_at, stored_order)
 VALUES (:source, :post_id, :title, :url, :author, :heat, :rank, :category, :tags, :brief,
-        :published_at, :seen_at, :seen_at)
+        :published_at, :seen_at, :seen_at,
+        (SELECT coalesce(max(stored_order), 0) + 1 FROM posts))
 ON CONFLICT (source, post_id) DO UPDATE SET
 """
     + "".join(f"    {_newest_carried(column)},\n" for column in _CARRIED)
