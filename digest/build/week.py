@@ -168,6 +168,9 @@ def read_week(store: Store, week: str, options: BuildOptions) -> WeekReads:
     )
 
 
+ReadKey = tuple[str, tuple[dt.datetime, ...], tuple[str, ...]]  # week, window, exclude
+
+
 class WeekReader:
     """Each week's reads and facts, made once for the holder's lifetime (one push run):
     every source filter of a week is narrowed from the same reads, and a filter's chart
@@ -175,23 +178,26 @@ class WeekReader:
     options, apart from the chats' source filters."""
 
     def __init__(self) -> None:
-        self.read: dict[tuple[str, tuple[dt.datetime, ...], tuple[str, ...]], WeekReads] = {}
-        self.found: dict[tuple[str, tuple[str, ...], tuple[str, ...]], WeekFacts] = {}
+        self.read: dict[ReadKey, WeekReads] = {}
+        self.found: dict[tuple[ReadKey, tuple[str, ...], tuple[str, ...]], WeekFacts] = {}
 
     def reads(self, store: Store, week: str, options: BuildOptions) -> WeekReads:
-        name, days = parse_week(week)
-        key = (name, week_window(days, options), options.exclude)
+        key = self._key(week, options)
         if key not in self.read:
-            self.read[key] = read_week(store, name, options)
+            self.read[key] = read_week(store, week, options)
         return self.read[key]
 
     def facts(self, store: Store, week: str, options: BuildOptions) -> WeekFacts:
         """``week_facts`` of ``week`` for the sources ``options`` wants."""
-        reads = self.reads(store, week, options)
-        key = (reads.name, options.include_sources, options.exclude_sources)
+        key = (self._key(week, options), options.include_sources, options.exclude_sources)
         if key not in self.found:
-            self.found[key] = week_facts(store, week, options, reads)
+            self.found[key] = week_facts(store, week, options, self.reads(store, week, options))
         return self.found[key]
+
+    @staticmethod
+    def _key(week: str, options: BuildOptions) -> ReadKey:
+        name, days = parse_week(week)
+        return (name, week_window(days, options), options.exclude)
 
 
 def week_facts(
