@@ -6,6 +6,7 @@ and a last line of KEY=VALUE pairs. Not a test; CI does not run bench/.
 
     uv run python bench/themes.py                 # jieba skipped unless installed
     uv run python bench/themes.py -v --held-out 2026-06-03   # disagreements, but not that day's
+    uv run python bench/themes.py --stories       # same-story pairs missed, found, extra, and why
     uv run --with jieba python bench/themes.py    # jieba installed ephemerally
 """
 
@@ -203,6 +204,10 @@ def main() -> None:
         sys.argv[sys.argv.index("--held-out") + 1].split(",") if "--held-out" in sys.argv else []
     )
     print_scores(scores, verbose="-v" in sys.argv, before=before, held_out=held_out)
+    if "--stories" in sys.argv:
+        from bench.themes_stories import print_stories
+
+        print_stories(set(held_out))
     themes = load_themes()
     cases = load_cases(themes)
     topical = tuple(t for t in themes if not t.chatter)
