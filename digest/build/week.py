@@ -139,7 +139,8 @@ def week_window(days: tuple[dt.date, ...], options: BuildOptions) -> tuple[dt.da
 class WeekReads:
     """What the store knows of a week for every source filter: its posts and the week
     before's (the operator's ``exclude`` applied, no chat's filter), each post's days on
-    the lists and first rank. A chat's filter narrows these; it needs no read of its own."""
+    the lists and first rank, and which posts are chatter by the taxonomy. A chat's
+    filter narrows these; it needs no read (nor theme matching) of its own."""
 
     name: str
     days: tuple[dt.date, ...]
@@ -148,6 +149,7 @@ class WeekReads:
     previous: tuple[SeenPost, ...]
     spans: Mapping[tuple[str, str], int]
     firsts: Mapping[tuple[str, str], int]
+    chatter: frozenset[tuple[str, str]]
 
 
 def read_week(store: Store, week: str, options: BuildOptions) -> WeekReads:
@@ -165,6 +167,7 @@ def read_week(store: Store, week: str, options: BuildOptions) -> WeekReads:
         tuple(without_excluded(previous, options.exclude)),
         store.sighting_days(keys, start, end),
         store.first_ranks(keys, start, end),
+        frozenset(s.key for s in seen if is_chatter(s, options)),
     )
 
 
@@ -214,13 +217,13 @@ def week_facts(
     hottest = [WeekStory(p.seen, spans.get(p.key, 0), p.score, firsts.get(p.key)) for p in scored]
     # Chatter (cars, credit cards, holidays) never heads a theme; nor does it head a week.
     stories = sorted(
-        (s for s in hottest if not is_chatter(s.post, options)), key=_longest_then_hottest
+        (s for s in hottest if s.post.key not in reads.chatter), key=_longest_then_hottest
     )
     by_source: dict[str, list[WeekStory]] = {}
     for story in sorted(stories, key=lambda s: (-s.score, -(s.post.heat or 0), s.post.key)):
         by_source.setdefault(story.post.post.source, []).append(story)
     climbers = sorted((s for s in stories if s.climb), key=lambda s: (-s.climb, s.post.key))
-    groups = _grouped(scored, options)  # the costliest step (story merging): made once
+    groups = _grouped(scored, options)  # the costliest step (stories, themes): made once
     return WeekFacts(
         week=reads.name,
         days=reads.days,
