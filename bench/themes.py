@@ -7,6 +7,7 @@ and a last line of KEY=VALUE pairs. Not a test; CI does not run bench/.
     uv run python bench/themes.py                 # jieba skipped unless installed
     uv run python bench/themes.py -v --held-out 2026-06-03   # disagreements, but not that day's
     uv run --with jieba python bench/themes.py    # jieba installed ephemerally
+    uv run python bench/themes.py --confusion --kinds   # gold x digest themes, misses by kind
 """
 
 from __future__ import annotations
@@ -22,7 +23,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.themes_days import print_scores, score_all, score_revision  # noqa: E402
+from bench.themes_days import labelled_days, print_scores, score_all, score_revision  # noqa: E402
+from bench.themes_diagnose import print_confusion, print_kinds  # noqa: E402
 from digest.build.themes import OTHER_ID, Theme, assign_theme, load_themes, title_tokens  # noqa: E402
 
 POSTS = ROOT / "data" / "sample" / "posts.jsonl"
@@ -203,6 +205,11 @@ def main() -> None:
         sys.argv[sys.argv.index("--held-out") + 1].split(",") if "--held-out" in sys.argv else []
     )
     print_scores(scores, verbose="-v" in sys.argv, before=before, held_out=held_out)
+    if "--confusion" in sys.argv:
+        print_confusion(scores)
+    if "--kinds" in sys.argv:
+        days = [posts for _, posts, _ in labelled_days()]
+        print_kinds(scores, days, verbose="-v" in sys.argv, held_out=held_out)
     themes = load_themes()
     cases = load_cases(themes)
     topical = tuple(t for t in themes if not t.chatter)

@@ -19,7 +19,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.themes_days import (  # noqa: E402
+from bench.themes_days import (
     DAYS,
     OTHER,
     Gold,

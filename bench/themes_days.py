@@ -26,6 +26,7 @@ ROOT = Path(__file__).resolve().parent.parent
 DAYS = Path(__file__).resolve().parent / "days"
 SAMPLE = (ROOT / "data" / "sample" / "posts.jsonl", Path(__file__).parent / "themes_gold.toml")
 OTHER = "other"
+CUT = "(cut)"  # a labelled post the digest does not show at all
 Key = tuple[str, str]
 
 
@@ -53,7 +54,7 @@ class DayScore:
     off_topic_themed: list[str]  # titles of off-topic posts given a tech theme
     missing: list[str]  # on-topic posts left out of the themes
     wrong: list[str]  # "title | gold | digest" where the digest's theme differs
-    # (source, post_id, gold theme, the digest's theme or "other") for every labelled post
+    # (source, post_id, gold theme, the digest's theme, "other" or CUT) per labelled post
     outcomes: list[tuple[str, str, str, str]]
 
 
@@ -151,7 +152,9 @@ def score_day(name: str, digest: Digest, gold: Gold) -> DayScore:
             if accepted[k] != predicted[k]
         ],
         missing=[title.get(k, ":".join(k)) for k in on_topic if k not in predicted],
-        outcomes=[(*k, t, predicted.get(k, OTHER)) for k, t in accepted.items()],
+        outcomes=[
+            (*k, t, predicted.get(k, OTHER if k in title else CUT)) for k, t in accepted.items()
+        ],
     )
 
 
