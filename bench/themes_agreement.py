@@ -14,6 +14,7 @@ is right when it matches one of the two). Not a test; CI does not run bench/.
 from __future__ import annotations
 
 import sys
+from collections import Counter
 from dataclasses import replace
 from pathlib import Path
 
@@ -77,10 +78,17 @@ def main() -> None:
             f"{day:<11} {len(gold.themes):>5} {p:>5.2f} {r:>5.2f} {f1:>5.2f} {reverse:>6.2f} "
             f"{same:>5.2f} {on_off:>6.2f} | {vs_gold:>17.2f} {vs_second:>10.2f} {vs_either:>9.2f}"
         )
+        pairs = Counter(
+            " / ".join(sorted((gold.themes[k], second.themes[k])))
+            for k in gold.themes
+            if gold.themes[k] != second.themes[k]
+        )
+        print("  " + ", ".join(f"{pair} {n}" for pair, n in pairs.most_common()))
     print(
         "\nP/R/F1: pairs of the relabel's themed posts against the gold groups, as themes.py "
         "scores a digest; F1 rev: the gold scored against the relabel; same: posts with the "
-        "same theme id (off-topic included); on/off: posts both call on- or off-topic."
+        "same theme id (off-topic included); on/off: posts both call on- or off-topic; "
+        "below each day, the theme pairs the two labellers split (either way round)."
     )
 
 
