@@ -60,7 +60,6 @@ from themes_days import Gold, Key, build_day, labelled_days, load_gold, score_da
 from digest import Digest, load_themes  # noqa: E402
 from digest.build.themes import (  # noqa: E402
     OTHER_ID,
-    REPOSITORY_EVIDENCE,
     theme_scores,
 )
 
@@ -124,7 +123,7 @@ def keywords_found_nothing(view: ItemView) -> bool:
         return not CHATTER & view.scores.keys()
     if view.built.startswith("topic-"):
         return True
-    repository_default = not view.scores or max(view.scores.values()) < REPOSITORY_EVIDENCE
+    repository_default = not view.scores
     return view.built == OPEN_SOURCE and repository_default
 
 

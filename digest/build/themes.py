@@ -15,7 +15,6 @@ OTHER_ID = "other"
 TITLE_WEIGHT = 2.0
 BRIEF_WEIGHT = 1.0
 GENERIC_FACTOR = 0.5  # a keyword marked "!" (e.g. "AI") counts half
-REPOSITORY_EVIDENCE = 1.0  # score a trending repository needs for a theme of its own
 
 
 @dataclass(frozen=True, slots=True)
@@ -224,14 +223,15 @@ def assign_theme(
 ) -> str | None:
     """The best theme id for a post, ties to the earlier theme; None when nothing matches.
 
-    A repository needs REPOSITORY_EVIDENCE: one generic word of its description ("app",
-    "AI") says what it is built with or for, not what a reader would file it under.
+    A repository's description counts like any brief: one generic word of it ("AI-powered
+    …") is enough, since on days no rule was fitted to readers filed such repositories
+    under that theme rather than under Open source (bench/README.md, third round).
     Title and brief are matched once each: the title alone decides chatter (a title
     about driving school or a giveaway is chatter even when it says "iOS").
     """
     in_title, in_brief = _title_and_brief_scores(title, brief, themes, repository)
     scores = _added(in_title, in_brief)
-    if not scores or (repository and max(scores.values()) < REPOSITORY_EVIDENCE):
+    if not scores:
         return None
     chatter = [t.id for t in themes if t.chatter and t.id in in_title]
     if chatter:
