@@ -27,6 +27,7 @@ KINDS = (
     "gold theme lost a tie",
     "gold theme outscored",
     "gold theme not matched",
+    "repository, nothing matched",
     "story or cluster theme",
 )
 
@@ -98,6 +99,8 @@ def classify(
     if gold in AI and ours in AI:
         return "AI coding/models boundary"
     if ours not in scores:
+        if repository and not scores:
+            return "repository, nothing matched"  # Open source by default
         return "story or cluster theme"  # the item's theme is not this post's own best
     if gold not in scores:
         return "gold theme not matched"
