@@ -69,7 +69,14 @@ THEMES = load_themes()
 CHATTER = {t.id for t in THEMES if t.chatter}
 ORDER = {t.id: n for n, t in enumerate(THEMES)}
 OPEN_SOURCE = "open-source"
-HELD_OUT = ("2026-06-03", "2026-02-25", "2026-03-11", "2026-08-12")  # never used to tune
+HELD_OUT = (  # never used to tune
+    "2026-06-03",
+    "2026-02-25",
+    "2026-03-11",
+    "2026-08-12",
+    "2026-04-29",
+    "2026-08-05",
+)
 
 
 @dataclass(frozen=True, slots=True)
