@@ -24,7 +24,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.themes_days import labelled_days, print_scores, score_all, score_revision  # noqa: E402
-from bench.themes_diagnose import print_confusion, print_kinds  # noqa: E402
+from bench.themes_diagnose import print_confusion, print_kinds, print_one_ai_theme  # noqa: E402
 from digest.build.themes import OTHER_ID, Theme, assign_theme, load_themes, title_tokens  # noqa: E402
 
 POSTS = ROOT / "data" / "sample" / "posts.jsonl"
@@ -207,6 +207,7 @@ def main() -> None:
     print_scores(scores, verbose="-v" in sys.argv, before=before, held_out=held_out)
     if "--confusion" in sys.argv:
         print_confusion(scores)
+        print_one_ai_theme(scores)
     if "--kinds" in sys.argv:
         days = [posts for _, posts, _ in labelled_days()]
         print_kinds(scores, days, verbose="-v" in sys.argv, held_out=held_out)

@@ -11,7 +11,7 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
-from bench.themes_days import CUT, OTHER, DayScore, Key
+from bench.themes_days import CUT, OTHER, DayScore, Key, pairwise_f1
 from digest import load_themes
 from digest.build.themes import Theme, theme_scores
 
@@ -48,6 +48,22 @@ def print_confusion(scores: Sequence[DayScore]) -> None:
     prec = [cells[(o, o)] / n if n else 0.0 for o, n in zip(ours_ids, col, strict=True)]
     print(f"{'precision':<12}" + "".join(f"{p:>6.2f}" for p in prec))
     print("  " + ", ".join(f"{v}={k}" for k, v in sorted(short.items(), key=lambda kv: kv[1])))
+
+
+def print_one_ai_theme(scores: Sequence[DayScore]) -> None:
+    """Each day's F1 with AI coding and AI and models read as one theme, labels and digest alike.
+
+    Not a score of the digest (the labels keep the two apart): what the boundary costs.
+    """
+    one = {theme: "ai" if theme in AI else theme for theme in AI | {OTHER, CUT}}
+    cells = []
+    for s in scores:
+        predicted = {(a, b): one.get(o, o) for a, b, _, o in s.outcomes if o not in (OTHER, CUT)}
+        gold = {
+            (a, b): one.get(g, g) if g != OTHER else f"{OTHER}:{a}:{b}" for a, b, g, _ in s.outcomes
+        }
+        cells.append(f"{s.name.split()[-1][5:]} {s.f1:.2f}->{pairwise_f1(predicted, gold)[2]:.2f}")
+    print("\nF1 if the two AI themes were one (labels and digest alike): " + ", ".join(cells))
 
 
 def print_kinds(
