@@ -215,7 +215,10 @@ def _text_scores(index: KeywordIndex, text: str, weight: float) -> dict[str, flo
 
 
 def _added(left: dict[str, float], right: dict[str, float]) -> dict[str, float]:
-    return {key: left.get(key, 0.0) + right.get(key, 0.0) for key in left.keys() | right.keys()}
+    total = dict(left)  # in match order, never in set order (which varies between runs)
+    for key, value in right.items():
+        total[key] = total.get(key, 0.0) + value
+    return total
 
 
 def assign_theme(
