@@ -20,6 +20,10 @@ from pathlib import Path
 MIRROR = Path("/work/.mirror")
 HERE = Path(__file__).resolve().parent
 HN = ("L5T2Y0/daily-hn-archives", "archives/{day}.md")
+# Before 2026-02-14 (where daily-hn-archives starts): a daily HN summary, top 10 taken,
+# order and original titles and links only (no points).
+HN_SUMMARIES = ("yuxiaopeng/hacker-news-summarizer", "output/hacker_news_summary_{day}.md")
+HN_TOP = 10
 V2EX = ("lonnyzhang423/v2ex-hot-hub", "archives/{day}.md")
 JUEJIN = ("cxyfreedom/website-hot-hub", "raw/juejin/{day}.json")
 GITHUB = ("cxyfreedom/website-hot-hub", "raw/github/{day}.json")
@@ -102,6 +106,22 @@ def _hackernews(text: str, stamp: str) -> list[dict[str, object]]:
     return posts
 
 
+def _hackernews_summaries(text: str, stamp: str) -> list[dict[str, object]]:
+    titles = re.findall(r"^\*\*原文标题\*\*: (.+)$", text, flags=re.MULTILINE)
+    links = re.findall(r"^\*\*原文链接\*\*: \[(\S+)\]", text, flags=re.MULTILINE)
+    return [
+        {
+            "source": "hackernews",
+            "post_id": url,
+            "title": title.strip(),
+            "url": url,
+            "rank": rank,
+            "seen_at": stamp,
+        }
+        for rank, (title, url) in enumerate(list(zip(titles, links, strict=True))[:HN_TOP], start=1)
+    ]
+
+
 def _v2ex(text: str, stamp: str) -> list[dict[str, object]]:
     return [
         {
@@ -125,7 +145,7 @@ def extract(day: str, juejin_top: int) -> tuple[list[dict[str, object]], list[st
     parsers: list[tuple[tuple[str, str], Callable[[str, str], list[dict[str, object]]]]] = [
         (JUEJIN, functools.partial(_juejin, top=juejin_top)),
         (GITHUB, _github),
-        (HN, _hackernews),
+        (HN, _hackernews) if day >= "2026-02-14" else (HN_SUMMARIES, _hackernews_summaries),
         (V2EX, _v2ex),
     ]
     for spec, parse in parsers:

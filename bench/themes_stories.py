@@ -1,0 +1,70 @@
+"""`bench/themes.py --stories`: each labelled day's same-story pairs, and why they merged or not.
+
+For every day with story labels it lists the gold pairs the matcher missed (with what the
+two titles share), the gold pairs it found (with the rule that linked them), and the pairs
+it merged that are not in the gold (with the rule), each marked when a post of the pair is
+not in the digest. A merged pair not in the gold may still be one story the labeller did
+not pair: judge it, never edit the gold to fit.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, time
+from itertools import combinations
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from bench.themes_days import Key, build_day, labelled_days, load_gold
+from digest import BuildOptions, Store, import_posts, load_themes
+from digest.build.ranking import normalise_heat
+from digest.build.stories import ScoredPost, StoryEvidence, merge_duplicates
+
+
+def _window(posts: Path) -> list[ScoredPost]:
+    """The day's window as the builder scores it (the same store and window as build_day)."""
+    first = json.loads(posts.read_text(encoding="utf-8").splitlines()[0])
+    seen = datetime.fromisoformat(first["seen_at"].replace("Z", "+00:00"))
+    store = Store.memory()
+    import_posts(store, posts, now=seen)
+    options = BuildOptions(themes=load_themes(), build_time=time(18, 30))
+    start, end = options.window(seen.astimezone(ZoneInfo(options.timezone)).date())
+    return normalise_heat(store.posts_in_window(start, end))
+
+
+def _cited(posts: Path) -> set[Key]:
+    return {(e.source, e.post_id) for e in build_day(posts).sources}
+
+
+def print_stories(held_out: set[str]) -> None:
+    """The story pairs of every day with story labels (held-out days are not listed)."""
+    for name, posts, gold_path in labelled_days():
+        gold = load_gold(gold_path)
+        if name in held_out:
+            print(f"\n{name}: held out, story pairs not listed")
+            continue
+        window = _window(posts)
+        evidence = StoryEvidence(window)
+        where = {p.key: n for n, p in enumerate(window)}
+        merged = {
+            frozenset(pair)
+            for item in merge_duplicates(window)
+            for pair in combinations([p.key for p in item.posts], 2)
+        }
+        groups = gold.stories or []  # the sample has no story labels: all it merges is listed
+        wanted = {frozenset(p) for g in groups for p in combinations(sorted(g), 2)}
+        cited = _cited(posts)
+        lines = []
+        for pair in sorted(wanted | merged, key=sorted):
+            a, b = sorted(pair)
+            i, j = where[a], where[b]
+            mark = "" if pair <= cited else " [not both in the digest]"
+            if pair in wanted and pair in merged:
+                status, why = "found ", evidence.link(i, j) or "(through a third post)"
+            elif pair in wanted:
+                status, why = "MISSED", evidence.explain(i, j)
+            else:
+                status, why = "EXTRA ", evidence.link(i, j) or "(through a third post)"
+            lines.append(f"  {status} {gold.titles[a][:40]} / {gold.titles[b][:40]}: {why}{mark}")
+        print(f"\n{name} same-story pairs:")
+        print("\n".join(lines) if lines else "  (none labelled, none merged)")

@@ -1,0 +1,285 @@
+"""Same story: merge the posts of one window that report one event, and say why."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter, defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from urllib.parse import parse_qsl, urlencode, urlsplit
+
+from ..store.store import SeenPost
+from .themes import STOPWORDS, jaccard, title_tokens
+
+SIMILAR_TITLES = 0.5  # Jaccard of title tokens at which two posts are the same story
+SHARED_PHRASE = 3  # consecutive distinctive Latin words naming one thing ("android studio panda")
+STORY_RARE = 3  # posts naming a thing at most this often: it may identify one event
+STORY_COMMON = 8  # a name on more posts than this says nothing about a story
+RARE_TOKEN = 40  # tokens on more posts than this are too common to suggest a duplicate
+_CJK_BIGRAM = re.compile(r"^[\u4e00-\u9fff]{2}$")
+_VERSION = re.compile(r"^v?\d+(\.\d+)+$")
+_TRACKING = re.compile(r"^(utm_|spm$|from$|ref$|source$|share|fbclid$|gclid$)")
+
+
+@dataclass(frozen=True, slots=True)
+class ScoredPost:
+    """A post with its heat normalised within its source and window (0 to 1]."""
+
+    seen: SeenPost
+    score: float
+
+    @property
+    def key(self) -> tuple[str, str]:
+        return self.seen.key
+
+
+@dataclass(slots=True)
+class Item:
+    """One story: one post, or near-duplicates merged (lead post first)."""
+
+    posts: list[ScoredPost]
+
+    @property
+    def lead(self) -> ScoredPost:
+        return self.posts[0]
+
+    @property
+    def score(self) -> float:
+        return self.lead.score
+
+
+def hottest_first(post: ScoredPost) -> tuple[float, float, int, str, str]:
+    """Sort key: score, then raw heat, then list rank; source and id break ties."""
+    rank = post.seen.rank if post.seen.rank is not None else 1_000_000
+    return (
+        -post.score,
+        -(post.seen.heat or 0.0),
+        rank,
+        post.seen.post.source,
+        post.seen.post.post_id,
+    )
+
+
+def normalise_url(url: str | None) -> str | None:
+    """Scheme, www., fragment, trailing slash and tracking parameters do not make a new link."""
+    if not url:
+        return None
+    parts = urlsplit(url.strip())
+    host = parts.netloc.lower().removeprefix("www.")
+    query = urlencode(sorted((k, v) for k, v in parse_qsl(parts.query) if not _TRACKING.match(k)))
+    path = parts.path.rstrip("/") or ""
+    return f"{host}{path}" + (f"?{query}" if query else "")
+
+
+def latin_words(title: str) -> list[str]:
+    """Lower-case Latin words of a title, keeping inner dots, dashes, + and #."""
+    return [w for w in re.findall(r"[a-z0-9][a-z0-9.+#-]*", title.lower()) if w]
+
+
+def _phrases(title: str) -> frozenset[tuple[str, ...]]:
+    """Runs of SHARED_PHRASE consecutive distinctive Latin words ("android studio panda")."""
+    words = latin_words(title)
+    found = set()
+    for start in range(len(words) - SHARED_PHRASE + 1):
+        run = tuple(words[start : start + SHARED_PHRASE])
+        if all(w not in STOPWORDS and not w.isdigit() for w in run):
+            found.add(run)
+    return frozenset(found)
+
+
+class StoryEvidence:
+    """What the titles and links of one window say about which posts are one story."""
+
+    def __init__(self, posts: Sequence[ScoredPost]) -> None:
+        self.posts = posts
+        self.urls = [normalise_url(p.seen.post.url) for p in posts]
+        self.tokens = [title_tokens(p.seen.post.title) for p in posts]
+        self.phrases = [_phrases(p.seen.post.title) for p in posts]
+        self.names = [_story_names(p) for p in posts]
+        self.token_posts: Counter[str] = Counter(t for found in self.tokens for t in found)
+        self.frequency: Counter[str] = Counter(n for found in self.names for n in found)
+        # Only posts sharing a rare token can be alike: common words make no duplicate.
+        self.rare_tokens = [
+            frozenset(t for t in found if self.token_posts[t] <= RARE_TOKEN)
+            for found in self.tokens
+        ]
+        self.words = [latin_words(p.seen.post.title) for p in posts]
+        self.repositories = [_repository(p) for p in posts]
+
+    def candidates(self) -> list[tuple[int, int]]:
+        """The pairs ``link`` can join: a link, a rare token or a distinctive name in common
+        (a repository's dashed name counts its parts); every other pair shares nothing a
+        rule reads."""
+        postings: dict[tuple[str, str], list[int]] = defaultdict(list)
+        for i in range(len(self.posts)):
+            keys = {("url", self.urls[i] or "")} if self.urls[i] else set()
+            keys.update(("token", token) for token in self.rare_tokens[i])
+            names = set(self.names[i]) | set(_parts(self.repositories[i] or ""))
+            keys.update(("name", n) for n in names if self.frequency[n] <= STORY_COMMON)
+            for key in keys:
+                postings[key].append(i)
+        return sorted(
+            {
+                (members[m], j)
+                for members in postings.values()
+                for m in range(len(members))
+                for j in members[m + 1 :]
+            }
+        )
+
+    def link(self, i: int, j: int) -> str | None:
+        """Why posts ``i`` and ``j`` are one story, or None when nothing says so."""
+        if self.urls[i] and self.urls[i] == self.urls[j]:
+            return "same link"
+        if self.rare_tokens[i] & self.rare_tokens[j]:
+            alike = jaccard(self.tokens[i], self.tokens[j])
+            if alike >= SIMILAR_TITLES:
+                return f"alike titles (Jaccard {alike:.2f})"
+            if phrase := self.phrases[i] & self.phrases[j]:
+                return f"shared phrase {' '.join(min(phrase))!r}"
+        return self._same_story(i, j)
+
+    def explain(self, i: int, j: int) -> str:
+        """What the two posts share, for a pair no rule links (bench/themes.py --stories)."""
+        names = sorted(self.names[i] & self.names[j])
+        return f"Jaccard {jaccard(self.tokens[i], self.tokens[j]):.2f}; shared names " + (
+            ", ".join(f"{n}×{self.frequency[n]}" for n in names) or "none"
+        )
+
+    def _same_story(self, i: int, j: int) -> str | None:
+        """Posts on different lists naming the same rare things report the same event.
+
+        Across sources and languages a title shares names, not wording: "SpaceX 收购
+        Cursor" and "SpaceX to buy Cursor for $60B". A name is rare when at most
+        STORY_RARE posts of the window carry it; two shared names, one of them
+        rare, make a story ("claude" is on too many posts to count, "spacex" is not). A
+        GitHub repository named in another list's title is one ("BerriAI/litellm" and
+        "Litellm 1.82.7 … compromised").
+        Posts of one list are two articles on one product, unless on one release
+        (_one_list).
+        """
+        a, b = self.posts[i].seen.post, self.posts[j].seen.post
+        shared = self.names[i] & self.names[j]
+        if a.source == b.source:
+            return self._one_list(i, j, shared) if shared else None
+        distinct = {w for w in shared if self.frequency[w] <= STORY_COMMON}
+        rare = {w for w in distinct if self.frequency[w] <= STORY_RARE}
+        if rare and len(distinct) >= 2:
+            return f"shared names {', '.join(sorted(distinct))}"
+        if distinct and (words := self._own_words(i, j)):
+            return f"shared name {min(distinct)} and words {', '.join(words)}"
+        for name, k in ((self.repositories[i], j), (self.repositories[j], i)):
+            if name is None:
+                continue
+            if len(name) >= 5 and name in self.names[k] and self.frequency[name] <= STORY_RARE:
+                return f"repository {name} named"
+            if _names_repository(name, self.words[k], self.frequency):
+                return f"repository {name} spelt as words"
+        return None
+
+    def _one_list(self, i: int, j: int, shared: frozenset[str]) -> str | None:
+        """Two articles of one list on one thing: two names, or a name and a version, that
+        no other post of the window carries.
+
+        "Compose Multiplatform 1.10 Interop views 新特性" and "Compose Multiplatform 1.10.0
+        重磅发布", "jQuery 4.0 正式发布" and "jQuery 4.0 发布：是否仍值得使用？" are one
+        event each; one name alone is not ("Flutter" on two juejin posts is a topic the
+        list keeps writing about, "Claude Code" twice is two tutorials), nor a name and
+        any word ("HarmonyOS …的时间" twice is a column).
+        """
+        names = sorted(w for w in shared if self.frequency[w] == 2)
+        if len(names) >= 2:
+            return f"names {', '.join(names)} on these two posts only"
+        versions = sorted(
+            t
+            for t in self.tokens[i] & self.tokens[j]
+            if _VERSION.match(t) and self.token_posts[t] == 2
+        )
+        return (
+            f"release {names[0]} {versions[0]} on these two posts only"
+            if names and versions
+            else None
+        )
+
+    def _own_words(self, i: int, j: int) -> list[str]:
+        """CJK bigrams the two titles share and no other title of the window has.
+
+        A name on several posts ("Claude", six that day) tells nothing alone; with words
+        only these two titles use ("身份" in "Claude居然要上传身份证" and "Claude 平台推行身份
+        验证"), two lists tell one event in their own words.
+        """
+        shared = self.tokens[i] & self.tokens[j]
+        return sorted(t for t in shared if _CJK_BIGRAM.match(t) and self.token_posts[t] == 2)
+
+
+def merge_duplicates(posts: Sequence[ScoredPost]) -> list[Item]:
+    """Union posts that are the same story: same link, alike titles, or shared rare names."""
+    parent = list(range(len(posts)))
+
+    def find(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    evidence = StoryEvidence(posts)
+    for i, j in evidence.candidates():
+        a, b = find(i), find(j)
+        if a != b and evidence.link(i, j):
+            parent[max(a, b)] = min(a, b)
+    groups: dict[int, list[ScoredPost]] = defaultdict(list)
+    for i, post in enumerate(posts):
+        groups[find(i)].append(post)
+    items = [Item(sorted(members, key=hottest_first)) for members in groups.values()]
+    items.sort(key=lambda item: hottest_first(item.lead))
+    return items
+
+
+def _story_names(post: ScoredPost) -> frozenset[str]:
+    """Latin names in a title that could identify one event ("spacex", "k3", "litellm")."""
+    return frozenset(
+        w
+        for w in latin_words(post.seen.post.title)
+        if len(w) >= 2
+        and any(c.isalpha() for c in w)
+        and (len(w) >= 4 or any(c.isdigit() for c in w))
+        and w not in STOPWORDS | COMMON_WORDS | _STORY_NOISE
+    )
+
+
+def _repository(post: ScoredPost) -> str | None:
+    """A GitHub trending post's repository name, lower case ("litellm" of BerriAI/litellm)."""
+    title = post.seen.post.title
+    if post.seen.post.source != "github" or "/" not in title:
+        return None
+    return title.rsplit("/", 1)[-1].lower()
+
+
+def _parts(name: str) -> list[str]:
+    """A repository name's words: "hermes-agent" is hermes and agent."""
+    return [part for part in re.split(r"[-_.]+", name) if part]
+
+
+def _names_repository(name: str, words: Sequence[str], frequency: Counter[str]) -> bool:
+    """A title (its Latin words) that spells a repository's dashed name as words ("Hermes
+    Agent" for hermes-agent), one of them a rare name, is about that repository."""
+    parts = _parts(name)
+    if len(parts) < 2:
+        return False
+    runs = {tuple(words[n : n + len(parts)]) for n in range(len(words) - len(parts) + 1)}
+    return tuple(parts) in runs and any(0 < frequency[part] <= STORY_RARE for part in parts)
+
+
+# Words in many unrelated titles that are not names ("launch", "release", "tool").
+_STORY_NOISE = frozenset(
+    "launch launches release released releases tool tools model models agent agents "
+    "code coding open source app apps new data system systems api apis guide "
+    "skill skills plugin plugins".split()
+)
+
+COMMON_WORDS = frozenset(
+    "that this with from your have will what about into more than just like make using "
+    "used does only over been they them their there when where which while would could "
+    "should year years time first last best good great small big open free http https "
+    "html www com".split()
+)
