@@ -130,16 +130,6 @@ def test_a_repository_with_one_generic_word_takes_its_theme(store: Store, option
     assert themes[("github", "example/quiet")] == "open-source"
 
 
-def test_an_app_is_not_a_mobile_app(store: Store, options):
-    # "app" is said of desktop, web and phone apps alike; App Store and iOS still say mobile.
-    store.save_posts([repository("example/notes", "Desktop app to manage markdown notes")], SEEN)
-    assert theme_of(compose_digest(store, DAY, options, BUILT)) == {
-        ("github", "example/notes"): "open-source"
-    }
-    assert assign_theme("Who needs another app", None, options.themes) is None
-    assert assign_theme("App Store rejects my app", None, options.themes) == "mobile"
-
-
 def test_a_repository_is_one_story_with_titles_that_spell_its_name(store: Store, options):
     store.save_posts(
         [
