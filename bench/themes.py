@@ -24,7 +24,13 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.themes_days import labelled_days, print_scores, score_all, score_revision  # noqa: E402
+from bench.themes_days import (  # noqa: E402
+    DayScore,
+    labelled_days,
+    print_scores,
+    score_all,
+    score_revision,
+)
 from bench.themes_diagnose import print_confusion, print_kinds, print_one_ai_theme  # noqa: E402
 from digest.build.themes import OTHER_ID, Theme, assign_theme, load_themes, title_tokens  # noqa: E402
 
@@ -197,15 +203,8 @@ def print_results(results: list[tuple[str, Result]], posts: int) -> None:
             print(f"  {case.title[:60]}  | gold {gold} | got {got}")
 
 
-def main() -> None:
-    scores = score_all()
-    before = (
-        score_revision(sys.argv[sys.argv.index("--before") + 1]) if "--before" in sys.argv else []
-    )
-    held_out = (
-        sys.argv[sys.argv.index("--held-out") + 1].split(",") if "--held-out" in sys.argv else []
-    )
-    print_scores(scores, verbose="-v" in sys.argv, before=before, held_out=held_out)
+def print_diagnoses(scores: list[DayScore], held_out: list[str]) -> None:
+    """What --confusion, --kinds and --stories ask for, after the table of days."""
     if "--confusion" in sys.argv:
         print_confusion(scores)
         print_one_ai_theme(scores)
@@ -216,6 +215,18 @@ def main() -> None:
         from bench.themes_stories import print_stories
 
         print_stories(set(held_out))
+
+
+def main() -> None:
+    scores = score_all()
+    before = (
+        score_revision(sys.argv[sys.argv.index("--before") + 1]) if "--before" in sys.argv else []
+    )
+    held_out = (
+        sys.argv[sys.argv.index("--held-out") + 1].split(",") if "--held-out" in sys.argv else []
+    )
+    print_scores(scores, verbose="-v" in sys.argv, before=before, held_out=held_out)
+    print_diagnoses(scores, held_out)
     themes = load_themes()
     cases = load_cases(themes)
     topical = tuple(t for t in themes if not t.chatter)
