@@ -25,6 +25,9 @@ from figures import add_figures, checkouts, comparison_parser, key_values, load_
 from harness import PushRun, measure_push
 
 TELEGRAM_PER_SECOND = 30
+# How late the pace counted sends (average, most, how many over 50 ms) and the bot's
+# garbage collections (the longest, how many over 50 ms): what holds a send up on its way.
+LATENESS = ("late_ms", "late_most_ms", "late_over_50ms", "gc_longest_ms", "gc_over_50ms")
 
 
 def figures(run: PushRun) -> dict[str, object]:
@@ -47,7 +50,7 @@ def figures(run: PushRun) -> dict[str, object]:
         "failed": bot["failed"],
         "delivered": bot["delivered"],
         "cpu_ms_per_message": round(bot["cpu_ms_per_message"], 2),
-        **({"late_ms": round(bot["late_ms"], 2)} if "late_ms" in bot else {}),
+        **{key: round(bot[key], 2) for key in LATENESS if key in bot},
     }
 
 
@@ -60,6 +63,13 @@ def describe(name: str, f: dict[str, object]) -> str:
         f"(bot-wide {f.get('refused_bot', 0)}, a chat's {f.get('refused_chat', 0)}), {f['floods']} "
         f"received; {f['failed']} failed; bot CPU {f['cpu_ms_per_message']} ms/message"
         + (f"; each send counted {f['late_ms']} ms late on average" if "late_ms" in f else "")
+        + (
+            f", at most {f['late_most_ms']} ms, {f['late_over_50ms']} over 50 ms"
+            if "late_most_ms" in f
+            else ""
+        )
+        + f"; longest garbage collection {f.get('gc_longest_ms')} ms, "
+        f"{f.get('gc_over_50ms')} over 50 ms"
     )
 
 

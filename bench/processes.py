@@ -75,10 +75,10 @@ async def _push_with(application: Any, args: argparse.Namespace, options: Any) -
         await asyncio.sleep(args.idle)  # probes of an idle bot first (bench/ops.py)
         rss_before = rss_mb()
         before, started = resource.getrusage(resource.RUSAGE_SELF), time.perf_counter()
-        report = await push_due(services, application.bot, day=args.day, options=options)
+        with _collections() as collections:
+            report = await push_due(services, application.bot, day=args.day, options=options)
         wall = time.perf_counter() - started
         pacer = getattr(getattr(services, "outbox", None), "pacer", None)  # none before the pace
-        pace = {"late_ms": 1000 * pacer.late_seconds / max(1, pacer.answers)} if pacer else {}
         after = resource.getrusage(resource.RUSAGE_SELF)
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     figures = asdict(report)
@@ -90,10 +90,44 @@ async def _push_with(application: Any, args: argparse.Namespace, options: Any) -
         "wall_s": wall,  # planning and rendering included, not only the sends
         "cpu_s": cpu,
         "cpu_ms_per_message": 1000 * cpu / report.messages if report.messages else 0.0,
-        **pace,  # how late, on average, the pace counted each send (its round trip)
+        **_pace(pacer),
+        **collections,  # the bot's garbage collections: each pauses every send in flight
         "rss_before_mb": rss_before,
         "peak_rss_mb": after.ru_maxrss / 1024,
     }
+
+
+def _pace(pacer: Any) -> dict[str, Any]:
+    """How late the pace counted each send from its round trip: on average, at most, and
+    how many sends over 50 ms (the code before this figure has none of them)."""
+    if pacer is None:
+        return {}
+    figures = {"late_ms": 1000 * pacer.late_seconds / max(1, pacer.answers)}
+    if hasattr(pacer, "late_most"):
+        figures |= {"late_most_ms": 1000 * pacer.late_most, "late_over_50ms": pacer.slow}
+    return figures
+
+
+@contextlib.contextmanager
+def _collections() -> Any:
+    """The garbage collector's pauses while inside: the longest, and how many over 50 ms."""
+    figures = {"gc_longest_ms": 0.0, "gc_over_50ms": 0}
+    began = 0.0
+
+    def timed(phase: str, info: dict[str, int]) -> None:
+        nonlocal began
+        if phase == "start":
+            began = time.perf_counter()
+            return
+        paused = 1000 * (time.perf_counter() - began)
+        figures["gc_longest_ms"] = max(figures["gc_longest_ms"], paused)
+        figures["gc_over_50ms"] += paused > 50
+
+    gc.callbacks.append(timed)
+    try:
+        yield figures
+    finally:
+        gc.callbacks.remove(timed)
 
 
 # -- the fake process ------------------------------------------------------------------

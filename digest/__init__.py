@@ -92,6 +92,7 @@ from .push.ledger import CORRECTION, Claim, Finish, Ledger, PartKey
 from .push.planning import (
     PushJob,
     PushPlan,
+    RosterJobs,
     correction_jobs,
     follow_migration,
     one_per_chat,
@@ -238,6 +239,7 @@ __all__ = [
     "PushJob",
     "PushPlan",
     "Renderer",
+    "RosterJobs",
     "SavedDigest",
     "Schedule",
     "Section",

@@ -7,6 +7,7 @@ about: :class:`FloodWatch` takes 429s from several chats at once to mean the bot
 
 from __future__ import annotations
 
+import bisect
 import time
 from collections import deque
 from collections.abc import Awaitable, Callable
@@ -61,27 +62,45 @@ class ChatGate:
         self.clock = clock
         self._next: dict[int, float] = {}
         self._groups: dict[int, deque[float]] = {}
+        self._pushes: dict[int, float] = {}  # a group's push turn, stamped, not departed yet
         self._prune_above = PRUNE_FROM
 
     def ready_at(self, chat_id: int) -> float:
         """The monotonic time from which ``chat_id`` may be sent to."""
         return self._next.get(chat_id, 0.0)
 
-    def sent(self, chat_id: int, group: bool, at: float | None = None) -> None:
-        """Count a message that leaves for ``chat_id`` now (or at ``at``, if later)."""
+    def sent(
+        self, chat_id: int, group: bool, at: float | None = None, *, push: bool = False
+    ) -> None:
+        """Count a message that leaves for ``chat_id`` now (or at ``at``, if later).
+
+        :param push: its turn only: it leaves at :meth:`departed`.
+        """
         now = max(self.clock(), at or 0.0)
         if group:
             self._groups.setdefault(chat_id, deque()).append(now)
+            if push:
+                self._pushes[chat_id] = now
         self._space(chat_id, group, now)
 
     def departed(self, chat_id: int, group: bool) -> None:
-        """The message counted at its turn leaves only now (a push's ledger claim and the
+        """The push counted at its turn leaves only now (its ledger claim and the
         departures window come between): the chat's gaps count from now. Counted from
         the turn, a claim held up for 0.2 s left the chat's next part 0.9 s behind it."""
         now = self.clock()
         window = self._groups.get(chat_id) if group else None
-        if window:
-            window[-1] = max(window[-1], now)  # its turn's stamp: no other turn since
+        turned = self._pushes.pop(chat_id, None) if group else None
+        if window is not None and turned is not None:
+            # The push's own stamp moves, wherever it is: a reply to the group may have
+            # had its turn since (the newest stamp is then the reply's, which did leave).
+            stamps = list(window)
+            if turned in stamps:
+                stamps.reverse()
+                stamps.remove(turned)
+                stamps.reverse()
+            bisect.insort(stamps, now)
+            window.clear()
+            window.extend(stamps)
         self._space(chat_id, group, now)
 
     def _space(self, chat_id: int, group: bool, now: float) -> None:
@@ -112,6 +131,7 @@ class ChatGate:
             for chat, window in self._groups.items()
             if window and window[-1] > now - GROUP_WINDOW
         }
+        self._pushes = {chat: at for chat, at in self._pushes.items() if chat in self._groups}
 
 
 class FloodWatch:

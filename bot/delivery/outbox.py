@@ -157,6 +157,7 @@ class Outbox:
     async def timed(self, departure: Departure, sending: Awaitable[T]) -> T:
         """Await a send that left at ``departure``: its round trip tells the pace how late
         Telegram may have counted it."""
+        self.pacer.sending(departure)
         try:
             return await sending
         finally:
@@ -207,7 +208,7 @@ class Outbox:
                 heapq.heappop(self._queue)
                 # A reply's or notice's turn counts as its departure: it leaves at once,
                 # never held behind pushes that bunched up in the window.
-                self.chats.sent(waiter.chat_id, waiter.group)
+                self.chats.sent(waiter.chat_id, waiter.group, push=push)
                 waiter.future.set_result(self.pacer.turned(push))
         except BaseException as exc:  # no waiter may hang on a dead dispatcher
             self._fail(exc if isinstance(exc, Exception) else OutboxClosedError())

@@ -13,8 +13,12 @@ taking turns on a busy machine, a network). Each send's answer says how much lon
 the quickest its round trip took; the way there took at most that much longer than the
 quickest way there, so the send counts in the window as if it had left that much later.
 A message held up by 40 ms then holds back only the send 30 after it, by 40 ms, instead
-of every send paying a margin wide enough for it. On top, the margin widens after each
-429 and narrows back slowly over clean departures.
+of every send paying a margin wide enough for it. That lateness is counted in full, up to
+a second: a pause of the bot between a send's stamp and its request leaving (a garbage
+collection, a busy loop) makes it arrive that much later, and a cap of 50 ms let the
+send 30 after one held up longer arrive inside its window (a 429 every 30,000 sends or
+so). A send still on its way a window later counts as late as the most. On top, the
+margin widens after each 429 and narrows back slowly over clean departures.
 """
 
 from __future__ import annotations
@@ -32,7 +36,13 @@ from .limits import Clock, Limits, Sleep
 WIDEN = 0.005
 MAX_MARGIN = 0.05
 NARROW_AFTER = 900
-MAX_LATE = 0.05  # a round trip slower than this past the quickest is not the way there
+STALE = 0.05  # a departure this long past the window can no longer hold a send back
+# The most a send counts late: a second (a window). Far beyond what a pause of the bot
+# or a busy machine holds a request up (0.05-0.4 s measured), and a request that hangs
+# until it times out (whose answer says nothing of when it arrived) stops the pace for
+# at most that long, not for its whole timeout.
+LATE_MOST = 1.0
+SLOW = 0.05  # for the figures: answers later than this past the quickest
 # Lateness the window's own margin covers (3 ms at 99.7%, of which 1 ms stays spare for
 # what a round trip cannot tell): counted in full, a 4 ms average cost 0.4% of the pace.
 COVERED = 0.002
@@ -49,6 +59,7 @@ class Departure:
 
     at: float
     counted: float
+    on_way: bool = False  # its request is out, not answered yet (:meth:`Pacer.sending`)
     gone: bool = False  # out of the window's last ``cap``: its lateness binds every send
 
 
@@ -98,8 +109,10 @@ class Pacer:
         self._pending_max = max(1, min(claiming, self.cap - 1))
         self._last_turn = -math.inf
         self._full_at = -math.inf  # when the window last held ``cap`` departures
-        self.answers = 0  # for the figures: answers timed, and the lateness they added
-        self.late_seconds = 0.0
+        self.answers = 0  # for the figures: answers timed, the lateness they added,
+        self.late_seconds = 0.0  # the most of it, and how many were over SLOW
+        self.late_most = 0.0
+        self.slow = 0
 
     @property
     def window(self) -> float:
@@ -112,7 +125,10 @@ class Pacer:
         index = len(sent) - self.cap + min(ahead, self.cap - 1)
         latest = self._floor
         for number in range(index + 1):  # the ones at least ``cap`` before it
-            latest = max(latest, sent[number].counted)
+            departure = sent[number]
+            latest = max(latest, departure.counted)
+            if departure.on_way:  # a window on, still on its way: it may arrive any time
+                latest = max(latest, departure.at + LATE_MOST)
         return latest + self.window
 
     def turn_at(self, push: bool) -> float:
@@ -155,14 +171,21 @@ class Pacer:
         if self._pending:
             self._pending.popleft()
 
+    def sending(self, departure: Departure) -> None:
+        """The send's request is on its way: until its answer comes, it may arrive any time."""
+        departure.on_way = True
+
     def answered(self, departure: Departure) -> None:
         """The send's answer came: it was counted at most this much later than it left."""
         trip = self.clock() - departure.at
         self.quickest.add(trip)
-        late = min(MAX_LATE, max(0.0, trip - self.quickest.seconds - COVERED))
+        late = min(LATE_MOST, max(0.0, trip - self.quickest.seconds - COVERED))
         departure.counted = departure.at + late
+        departure.on_way = False
         self.answers += 1
         self.late_seconds += late
+        self.late_most = max(self.late_most, late)
+        self.slow += late > SLOW
         if departure.gone:
             self._floor = max(self._floor, departure.counted)
 
@@ -172,7 +195,7 @@ class Pacer:
 
     def _count(self, now: float) -> Departure:
         sent, departure = self._sent, Departure(now, now)
-        while sent and (len(sent) >= self.cap or sent[0].at < now - self.window - MAX_LATE):
+        while sent and (len(sent) >= self.cap or sent[0].at < now - self.window - STALE):
             old = sent.popleft()  # a window old: it can no longer hold a send back
             old.gone = True
             self._floor = max(self._floor, old.counted)

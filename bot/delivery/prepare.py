@@ -6,6 +6,7 @@ nothing here writes HTML of its own.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
@@ -23,6 +24,7 @@ from digest import (
     PartKey,
     PushJob,
     Renderer,
+    RosterJobs,
     Store,
     Subscription,
     SubscriptionKey,
@@ -129,6 +131,7 @@ class Prepared:
         self,
         views: dict[View, Rendered],
         jobs: Sequence[PushJob],
+        split: tuple[Sequence[PushJob], dict[SubscriptionKey, PushJob]],
         options: BuildOptions | None,
         follows: dict[DigestKey, Follows],
         renderer: Renderer,
@@ -136,7 +139,7 @@ class Prepared:
     ) -> None:
         self.views = views
         self.jobs = jobs
-        self.first, self._after = one_per_chat(jobs)  # the jobs to start; weeks held back
+        self.first, self._after = split  # the jobs to start; weeks held back (one_per_chat)
         self.options = options
         self.follows = follows
         self.renderer = renderer
@@ -180,41 +183,60 @@ async def prepare(
     A chat with a source filter gets the digest rebuilt from those sources (once per
     distinct filter) when ``options`` are given. ``charts`` draws the heat charts of
     chats that open their push with one (in a child process).
+
+    The jobs are read in threads, never on the event loop: each read makes a job's chat
+    again, and 100,000 of them took the loop (and the bot's replies) for a second.
     """
-    digests, follows = await store.run(lambda s: _load(s, jobs, options))
+    survey = await store.run(lambda s: _load(s, jobs, options))
     views: dict[View, Rendered] = {}
     photos: dict[ChartKey, ChartPhoto | None] = {}
-    done: set[int] = set()  # positions of jobs with nothing left to send
-    failed: list[tuple[PushJob, str]] = []
-    for number, job in enumerate(jobs):
-        view = _view(job, options)
-        if view not in views:
-            digest = digests[(job.date, job.version, *view[-2])]
-            try:
-                if digest is None:
-                    raise DigestError(f"digest {job.date} v{job.version} is not stored")
-                charted = None
-                if view[-1]:
-                    chat = job.chat
-                    charted = await chart_parts(
-                        store, charts, renderer, digest, chat, options, photos
-                    )
-                photo, texts = charted or (None, render_parts(renderer, digest, job.chat, job.kind))
-            except DigestError as exc:
-                failed.append((job, str(exc)))
-                done.add(number)
-                continue
-            markup = push_keyboard(renderer.texts, digest, job.chat, len(texts))
-            views[view] = Rendered(texts, markup, photo, digest.headline_link(job.chat.language))
-        if not _todo(job, views[view]):
-            done.add(number)
+    broken: dict[View, str] = {}
+    for view, job in survey.first_of.items():  # the first job of each view renders it
+        digest = survey.digests[(job.date, job.version, *view[-2])]
+        try:
+            if digest is None:
+                raise DigestError(f"digest {job.date} v{job.version} is not stored")
+            charted = None
+            if view[-1]:
+                charts_of = (store, charts, renderer, digest, job.chat, options, photos)
+                charted = await chart_parts(*charts_of)
+            photo, texts = charted or (None, render_parts(renderer, digest, job.chat, job.kind))
+        except DigestError as exc:
+            broken[view] = str(exc)
+            continue
+        markup = push_keyboard(renderer.texts, digest, job.chat, len(texts))
+        views[view] = Rendered(texts, markup, photo, digest.headline_link(job.chat.language))
+    sorting = (jobs, options, views, broken, survey.partial)
+    ready, failed = await asyncio.to_thread(_ready, *sorting)
     if failed and record:
         stamp = utcnow()
         await store.run(lambda s: fail_jobs(s, failed, stamp))
-    # The jobs themselves when all have parts to send (no copy of 100,000 of them).
-    ready = [job for n, job in enumerate(jobs) if n not in done] if done else jobs
-    prepared = Prepared(views, ready, options, follows, renderer, link_preview)
+    both = jobs.both if isinstance(jobs, RosterJobs) else None  # as the plan found them
+    split = await asyncio.to_thread(one_per_chat, ready, both)
+    prepared = Prepared(views, ready, split, options, survey.follows, renderer, link_preview)
     return prepared, [(job.chat.chat_id, why) for job, why in failed]
+
+
+def _ready(
+    jobs: Sequence[PushJob],
+    options: BuildOptions | None,
+    views: dict[View, Rendered],
+    broken: dict[View, str],
+    partial: bool,
+) -> tuple[Sequence[PushJob], list[tuple[PushJob, str]]]:
+    """The jobs with parts to send, and those whose view could not be rendered (with why).
+    ``jobs`` themselves, unread, when every job has parts to send (no copy of 100,000)."""
+    if not broken and not partial and all(rendered.texts for rendered in views.values()):
+        return jobs, []
+    ready: list[PushJob] = []
+    failed: list[tuple[PushJob, str]] = []
+    for job in jobs:
+        view = _view(job, options)
+        if view in broken:
+            failed.append((job, broken[view]))
+        elif _todo(job, views[view]):
+            ready.append(job)
+    return ready, failed
 
 
 def _view(job: PushJob, options: BuildOptions | None) -> View:
@@ -236,17 +258,29 @@ def _todo(job: PushJob, rendered: Rendered) -> list[int]:
     return [n for n in range(1, len(rendered.texts) + 1) if n not in job.delivered]
 
 
-def _load(
-    store: Store, jobs: Sequence[PushJob], options: BuildOptions | None
-) -> tuple[dict[DigestKey, Digest | None], dict[DigestKey, Follows]]:
-    """The digest of every (date, version, filter) the jobs need, each loaded once, and the
-    chats' follow groups each one cites (issue 15)."""
+@dataclass(slots=True)
+class _Survey:
+    """What a push needs from its jobs, read in one pass off the event loop."""
+
+    digests: dict[DigestKey, Digest | None]
+    follows: dict[DigestKey, Follows]
+    first_of: dict[View, PushJob]  # the first job of each view
+    partial: bool  # some job has parts delivered already (a push cut short)
+
+
+def _load(store: Store, jobs: Sequence[PushJob], options: BuildOptions | None) -> _Survey:
+    """The digest of every (date, version, filter) the jobs need, each loaded once, the
+    chats' follow groups each one cites (issue 15), and the jobs' views."""
     followers = chats_with_follows(store)  # the few chats whose follows a push may show
     chats_of: dict[DigestKey, set[SubscriptionKey]] = {}
+    first_of: dict[View, PushJob] = {}
+    partial = False
     for job in jobs:
         chats = chats_of.setdefault((job.date, job.version, *_filter(job, options)), set())
         if job.chat.key in followers:
             chats.add(job.chat.key)
+        first_of.setdefault(_view(job, options), job)
+        partial = partial or bool(job.delivered)
     keys = set(chats_of)
     found: dict[DigestKey, Digest | None] = {}
     for day, version, include, exclude in sorted(keys, key=lambda k: (k[2], k[3])):
@@ -261,7 +295,7 @@ def _load(
         for key, digest in found.items()
         if digest is not None
     }
-    return found, follows
+    return _Survey(found, follows, first_of, partial)
 
 
 def _filter(job: PushJob, options: BuildOptions | None) -> Filter:

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from array import array
-from collections.abc import Sequence
-from dataclasses import dataclass, field
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 from ..errors import BuildError
@@ -37,6 +37,9 @@ class RosterJobs(Made[PushJob]):
     def __init__(self, roster: Roster) -> None:
         self.roster = roster
         self.extra: list[PushJob] = []
+        # The chats with a day's push and a week's among these, as the plan found them
+        # (for :func:`one_per_chat`); None: not known.
+        self.both: frozenset[SubscriptionKey] | None = None
         self._positions = array("I")
         self._digest = array("I")  # index into _digests
         self._digests: list[tuple[str, int]] = []
@@ -79,63 +82,105 @@ def plan_pushes(
 ) -> PushPlan:
     """The pushes due at ``now``: new slots, plus pushes and corrections a crash cut short.
 
+    Every chat is read once (a 100,000-chat roster takes a while to read): what the days
+    and the weeks need is gathered in that one pass.
+
     :param stamp: the wall-clock time written on ledger rows.
     :param stale_before: ``sending`` rows older than this lost their pusher.
     :param record: False for a dry run: write nothing (no recovery, no skipped rows).
     """
     ledger = Ledger(store)
     recovered = ledger.recover(stale_before, stamp) if record else 0
-    versions: dict[str, int] = {}
-    for day, version, *_ in digest_versions(store, with_posts=True):
-        versions.setdefault(day, version)  # newest first; an empty digest is never pushed
     active, slots = Roster(Subscriptions(store).each_active()), _Slots(now, schedule)
-    dates = {s.digest_date.isoformat() for chat in active if chat.daily for s in slots.of(chat)}
-    empty = empty_days(store, sorted(dates))
-    started: dict[SubscriptionKey, set[date]] = {}
-    for chat_id, thread_id, day in ledger.started(dates):
-        started.setdefault(subscription_key(chat_id, thread_id), set()).add(date.fromisoformat(day))
-    built = {date.fromisoformat(day) for day in versions}
+    # The days any daily chat has a slot for, from the settings chats share (no chat read).
+    shapes = active.shapes()
+    dates = sorted({s.digest_date.isoformat() for c in shapes if c.daily for s in slots.of(c)})
+    days = _Days(store, ledger, schedule, now, dates, stamp, record)
+    cut = _Resume(ledger, slots, now, schedule, stamp, record, dates)
     jobs = RosterJobs(active)
-    skipped: list[tuple[int, str, str]] = []
+    weekly: list[Subscription] = []  # plan_weekly keeps each weekly chat anyway
+    with_day: set[SubscriptionKey] = set()  # weekly chats with a day's push too
     for position, chat in enumerate(active):
+        if chat.weekly:
+            weekly.append(chat)
         if not chat.daily:
             continue
-        decision = schedule.decide(now, slots.of(chat), built, started.get(chat.key, ()))
-        if decision.due is not None:
-            day = decision.due.digest_date.isoformat()
-            jobs.add(position, day, versions[day])
+        cut.meet(chat)
+        if (day := days.due(chat, slots.of(chat))) is not None:
+            jobs.add(position, day, days.versions[day])
+            if chat.weekly:
+                with_day.add(chat.key)
+    cut.finish()
+    week = plan_weekly(store, weekly, now, schedule, stamp=stamp, record=record)
+    jobs.extra += [PushJob(chat, key, v, PUSH, done) for chat, key, v, done in week.jobs]
+    jobs.extra += cut.jobs
+    with_day.update(job.chat.key for job in cut.jobs)
+    jobs.both = frozenset(with_day.intersection(chat.key for chat, *_ in week.jobs))
+    skipped = (*days.skipped, *cut.skipped, *week.skipped)
+    return PushPlan(jobs, skipped, cut.busy + week.busy, recovered)
+
+
+class _Days:
+    """Each daily chat's decision: the day due now, and late slots recorded as skipped."""
+
+    def __init__(
+        self,
+        store: Store,
+        ledger: Ledger,
+        schedule: Schedule,
+        now: datetime,
+        dates: list[str],
+        stamp: datetime,
+        record: bool,
+    ) -> None:
+        self.ledger, self.schedule, self.now = ledger, schedule, now
+        self.stamp, self.record = stamp, record
+        self.versions: dict[str, int] = {}
+        for day, version, *_ in digest_versions(store, with_posts=True):
+            self.versions.setdefault(day, version)  # newest first; an empty one is never pushed
+        self.built = {date.fromisoformat(day) for day in self.versions}
+        self.empty = empty_days(store, dates)
+        self.started: dict[SubscriptionKey, set[date]] = {}
+        for chat_id, thread_id, day in ledger.started(dates):
+            key = subscription_key(chat_id, thread_id)
+            self.started.setdefault(key, set()).add(date.fromisoformat(day))
+        self.skipped: list[tuple[int, str, str]] = []
+
+    def due(self, chat: Subscription, slots: list[Slot]) -> str | None:
+        """The digest date due to ``chat`` now, if any; its late slots are skipped."""
+        versions = self.versions
+        decision = self.schedule.decide(self.now, slots, self.built, self.started.get(chat.key, ()))
         late = [
             (slot, reason, versions[slot.digest_date.isoformat()]) for slot, reason in decision.late
         ]
         late += [
             (slot, f"no posts collected for {slot.digest_date}", 0)
             for slot in decision.unbuilt
-            if slot.digest_date.isoformat() in empty  # a day never built is left alone
+            if slot.digest_date.isoformat() in self.empty  # a day never built is left alone
         ]
         for slot, reason, version in late:
             day = slot.digest_date.isoformat()
-            if not record or ledger.skip(
-                day, version, chat.chat_id, reason, stamp, thread_id=chat.thread_id
+            if not self.record or self.ledger.skip(
+                day, version, chat.chat_id, reason, self.stamp, thread_id=chat.thread_id
             ):
-                skipped.append((chat.chat_id, day, reason))
-    cut = _Resume(ledger, active, slots, now, schedule, stamp, record)
-    for day in sorted(dates):
-        cut.collect(day)
-    week = plan_weekly(store, active, now, schedule, stamp=stamp, record=record)
-    jobs.extra += [PushJob(chat, key, v, PUSH, done) for chat, key, v, done in week.jobs]
-    jobs.extra += cut.jobs
-    skipped += [*cut.skipped, *week.skipped]
-    return PushPlan(jobs, tuple(skipped), cut.busy + week.busy, recovered)
+                self.skipped.append((chat.chat_id, day, reason))
+        return None if decision.due is None else decision.due.digest_date.isoformat()
 
 
 def one_per_chat(
-    jobs: Sequence[PushJob],
+    jobs: Sequence[PushJob], both: Collection[SubscriptionKey] | None = None
 ) -> tuple[Sequence[PushJob], dict[SubscriptionKey, PushJob]]:
     """Split ``jobs`` so no chat gets two pushes side by side: the jobs to start, and for
     a chat due for its daily and its weekly push in one run, the week, to start once the
     day's push is through (a reader gets the day as on every other day, then the week,
     each whole; side by side their parts interleaved). ``jobs`` is kept, not copied,
-    when no chat has both (a big run holds every chat's job)."""
+    when no chat has both (a big run holds every chat's job).
+
+    :param both: at most those chats, as the plan found them (``RosterJobs.both``): when
+        none, the jobs are not read at all (each job read is its chat made again).
+    """
+    if both is not None and not both:
+        return jobs, {}
     weeks = {job.chat.key: job for job in jobs if is_week(job.date)}
     if not weeks:
         return jobs, {}
@@ -166,6 +211,7 @@ def plan_date(
     active = Roster(Subscriptions(store).each_active())
     started = {subscription_key(chat, thread) for chat, thread, _ in ledger.started([day])}
     jobs = RosterJobs(active)
+    jobs.both = frozenset()  # one digest: no chat gets a day's and a week's
     for position, chat in enumerate(active):
         if (chat.weekly if weekly else chat.daily) and chat.key not in started:
             jobs.add(position, day, versions[0])
@@ -188,43 +234,60 @@ def _by_key(chats: Roster, weekly: bool = False) -> dict[SubscriptionKey, Subscr
     return {chat.key: chat for chat in chats if (chat.weekly if weekly else chat.daily)}
 
 
-@dataclass
 class _Resume:
-    """Pushes and corrections a crash or a stop cut short: finish them, or skip if too late."""
+    """Pushes and corrections a crash or a stop cut short: finish them, or skip if too late.
 
-    ledger: Ledger
-    active: Roster
-    slots: _Slots
-    now: datetime
-    schedule: Schedule
-    stamp: datetime
-    record: bool
-    jobs: list[PushJob] = field(default_factory=list)
-    skipped: list[tuple[int, str, str]] = field(default_factory=list)
-    busy: int = 0
-    _chats: dict[SubscriptionKey, Subscription] | None = None  # made for the first one
+    Their ledger rows are read first; their chats are picked up as the plan's one read of
+    the chats passes them (:meth:`meet`), then :meth:`finish` decides.
+    """
 
-    def collect(self, day: str) -> None:
-        for kind in (PUSH, CORRECTION):
-            for progress in self.ledger.unfinished(day, kind):
-                if self._chats is None:
-                    self._chats = _by_key(self.active)
-                chat = self._chats.get(progress.key)
-                if chat is None:
-                    continue  # deactivated since: nothing more goes to it
-                if progress.in_flight:
-                    self.busy += 1
-                    continue
-                age = _age(progress, self.slots.of(chat), self.now, self.stamp)
-                if age is not None and age <= self.schedule.max_delay:
-                    self.jobs.append(PushJob(chat, day, progress.version, kind, progress.delivered))
-                    continue
-                reason = "cut short, and now too late to finish"
-                version, chat_id = progress.version, chat.chat_id
-                if not self.record or self.ledger.skip(
-                    day, version, chat_id, reason, self.stamp, kind, chat.thread_id
-                ):
-                    self.skipped.append((chat_id, day, reason))
+    def __init__(
+        self,
+        ledger: Ledger,
+        slots: _Slots,
+        now: datetime,
+        schedule: Schedule,
+        stamp: datetime,
+        record: bool,
+        dates: list[str],
+    ) -> None:
+        self.ledger, self.slots, self.now, self.schedule = ledger, slots, now, schedule
+        self.stamp, self.record = stamp, record
+        self.jobs: list[PushJob] = []
+        self.skipped: list[tuple[int, str, str]] = []
+        self.busy = 0
+        self._unfinished = [
+            (day, kind, progress)
+            for day in dates
+            for kind in (PUSH, CORRECTION)
+            for progress in ledger.unfinished(day, kind)
+        ]
+        self._wanted = {progress.key for *_, progress in self._unfinished}
+        self._chats: dict[SubscriptionKey, Subscription] = {}
+
+    def meet(self, chat: Subscription) -> None:
+        """A daily chat of the plan: kept if a push to it was cut short."""
+        if self._wanted and chat.key in self._wanted:
+            self._chats[chat.key] = chat
+
+    def finish(self) -> None:
+        for day, kind, progress in self._unfinished:
+            chat = self._chats.get(progress.key)
+            if chat is None:
+                continue  # deactivated since: nothing more goes to it
+            if progress.in_flight:
+                self.busy += 1
+                continue
+            age = _age(progress, self.slots.of(chat), self.now, self.stamp)
+            if age is not None and age <= self.schedule.max_delay:
+                self.jobs.append(PushJob(chat, day, progress.version, kind, progress.delivered))
+                continue
+            reason = "cut short, and now too late to finish"
+            version, chat_id = progress.version, chat.chat_id
+            if not self.record or self.ledger.skip(
+                day, version, chat_id, reason, self.stamp, kind, chat.thread_id
+            ):
+                self.skipped.append((chat_id, day, reason))
 
 
 class _Slots:

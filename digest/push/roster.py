@@ -14,15 +14,23 @@ from __future__ import annotations
 
 from array import array
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import replace
+from dataclasses import fields, replace
 from datetime import UTC, datetime, timedelta
-from typing import TypeVar, overload
+from operator import attrgetter
+from typing import Any, TypeVar, overload
 
 from .subscriptions import Subscription
 
 T = TypeVar("T")
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _NEVER = -(2**63)  # no subscribed_at (stored times are whole seconds: from_iso)
+# A chat is made again positionally from its shape's values, its own four put in:
+# ``dataclasses.replace`` took 13 us a chat (1.3 s for a 100,000-chat read), this 2 us.
+_NAMES = [f.name for f in fields(Subscription)]
+_OWN = ("chat_id", "thread_id", "title", "subscribed_at")
+_ID, _THREAD, _TITLE, _SINCE = (_NAMES.index(name) for name in _OWN)
+_values = attrgetter(*_NAMES)
+_shape_of = attrgetter(*(name for name in _NAMES if name not in _OWN))
 
 
 class Made(Sequence[T]):
@@ -54,32 +62,49 @@ class Roster(Made[Subscription]):
         self._shape = array("I")  # index into _shapes
         self._titles: dict[int, str] = {}  # by position; most chats (private ones) have none
         self._shapes: list[Subscription] = []  # the rest of a subscription, each one once
-        self._shape_of: dict[Subscription, int] = {}
+        self._templates: list[list[Any]] = []  # each shape's field values, in order
+        self._shape_of: dict[tuple[Any, ...], int] = {}
+        self._earliest = array("q")  # each shape's earliest subscribed_at (_NEVER: none)
         for chat in chats:
             self.append(chat)
 
     def append(self, chat: Subscription) -> None:
-        shape = replace(chat, chat_id=0, thread_id=0, title=None, subscribed_at=None)
-        number = self._shape_of.setdefault(shape, len(self._shapes))
+        number = self._shape_of.setdefault(_shape_of(chat), len(self._shapes))
         if number == len(self._shapes):
+            shape = replace(chat, chat_id=0, thread_id=0, title=None, subscribed_at=None)
             self._shapes.append(shape)
+            self._templates.append(list(_values(shape)))
+            self._earliest.append(2**63 - 1)
         if chat.title is not None:
             self._titles[len(self._ids)] = chat.title
         self._ids.append(chat.chat_id)
         self._threads.append(chat.thread_id)
         since = chat.subscribed_at
-        self._since.append(_NEVER if since is None else (since - _EPOCH) // timedelta(seconds=1))
+        seconds = _NEVER if since is None else (since - _EPOCH) // timedelta(seconds=1)
+        self._since.append(seconds)
         self._shape.append(number)
+        self._earliest[number] = min(self._earliest[number], seconds)
 
     def __len__(self) -> int:
         return len(self._ids)
 
+    def shapes(self) -> list[Subscription]:
+        """Each combination of the chats' shared settings once, as a chat of it that
+        subscribed first (no id, topic or title): what every chat of it has in common,
+        and the earliest ``subscribed_at`` among them. Read without reading the chats."""
+        return [
+            replace(shape, subscribed_at=_moment(self._earliest[number]))
+            for number, shape in enumerate(self._shapes)
+        ]
+
     def _at(self, n: int) -> Subscription:
         since = self._since[n]
-        return replace(
-            self._shapes[self._shape[n]],
-            chat_id=self._ids[n],
-            thread_id=self._threads[n],
-            title=self._titles.get(n),
-            subscribed_at=None if since == _NEVER else _EPOCH + timedelta(seconds=since),
-        )
+        values = self._templates[self._shape[n]].copy()
+        values[_ID], values[_THREAD] = self._ids[n], self._threads[n]
+        values[_TITLE] = self._titles.get(n)
+        values[_SINCE] = _moment(since)
+        return Subscription(*values)
+
+
+def _moment(seconds: int) -> datetime | None:
+    return None if seconds == _NEVER else _EPOCH + timedelta(seconds=seconds)

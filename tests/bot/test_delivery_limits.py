@@ -23,7 +23,7 @@ from telegram import Bot
 from bot.delivery.limits import ChatGate, FloodWatch, Limits
 from bot.delivery.options import DeliveryOptions
 from bot.delivery.outbox import Kind
-from bot.delivery.pace import COVERED, QUICKEST_OVER, Pacer
+from bot.delivery.pace import COVERED, LATE_MOST, QUICKEST_OVER, Pacer
 from bot.fake_telegram import FakeRequest, FakeTelegram, FloodLimits
 from bot.services import Services
 from digest import Store
@@ -83,10 +83,34 @@ def test_a_chats_gaps_count_from_when_its_message_left() -> None:
     assert gate.ready_at(1) == pytest.approx(time.now + 1.1)
     for n in range(20):  # a group's minute counts from the departures too
         time.now = 200.0 + n * 1.2
-        gate.sent(-5, group=True)
+        gate.sent(-5, group=True, push=True)
         time.now += 0.5
         gate.departed(-5, group=True)
     assert gate.ready_at(-5) == pytest.approx(200.5 + 60 + 0.1)
+
+
+def test_a_push_departing_moves_its_own_stamp_in_a_groups_minute_not_a_replys() -> None:
+    time = Clock()
+    gate = ChatGate(Limits(group_per_minute=2), time)
+    pushed = time.now
+    gate.sent(-5, group=True, push=True)  # the push's turn; its ledger claim is slow
+    time.now = pushed + 1.2
+    gate.sent(-5, group=True)  # a reply to the group meanwhile: it leaves at its turn
+    time.now = pushed + 1.3
+    gate.departed(-5, group=True)  # the push leaves only now
+    # The minute holds the reply (at +1.2) and the push (at +1.3): the third message
+    # waits for the reply's to lapse. Moving the newest stamp (the reply's) instead left
+    # the push counted at its turn, a second early.
+    assert gate.ready_at(-5) == pytest.approx(pushed + 1.2 + 60 + 0.1)
+    time.now = pushed + 2.5
+    gate.sent(-5, group=True, push=True)  # a push turn whose part another pusher had
+    time.now = pushed + 70
+    gate.sent(-5, group=True, push=True)
+    time.now = pushed + 70.4
+    gate.departed(-5, group=True)  # the latest push turn's stamp moves
+    time.now = pushed + 71
+    gate.sent(-5, group=True)
+    assert gate.ready_at(-5) == pytest.approx(pushed + 70.4 + 60 + 0.1)
 
 
 def test_a_429_is_bot_wide_only_when_several_chats_get_one_at_once() -> None:
@@ -245,4 +269,5 @@ def test_a_route_that_got_slower_for_good_stops_counting_as_late() -> None:
     for _ in range(2 * QUICKEST_OVER):  # a slower route since: 80 ms round trips
         answer(0.08)
     assert answer(0.08) == pytest.approx(0.0)
-    assert answer(0.2) == pytest.approx(0.05)  # lateness is capped: past that, 429s tell
+    assert answer(0.2) == pytest.approx(0.12 - COVERED)  # counted in full, up to a second
+    assert answer(3.0) == pytest.approx(LATE_MOST)
