@@ -8,6 +8,7 @@ and a last line of KEY=VALUE pairs. Not a test; CI does not run bench/.
     uv run python bench/themes.py -v --held-out 2026-06-03   # disagreements, but not that day's
     uv run python bench/themes.py --stories       # same-story pairs missed, found, extra, and why
     uv run --with jieba python bench/themes.py    # jieba installed ephemerally
+    uv run python bench/themes.py --confusion --kinds   # gold x digest themes, misses by kind
 """
 
 from __future__ import annotations
@@ -23,7 +24,14 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.themes_days import print_scores, score_all, score_revision  # noqa: E402
+from bench.themes_days import (  # noqa: E402
+    DayScore,
+    labelled_days,
+    print_scores,
+    score_all,
+    score_revision,
+)
+from bench.themes_diagnose import print_confusion, print_kinds, print_one_ai_theme  # noqa: E402
 from digest.build.themes import OTHER_ID, Theme, assign_theme, load_themes, title_tokens  # noqa: E402
 
 POSTS = ROOT / "data" / "sample" / "posts.jsonl"
@@ -195,6 +203,20 @@ def print_results(results: list[tuple[str, Result]], posts: int) -> None:
             print(f"  {case.title[:60]}  | gold {gold} | got {got}")
 
 
+def print_diagnoses(scores: list[DayScore], held_out: list[str]) -> None:
+    """What --confusion, --kinds and --stories ask for, after the table of days."""
+    if "--confusion" in sys.argv:
+        print_confusion(scores)
+        print_one_ai_theme(scores)
+    if "--kinds" in sys.argv:
+        days = [posts for _, posts, _ in labelled_days()]
+        print_kinds(scores, days, verbose="-v" in sys.argv, held_out=held_out)
+    if "--stories" in sys.argv:
+        from bench.themes_stories import print_stories
+
+        print_stories(set(held_out))
+
+
 def main() -> None:
     scores = score_all()
     before = (
@@ -204,10 +226,7 @@ def main() -> None:
         sys.argv[sys.argv.index("--held-out") + 1].split(",") if "--held-out" in sys.argv else []
     )
     print_scores(scores, verbose="-v" in sys.argv, before=before, held_out=held_out)
-    if "--stories" in sys.argv:
-        from bench.themes_stories import print_stories
-
-        print_stories(set(held_out))
+    print_diagnoses(scores, held_out)
     themes = load_themes()
     cases = load_cases(themes)
     topical = tuple(t for t in themes if not t.chatter)

@@ -26,6 +26,7 @@ ROOT = Path(__file__).resolve().parent.parent
 DAYS = Path(__file__).resolve().parent / "days"
 SAMPLE = (ROOT / "data" / "sample" / "posts.jsonl", Path(__file__).parent / "themes_gold.toml")
 OTHER = "other"
+CUT = "(cut)"  # a labelled post the digest does not show at all
 Key = tuple[str, str]
 
 
@@ -53,6 +54,8 @@ class DayScore:
     off_topic_themed: list[str]  # titles of off-topic posts given a tech theme
     missing: list[str]  # on-topic posts left out of the themes
     wrong: list[str]  # "title | gold | digest" where the digest's theme differs
+    # (source, post_id, gold theme, the digest's theme, "other" or CUT) per labelled post
+    outcomes: list[tuple[str, str, str, str]]
 
 
 def load_gold(path: Path) -> Gold:
@@ -70,11 +73,13 @@ def load_gold(path: Path) -> Gold:
         also[(source, post_id)] = frozenset(entry.get("also", ()))
     if "stories" not in data:  # the sample's labels predate story labelling
         return Gold(themes, titles, also, None)
-    stories = [
-        frozenset(tuple(k.split(":", 1)) for k in group["posts"])  # type: ignore[misc]
-        for group in data.get("stories", [])
-    ]
-    return Gold(themes, titles, also, stories)  # type: ignore[arg-type]
+    stories = [frozenset(_key(k) for k in group["posts"]) for group in data.get("stories", [])]
+    return Gold(themes, titles, also, stories)
+
+
+def _key(text: str) -> Key:
+    source, post_id = text.split(":", 1)
+    return (source, post_id)
 
 
 def labelled_days() -> list[tuple[str, Path, Path]]:
@@ -121,16 +126,7 @@ def score_day(name: str, digest: Digest, gold: Gold) -> DayScore:
     # Off-topic posts are each their own gold group: grouping them with anything is wrong.
     gold_group = {k: (t if t != OTHER else f"{OTHER}:{k}") for k, t in accepted.items()}
     themed = [k for k in predicted if k in gold_group]
-    pred_pairs = {
-        frozenset(p) for p in combinations(themed, 2) if predicted[p[0]] == predicted[p[1]]
-    }
-    gold_pairs = {
-        frozenset(p) for p in combinations(themed, 2) if gold_group[p[0]] == gold_group[p[1]]
-    }
-    tp = len(pred_pairs & gold_pairs)
-    precision = tp / len(pred_pairs) if pred_pairs else 1.0
-    recall = tp / len(gold_pairs) if gold_pairs else 1.0
-    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+    precision, recall, f1 = pairwise_f1(predicted, gold_group)
     on_topic = [k for k, t in gold.themes.items() if t != OTHER]
     covered = [k for k in on_topic if k in predicted]
     story_gold = _pairs(gold.stories or [])
@@ -156,7 +152,29 @@ def score_day(name: str, digest: Digest, gold: Gold) -> DayScore:
             if accepted[k] != predicted[k]
         ],
         missing=[title.get(k, ":".join(k)) for k in on_topic if k not in predicted],
+        outcomes=[
+            (*k, t, predicted.get(k, OTHER if k in title else CUT)) for k, t in accepted.items()
+        ],
     )
+
+
+def pairwise_f1(predicted: dict[Key, str], gold_group: dict[Key, str]) -> tuple[float, ...]:
+    """Precision, recall and F1 of same-theme pairs among the labelled posts ``predicted`` themes.
+
+    ``gold_group`` gives each off-topic post a group of its own, so pairing it is wrong.
+    """
+    themed = [k for k in predicted if k in gold_group]
+    pred_pairs = {
+        frozenset(p) for p in combinations(themed, 2) if predicted[p[0]] == predicted[p[1]]
+    }
+    gold_pairs = {
+        frozenset(p) for p in combinations(themed, 2) if gold_group[p[0]] == gold_group[p[1]]
+    }
+    tp = len(pred_pairs & gold_pairs)
+    precision = tp / len(pred_pairs) if pred_pairs else 1.0
+    recall = tp / len(gold_pairs) if gold_pairs else 1.0
+    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+    return precision, recall, f1
 
 
 def score_all(options: BuildOptions | None = None) -> list[DayScore]:

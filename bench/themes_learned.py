@@ -60,7 +60,6 @@ from themes_days import Gold, Key, build_day, labelled_days, load_gold, score_da
 from digest import Digest, load_themes  # noqa: E402
 from digest.build.themes import (  # noqa: E402
     OTHER_ID,
-    REPOSITORY_EVIDENCE,
     theme_scores,
 )
 
@@ -70,7 +69,16 @@ THEMES = load_themes()
 CHATTER = {t.id for t in THEMES if t.chatter}
 ORDER = {t.id: n for n, t in enumerate(THEMES)}
 OPEN_SOURCE = "open-source"
-HELD_OUT = ("2026-06-03", "2026-02-25", "2026-03-11", "2026-08-12")  # never used to tune
+HELD_OUT = (  # never used to tune
+    "2026-06-03",
+    "2026-02-25",
+    "2026-03-11",
+    "2026-08-12",
+    "2026-04-29",
+    "2026-08-05",
+    "2026-07-15",
+    "2026-06-24",
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,7 +132,7 @@ def keywords_found_nothing(view: ItemView) -> bool:
         return not CHATTER & view.scores.keys()
     if view.built.startswith("topic-"):
         return True
-    repository_default = not view.scores or max(view.scores.values()) < REPOSITORY_EVIDENCE
+    repository_default = not view.scores
     return view.built == OPEN_SOURCE and repository_default
 
 

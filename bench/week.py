@@ -3,22 +3,44 @@
 Fills a temporary store with two weeks of sightings: ``--sources`` lists of
 ``--per-list`` posts, fetched ``--fetches`` times a day, about a third of each list new
 every day (the rest stays on, and climbs or falls), then times ``compose_week`` for the
-second week and ``compose_digest`` for its Sunday in the same run.
+second week and ``compose_digest`` for its Sunday in the same run. Then it times what a
+push of that week does for chats with ``--filters`` different source filters: each
+filter's view (``filtered_view``) and chart figures (``digest_chart``), with one
+``WeekReader`` for the whole push (the store's reads of the week made once). Prints the
+number of SQL statements each step ran, and the load average before and after.
 
-Run: ``uv run python bench/week.py [--per-list 50] [--sources 5] [--fetches 24] [--runs 3]``
+Run: ``uv run python bench/week.py [--per-list 50] [--sources 5] [--fetches 24] [--runs 3]
+[--filters 8]``
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import random
 import statistics
 import tempfile
 import time
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
-from digest import BuildOptions, Store, compose_digest, compose_week, load_themes, make_post
+from digest import (
+    BuildOptions,
+    Digest,
+    Store,
+    compose_digest,
+    compose_week,
+    digest_chart,
+    filtered_view,
+    load_themes,
+    make_post,
+)
+
+try:  # absent before the week's reads were shared (run on an older checkout: "before")
+    from digest import WeekReader
+except ImportError:
+    WeekReader = None  # type: ignore[assignment,misc]
 
 MONDAY = date(2026, 2, 2)  # 2026-W06, then 2026-W07 is measured
 WORDS = ["大模型", "Rust", "开源", "GPU", "Postgres", "前端", "LLM", "Kubernetes", "安全漏洞"]
@@ -51,13 +73,40 @@ def fill(store: Store, sources: int, per_list: int, fetches: int, rng: random.Ra
     return written
 
 
-def timed(call: object, runs: int) -> list[float]:
+def timed(call: object, runs: int) -> list[tuple[float, float]]:
+    """(wall, CPU) milliseconds of each run: CPU time moves less with the machine's load."""
     found = []
     for _ in range(runs):
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), time.process_time()
         call()  # type: ignore[operator]
-        found.append((time.perf_counter() - started) * 1000)
+        found.append(((time.perf_counter() - started) * 1000, (time.process_time() - cpu) * 1000))
     return found
+
+
+def push_views(store: Store, digest: Digest, options: BuildOptions, filters: int) -> None:
+    """Each filter's view and chart figures, as one push prepares them."""
+    reader = WeekReader() if WeekReader is not None else None
+    names = sorted({entry.source for entry in digest.sources})
+    for n in range(filters):
+        sources: tuple[tuple[str, ...], tuple[str, ...]] = ((), (names[n % len(names)],))
+        if n >= len(names):
+            sources = ((names[n % len(names)], names[(n + 1) % len(names)]), ())
+        narrowed = replace(options, include_sources=sources[0], exclude_sources=sources[1])
+        if reader is None:
+            filtered_view(store, digest, options, sources)
+            digest_chart(store, digest, narrowed)
+        else:
+            filtered_view(store, digest, options, sources, reader)
+            digest_chart(store, digest, narrowed, reader)
+
+
+def statements(store: Store, call: object) -> int:
+    """How many SQL statements ``call`` ran on ``store``'s connection."""
+    ran: list[str] = []
+    store.db.conn.set_trace_callback(ran.append)
+    call()  # type: ignore[operator]
+    store.db.conn.set_trace_callback(None)
+    return len(ran)
 
 
 def main() -> None:
@@ -66,7 +115,10 @@ def main() -> None:
     parser.add_argument("--per-list", type=int, default=50)
     parser.add_argument("--fetches", type=int, default=24)
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--filters", type=int, default=8)
     args = parser.parse_args()
+    print(f"load average before: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+    print("shared week reads:", "yes (WeekReader)" if WeekReader is not None else "no")
     options = BuildOptions(themes=load_themes())
     now = datetime(2026, 2, 16, 1, tzinfo=UTC)
     with tempfile.TemporaryDirectory() as folder:
@@ -76,10 +128,24 @@ def main() -> None:
         week = timed(lambda: compose_week(store, "2026-W07", options, now), args.runs)
         day = timed(lambda: compose_digest(store, sunday, options, now), args.runs)
         digest = compose_week(store, "2026-W07", options, now)
+        views = timed(lambda: push_views(store, digest, options, args.filters), args.runs)
+        counts = (
+            statements(store, lambda: compose_week(store, "2026-W07", options, now)),
+            statements(store, lambda: compose_digest(store, sunday, options, now)),
+            statements(store, lambda: push_views(store, digest, options, args.filters)),
+        )
         store.close()
     print(f"{written:,} sightings; the week's digest cites {len(digest.sources)} posts")
-    print(f"compose_week 2026-W07: median {statistics.median(week):.0f} ms, runs {week}")
-    print(f"anchor, compose_digest {sunday}: median {statistics.median(day):.0f} ms, runs {day}")
+    for name, runs, count in (
+        ("compose_week 2026-W07", week, counts[0]),
+        (f"anchor, compose_digest {sunday}", day, counts[1]),
+        (f"push views, {args.filters} filters (view + chart)", views, counts[2]),
+    ):
+        wall = statistics.median(r[0] for r in runs)
+        cpu = statistics.median(r[1] for r in runs)
+        shown = ", ".join(f"{r[0]:.0f}" for r in runs)
+        print(f"{name}: median {wall:.0f} ms wall ({shown}), {cpu:.0f} ms CPU, {count} statements")
+    print(f"load average after: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
 
 
 if __name__ == "__main__":

@@ -6,15 +6,13 @@ come here, with the same options and LLM endpoint ``hotdigest build`` uses.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import Callable
 from datetime import date, datetime
-from functools import partial
 
 from telegram import Bot
 
-from digest import DayBuild, WeekBuild, build_alerts, build_off_loop, build_week_in_thread
+from digest import DayBuild, WeekBuild, build_alerts, build_off_loop, build_week_off_loop
 
 from .alerts import announce
 from .llm import llm_config
@@ -66,12 +64,8 @@ async def build_weekly(
     settings = services.settings
     llm = llm_config(settings)
     async with services.build_lock:
-        built = await asyncio.to_thread(
-            partial(build_week_in_thread, llm=llm, retry_llm=retry_llm),
-            settings.db_path,
-            week,
-            services.options,
-            now,
+        built = await build_week_off_loop(
+            settings.db_path, week, services.options, now, llm=llm, retry_llm=retry_llm
         )
     saved = built.saved
     state = "empty" if saved is None else ("new" if saved.created else "unchanged")

@@ -197,8 +197,16 @@ async def alert_job(context: Context) -> None:
     (`hotdigest ingest`, an import), and those held through quiet hours that just ended.
     While the bot ingests, the posts are left to the alert run after its ingest."""
     services = services_of(context.application)
-    busy = services.ingest_lock.locked()
-    await run_alerts(services, context.application.bot, utcnow(), release_only=busy)
+    lock, bot = services.ingest_lock, context.application.bot
+    if lock.locked():
+        await run_alerts(services, bot, utcnow(), release_only=True)
+        return
+    # Try-acquire: taking a free lock does not yield to the loop, so no ingest can start
+    # between the check above and here, and one that starts during this run waits for
+    # its claims (as the ingest's own alert run holds the lock). Were an ingest already
+    # queued for the lock, this run waits for it and then claims what it stored.
+    async with lock:
+        await run_alerts(services, bot, utcnow())
 
 
 async def upgrade_fallback(services: Services, bot: Bot, now: datetime) -> None:

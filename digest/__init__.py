@@ -14,11 +14,11 @@ from .build.builder import (
 from .build.day import DayBuild, build_day, build_off_loop
 from .build.heat import HeatChart, heat_chart
 from .build.themes import Theme, load_themes
-from .build.week import parse_week, week_name
+from .build.week import WeekReader, parse_week, week_name
 from .build.week_digest import (
     WeekBuild,
     build_week,
-    build_week_in_thread,
+    build_week_off_loop,
     compose_week,
     digest_chart,
     filtered_view,
@@ -259,6 +259,7 @@ __all__ = [
     "TopicChange",
     "UsageError",
     "WeekBuild",
+    "WeekReader",
     "WeeklyPush",
     "WriterError",
     "alert_counts",
@@ -269,7 +270,7 @@ __all__ = [
     "build_digest",
     "build_off_loop",
     "build_week",
-    "build_week_in_thread",
+    "build_week_off_loop",
     "chat_settings",
     "chats_with_follows",
     "check_proxy_url",

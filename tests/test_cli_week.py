@@ -72,6 +72,19 @@ def test_an_empty_or_bad_week(runner: CliRunner, db_path: Path) -> None:
     assert both.exit_code == 2
 
 
+def test_date_and_week_exclude_each_other_in_every_command(
+    runner: CliRunner, db_path: Path
+) -> None:
+    seeded(db_path)
+    for command in (["push", "--dry-run"], ["deliveries"], ["build"], ["show"]):
+        args = ["--db", str(db_path), *command, "--date", "2026-02-15", "--week", WEEK]
+        both = runner.invoke(main, args)
+        assert both.exit_code == 2, (command, both.output)
+        assert "give --date or --week, not both" in both.output
+    # one of them alone still works
+    assert "2026-W07" in run(runner, db_path, "deliveries", "--week", WEEK)
+
+
 def test_export_writes_weekly_pages_with_their_chart(
     runner: CliRunner, db_path: Path, tmp_path: Path
 ) -> None:

@@ -20,8 +20,8 @@ from ..delivery.options import DeliveryOptions, PushReport
 from ..delivery.prepare import prepare
 from ..logs import mask_secrets
 from ..services import Services
-from .common import CliState, domain_errors, parse_date, pass_state
-from .digest_commands import week_key
+from .common import CliState, domain_errors, pass_state
+from .digest_commands import digest_key
 
 
 @click.command("push")
@@ -33,7 +33,8 @@ from .digest_commands import week_key
 @click.option(
     "--week",
     "week",
-    help="Push this weekly digest (YYYY-Www) now to every weekly subscriber without it.",
+    help="Push this weekly digest (YYYY-Www) now to every weekly subscriber without it "
+    "(not with --date).",
 )
 @click.option("--dry-run", is_flag=True, help="List what would be sent; send and record nothing.")
 @pass_state
@@ -46,7 +47,7 @@ def push_command(state: CliState, day: str | None, week: str | None, dry_run: bo
     Example: hotdigest push --dry-run
     """
     settings = replace(state.settings, db_path=state.db_path)
-    when = week_key(week) if week else parse_date(day, None).isoformat() if day else None
+    when = digest_key(day, week)
     if dry_run:
         click.echo("\n".join(asyncio.run(_dry_run(settings, when))))
         return
@@ -65,7 +66,7 @@ def push_command(state: CliState, day: str | None, week: str | None, dry_run: bo
 
 @click.command("deliveries")
 @click.option("--date", "day", help="Digest date YYYY-MM-DD (default: the newest pushed).")
-@click.option("--week", "week", help="A weekly digest's ledger (YYYY-Www).")
+@click.option("--week", "week", help="A weekly digest's ledger (YYYY-Www; not with --date).")
 @pass_state
 @domain_errors
 def deliveries_command(state: CliState, day: str | None, week: str | None) -> None:
@@ -74,7 +75,7 @@ def deliveries_command(state: CliState, day: str | None, week: str | None) -> No
     Example: hotdigest deliveries --date 2026-02-15
     """
     with state.store() as store:
-        key = week_key(week) if week else parse_date(day, None).isoformat() if day else None
+        key = digest_key(day, week)
         lines = describe_ledger(store, key)
     click.echo("\n".join(lines))
 

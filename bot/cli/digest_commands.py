@@ -62,9 +62,8 @@ def build_command(state: CliState, day: str | None, week: str | None, force: boo
     Example: hotdigest build --date 2026-02-15   (or: hotdigest build --week 2026-W07)
     """
     settings = state.settings
+    date_or_week(day, week)
     if week is not None:
-        if day is not None:
-            fail_usage("give --date or --week, not both")
         click.echo("\n".join(build_week_lines(state, week, force)))
         return
     when = parse_date(day, zone(settings.timezone))
@@ -74,6 +73,20 @@ def build_command(state: CliState, day: str | None, week: str | None, force: boo
         )
     for line in describe_build(built):
         click.echo(line)
+
+
+def date_or_week(day: str | None, week: str | None) -> None:
+    """``--date`` and ``--week`` exclude each other: both given is a usage error (exit 2)."""
+    if day is not None and week is not None:
+        fail_usage("give --date or --week, not both")
+
+
+def digest_key(day: str | None, week: str | None) -> str | None:
+    """The digest ``--date`` (``YYYY-MM-DD``) or ``--week`` (``YYYY-Www``) names, if any."""
+    date_or_week(day, week)
+    if week:
+        return week_key(week)
+    return parse_date(day, None).isoformat() if day else None
 
 
 def week_key(text: str) -> str:
@@ -194,8 +207,7 @@ def show_command(
         fail_usage(
             f"unknown section {section!r}: use summary, highlights, metrics, outlook or sources"
         )
-    if week is not None and day is not None:
-        fail_usage("give --date or --week, not both")
+    date_or_week(day, week)
     with state.store() as store:
         if week is not None:
             digest = load_digest(store, week_key(week), version)

@@ -14,8 +14,10 @@ from digest import (
     ChartDrawer,
     Digest,
     DigestError,
+    HeatChart,
     Renderer,
     Subscription,
+    WeekReader,
     digest_chart,
     is_week,
 )
@@ -33,6 +35,7 @@ class ChartPhoto:
     """One chart's PNG, uploaded once: later chats get it by the file_id Telegram gave."""
 
     png: bytes
+    chart: HeatChart  # its figures, the same in every language
     file_id: str | None = None
 
     async def send(
@@ -76,6 +79,7 @@ async def chart_parts(
     chat: Subscription,
     options: BuildOptions | None,
     photos: dict[ChartKey, ChartPhoto | None],
+    weeks: WeekReader | None = None,
 ) -> tuple[ChartPhoto, list[str]] | None:
     """The chart and the texts of a chart push: the caption first, then what did not fit.
 
@@ -84,7 +88,13 @@ async def chart_parts(
     include, exclude = tuple(chat.include_sources), tuple(chat.exclude_sources)
     key: ChartKey = (digest.date, digest.version, chat.language, (include, exclude))
     if key not in photos:
-        photos[key] = await _draw(store, charts, digest, chat.language, options, (include, exclude))
+        # The figures are read once per digest and filter, then drawn in each language.
+        drawn = (p for k, p in photos.items() if p and k[:2] == key[:2] and k[3] == key[3])
+        figures = next((p.chart for p in drawn), None)
+        narrowed = replace(
+            options or BuildOptions(), include_sources=include, exclude_sources=exclude
+        )
+        photos[key] = await _draw(store, charts, digest, chat.language, narrowed, figures, weeks)
     photo = photos[key]
     if photo is None:
         return None
@@ -97,15 +107,16 @@ async def _draw(
     charts: ChartDrawer,
     digest: Digest,
     language: str,
-    options: BuildOptions | None,
-    sources: tuple[tuple[str, ...], tuple[str, ...]],
+    narrowed: BuildOptions,
+    figures: HeatChart | None,
+    weeks: WeekReader | None,
 ) -> ChartPhoto | None:
-    include, exclude = sources
-    narrowed = replace(options or BuildOptions(), include_sources=include, exclude_sources=exclude)
     try:
-        chart = await store.run(lambda s: digest_chart(s, digest, narrowed))
+        chart = figures
+        if chart is None:
+            chart = await store.run(lambda s: digest_chart(s, digest, narrowed, weeks))
         png = await charts.draw(chart, language)
     except DigestError as exc:  # the chart's child failed (ChartError): the text still goes out
         log.warning("no heat chart for %s v%d: %s", digest.date, digest.version, exc)
         return None
-    return ChartPhoto(png)
+    return ChartPhoto(png, chart)

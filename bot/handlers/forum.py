@@ -38,4 +38,12 @@ async def on_topic_message(update: Update, context: BotContext) -> None:
             *(chat_id, thread, what, done.push, done.follows, len(done.resend)),
         )
         if done.resend:
-            await resend_alerts(services, context.bot, done.resend)
+            # Not awaited here: this chat's updates wait for this handler (ChatOrder), and
+            # the resend takes the chat's turns (a group's: one every few seconds). The
+            # Application awaits the task when it stops and hands its errors to the
+            # error handler with this update.
+            context.application.create_task(
+                resend_alerts(services, context.bot, done.resend),
+                update=update,
+                name=f"resend_alerts {chat_id}/{thread}",
+            )

@@ -21,6 +21,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
+from typing import TypeVar
 
 from ..document import Digest
 from ..store.archive import SavedDigest, latest_digest, save_digest
@@ -33,6 +34,7 @@ from .builder import BuildOptions, compose_digest
 COLLECTING = "collecting"
 WRITING = "writing"
 VALIDATING = "validating"
+T = TypeVar("T")
 
 
 @dataclass(frozen=True, slots=True)
@@ -193,13 +195,23 @@ async def build_off_loop(
         if progress is not None:
             loop.call_soon_threadsafe(progress, stage, detail)
 
-    def build() -> DayBuild:
+    return await off_loop(
+        db_path,
+        lambda store: build_day(
+            store, day, options, now, llm=llm, force=force, retry_llm=retry_llm, progress=tell
+        ),
+    )
+
+
+async def off_loop(db_path: str | Path, work: Callable[[Store], T]) -> T:
+    """``work`` on a worker thread, with a connection of that thread's own (sqlite3
+    connections refuse other threads), closed when it ends: a day's or a week's build."""
+
+    def run() -> T:
         store = Store.open(db_path)
         try:
-            return build_day(
-                store, day, options, now, llm=llm, force=force, retry_llm=retry_llm, progress=tell
-            )
+            return work(store)
         finally:
             store.close()
 
-    return await asyncio.to_thread(build)
+    return await asyncio.to_thread(run)

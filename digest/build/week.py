@@ -14,13 +14,12 @@ from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from ..clock import to_iso
 from ..errors import UsageError
 from ..follow.lookup import without_excluded
 from ..store.store import SeenPost, Store
 from .builder import BuildOptions
 from .heat import CHART_POSTS, CHART_THEMES, HeatChart, TopPost, theme_heat
-from .ranking import ScoredPost, group_by_theme, merge_duplicates, normalise_heat
+from .ranking import ScoredPost, ThemeGroup, group_by_theme, merge_duplicates, normalise_heat
 from .themes import OTHER_ID, assign_theme
 
 _WEEK = re.compile(r"(\d{4})-W(\d{2})")
@@ -76,6 +75,7 @@ class WeekFacts:
     climbers: tuple[WeekStory, ...] = ()  # most places gained on their lists
     previous_keys: frozenset[tuple[str, str]] = frozenset()  # posts of the week before
     all_stories: tuple[WeekStory, ...] = ()  # every post of the week, hottest first
+    groups: tuple[ThemeGroup, ...] = ()  # all of them by theme, same stories merged
 
     @property
     def empty(self) -> bool:
@@ -135,60 +135,111 @@ def week_window(days: tuple[dt.date, ...], options: BuildOptions) -> tuple[dt.da
     return options.window(days[0])[0], options.window(days[-1])[1]
 
 
-def week_facts(store: Store, week: str, options: BuildOptions) -> WeekFacts:
-    """The facts of ``week`` (``YYYY-Www``), against the week before it."""
+@dataclass(frozen=True, slots=True)
+class WeekReads:
+    """What the store knows of a week for every source filter: its posts and the week
+    before's (the operator's ``exclude`` applied, no chat's filter), each post's days on
+    the lists and first rank, and which posts are chatter by the taxonomy. A chat's
+    filter narrows these; it needs no read (nor theme matching) of its own."""
+
+    name: str
+    days: tuple[dt.date, ...]
+    window: tuple[dt.datetime, dt.datetime]
+    seen: tuple[SeenPost, ...]
+    previous: tuple[SeenPost, ...]
+    spans: Mapping[tuple[str, str], int]
+    firsts: Mapping[tuple[str, str], int]
+    chatter: frozenset[tuple[str, str]]
+
+
+def read_week(store: Store, week: str, options: BuildOptions) -> WeekReads:
+    """The store's reads of ``week`` (``YYYY-Www``): four queries however many posts."""
     name, days = parse_week(week)
     start, end = week_window(days, options)
-    seen = _seen(store, start, end, options)
-    previous = _seen(store, start - (end - start), start, options)
+    seen = without_excluded(store.posts_in_window(start, end), options.exclude)
+    previous = store.posts_in_window(start - (end - start), start)
+    keys = [s.key for s in seen]
+    return WeekReads(
+        name,
+        days,
+        (start, end),
+        tuple(seen),
+        tuple(without_excluded(previous, options.exclude)),
+        store.sighting_days(keys, start, end),
+        store.first_ranks(keys, start, end),
+        frozenset(s.key for s in seen if is_chatter(s, options)),
+    )
+
+
+ReadKey = tuple[str, tuple[dt.datetime, ...], tuple[str, ...]]  # week, window, exclude
+
+
+class WeekReader:
+    """Each week's reads and facts, made once for the holder's lifetime (one push run):
+    every source filter of a week is narrowed from the same reads, and a filter's chart
+    reuses the facts its view was composed from. One holder serves one set of build
+    options, apart from the chats' source filters."""
+
+    def __init__(self) -> None:
+        self.read: dict[ReadKey, WeekReads] = {}
+        self.found: dict[tuple[ReadKey, tuple[str, ...], tuple[str, ...]], WeekFacts] = {}
+
+    def reads(self, store: Store, week: str, options: BuildOptions) -> WeekReads:
+        key = self._key(week, options)
+        if key not in self.read:
+            self.read[key] = read_week(store, week, options)
+        return self.read[key]
+
+    def facts(self, store: Store, week: str, options: BuildOptions) -> WeekFacts:
+        """``week_facts`` of ``week`` for the sources ``options`` wants."""
+        key = (self._key(week, options), options.include_sources, options.exclude_sources)
+        if key not in self.found:
+            self.found[key] = week_facts(store, week, options, self.reads(store, week, options))
+        return self.found[key]
+
+    @staticmethod
+    def _key(week: str, options: BuildOptions) -> ReadKey:
+        name, days = parse_week(week)
+        return (name, week_window(days, options), options.exclude)
+
+
+def week_facts(
+    store: Store, week: str, options: BuildOptions, reads: WeekReads | None = None
+) -> WeekFacts:
+    """The facts of ``week`` (``YYYY-Www``), against the week before it, for the sources
+    ``options`` wants (``reads``: the week's reads, if already made)."""
+    reads = reads or read_week(store, week, options)
+    start, end = reads.window
+    seen = [s for s in reads.seen if options.wants(s.post.source)]
+    previous = [s for s in reads.previous if options.wants(s.post.source)]
     scored = normalise_heat(seen)
-    spans = store.sighting_days([s.key for s in seen], start, end)
-    firsts = _first_ranks(store, [s.key for s in seen], start, end)
+    spans, firsts = reads.spans, reads.firsts
     hottest = [WeekStory(p.seen, spans.get(p.key, 0), p.score, firsts.get(p.key)) for p in scored]
     # Chatter (cars, credit cards, holidays) never heads a theme; nor does it head a week.
     stories = sorted(
-        (s for s in hottest if not is_chatter(s.post, options)), key=_longest_then_hottest
+        (s for s in hottest if s.post.key not in reads.chatter), key=_longest_then_hottest
     )
     by_source: dict[str, list[WeekStory]] = {}
     for story in sorted(stories, key=lambda s: (-s.score, -(s.post.heat or 0), s.post.key)):
         by_source.setdefault(story.post.post.source, []).append(story)
     climbers = sorted((s for s in stories if s.climb), key=lambda s: (-s.climb, s.post.key))
+    groups = _grouped(scored, options)  # the costliest step (stories, themes): made once
     return WeekFacts(
-        week=name,
-        days=days,
+        week=reads.name,
+        days=reads.days,
         window_start=start,
         window_end=end,
         posts=len(seen),
         previous_posts=len(previous),
         per_source=dict(sorted(Counter(s.post.source for s in seen).items())),
         stories=tuple(stories[:TOP_STORIES]),
-        themes=_themes(scored, normalise_heat(previous), options),
+        themes=_themes(groups, _grouped(normalise_heat(previous), options), options),
         top_by_source={k: tuple(v[:TOP_PER_SOURCE]) for k, v in sorted(by_source.items())},
         climbers=tuple(climbers[:TOP_CLIMBERS]),
         previous_keys=frozenset(s.key for s in previous),
         all_stories=tuple(hottest),
+        groups=tuple(groups),
     )
-
-
-def _first_ranks(
-    store: Store, keys: list[tuple[str, str]], start: dt.datetime, end: dt.datetime
-) -> dict[tuple[str, str], int]:
-    """Each post's rank at its first ranked sighting in [start, end): one pass over the
-    week's snapshots, newest first, so the earliest sighting is the one left standing."""
-    wanted = set(keys)
-    rows = store.db.execute(
-        "SELECT source, post_id, rank FROM snapshots WHERE fetched_at >= ? AND fetched_at < ? "
-        "AND rank IS NOT NULL ORDER BY fetched_at DESC",
-        [to_iso(start), to_iso(end)],
-    )
-    return {(s, p): int(rank) for s, p, rank in rows if (s, p) in wanted}
-
-
-def _seen(
-    store: Store, start: dt.datetime, end: dt.datetime, options: BuildOptions
-) -> list[SeenPost]:
-    seen = [s for s in store.posts_in_window(start, end) if options.wants(s.post.source)]
-    return without_excluded(seen, options.exclude)
 
 
 def is_chatter(seen: SeenPost, options: BuildOptions) -> bool:
@@ -205,14 +256,15 @@ def _longest_then_hottest(story: WeekStory) -> tuple[int, int, float, tuple[str,
     return (-story.days, rank, -story.score, story.post.key)
 
 
-def _themes(
-    now: list[ScoredPost], before: list[ScoredPost], options: BuildOptions
-) -> tuple[WeekTheme, ...]:
-    def counts(scored: list[ScoredPost]) -> Counter[str]:
-        groups = group_by_theme(merge_duplicates(scored), options.themes) if scored else []
-        return Counter({g.theme.id: len(g.posts) for g in groups})
+def _grouped(scored: list[ScoredPost], options: BuildOptions) -> list[ThemeGroup]:
+    return group_by_theme(merge_duplicates(scored), options.themes) if scored else []
 
-    this_week, last_week = counts(now), counts(before)
+
+def _themes(
+    now: list[ThemeGroup], before: list[ThemeGroup], options: BuildOptions
+) -> tuple[WeekTheme, ...]:
+    this_week = Counter({g.theme.id: len(g.posts) for g in now})
+    last_week = Counter({g.theme.id: len(g.posts) for g in before})
     themes = [
         WeekTheme(t.id, t.zh, t.en, this_week[t.id], last_week[t.id])
         for t in options.themes

@@ -24,11 +24,18 @@ from ..writers.llm_client import LlmConfig
 from ..writers.weekly import WeekWriter
 from .builder import BuildOptions, filtered_digest, list_places, window_footer
 from .compose import empty_digest, write_digest
-from .day import COLLECTING, store_version
+from .day import COLLECTING, off_loop, store_version
 from .facts import BuildFacts, Key, SourceCount, ThemeTrend
 from .heat import HeatChart, heat_chart
-from .ranking import ScoredPost, ThemeGroup, group_by_theme, merge_duplicates
-from .week import WeekFacts, parse_week, week_chart, week_facts, week_name, week_window
+from .ranking import ThemeGroup
+from .week import (
+    WeekFacts,
+    WeekReader,
+    parse_week,
+    week_chart,
+    week_name,
+    week_window,
+)
 
 SourceFilter = tuple[tuple[str, ...], tuple[str, ...]]  # (include, exclude)
 THEME_EXAMPLES = 2  # items shown for each of the week's rising themes
@@ -48,9 +55,14 @@ class WeekBuild:
         return self.saved.digest if self.saved else None
 
 
-def compose_week(store: Store, week: str, options: BuildOptions, now: datetime) -> Digest:
-    """The weekly digest of ``week`` (version 0, unsaved); deterministic for one store."""
-    facts = week_facts(store, week, options)
+def compose_week(
+    store: Store, week: str, options: BuildOptions, now: datetime, reader: WeekReader | None = None
+) -> Digest:
+    """The weekly digest of ``week`` (version 0, unsaved); deterministic for one store.
+
+    :param reader: keeps the week's reads and facts, when a caller needs them again.
+    """
+    facts = (reader or WeekReader()).facts(store, week, options)
     seen = [story.post for story in facts.all_stories]
     footer = window_footer(store, options, seen, facts.window_start, facts.window_end, now)
     if facts.empty:
@@ -90,7 +102,7 @@ def build_week(
     return WeekBuild(offline.date, done.saved, _posts(offline), done.reason)
 
 
-def build_week_in_thread(
+async def build_week_off_loop(
     db_path: str | Path,
     week: str,
     options: BuildOptions,
@@ -100,12 +112,14 @@ def build_week_in_thread(
     force: bool = False,
     retry_llm: bool = True,
 ) -> WeekBuild:
-    """``build_week`` on a connection of this thread's own (the bot's worker thread)."""
-    store = Store.open(db_path)
-    try:
-        return build_week(store, week, options, now, llm=llm, force=force, retry_llm=retry_llm)
-    finally:
-        store.close()
+    """``build_week`` on a worker thread with its own connection, as a day's build runs
+    (``build_off_loop``): an LLM build holds it for minutes, the bot's store thread not."""
+    return await off_loop(
+        db_path,
+        lambda store: build_week(
+            store, week, options, now, llm=llm, force=force, retry_llm=retry_llm
+        ),
+    )
 
 
 def last_full_week(day: date) -> str:
@@ -127,21 +141,29 @@ def week_missing(store: Store, week: str, options: BuildOptions) -> bool:
     return tried is None or newest > tried
 
 
-def digest_chart(store: Store, digest: Digest, options: BuildOptions) -> HeatChart:
+def digest_chart(
+    store: Store, digest: Digest, options: BuildOptions, reader: WeekReader | None = None
+) -> HeatChart:
     """Any stored digest's chart: a day's (``heat_chart``), or a week's themes day by day
-    and its longest stayers."""
+    and its longest stayers (``reader``: the week's reads, kept across filters)."""
     if not is_week(digest.date):
         return heat_chart(store, digest, options)
     numbers = {(entry.source, entry.post_id): entry.index for entry in digest.sources}
-    chart = week_chart(store, week_facts(store, digest.date, options), options, numbers)
+    facts = (reader or WeekReader()).facts(store, digest.date, options)
+    chart = week_chart(store, facts, options, numbers)
     return replace(chart, version=digest.version)
 
 
 def filtered_view(
-    store: Store, digest: Digest, options: BuildOptions, sources: SourceFilter
+    store: Store,
+    digest: Digest,
+    options: BuildOptions,
+    sources: SourceFilter,
+    reader: WeekReader | None = None,
 ) -> Digest:
     """Any digest as a chat with a source filter, ``(include, exclude)``, sees it (a day's:
-    ``filtered_digest``; a week's: its week composed from those sources only)."""
+    ``filtered_digest``; a week's: its week composed from those sources only, from the
+    reads ``reader`` keeps, so a push with many filters reads each week once)."""
     include, exclude = sources
     if not is_week(digest.date):
         return filtered_digest(store, digest, options, include, exclude)
@@ -149,7 +171,7 @@ def filtered_view(
         return digest
     narrowed = replace(options, include_sources=include, exclude_sources=exclude)
     built_at = datetime.fromisoformat(digest.footer.built_at)
-    rebuilt = compose_week(store, digest.date, narrowed, built_at)
+    rebuilt = compose_week(store, digest.date, narrowed, built_at, reader)
     return replace(rebuilt, version=digest.version)
 
 
@@ -159,7 +181,7 @@ def _posts(digest: Digest) -> int:
 
 def _build_facts(facts: WeekFacts, options: BuildOptions) -> BuildFacts:
     """The week as the daily writer's facts: its chosen stories grouped by theme."""
-    groups = _groups(facts, options)
+    groups = _groups(facts)
     seen = [story.post for story in facts.all_stories]
     cited = [post for group in groups for post in group.posts]
     cited_by = Counter(post.seen.post.source for post in cited)
@@ -189,15 +211,14 @@ def _build_facts(facts: WeekFacts, options: BuildOptions) -> BuildFacts:
     )
 
 
-def _groups(facts: WeekFacts, options: BuildOptions) -> list[ThemeGroup]:
+def _groups(facts: WeekFacts) -> list[ThemeGroup]:
     """The week's themes, keeping only the items the weekly digest cites: the stayers,
     the climbers, each list's top posts, and the first items of the rising themes."""
-    scored = [ScoredPost(story.post, story.score) for story in facts.all_stories]
     wanted = {s.post.key for s in (*facts.stories, *facts.climbers)}
     wanted |= {s.post.key for top in facts.top_by_source.values() for s in top}
     rising = {t.theme_id for t in facts.themes[:3] if t.change > 0}
     kept = []
-    for group in group_by_theme(merge_duplicates(scored), options.themes):
+    for group in facts.groups:
         items = [
             item
             for n, item in enumerate(group.items)

@@ -1,8 +1,8 @@
 """Alerts: the posts an ingest run first saw that match a chat's follows, once per chat ever.
 
 ``plan_alerts`` runs after every ingest and each minute. It reads the posts stored since
-the last alert run (``alert_runs.through_rowid``, so a restart resumes where the last
-run ended, and posts the CLI stored alert as the bot's own do),
+the last alert run (``alert_runs.through_rowid``, a ``posts.stored_order``, so a restart
+resumes where the last run ended, and posts the CLI stored alert as the bot's own do),
 drops those the operator's global filter excludes, matches the rest against every
 active follow group, and claims each (chat, post) in the ``follow_alerts`` ledger
 before anything is sent. The claim is an insert that does nothing when the chat
@@ -137,23 +137,27 @@ def plan_alerts(store: Store, now: datetime, options: AlertOptions) -> AlertRun:
 
 
 def _last_run(store: Store) -> tuple[datetime | None, int | None]:
-    """The newest first sighting and the last post (rowid) the alert runs have read."""
+    """The newest first sighting and the last post (``stored_order``) the runs have read."""
     row = store.db.execute("SELECT max(through), max(through_rowid) FROM alert_runs").fetchone()
     return (from_iso(row[0]) if row and row[0] else None), (row[1] if row else None)
 
 
 def _new_posts(store: Store, mark: int | None, since: datetime) -> tuple[list[_New], int | None]:
-    """The posts stored after post ``mark`` (a rowid: posts are never deleted, so rowids
-    grow as posts are stored, whoever stores them: the bot's ingest, the CLI's, an
-    import) first seen since ``since``, hottest first; and the rowid the next run reads
-    after.
+    """The posts stored after post ``mark`` first seen since ``since``, hottest first; and
+    the mark the next run reads after.
+
+    ``mark`` is a ``posts.stored_order`` (kept in ``alert_runs.through_rowid``): it grows
+    as posts are stored, whoever stores them (the bot's ingest, the CLI's, an import), and
+    unlike the rowid it was until schema v17, no VACUUM or rebuild of the table renumbers
+    it (posts have no INTEGER PRIMARY KEY, so their rowids may change: a post stored after
+    a run could have fallen below its mark and never alerted).
 
     First sightings alone would lose posts: a writer that fetched before the last run but
     committed after it stores posts first seen before that run's newest.
     """
     rows = store.db.execute(
-        "SELECT rowid, source, post_id, url, title, brief, first_seen_at FROM posts "
-        "WHERE rowid > ? AND first_seen_at >= ? "
+        "SELECT stored_order, source, post_id, url, title, brief, first_seen_at FROM posts "
+        "WHERE stored_order > ? AND first_seen_at >= ? "
         "ORDER BY coalesce(heat, -1) DESC, first_seen_at, source, post_id",
         [mark or 0, to_iso(since)],
     ).fetchall()

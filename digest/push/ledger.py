@@ -264,8 +264,20 @@ class Ledger:
 
     def latest_date(self) -> str | None:
         """The newest digest date with any row (a day's: weeks, ``YYYY-Www``, sort after
-        every day of their year and would hide the days' pushes)."""
-        row = self.db.execute(
-            "SELECT max(date) FROM deliveries WHERE date NOT GLOB '*-W*'"
-        ).fetchone()
-        return row[0] if row else None
+        every day of their year and would hide the days' pushes).
+
+        Each step is one seek on the primary key (``date`` leads it): the newest date
+        below a bound. A week found moves the bound below every key that starts as it does
+        up to its "-W" (its year's weeks), where that year's days are; only a year with
+        weeks and no newer day adds a step. (``NOT GLOB '*-W*'`` scanned the whole table.)
+        """
+        bound = None
+        while True:
+            below = " WHERE date < ?" if bound else ""
+            row = self.db.execute(
+                f"SELECT max(date) FROM deliveries{below}", [bound] if bound else []
+            ).fetchone()
+            found: str | None = row[0] if row else None
+            if found is None or "-W" not in found:
+                return found
+            bound = found[: found.index("-W") + 2]

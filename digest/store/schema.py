@@ -256,6 +256,18 @@ def _v16_alert_mark(db: sqlite_utils.Database) -> None:
     db.execute("ALTER TABLE alert_runs ADD COLUMN through_rowid INTEGER")
 
 
+def _v17_post_order(db: sqlite_utils.Database) -> None:
+    # The order posts were stored in, for the alert runs' cursor (alert_runs.through_rowid
+    # holds it from now on). v16 used the implicit rowid, which SQLite documents VACUUM
+    # may renumber in a table without an INTEGER PRIMARY KEY (posts: source, post_id),
+    # as may any rebuild of the table: a post stored after the last run but renumbered
+    # below its mark would never alert. A column keeps its values through both. It starts
+    # as the rowid, so the last run's mark still points where it did.
+    db.execute("ALTER TABLE posts ADD COLUMN stored_order INTEGER")
+    db.execute("UPDATE posts SET stored_order = rowid")
+    db.execute("CREATE UNIQUE INDEX idx_posts_stored_order ON posts (stored_order)")
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     *FIRST_MIGRATIONS,
     _v7_day_builds,
@@ -268,6 +280,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     _v14_empty_weeks,
     _v15_forum_topics,
     _v16_alert_mark,
+    _v17_post_order,
 )
 
 

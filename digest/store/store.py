@@ -18,6 +18,10 @@ from ..models import Post
 from .problems import store_problem
 from .schema import migrate
 
+# ``stored_order`` numbers posts in the order they were first stored (the alert runs'
+# cursor): set once, by the insert, in the writer's transaction (SQLite has one writer at
+# a time, so numbers grow in commit order); an update never changes it.
+
 # Fields a sighting may carry. The newest sighting wins for every field it carries; a
 # field it lacks (NULL, or an empty tag list) keeps what an earlier sighting knew, so one
 # record never blanks another.
@@ -40,9 +44,10 @@ def _newest_carried(column: str) -> str:
 _UPSERT_POST = (
     """
 INSERT INTO posts (source, post_id, title, url, author, heat, rank, category, tags, brief,
-                   published_at, first_seen_at, last_seen_at)
+                   published_at, first_seen_at, last_seen_at, stored_order)
 VALUES (:source, :post_id, :title, :url, :author, :heat, :rank, :category, :tags, :brief,
-        :published_at, :seen_at, :seen_at)
+        :published_at, :seen_at, :seen_at,
+        (SELECT coalesce(max(stored_order), 0) + 1 FROM posts))
 ON CONFLICT (source, post_id) DO UPDATE SET
 """
     + "".join(f"    {_newest_carried(column)},\n" for column in _CARRIED)
@@ -67,6 +72,16 @@ FROM (
     GROUP BY source, post_id
 ) AS w
 JOIN posts AS p ON p.source = w.source AND p.post_id = w.post_id
+"""
+
+
+# The sightings in [?, ?) of the posts of a JSON list of [source, post_id] keys (the first
+# parameter): each key is a lookup by the snapshots' primary key, one query for them all.
+_BY_KEY = """
+FROM json_each(?) AS k
+JOIN snapshots AS s
+  ON s.source = json_extract(k.value, '$[0]') AND s.post_id = json_extract(k.value, '$[1]')
+WHERE s.fetched_at >= ? AND s.fetched_at < ?
 """
 
 
@@ -201,16 +216,35 @@ class Store:
     def sighting_days(
         self, keys: Iterable[tuple[str, str]], since: datetime, end: datetime
     ) -> dict[tuple[str, str], int]:
-        """For each post, on how many distinct UTC days it was seen in [since, end)."""
-        result: dict[tuple[str, str], int] = {}
-        for source, post_id in keys:
-            row = self.db.execute(
-                "SELECT count(DISTINCT substr(fetched_at, 1, 10)) FROM snapshots "
-                "WHERE source = ? AND post_id = ? AND fetched_at >= ? AND fetched_at < ?",
-                [source, post_id, to_iso(since), to_iso(end)],
-            ).fetchone()
-            result[(source, post_id)] = int(row[0])
+        """For each post, on how many distinct UTC days it was seen in [since, end).
+
+        One query for all posts: each key is looked up by the snapshots' primary key.
+        """
+        wanted = list(keys)
+        result = dict.fromkeys(wanted, 0)
+        rows = self.db.execute(
+            "SELECT s.source, s.post_id, count(DISTINCT substr(s.fetched_at, 1, 10))"
+            + _BY_KEY
+            + "GROUP BY s.source, s.post_id",
+            [json.dumps(wanted), to_iso(since), to_iso(end)],
+        )
+        result.update({(source, post_id): int(days) for source, post_id, days in rows})
         return result
+
+    def first_ranks(
+        self, keys: Iterable[tuple[str, str]], start: datetime, end: datetime
+    ) -> dict[tuple[str, str], int]:
+        """Each post's rank at its first ranked sighting in [start, end) (none: left out).
+
+        SQLite takes a bare column (``rank``) from the row that gives ``min()`` its value.
+        """
+        rows = self.db.execute(
+            "SELECT s.source, s.post_id, s.rank, min(s.fetched_at)"
+            + _BY_KEY
+            + "AND s.rank IS NOT NULL GROUP BY s.source, s.post_id",
+            [json.dumps(list(keys)), to_iso(start), to_iso(end)],
+        )
+        return {(source, post_id): int(rank) for source, post_id, rank, _ in rows}
 
     def fetches(self, limit: int = 100) -> list[Fetch]:
         rows = self.db.execute(

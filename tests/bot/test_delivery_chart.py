@@ -81,3 +81,26 @@ async def test_a_chart_that_cannot_be_drawn_leaves_the_push_as_text(
     assert not fake.photos
     assert [r["html"] for r in fake.sent(1)] == [r["html"] for r in fake.sent(2)]
     assert fake.sent(1)[0]["text"].startswith("科技热榜日报")
+
+
+async def test_a_charts_figures_are_read_once_and_drawn_in_each_language(
+    services: Services, db_path: Path
+) -> None:
+    fake = FakeTelegram(TOKEN, limits=None)
+    prepare(db_path, fake, {1: True, 2: True})
+    store = Store.open(db_path)
+    chats = Subscriptions(store)
+    english = chats.get(2)
+    assert english is not None
+    chats.save(replace(english, language="en"), NOW)
+    store.close()
+    ran: list[str] = []
+    await services.store.run(lambda s: s.db.conn.set_trace_callback(ran.append))
+    report = await push_on_fake(services, fake, now=NOW)
+    await services.store.run(lambda s: s.db.conn.set_trace_callback(None))
+    assert report.failed == 0 and report.delivered == 2
+    zh, en = fake.sent(1)[0], fake.sent(2)[0]
+    assert zh["photo"]["file_id"] != en["photo"]["file_id"]  # one chart per language
+    # The chart's heat of the week's days: one read of each day's window, for both.
+    windows = [s for s in ran if "idx_snapshots_fetched_at" in s]
+    assert 0 < len(windows) <= 7

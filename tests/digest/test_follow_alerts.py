@@ -6,6 +6,8 @@ from dataclasses import replace
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 
+import sqlite_utils
+
 from digest import (
     AlertOptions,
     AlertSettings,
@@ -20,6 +22,8 @@ from digest import (
     plan_alerts,
     release_held,
 )
+from digest.clock import to_iso
+from digest.store.schema import MIGRATIONS
 
 T0 = datetime(2026, 2, 15, 2, 0, tzinfo=UTC)  # 10:00 in Asia/Shanghai
 OPTIONS = AlertOptions(timezone="Asia/Shanghai")
@@ -171,3 +175,63 @@ def test_the_global_filter_drops_posts_from_the_digest(
     filtered = replace(options, exclude=("glm", "flutter +发布"))
     left = {s.title for s in compose_digest(sample, day, filtered, built).sources}
     assert left and not any("GLM" in t or "Flutter 3.41 发布" in t for t in left)
+
+
+def rebuild_posts(store: Store, order: str) -> None:
+    """Copy the posts table as a rebuild does (or as VACUUM may: SQLite keeps no promise
+    about the rowids of a table without an INTEGER PRIMARY KEY): rowids come out renumbered
+    in ``order``."""
+    (sql,) = store.db.execute("SELECT sql FROM sqlite_master WHERE name = 'posts'").fetchone()
+    indexes = store.db.execute(
+        "SELECT sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'posts' "
+        "AND sql IS NOT NULL"
+    ).fetchall()
+    with store.db.conn:
+        store.db.execute(sql.replace("posts", "posts_copy", 1))
+        store.db.execute(f"INSERT INTO posts_copy SELECT * FROM posts ORDER BY {order}")
+        store.db.execute("DROP TABLE posts")
+        store.db.execute("ALTER TABLE posts_copy RENAME TO posts")
+        for (index,) in indexes:
+            store.db.execute(index)
+
+
+def test_a_post_stored_after_a_run_alerts_though_the_table_was_renumbered(store: Store) -> None:
+    follow(store, 1, "GLM")
+    store.save_posts([post("v2ex", f"p{n}", f"Nothing {n}") for n in range(3)], T0)
+    assert plan_alerts(store, T0 + timedelta(minutes=1), OPTIONS).posts == 3
+    store.save_posts([post("a-list", "glm", "GLM-6 released")], T0 + timedelta(minutes=2))
+    rebuild_posts(store, "source, post_id")  # the unread post now has rowid 1
+    rowid = store.db.execute("SELECT rowid FROM posts WHERE post_id = 'glm'").fetchone()[0]
+    assert rowid == 1
+    run = plan_alerts(store, T0 + timedelta(minutes=3), OPTIONS)
+    assert run.posts == 1 and alerted(run.batches) == {1: ["glm"]}  # and nothing read again
+    store.save_posts([post("a-list", "glm2", "GLM-7 released")], T0 + timedelta(minutes=4))
+    after = plan_alerts(store, T0 + timedelta(minutes=5), OPTIONS)
+    assert after.posts == 1 and alerted(after.batches) == {1: ["glm2"]}
+
+
+def test_v17_numbers_stored_posts_as_their_rowids_so_the_last_mark_holds() -> None:
+    db = sqlite_utils.Database(memory=True)
+    db.table("_meta").create({"key": str, "value": str}, pk="key")
+    for number, migration in enumerate(MIGRATIONS[:16], start=1):
+        migration(db)
+        db.execute("INSERT OR REPLACE INTO _meta VALUES ('schema_version', ?)", [str(number)])
+    for n in range(1, 4):
+        db.execute(
+            "INSERT INTO posts (rowid, source, post_id, title, first_seen_at, last_seen_at) "
+            "VALUES (?, 'hn', ?, ?, ?, ?)",
+            [n * 10, f"p{n}", f"GLM {n}", *[to_iso(T0)] * 2],
+        )
+    db.execute(  # a v16 run read up to the second post
+        "INSERT INTO alert_runs (at, through, posts, alerts, through_rowid) "
+        "VALUES (?, ?, 2, 0, 20)",
+        [to_iso(T0), to_iso(T0)],
+    )
+    store = Store(db)  # migrates
+    orders = db.execute("SELECT rowid, stored_order FROM posts ORDER BY rowid").fetchall()
+    assert orders == [(10, 10), (20, 20), (30, 30)]
+    follow(store, 1, "GLM")
+    run = plan_alerts(store, T0 + timedelta(minutes=1), OPTIONS)
+    assert alerted(run.batches) == {1: ["p3"]}  # only the post the v16 run had not read
+    store.save_posts([post("hn", "p4", "GLM 4")], T0 + timedelta(minutes=2))
+    assert db.execute("SELECT stored_order FROM posts WHERE post_id = 'p4'").fetchone() == (31,)

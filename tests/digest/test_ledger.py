@@ -203,3 +203,49 @@ def test_a_migrated_group_moves_once_and_gets_the_push_again(
     assert not chats.get(-5).active  # type: ignore[union-attr]
     Ledger(store).apply([Claim(key(-1005), 1)], T0)
     assert follow_migration(store, job, -1005, T0) is None  # it already has this digest
+
+
+def deliveries(store: Store, dates: list[str]) -> None:
+    store.db["deliveries"].insert_all(
+        {"date": d, "version": 1, "chat_id": n, "part": 1, "parts": 1, "kind": PUSH,
+         "status": "sent", "attempts": 1, "updated_at": "2026-01-01T00:00:00Z"}
+        for n, d in enumerate(dates)
+    )  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("dates", "latest"),
+    [
+        ([], None),
+        (["2026-W07", "2025-W52"], None),  # weeks only
+        (["2026-02-15", "2026-W07", "2026-W08"], "2026-02-15"),
+        (["2026-12-31", "2027-W01", "2026-W53"], "2026-12-31"),  # a newer year's week
+        (["2025-12-29", "2026-W01", "2025-W52", "2026-W09"], "2025-12-29"),
+        (["2026-03-09", "2026-03-10", "2026-03-10"], "2026-03-10"),
+    ],
+)
+def test_latest_date_is_the_newest_days(store: Store, dates: list[str], latest: str | None) -> None:
+    deliveries(store, dates)
+    assert Ledger(store).latest_date() == latest
+    days = [d for d in dates if "-W" not in d]
+    assert latest == (max(days) if days else None)  # what NOT GLOB '*-W*' answered
+
+
+def test_latest_date_does_not_walk_the_weeks_rows(store: Store) -> None:
+    def steps(week_rows: int) -> int:
+        store.db.execute("DELETE FROM deliveries")
+        deliveries(store, ["2026-02-15"] + ["2026-W07", "2026-W08"] * (week_rows // 2))
+        counted = [0]
+
+        def tick() -> int:
+            counted[0] += 1
+            return 0  # go on
+
+        store.db.conn.set_progress_handler(tick, 1)  # one call per SQLite VM instruction
+        assert Ledger(store).latest_date() == "2026-02-15"
+        store.db.conn.set_progress_handler(None, 1)
+        return counted[0]
+
+    # Seeks: the work does not grow with the week rows above the newest day (NOT GLOB
+    # walked every one of them down the index: about 8 instructions a row).
+    assert steps(4000) == steps(2) < 100

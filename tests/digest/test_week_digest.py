@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 from fake_llm import MARK, FakeLlm, data_of, llm_settings, serve
@@ -16,7 +18,9 @@ from digest import (
     Digest,
     Store,
     UsageError,
+    WeekReader,
     build_week,
+    build_week_off_loop,
     compose_week,
     digest_chart,
     digest_versions,
@@ -140,6 +144,47 @@ def test_a_weeks_chart_and_a_filtered_view(fortnight: Store, options: BuildOptio
     narrowed = filtered_view(fortnight, saved, options, ((), ("hackernews",)))
     assert narrowed.version == saved.version and narrowed.date == WEEK
     assert {s.source for s in narrowed.sources} == {"juejin", "v2ex"}
+
+
+async def test_a_week_builds_off_the_loop_on_its_own_connection(
+    db_path: Path, options: BuildOptions
+) -> None:
+    store = Store.open(db_path)
+    seed_fortnight(store)
+    store.close()  # the build opens the file itself, on its worker thread
+    built = await build_week_off_loop(db_path, WEEK, options, BUILT)
+    again = await build_week_off_loop(db_path, WEEK, options, BUILT)
+    assert built.saved is not None and built.saved.created and built.posts == 11
+    assert again.saved is not None and not again.saved.created  # unchanged: no new version
+    reader = Store.open(db_path)
+    try:
+        assert [v[:2] for v in digest_versions(reader, weeks=True)] == [(WEEK, 1)]
+    finally:
+        reader.close()
+
+
+def test_a_weeks_filters_and_charts_share_one_read_of_the_week(
+    fortnight: Store, options: BuildOptions
+) -> None:
+    saved = build_week(fortnight, WEEK, options, BUILT).digest
+    assert saved is not None
+    filters = [((), ("hackernews",)), (("juejin",), ()), ((), ("v2ex",))]
+    alone = [filtered_view(fortnight, saved, options, f) for f in filters]
+    narrowed = [replace(options, include_sources=i, exclude_sources=e) for i, e in filters]
+    charts = [digest_chart(fortnight, saved, n) for n in narrowed]
+    reader = WeekReader()
+    ran: list[str] = []
+    fortnight.db.conn.set_trace_callback(ran.append)
+    shared = [filtered_view(fortnight, saved, options, f, reader) for f in filters]
+    first = len(ran)
+    again = [digest_chart(fortnight, saved, n, reader) for n in narrowed]
+    fortnight.db.conn.set_trace_callback(None)
+    assert shared == alone and again == charts  # the same digests and charts
+    # The week and the week before are read once for all three filters (two window
+    # reads), and the charts read only their days' windows, not the week again.
+    weekly = [s for s in ran[:first] if "GROUP BY source, post_id" in s]
+    assert len(weekly) == 2
+    assert not any("json_each" in s for s in ran[first:])
 
 
 def test_the_llm_writes_a_weeks_prose_through_the_daily_path(
