@@ -196,9 +196,11 @@ class Pacer:
     def _count(self, now: float) -> Departure:
         sent, departure = self._sent, Departure(now, now)
         while sent and (len(sent) >= self.cap or sent[0].at < now - self.window - STALE):
-            old = sent.popleft()  # a window old: it can no longer hold a send back
+            old = sent.popleft()  # a window old: only its lateness still holds sends back
             old.gone = True
-            self._floor = max(self._floor, old.counted)
+            # Still on its way, it may yet arrive up to LATE_MOST after it left.
+            bound = old.at + LATE_MOST if old.on_way else old.counted
+            self._floor = max(self._floor, bound)
         sent.append(departure)
         if len(sent) == self.cap:
             self._full_at = now

@@ -109,3 +109,21 @@ def test_a_send_not_answered_yet_holds_back_the_send_30_after_it() -> None:
     pacer.answered(late[0])  # it took 0.3 s: it counts that late, less the quickest trip
     assert late[0].counted == pytest.approx(late[0].at + 0.3 - 0.05 - COVERED)
     assert pacer.fits_at() == pytest.approx(late[0].counted + pacer.window)
+
+
+def test_a_send_still_on_its_way_when_it_ages_out_of_the_window_keeps_holding_back() -> None:
+    # A quiet pace: a send leaves, its request hangs, and the next send comes over a window
+    # later, which drops the first from the window by age. It may still arrive up to
+    # LATE_MOST after it left, so the sends after it must still count it.
+    clock = Clock()
+    pacer = Pacer(Limits(), clock, clock.sleep)
+    hanging = pacer.turned(push=False)
+    assert hanging is not None
+    pacer.sending(hanging)
+    clock.now += pacer.window + 0.06  # past the window and its stale slack
+    later = pacer.turned(push=False)
+    assert later is not None
+    assert hanging.gone  # aged out of the window's last ``cap``
+    for _ in range(28):  # the window fills up to one short of ``cap``
+        assert pacer.turned(push=False) is not None
+    assert pacer.fits_at() >= hanging.at + LATE_MOST + pacer.window
