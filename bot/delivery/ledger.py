@@ -10,6 +10,7 @@ from functools import partial
 from digest import Claim, Finish, Ledger, PartKey, PushJob, Store
 
 from ..services import StoreRunner
+from .limits import Sleep
 from .options import GATHER
 
 
@@ -18,11 +19,16 @@ class LedgerWriter:
     commits, share the next one (one transaction on the store thread)."""
 
     def __init__(
-        self, store: StoreRunner, stamp: Callable[[], datetime], gather: float = GATHER
+        self,
+        store: StoreRunner,
+        stamp: Callable[[], datetime],
+        gather: float = GATHER,
+        sleep: Sleep = asyncio.sleep,
     ) -> None:
         self.store = store
         self.stamp = stamp
         self.gather = gather
+        self.sleep = sleep
         self._pending: list[tuple[Claim | Finish, asyncio.Future[bool]]] = []
         self._posted: set[asyncio.Future[bool]] = set()  # posted writes not yet committed
         self._failure: BaseException | None = None  # the first posted write that failed
@@ -67,7 +73,7 @@ class LedgerWriter:
         # Only the first batch waits to gather: writes that arrive while a batch commits
         # go in the next one at once (a wait before each would add it to every claim).
         if self.gather:
-            await asyncio.sleep(self.gather)
+            await self.sleep(self.gather)
         while self._pending:
             batch, self._pending = self._pending, []
             ops, stamp = [op for op, _ in batch], self.stamp()

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import threading
-import time
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -64,20 +63,26 @@ async def test_a_cancelled_waiter_leaves_the_rest_of_its_batch_answered(tmp_path
 async def test_only_the_first_batch_waits_to_gather(tmp_path: Path) -> None:
     # Writes that arrive while a batch commits go in the next batch at once; a wait before
     # every batch added `gather` to each claim made while the store was busy.
+    waits: list[float] = []
+
+    async def sleep(seconds: float) -> None:  # records the gathering, takes no time
+        waits.append(seconds)
+
     runner = StoreRunner(tmp_path / "ledger.db")
-    writer = LedgerWriter(runner, lambda: NOW, gather=2.0)
+    writer = LedgerWriter(runner, lambda: NOW, gather=2.0, sleep=sleep)
     release = threading.Event()
     busy = asyncio.ensure_future(runner.run(lambda _: release.wait(60)))  # the store thread
     try:
         first = asyncio.ensure_future(writer.write(Claim(PartKey("2026-02-15", 1, 1, 1), 1)))
-        await asyncio.sleep(3.0)  # its batch gathered (2 s) and waits for the store thread
+        for _ in range(3):  # its batch gathered and waits for the busy store thread
+            await asyncio.sleep(0)
+        assert waits == [2.0]
         second = asyncio.ensure_future(writer.write(Claim(PartKey("2026-02-15", 1, 2, 1), 1)))
         await asyncio.sleep(0)
         release.set()
-        started = time.monotonic()
         assert await asyncio.wait_for(first, 30)
         assert await asyncio.wait_for(second, 30)
-        assert time.monotonic() - started < 1.5  # not another 2 s of gathering
+        assert waits == [2.0]  # the second batch went at once, without gathering again
         await busy
     finally:
         release.set()
