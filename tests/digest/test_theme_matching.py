@@ -229,3 +229,24 @@ def test_steve_jobs_is_a_name_not_jobs(themes):
 def test_a_domain_email_or_driving_school_question_is_chatter(themes, title, brief):
     chatter = {t.id for t in themes if t.chatter}
     assert assign_theme(title, brief, themes) in chatter
+
+
+def test_code_alone_does_not_make_a_repository_ai_coding(themes):
+    # "code" is said of anything a repository holds; on the labelled days it filed more
+    # posts under AI coding wrongly than rightly. With nothing else, it is no theme at all
+    # (the digest then files a trending repository under Open source).
+    brief = "Source code for the X Recommendation Algorithm"
+    assert assign_theme("twitter/the-algorithm", brief, themes, repository=True) is None
+    # Writing code with AI still is AI coding: the phrases say it, not the word.
+    assert assign_theme("不写代码，用 Claude Code 做完了一个 App", None, themes) == "ai-coding"
+
+
+@pytest.mark.parametrize(
+    ("title", "theme"),
+    [
+        ("Speculative decoding makes inference three times faster", "ai-models"),
+        ("jQuery 4.0 正式发布：是否仍值得使用？", "frontend"),
+    ],
+)
+def test_vocabulary_mined_from_the_labelled_days(themes, title, theme):
+    assert assign_theme(title, None, themes) == theme
