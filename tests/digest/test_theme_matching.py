@@ -245,8 +245,27 @@ def test_code_alone_does_not_make_a_repository_ai_coding(themes):
     ("title", "theme"),
     [
         ("Speculative decoding makes inference three times faster", "ai-models"),
-        ("jQuery 4.0 正式发布：是否仍值得使用？", "frontend"),
+        ("我的 2025 年终总结", "career"),
+        ("Protocol Buffers 与 JSON：服务间通信怎么选", "backend"),
     ],
 )
 def test_vocabulary_mined_from_the_labelled_days(themes, title, theme):
     assert assign_theme(title, None, themes) == theme
+
+
+@pytest.mark.parametrize(
+    ("name", "description"),
+    [
+        ("twitter/the-algorithm", "Source code for the X Recommendation Algorithm"),
+        ("refactoringhq/tolaria", "Desktop app to manage markdown knowledge bases"),
+        ("Pumpkin-MC/Pumpkin", "Host fast and efficient Minecraft servers"),
+    ],
+)
+def test_a_generic_word_alone_decides_no_theme(themes, name, description):
+    # "code", "app", "server" are said of anything; the labelled days file these under
+    # Open source, which is where a trending repository with no theme goes.
+    assert assign_theme(name, description, themes, repository=True) is None
+
+
+def test_a_startups_job_ad_is_startups(themes):
+    assert assign_theme("Corgi Labs (YC W23) Is Hiring", None, themes) == "startups"
