@@ -269,3 +269,27 @@ def test_a_generic_word_alone_decides_no_theme(themes, name, description):
 
 def test_a_startups_job_ad_is_startups(themes):
     assert assign_theme("Corgi Labs (YC W23) Is Hiring", None, themes) == "startups"
+
+
+def test_a_narrower_theme_wins_over_generic_words_of_the_broader(tmp_path: Path):
+    taxonomy = tmp_path / "themes.toml"
+    taxonomy.write_text(
+        '[[themes]]\nid = "broad"\nzh = "广"\nen = "Broad"\nkeywords = ["AI!", "agent!", "LLM"]\n\n'
+        '[[themes]]\nid = "narrow"\nzh = "窄"\nen = "Narrow"\nnarrows = "broad"\n'
+        'keywords = ["coding agent"]\n',
+        encoding="utf-8",
+    )
+    themes = load_themes(taxonomy, mode="replace")
+    # "AI" in the title (2 x 0.5) and the brief (0.5) outweigh "coding agent" (1), but
+    # generic words say only that the post is about AI; the specific phrase says which.
+    assert assign_theme("AI AI", "AI coding agent", themes) == "narrow"
+    # A specific keyword of the broader theme keeps it: a model is what the post is about.
+    assert assign_theme("LLM benchmark", "a coding agent ran it", themes) == "broad"
+
+
+def test_a_website_cloner_for_ai_coding_agents_is_ai_coding(themes):
+    name, brief = (
+        "JCodesMore/ai-website-cloner-template",
+        "Clone any website using AI coding agents",
+    )
+    assert assign_theme(name, brief, themes, repository=True) == "ai-coding"
