@@ -33,9 +33,17 @@ BASE = "f7f84cf"  # main when this round started
 STRICT = "--strict" in sys.argv
 MINED = Rule(min_posts=4, min_days=3, min_share=0.9)
 Edit = tuple[str, str, bool]  # theme id, normalized keyword, True = add
-REMOVALS: tuple[tuple[str, str], ...] = tuple(
-    (theme, normalize(word))
-    for theme, words in {
+
+
+def _words(table: dict[str, str]) -> tuple[tuple[str, str], ...]:
+    """(theme id, normalized keyword) for each "a|b|c" list of a theme."""
+    return tuple(
+        (theme, normalize(word)) for theme, words in table.items() for word in words.split("|")
+    )
+
+
+REMOVALS = _words(
+    {
         "ai-coding": "code|代码|用 AI|harness|prompt|prompts|提示词|Claude|skill|skills",
         "ai-models": "agent|agents|agentic|Claude|token|AI",
         "chatter": "福利|推广|额度",
@@ -46,15 +54,13 @@ REMOVALS: tuple[tuple[str, str], ...] = tuple(
         "dev-tools": "GitHub|Git|插件|plugin",
         "open-source": "star|stars|repository|仓库",
         "cloud-ops": "server|servers",
-    }.items()
-    for word in words.split("|")
+    }
 )
 # Words a reader would file under a theme, written after reading the open days' misses
 # (never the unseen days'): each is still kept only if the other days gain from it.
 # (Not "Oracle": the company's news is as often careers or business as its database.)
-ADDITIONS: tuple[tuple[str, str], ...] = tuple(
-    (theme, normalize(word))
-    for theme, words in {
+ADDITIONS = _words(
+    {
         "career": "年终总结|年度总结|年总结|年度复盘",
         "security": "OSINT|forensic|forensics|disassembler",
         "dev-tools": "macOS|Windows 11|Mac",
@@ -63,8 +69,7 @@ ADDITIONS: tuple[tuple[str, str], ...] = tuple(
         "science": "vaccine|peer review|researchers",
         "backend": "protobuf|Protocol Buffers|日志|状态机|MinIO",
         "mobile": "RecyclerView|RecycleView|uniapp",
-    }.items()
-    for word in words.split("|")
+    }
 )
 # Mined words that name one organisation or are not vocabulary ("commands", "image" of a
 # container): never added, whatever they gain. jQuery is frontend, but the story tests
