@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import re
 from collections import Counter, defaultdict
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
-from ..store.store import SeenPost
+from ..store.store import SeenPost, Store
 from .themes import STOPWORDS, jaccard, title_tokens
 
 SIMILAR_TITLES = 0.5  # Jaccard of title tokens at which two posts are the same story
@@ -16,6 +17,14 @@ SHARED_PHRASE = 3  # consecutive distinctive Latin words naming one thing ("andr
 STORY_RARE = 3  # posts naming a thing at most this often: it may identify one event
 STORY_COMMON = 8  # a name on more posts than this says nothing about a story
 RARE_TOKEN = 40  # tokens on more posts than this are too common to suggest a duplicate
+# The history: the newest HISTORY_POSTS posts first seen in the HISTORY_DAYS before a
+# window (about six weeks of four lists), whose titles tell which words are rare in general.
+HISTORY_POSTS = 3000
+HISTORY_DAYS = 365
+HISTORY_MIN_POSTS = 300  # fewer earlier posts (five days of four lists): read the window alone
+HISTORY_RARE = 0.001  # a name on at most this share of earlier posts is rare (none below 1,000)
+HISTORY_COMMON = 0.01  # on at least this share (and 3 posts) it is a common word ("flutter")
+_HAN = re.compile(r"[\u4e00-\u9fff]")
 _CJK_BIGRAM = re.compile(r"^[\u4e00-\u9fff]{2}$")
 _VERSION = re.compile(r"^v?\d+(\.\d+)+$")
 _TRACKING = re.compile(r"^(utm_|spm$|from$|ref$|source$|share|fbclid$|gclid$)")
@@ -87,11 +96,61 @@ def _phrases(title: str) -> frozenset[tuple[str, ...]]:
     return frozenset(found)
 
 
+@dataclass(frozen=True, slots=True)
+class StoryHistory:
+    """On how many earlier posts' titles each token stood: which names are rare in general.
+
+    Built from the newest HISTORY_POSTS posts first seen in the HISTORY_DAYS before a
+    window (read_history): a cost bounded by posts, whatever the sources,
+    so the same store and window give the same history wherever the digest is built.
+    Below HISTORY_MIN_POSTS it says nothing and the matcher reads rarity from the window.
+    """
+
+    posts: int = 0
+    frequency: Mapping[str, int] = field(default_factory=dict)
+
+    @classmethod
+    def of_titles(cls, titles: Iterable[str]) -> StoryHistory:
+        frequency: Counter[str] = Counter()
+        posts = 0
+        for title in titles:
+            posts += 1
+            frequency.update(title_tokens(title))
+        return cls(posts, frequency)
+
+    @property
+    def long_enough(self) -> bool:
+        return self.posts >= HISTORY_MIN_POSTS
+
+    def rare(self, token: str) -> bool:
+        """On (almost) no earlier post: a name new to the lists, not a topic they keep."""
+        limit = int(HISTORY_RARE * self.posts)
+        return self.long_enough and self.frequency.get(token, 0) <= limit
+
+    def common(self, token: str) -> bool:
+        """On many earlier posts: a framework or a word, not the name of one event."""
+        limit = max(3.0, HISTORY_COMMON * self.posts)
+        return self.long_enough and self.frequency.get(token, 0) >= limit
+
+
+def read_history(store: Store, start: datetime, window: Sequence[SeenPost]) -> StoryHistory:
+    """The titles of the newest HISTORY_POSTS posts first seen in the HISTORY_DAYS before
+    ``start``, less the window's own posts (a repository trending for a week is not its
+    own precedent)."""
+    own = {item.key for item in window}
+    since = start - timedelta(days=HISTORY_DAYS)
+    earlier = store.titles_first_seen(since, start, HISTORY_POSTS + len(own))
+    return StoryHistory.of_titles(
+        [title for key, title in earlier if key not in own][:HISTORY_POSTS]
+    )
+
+
 class StoryEvidence:
     """What the titles and links of one window say about which posts are one story."""
 
-    def __init__(self, posts: Sequence[ScoredPost]) -> None:
+    def __init__(self, posts: Sequence[ScoredPost], history: StoryHistory | None = None) -> None:
         self.posts = posts
+        self.history = history or StoryHistory()
         self.urls = [normalise_url(p.seen.post.url) for p in posts]
         self.tokens = [title_tokens(p.seen.post.title) for p in posts]
         self.phrases = [_phrases(p.seen.post.title) for p in posts]
@@ -137,6 +196,8 @@ class StoryEvidence:
                 return f"alike titles (Jaccard {alike:.2f})"
             if phrase := self.phrases[i] & self.phrases[j]:
                 return f"shared phrase {' '.join(min(phrase))!r}"
+        if name := self._new_name(i, j):
+            return f"name {name} new to the last {self.history.posts} posts"
         return self._same_story(i, j)
 
     def explain(self, i: int, j: int) -> str:
@@ -169,8 +230,8 @@ class StoryEvidence:
         if distinct and (words := self._own_words(i, j)):
             return f"shared name {min(distinct)} and words {', '.join(words)}"
         for name, k in ((self.repositories[i], j), (self.repositories[j], i)):
-            if name is None:
-                continue
+            if name is None or self.history.common(name):
+                continue  # flutter/flutter and a Flutter article: a framework, not an event
             if len(name) >= 5 and name in self.names[k] and self.frequency[name] <= STORY_RARE:
                 return f"repository {name} named"
             if _names_repository(name, self.words[k], self.frequency):
@@ -201,6 +262,30 @@ class StoryEvidence:
             else None
         )
 
+    def _new_name(self, i: int, j: int) -> str | None:
+        """A Latin name two Chinese titles share, on no other post of the window and new to
+        the history ("GetX 之死" and "浅谈Getx删库跑库了", "QQ" twice).
+
+        In a Chinese title a Latin word is a name; the history tells a name the lists keep
+        writing about ("Flutter") from one that arrived with an event. English titles are
+        left out: in mostly Chinese lists every English word looks rare.
+        """
+        if not self.history.long_enough:
+            return None
+        a, b = self.posts[i].seen.post.title, self.posts[j].seen.post.title
+        if not (_HAN.search(a) and _HAN.search(b)):
+            return None
+        new = sorted(
+            t
+            for t in self.tokens[i] & self.tokens[j]
+            if t.isascii()
+            and any(c.isalpha() for c in t)
+            and t not in COMMON_WORDS | _STORY_NOISE
+            and self.token_posts[t] == 2
+            and self.history.rare(t)
+        )
+        return new[0] if new else None
+
     def _own_words(self, i: int, j: int) -> list[str]:
         """CJK bigrams the two titles share and no other title of the window has.
 
@@ -212,8 +297,11 @@ class StoryEvidence:
         return sorted(t for t in shared if _CJK_BIGRAM.match(t) and self.token_posts[t] == 2)
 
 
-def merge_duplicates(posts: Sequence[ScoredPost]) -> list[Item]:
-    """Union posts that are the same story: same link, alike titles, or shared rare names."""
+def merge_duplicates(
+    posts: Sequence[ScoredPost], history: StoryHistory | None = None
+) -> list[Item]:
+    """Union posts that are the same story: same link, alike titles, or shared rare names
+    (rare in the window, or, with ``history``, new to the lists)."""
     parent = list(range(len(posts)))
 
     def find(i: int) -> int:
@@ -222,7 +310,7 @@ def merge_duplicates(posts: Sequence[ScoredPost]) -> list[Item]:
             i = parent[i]
         return i
 
-    evidence = StoryEvidence(posts)
+    evidence = StoryEvidence(posts, history)
     for i, j in evidence.candidates():
         a, b = find(i), find(j)
         if a != b and evidence.link(i, j):
