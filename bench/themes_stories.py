@@ -20,10 +20,9 @@ from digest.build.ranking import normalise_heat
 from digest.build.stories import (
     ScoredPost,
     StoryEvidence,
-    StoryHistory,
     merge_duplicates,
-    read_history,
 )
+from digest.build.story_history import StoryHistory, read_history
 
 
 def _window(posts: Path) -> tuple[list[ScoredPost], StoryHistory]:

@@ -16,7 +16,7 @@ from ..writers.offline import STAYING_DAYS
 from .compose import empty_digest, write_digest
 from .facts import BuildFacts, Key, SourceCount, ThemeTrend
 from .ranking import ScoredPost, ThemeGroup, group_by_theme, merge_duplicates, normalise_heat
-from .stories import StoryHistory, read_history
+from .story_history import StoryHistory, read_history
 from .themes import OTHER_ID, Theme
 
 # One brief push lists a post per line (~60 characters): 60 posts fit one 4096-character
@@ -125,8 +125,8 @@ def _facts(
     start: datetime,
     end: datetime,
 ) -> BuildFacts:
-    history = read_history(store, start, seen)
-    groups = _select(_themed(seen, options.themes, history), options.max_posts)
+    known = read_history(store, start, seen)
+    groups = _select(_themed(seen, options.themes, known), options.max_posts)
     cited = [post for group in groups for post in group.posts]
     cited_by_source = Counter(post.seen.post.source for post in cited)
     per_source = [

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import re
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from collections.abc import Sequence
+from dataclasses import dataclass
+from difflib import SequenceMatcher
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
-from ..store.store import SeenPost, Store
+from ..store.store import SeenPost
+from .story_history import StoryHistory
 from .themes import STOPWORDS, jaccard, title_tokens
 
 SIMILAR_TITLES = 0.5  # Jaccard of title tokens at which two posts are the same story
@@ -17,14 +18,10 @@ SHARED_PHRASE = 3  # consecutive distinctive Latin words naming one thing ("andr
 STORY_RARE = 3  # posts naming a thing at most this often: it may identify one event
 STORY_COMMON = 8  # a name on more posts than this says nothing about a story
 RARE_TOKEN = 40  # tokens on more posts than this are too common to suggest a duplicate
-# The history: the newest HISTORY_POSTS posts first seen in the HISTORY_DAYS before a
-# window (about six weeks of four lists), whose titles tell which words are rare in general.
-HISTORY_POSTS = 3000
-HISTORY_DAYS = 365
-HISTORY_MIN_POSTS = 300  # fewer earlier posts (five days of four lists): read the window alone
-HISTORY_RARE = 0.001  # a name on at most this share of earlier posts is rare (none below 1,000)
-HISTORY_COMMON = 0.01  # on at least this share (and 3 posts) it is a common word ("flutter")
+CJK_PHRASE = 5  # Han characters in a row two titles share: one wording of one event
+SAME_BRIEF = 20  # characters of a description two posts share: one project ("moltbot" renamed)
 _HAN = re.compile(r"[\u4e00-\u9fff]")
+_HAN_RUN = re.compile(r"[\u4e00-\u9fff]+")
 _CJK_BIGRAM = re.compile(r"^[\u4e00-\u9fff]{2}$")
 _VERSION = re.compile(r"^v?\d+(\.\d+)+$")
 _TRACKING = re.compile(r"^(utm_|spm$|from$|ref$|source$|share|fbclid$|gclid$)")
@@ -96,55 +93,6 @@ def _phrases(title: str) -> frozenset[tuple[str, ...]]:
     return frozenset(found)
 
 
-@dataclass(frozen=True, slots=True)
-class StoryHistory:
-    """On how many earlier posts' titles each token stood: which names are rare in general.
-
-    Built from the newest HISTORY_POSTS posts first seen in the HISTORY_DAYS before a
-    window (read_history): a cost bounded by posts, whatever the sources,
-    so the same store and window give the same history wherever the digest is built.
-    Below HISTORY_MIN_POSTS it says nothing and the matcher reads rarity from the window.
-    """
-
-    posts: int = 0
-    frequency: Mapping[str, int] = field(default_factory=dict)
-
-    @classmethod
-    def of_titles(cls, titles: Iterable[str]) -> StoryHistory:
-        frequency: Counter[str] = Counter()
-        posts = 0
-        for title in titles:
-            posts += 1
-            frequency.update(title_tokens(title))
-        return cls(posts, frequency)
-
-    @property
-    def long_enough(self) -> bool:
-        return self.posts >= HISTORY_MIN_POSTS
-
-    def rare(self, token: str) -> bool:
-        """On (almost) no earlier post: a name new to the lists, not a topic they keep."""
-        limit = int(HISTORY_RARE * self.posts)
-        return self.long_enough and self.frequency.get(token, 0) <= limit
-
-    def common(self, token: str) -> bool:
-        """On many earlier posts: a framework or a word, not the name of one event."""
-        limit = max(3.0, HISTORY_COMMON * self.posts)
-        return self.long_enough and self.frequency.get(token, 0) >= limit
-
-
-def read_history(store: Store, start: datetime, window: Sequence[SeenPost]) -> StoryHistory:
-    """The titles of the newest HISTORY_POSTS posts first seen in the HISTORY_DAYS before
-    ``start``, less the window's own posts (a repository trending for a week is not its
-    own precedent)."""
-    own = {item.key for item in window}
-    since = start - timedelta(days=HISTORY_DAYS)
-    earlier = store.titles_first_seen(since, start, HISTORY_POSTS + len(own))
-    return StoryHistory.of_titles(
-        [title for key, title in earlier if key not in own][:HISTORY_POSTS]
-    )
-
-
 class StoryEvidence:
     """What the titles and links of one window say about which posts are one story."""
 
@@ -164,6 +112,7 @@ class StoryEvidence:
         ]
         self.words = [latin_words(p.seen.post.title) for p in posts]
         self.repositories = [_repository(p) for p in posts]
+        self.briefs = [_brief(p) for p in posts]
 
     def candidates(self) -> list[tuple[int, int]]:
         """The pairs ``link`` can join: a link, a rare token or a distinctive name in common
@@ -172,6 +121,7 @@ class StoryEvidence:
         postings: dict[tuple[str, str], list[int]] = defaultdict(list)
         for i in range(len(self.posts)):
             keys = {("url", self.urls[i] or "")} if self.urls[i] else set()
+            keys.update({("brief", self.briefs[i] or "")} if self.briefs[i] else set())
             keys.update(("token", token) for token in self.rare_tokens[i])
             names = set(self.names[i]) | set(_parts(self.repositories[i] or ""))
             keys.update(("name", n) for n in names if self.frequency[n] <= STORY_COMMON)
@@ -190,6 +140,8 @@ class StoryEvidence:
         """Why posts ``i`` and ``j`` are one story, or None when nothing says so."""
         if self.urls[i] and self.urls[i] == self.urls[j]:
             return "same link"
+        if self.briefs[i] and self.briefs[i] == self.briefs[j]:
+            return "same description"
         if self.rare_tokens[i] & self.rare_tokens[j]:
             alike = jaccard(self.tokens[i], self.tokens[j])
             if alike >= SIMILAR_TITLES:
@@ -198,6 +150,8 @@ class StoryEvidence:
                 return f"shared phrase {' '.join(min(phrase))!r}"
         if name := self._new_name(i, j):
             return f"name {name} new to the last {self.history.posts} posts"
+        if wording := self._new_phrase(i, j):
+            return f"phrase {wording} new to the last {self.history.posts} posts"
         return self._same_story(i, j)
 
     def explain(self, i: int, j: int) -> str:
@@ -230,8 +184,8 @@ class StoryEvidence:
         if distinct and (words := self._own_words(i, j)):
             return f"shared name {min(distinct)} and words {', '.join(words)}"
         for name, k in ((self.repositories[i], j), (self.repositories[j], i)):
-            if name is None or self.history.common(name):
-                continue  # flutter/flutter and a Flutter article: a framework, not an event
+            if name is None or all(self.history.common(part) for part in _parts(name)):
+                continue  # flutter/flutter, anthropics/claude-code: words the lists keep using
             if len(name) >= 5 and name in self.names[k] and self.frequency[name] <= STORY_RARE:
                 return f"repository {name} named"
             if _names_repository(name, self.words[k], self.frequency):
@@ -285,6 +239,22 @@ class StoryEvidence:
             and self.history.rare(t)
         )
         return new[0] if new else None
+
+    def _new_phrase(self, i: int, j: int) -> str | None:
+        """CJK_PHRASE Han characters in a row that two titles share, no other title of the
+        window has and no earlier title had ("出不了好作品" in two V2EX threads arguing one
+        question): a wording, where a set phrase ("从入门到精通") is in the history."""
+        shared = self.tokens[i] & self.tokens[j]
+        if not self.history.long_enough or sum(1 for t in shared if _CJK_BIGRAM.match(t)) < 4:
+            return None
+        a, b = self.posts[i].seen.post.title.lower(), self.posts[j].seen.post.title.lower()
+        match = SequenceMatcher(None, a, b, autojunk=False).find_longest_match()
+        runs = _HAN_RUN.findall(a[match.a : match.a + match.size])
+        phrase = max(runs, key=len, default="")
+        if len(phrase) < CJK_PHRASE or not self.history.new_phrase(phrase):
+            return None
+        others = (p.seen.post.title.lower() for n, p in enumerate(self.posts) if n not in (i, j))
+        return None if any(phrase in title for title in others) else phrase
 
     def _own_words(self, i: int, j: int) -> list[str]:
         """CJK bigrams the two titles share and no other title of the window has.
@@ -341,6 +311,12 @@ def _repository(post: ScoredPost) -> str | None:
     if post.seen.post.source != "github" or "/" not in title:
         return None
     return title.rsplit("/", 1)[-1].lower()
+
+
+def _brief(post: ScoredPost) -> str | None:
+    """A description long enough that two posts sharing it are one project."""
+    brief = (post.seen.post.brief or "").strip().lower()
+    return brief if len(brief) >= SAME_BRIEF else None
 
 
 def _parts(name: str) -> list[str]:

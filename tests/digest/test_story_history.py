@@ -13,7 +13,7 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 
 from digest import BuildOptions, Digest, Post, Store, compose_digest, load_themes, make_post
-from digest.build.stories import HISTORY_MIN_POSTS, read_history
+from digest.build.story_history import HISTORY_MIN_POSTS, read_history
 
 DAY = date(2026, 4, 15)
 SEEN = datetime(2026, 4, 15, 9, 0, tzinfo=UTC)  # 17:00 in Shanghai, inside the 18:30 window
@@ -122,3 +122,81 @@ def test_the_history_is_the_earlier_posts_less_the_window_own(store: Store):
     assert history.posts == 3  # the repository trending again is not its own precedent
     assert history.frequency.get("superpowers", 0) == 0
     assert history.frequency["前端"] == 3
+
+
+# Two V2EX threads arguing one question (2026-01-30): one wording, six Han characters long.
+ANIMATION = (
+    make_post(source="v2ex", post_id="a1", title="为什么国漫发展这么多年了出不了好作品？"),
+    make_post(
+        source="v2ex", post_id="a2", title="为什么国漫进步这么明显，有人却还是认为出不了好作品？"
+    ),
+)
+
+
+def test_a_wording_new_to_the_history_makes_two_threads_one_story(store: Store, options):
+    store.save_posts(fillers(HISTORY_MIN_POSTS), EARLIER)
+    assert merged(store, options, ANIMATION)
+
+
+def test_a_wording_the_history_has_is_a_set_phrase(store: Store, options):
+    store.save_posts(fillers(HISTORY_MIN_POSTS), EARLIER)
+    store.save_posts(
+        [make_post(source="v2ex", post_id="old", title="电影总是出不了好作品的原因")], EARLIER
+    )
+    assert not merged(store, options, ANIMATION)
+
+
+def test_without_a_history_a_shared_wording_is_not_enough(store: Store, options):
+    assert not merged(store, options, ANIMATION)
+
+
+def test_two_repositories_with_one_description_are_one_project(store: Store, options):
+    # openclaw/openclaw and moltbot/moltbot, trending on 2026-01-30 under both names.
+    brief = "Your own personal AI assistant. Any OS. Any Platform. The lobster way."
+    renamed = (
+        make_post(
+            source="github", post_id="openclaw/openclaw", title="openclaw/openclaw", brief=brief
+        ),
+        make_post(source="github", post_id="moltbot/moltbot", title="moltbot/moltbot", brief=brief),
+    )
+    assert merged(store, options, renamed)
+
+
+def test_two_repositories_with_different_descriptions_are_two(store: Store, options):
+    repositories = (
+        make_post(
+            source="github",
+            post_id="hashicorp/vault",
+            title="hashicorp/vault",
+            brief="A tool for secrets management, encryption as a service",
+        ),
+        make_post(
+            source="github",
+            post_id="protocolbuffers/protobuf",
+            title="protocolbuffers/protobuf",
+            brief="Protocol Buffers - Google's data interchange format",
+        ),
+    )
+    assert not merged(store, options, repositories)
+
+
+def test_a_repository_named_in_words_the_history_keeps_using_is_no_story(store: Store, options):
+    # anthropics/claude-code trending and a Claude Code guide (2026-01-09).
+    guide = (
+        make_post(
+            source="github", post_id="anthropics/claude-code", title="anthropics/claude-code"
+        ),
+        make_post(
+            source="juejin", post_id="cc", title="Claude Code 完全指南:使用方式、技巧与最佳实践"
+        ),
+    )
+    assert merged(store, options, guide)  # without a history, as before
+    store.save_posts(fillers(HISTORY_MIN_POSTS), EARLIER)
+    store.save_posts(
+        [
+            make_post(source="juejin", post_id=f"c{n}", title=f"Claude 写 code 第 {n} 篇")
+            for n in range(5)
+        ],
+        EARLIER,
+    )
+    assert not merged(store, options, guide)
