@@ -43,7 +43,7 @@ def options() -> BuildOptions:
 
 def fillers(count: int, start: int = 0) -> list[Post]:
     return [
-        make_post(source="juejin", post_id=f"h{n}", title=f"前端周刊第 {n} 期")
+        make_post(source="juejin", post_id=f"h{n}", title=f"前端 weekly 第 {n} 期")
         for n in range(start, start + count)
     ]
 
@@ -121,7 +121,7 @@ def test_the_history_is_the_earlier_posts_less_the_window_own(store: Store):
     history = read_history(store, SEEN - timedelta(hours=1), window)
     assert history.posts == 3  # the repository trending again is not its own precedent
     assert history.frequency.get("superpowers", 0) == 0
-    assert history.frequency["前端"] == 3
+    assert history.frequency["weekly"] == 3
 
 
 # Two V2EX threads arguing one question (2026-01-30): one wording, six Han characters long.
