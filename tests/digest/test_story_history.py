@@ -200,3 +200,14 @@ def test_a_repository_named_in_words_the_history_keeps_using_is_no_story(store: 
         EARLIER,
     )
     assert not merged(store, options, guide)
+
+
+def test_the_store_gives_the_newest_titles_first_seen_before_the_window(store: Store):
+    for day in range(1, 4):
+        store.save_posts(fillers(1, start=day), EARLIER - timedelta(days=day))
+    newest = store.titles_first_seen(EARLIER - timedelta(days=30), EARLIER, limit=2)
+    assert newest == [
+        (("juejin", "h1"), "前端 weekly 第 1 期"),
+        (("juejin", "h2"), "前端 weekly 第 2 期"),
+    ]
+    assert store.titles_first_seen(EARLIER - timedelta(days=2), EARLIER, limit=9) == newest[:2]
