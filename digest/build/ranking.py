@@ -14,7 +14,7 @@ from .stories import COMMON_WORDS, hottest_first, latin_words
 from .stories import Item as Item
 from .stories import ScoredPost as ScoredPost
 from .stories import merge_duplicates as merge_duplicates
-from .themes import OTHER, STOPWORDS, Theme, assign_theme, theme_scores
+from .themes import OTHER, STOPWORDS, Theme, assign_theme, best_theme, theme_scores
 
 
 @dataclass(slots=True)
@@ -141,9 +141,9 @@ def _item_theme(item: Item, themes: Sequence[Theme]) -> str | None:
     if len(item.posts) == 1:
         post = item.lead.seen.post
         return assign_theme(post.title, post.brief, themes, repository=_is_repository(item))
-    order = {theme.id: position for position, theme in enumerate(themes)}
     for with_briefs in (False, True):
         totals: dict[str, float] = defaultdict(float)
+        specific: set[str] = set()
         for member in item.posts:
             post = member.seen.post
             for theme_id, score in theme_scores(
@@ -151,10 +151,13 @@ def _item_theme(item: Item, themes: Sequence[Theme]) -> str | None:
                 post.brief if with_briefs else None,
                 themes,
                 repository=post.source == "github",
+                specific=specific,
             ).items():
                 totals[theme_id] += score
         if totals:
-            return min(totals, key=lambda t: (-totals[t], order[t]))
+            # The boundary rule of single posts holds for stories: "AI" said by every
+            # title does not outweigh "coding agents" said by one.
+            return best_theme(totals, specific, themes)
     return None
 
 

@@ -176,13 +176,19 @@ def keyword_index(themes: Sequence[Theme]) -> KeywordIndex:
 
 
 def theme_scores(
-    title: str, brief: str | None, themes: Sequence[Theme], *, repository: bool = False
+    title: str,
+    brief: str | None,
+    themes: Sequence[Theme],
+    *,
+    repository: bool = False,
+    specific: set[str] | None = None,
 ) -> dict[str, float]:
     """Score of each matching theme: longest keyword matches first, without overlaps.
 
     A repository's title is "owner/name-with-dashes": its words are read as words.
+    ``specific`` (when given) collects the themes a keyword not marked "!" matched.
     """
-    in_title, in_brief = _title_and_brief_scores(title, brief, themes, repository)
+    in_title, in_brief = _title_and_brief_scores(title, brief, themes, repository, specific)
     return _added(in_title, in_brief)
 
 
@@ -257,6 +263,14 @@ def assign_theme(
     chatter = [t.id for t in themes if t.chatter and t.id in in_title]
     if chatter:
         return chatter[0]
+    return best_theme(scores, specific, themes)
+
+
+def best_theme(scores: dict[str, float], specific: set[str], themes: Sequence[Theme]) -> str:
+    """The highest score, ties to the earlier theme, then narrowed (see ``_narrowed``).
+
+    :param specific: the themes a keyword not marked "!" matched
+    """
     order = {theme.id: position for position, theme in enumerate(themes)}
     best = min(scores, key=lambda theme_id: (-scores[theme_id], order[theme_id]))
     return _narrowed(best, specific, themes)

@@ -293,3 +293,24 @@ def test_a_website_cloner_for_ai_coding_agents_is_ai_coding(themes):
         "Clone any website using AI coding agents",
     )
     assert assign_theme(name, brief, themes, repository=True) == "ai-coding"
+
+
+def test_a_story_of_several_posts_keeps_the_ai_boundary_rule(store: Store, options):
+    # Made-up titles: two say only "AI" and "agent" (generic, AI and models: 2 + 2), one
+    # says "coding agents" (AI coding: 2). Summed over the story, the generic words lead,
+    # but as for a single post they say only that it is AI; "coding agents" says which.
+    store.save_posts(
+        [
+            repository("acme/swarm-coder", "Run a swarm of agents"),
+            make_post(source="juejin", post_id="1", title="Swarm Coder 火了：AI 时代的 Agent"),
+            make_post(source="juejin", post_id="2", title="Swarm Coder 实测：AI 智能体"),
+            make_post(
+                source="hackernews", post_id="3", title="Swarm Coder: coding agents in parallel"
+            ),
+        ],
+        SEEN,
+    )
+    digest = compose_digest(store, DAY, options, BUILT)
+    story = {("github", "acme/swarm-coder"), ("juejin", "1"), ("juejin", "2"), ("hackernews", "3")}
+    assert story in items_of(digest)
+    assert {theme_of(digest)[key] for key in story} == {"ai-coding"}
