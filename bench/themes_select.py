@@ -10,6 +10,12 @@ together to the day, which is scored once. The mean over days is what such a rou
 gains on days it was not fitted to; the edits chosen on all days are what it ships.
 
     uv run python bench/themes_select.py [--base f7f84cf] [--strict]
+    uv run python bench/themes_select.py --round5     # round 5's pool, base 4941d22
+
+Round 5 (branch h14f1b) has its own pool (ROUND5_*): words for the on-topic posts of
+2026-01-04 and -21 that no keyword matched (coverage under 0.8 there), a generic word made
+"!" rather than removed, and model names; no mined words (round 4 found they barely
+generalise). Each is still kept for a day only if the *other* days gain from it.
 """
 
 from __future__ import annotations
@@ -29,10 +35,12 @@ from themes_vocab import Day, Rule, load_days, mine, scored  # noqa: E402
 from digest import load_themes  # noqa: E402
 from digest.build.themes import Keyword, Theme, normalize  # noqa: E402
 
-BASE = "f7f84cf"  # main when this round started
+ROUND5 = "--round5" in sys.argv
+BASE = "4941d22" if ROUND5 else "f7f84cf"  # main when the round started
 STRICT = "--strict" in sys.argv
 MINED = Rule(min_posts=4, min_days=3, min_share=0.9)
-Edit = tuple[str, str, bool]  # theme id, normalized keyword, True = add
+Edit = tuple[str, str, str]  # theme id, normalized keyword, "add" | "remove" | "generic"
+Bundle = tuple[Edit, ...]  # edits kept or dropped together
 
 
 def _words(table: dict[str, str]) -> tuple[tuple[str, str], ...]:
@@ -71,6 +79,29 @@ ADDITIONS = _words(
         "mobile": "RecyclerView|RecycleView|uniapp",
     }
 )
+# Round 5: written from the unthemed on-topic posts of 2026-01-04 and -21 (general
+# vocabulary only, no project or company names), and the boundary levers round 4 named.
+ROUND5_ADDITIONS = _words(
+    {
+        "career": "年度总结|技术总结|年终复盘|离职|找工作|辞职",
+        "backend": "PHP|并发|多线程|CompletableFuture|流式计算",
+        "frontend": "Axios|fetch|TypeScript 类型",  # (fetch: also "git fetch")
+        "cloud-ops": "Unix|FreeBSD",
+        "dev-tools": "Markdown|macOS|code comments",
+        "hardware": "development board|开发板|PCMCIA|电视",
+        "ai-models": "Opus|Sonnet|Haiku",
+    }
+)
+# "harness" said of any agent ("agent harness" of a platform labelled AI and models) counts
+# half; the phrases that name harnesses for coding stay specific, in the same edit.
+ROUND5_BUNDLES: tuple[Bundle, ...] = (
+    (
+        ("ai-coding", "harness", "generic"),
+        *((t, w, "add") for t, w in _words({"ai-coding": "coding harness|harness engineering"})),
+        ("ai-coding", normalize("Harness 工程"), "add"),
+    ),
+    (("ai-coding", "skill", "generic"), ("ai-coding", "skills", "generic")),
+)
 # Mined words that name one organisation or are not vocabulary ("commands", "image" of a
 # container): never added, whatever they gain. jQuery is frontend, but the story tests
 # (tests/digest/test_stories.py) use its release as the title pair no keyword matches.
@@ -91,63 +122,79 @@ def base_taxonomy(revision: str) -> tuple[Theme, ...]:
 
 
 def edited(themes: Sequence[Theme], edits: Sequence[Edit]) -> tuple[Theme, ...]:
-    """``themes`` with each keyword removed from or added to its theme."""
+    """``themes`` with each keyword removed from, added to or made generic ("!") in its theme."""
     result = []
     for theme in themes:
         keywords = theme.keywords
-        for theme_id, word, add in edits:
+        for theme_id, word, kind in edits:
             if theme_id != theme.id:
                 continue
-            if add:
-                keywords += (Keyword(word, generic=False, noun=word.isascii()),)
-            else:
-                keywords = tuple(k for k in keywords if k.text != word)
+            kept = tuple(k for k in keywords if k.text != word)
+            if kind == "remove":
+                keywords = kept
+            elif kind == "generic" or kept == keywords:  # "add" of a word not there yet
+                generic = kind == "generic"
+                keywords = (*kept, Keyword(word, generic=generic, noun=word.isascii()))
         result.append(replace(theme, keywords=keywords))
     return tuple(result)
+
+
+def _pools(days: Sequence[Day], themes: tuple[Theme, ...]) -> dict[str, list[Bundle]]:
+    """Each day's pool (its mined words come from the other days), and all days' pool."""
+    pools: dict[str, list[Bundle]] = {}
+    for day in [*days, None]:
+        name = day.name if day else "all days"
+        if ROUND5:
+            pools[name] = [((t, w, "add"),) for t, w in ROUND5_ADDITIONS] + list(ROUND5_BUNDLES)
+            continue
+        words = mine((d for d in days if d is not day), themes, MINED)
+        pools[name] = [
+            *(((t, w, "remove"),) for t, w in REMOVALS),
+            *(((t, w, "add"),) for t, w in ADDITIONS),
+            *(((t, w, "add"),) for w, t in words.items() if w not in VETO),
+        ]
+    return pools
 
 
 def main() -> None:
     revision = sys.argv[sys.argv.index("--base") + 1] if "--base" in sys.argv else BASE
     themes = base_taxonomy(revision)
     days = load_days()
-    base = {day.name: scored(day, themes)[0] for day in days}
-    pools: dict[str, list[Edit]] = {}
-    for day in [*days, None]:
-        words = mine((d for d in days if d is not day), themes, MINED)
-        name = day.name if day else "all days"
-        pools[name] = [
-            *((t, w, False) for t, w in REMOVALS),
-            *((t, w, True) for t, w in ADDITIONS),
-            *((t, w, True) for w, t in words.items() if w not in VETO),
-        ]
-    gain: dict[tuple[Edit, str], float] = {}
-    for edit in sorted({e for pool in pools.values() for e in pool}):
+    base = {day.name: scored(day, themes) for day in days}
+    pools = _pools(days, themes)
+    gain: dict[tuple[Bundle, str], float] = {}
+    for bundle in sorted({b for pool in pools.values() for b in pool}):
         for day in days:
-            gain[edit, day.name] = scored(day, edited(themes, [edit]))[0] - base[day.name]
+            gain[bundle, day.name] = scored(day, edited(themes, bundle))[0] - base[day.name][0]
     print(f"Edits chosen leave-one-day-out, base taxonomy at {revision}, {len(days)} days\n")
-    print(f"{'day':<18} {'edits':>5} {'F1 base':>8} {'F1 after':>8}")
+    print(
+        f"{'day':<18} {'edits':>5} {'F1 base':>8} {'F1 after':>8} {'cov base':>8} {'cov after':>9}"
+    )
     after = {}
     for day in days:
         chosen = _chosen(pools[day.name], [d for d in days if d is not day], gain)
-        after[day.name] = scored(day, edited(themes, chosen))[0]
-        print(f"{day.name:<18} {len(chosen):>5} {base[day.name]:>8.3f} {after[day.name]:>8.3f}")
-    mean_base = sum(base.values()) / len(days)
-    mean_after = sum(after.values()) / len(days)
-    up = sum(after[n] > base[n] + 0.0005 for n in base)
-    down = sum(after[n] < base[n] - 0.0005 for n in base)
+        after[day.name] = scored(day, edited(themes, [e for b in chosen for e in b]))
+        (f1, cov), (f1_after, cov_after) = base[day.name], after[day.name]
+        print(f"{day.name:<18} {len(chosen):>5} {f1:>8.3f} {f1_after:>8.3f}", end="")
+        print(f" {cov:>8.2f} {cov_after:>9.2f}")
+    mean_base = sum(f1 for f1, _ in base.values()) / len(days)
+    mean_after = sum(f1 for f1, _ in after.values()) / len(days)
+    up = sum(after[n][0] > base[n][0] + 0.0005 for n in base)
+    down = sum(after[n][0] < base[n][0] - 0.0005 for n in base)
     print(
         f"\nleave-one-out mean F1: base {mean_base:.3f}, chosen edits {mean_after:.3f} "
         f"({mean_after - mean_base:+.3f}); up on {up}, down on {down} of {len(days)} days"
     )
     print("\nEdits chosen on all days (F1 gain summed over days, each edit alone):")
-    for edit in _chosen(pools["all days"], days, gain):
-        total = sum(gain[edit, d.name] for d in days)
-        print(f"  {'add' if edit[2] else 'remove':<6} {edit[0]:<12} {edit[1]:<14} {total:+.3f}")
+    for bundle in _chosen(pools["all days"], days, gain):
+        total = sum(gain[bundle, d.name] for d in days)
+        words = " + ".join(f"{kind} {word}" for _, word, kind in bundle)
+        print(f"  {bundle[0][0]:<12} {words:<40} {total:+.3f}")
 
 
 def _chosen(
-    pool: Sequence[Edit], days: Sequence[Day], gain: dict[tuple[Edit, str], float]
-) -> list[Edit]:
+    pool: Sequence[Bundle], days: Sequence[Day], gain: dict[tuple[Bundle, str], float]
+) -> list[Bundle]:
     """The edits whose gains on ``days`` pass the rule in use (CRITERIA[--strict])."""
     chosen = []
     for edit in pool:
