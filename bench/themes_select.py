@@ -101,6 +101,9 @@ ROUND5_BUNDLES: tuple[Bundle, ...] = (
         ("ai-coding", normalize("Harness 工程"), "add"),
     ),
     (("ai-coding", "skill", "generic"), ("ai-coding", "skills", "generic")),
+    tuple(
+        ("ai-models", normalize(f"Claude {name}"), "add") for name in ("Opus", "Sonnet", "Haiku")
+    ),
 )
 # Mined words that name one organisation or are not vocabulary ("commands", "image" of a
 # container): never added, whatever they gain. jQuery is frontend, but the story tests

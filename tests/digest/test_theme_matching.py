@@ -314,3 +314,46 @@ def test_a_story_of_several_posts_keeps_the_ai_boundary_rule(store: Store, optio
     story = {("github", "acme/swarm-coder"), ("juejin", "1"), ("juejin", "2"), ("hackernews", "3")}
     assert story in items_of(digest)
     assert {theme_of(digest)[key] for key in story} == {"ai-coding"}
+
+
+@pytest.mark.parametrize(
+    ("title", "theme"),
+    [
+        # The on-topic posts of 2026-01-04 and -21 that no keyword matched (round 5).
+        ("全面进发 | 2025年度总结", "career"),
+        ("同事离职信没送达前，我做了最后一次谈话", "career"),
+        ("2026 年 PHP 开发者进阶 快速高效开发学习习惯", "backend"),
+        ("并行不等于更快：CompletableFuture 让你更慢的 5 个姿势", "backend"),
+        ("🔥3 kB 换 120 ms 阻塞？ Axios 还是 fetch？", "frontend"),
+        ("PicoPCMCIA – a PCMCIA development board for retro-computing", "hardware"),
+        ("sony 把电视业务也卖给 tcl 之后。", "hardware"),
+    ],
+)
+def test_vocabulary_for_the_posts_coverage_missed(themes, title, theme):
+    assert assign_theme(title, None, themes) == theme
+
+
+@pytest.mark.parametrize(
+    ("title", "theme"),
+    [
+        ("Claude Sonnet 4.6", "ai-models"),  # a model release: "Claude" alone would tie
+        ("Claude Opus 5 的系统提示词被扒出来了", "ai-models"),
+        ("我把 Claude Code 切到 Claude Opus 5", "ai-coding"),  # made up: the tool leads
+    ],
+)
+def test_a_claude_model_and_version_is_ai_and_models(themes, title, theme):
+    assert assign_theme(title, None, themes) == theme
+
+
+def test_harness_alone_says_only_agent_but_a_coding_harness_is_ai_coding(themes):
+    lobehub = (
+        "The ultimate space for work and life — to find, build, and collaborate with agent"
+        " teammates that grow with you. We are taking agent harness to the next level — enabling"
+        " multi-agent collaboration, effortless agent team design, and introducing agents as the"
+        " unit of work interaction."
+    )  # labelled AI and models on three days: a platform for agents, not for coding
+    assert assign_theme("lobehub/lobehub", lobehub, themes, repository=True) == "ai-models"
+    assert assign_theme("Pi – a minimal terminal coding harness", None, themes) == "ai-coding"
+    assert assign_theme("Harness 工程：不是新词，而是 Agent 工程终于被讲明白了", None, themes) == (
+        "ai-coding"
+    )
