@@ -11,6 +11,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit
 
 from ..store.store import SeenPost
 from .story_history import StoryHistory
+from .story_markers import event_words, is_guide
 from .themes import STOPWORDS, jaccard, title_tokens
 
 SIMILAR_TITLES = 0.5  # Jaccard of title tokens at which two posts are the same story
@@ -113,6 +114,8 @@ class StoryEvidence:
         self.words = [latin_words(p.seen.post.title) for p in posts]
         self.repositories = [_repository(p) for p in posts]
         self.briefs = [_brief(p) for p in posts]
+        self.events = [event_words(p.seen.post.title) for p in posts]
+        self.guides = [is_guide(p.seen.post.title) for p in posts]
 
     def candidates(self) -> list[tuple[int, int]]:
         """The pairs ``link`` can join: a link, a rare token or a distinctive name in common
@@ -148,10 +151,12 @@ class StoryEvidence:
                 return f"alike titles (Jaccard {alike:.2f})"
             if phrase := self.phrases[i] & self.phrases[j]:
                 return f"shared phrase {' '.join(min(phrase))!r}"
-        if name := self._new_name(i, j):
-            return f"name {name} new to the last {self.history.posts} posts"
         if wording := self._new_phrase(i, j):
             return f"phrase {wording} new to the last {self.history.posts} posts"
+        if name := self._new_name(i, j):
+            return f"name {name} new to the last {self.history.posts} posts"
+        if self.guides[i] or self.guides[j]:
+            return None  # a guide or tip is not a release's story by a shared name alone
         return self._same_story(i, j)
 
     def explain(self, i: int, j: int) -> str:
@@ -186,6 +191,8 @@ class StoryEvidence:
         for name, k in ((self.repositories[i], j), (self.repositories[j], i)):
             if name is None or all(self.history.common(part) for part in _parts(name)):
                 continue  # flutter/flutter, anthropics/claude-code: words the lists keep using
+            if not self.events[k]:
+                continue  # a project trending and a post on using it are two stories
             if len(name) >= 5 and name in self.names[k] and self.frequency[name] <= STORY_RARE:
                 return f"repository {name} named"
             if _names_repository(name, self.words[k], self.frequency):
@@ -224,7 +231,7 @@ class StoryEvidence:
         writing about ("Flutter") from one that arrived with an event. English titles are
         left out: in mostly Chinese lists every English word looks rare.
         """
-        if not self.history.long_enough:
+        if not self.history.long_enough or not self._one_event(i, j):
             return None
         a, b = self.posts[i].seen.post.title, self.posts[j].seen.post.title
         if not (_HAN.search(a) and _HAN.search(b)):
@@ -239,6 +246,12 @@ class StoryEvidence:
             and self.history.rare(t)
         )
         return new[0] if new else None
+
+    def _one_event(self, i: int, j: int) -> bool:
+        """At least one of two titles names a release or event, and when both do, the same
+        kind: "Kimi新出的「代码神器」" and "Kimi 开源新模型" are two products of one company."""
+        a, b = self.events[i], self.events[j]
+        return bool(a & b) if a and b else bool(a or b)
 
     def _new_phrase(self, i: int, j: int) -> str | None:
         """CJK_PHRASE Han characters in a row that two titles share, no other title of the
