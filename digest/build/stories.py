@@ -242,10 +242,19 @@ class StoryEvidence:
             if t.isascii()
             and any(c.isalpha() for c in t)
             and t not in COMMON_WORDS | _STORY_NOISE
-            and self.token_posts[t] == 2
+            and self._only_guides_besides(t, i, j)
             and self.history.rare(t)
         )
         return new[0] if new else None
+
+    def _only_guides_besides(self, token: str, i: int, j: int) -> bool:
+        """No title of the window but the two carries the token, or only guides do: the
+        set-up guides that follow a project going viral do not make its name common."""
+        return all(
+            self.guides[n]
+            for n, found in enumerate(self.tokens)
+            if token in found and n not in (i, j)
+        )
 
     def _one_event(self, i: int, j: int) -> bool:
         """At least one of two titles names a release or event, and when both do, the same
