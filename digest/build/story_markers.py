@@ -38,12 +38,29 @@ _EVENTS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
 
 # A guide, tip, test or opinion about something (how to use it, set it up, what one
 # thinks of it): generic words of such titles on the labelled days.
-_GUIDE = re.compile(
-    r"教程|手把手|保姆级|指南|入门|部署|安装|配置|实战|实践|使用|技巧|踩坑|攻略|搭建|"
-    r"接入|对接|从零|从 ?0|拆解|一文|详解|测了|实测|评测|试用|"
-    r"\bhow to\b|\bguide\b|\btutorial\b|\bset ?up\b|\binstall|\bgetting started\b|\btips\b",
-    re.IGNORECASE,
+GUIDE_WORDS: tuple[str, ...] = (
+    *"教程 手把手 保姆级 指南 入门 部署 安装 配置 实战 实践 使用 技巧".split(),
+    *"踩坑 攻略 搭建 接入 对接".split(),
+    *"从零 拆解 一文 详解 测了 实测 评测 试用".split(),
+    r"从 ?0",
+    r"\bhow to\b",
+    r"\bguide\b",
+    r"\btutorial\b",
+    r"\bset ?up\b",
+    r"\binstall",
+    r"\btips\b",
 )
+_GUIDE = re.compile("|".join(GUIDE_WORDS), re.IGNORECASE)
+
+
+def guide_words(title: str) -> list[str]:
+    """The guide words a title carries (bench/themes.py --stories lists them per word)."""
+    return [word for word in GUIDE_WORDS if re.search(word, title, re.IGNORECASE)]
+
+
+def event_kinds() -> list[str]:
+    """The kinds of event event_words tells apart, in order."""
+    return [label for label, _ in _EVENTS]
 
 
 def event_words(title: str) -> frozenset[str]:
