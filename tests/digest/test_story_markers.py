@@ -17,8 +17,9 @@ from digest.build.story_markers import event_words, guide_words, is_guide
 from digest.store.store import SeenPost
 
 SEEN = datetime(2026, 1, 30, 10, 0, tzinfo=UTC)
-# A history of earlier titles long enough to be read, naming none of the posts below.
-HISTORY = StoryHistory.of_titles(f"前端 weekly 第 {n} 期" for n in range(HISTORY_MIN_POSTS))
+# A history of earlier titles long enough to be read, naming none of the posts' projects
+# ("AI" and "GitHub" are in it, as in any real history).
+HISTORY = StoryHistory.of_titles(f"AI 与 GitHub weekly 第 {n} 期" for n in range(HISTORY_MIN_POSTS))
 
 OPENCLAW = make_post(
     source="github",
