@@ -153,10 +153,12 @@ class StoryEvidence:
                 return f"shared phrase {' '.join(min(phrase))!r}"
         if wording := self._new_phrase(i, j):
             return f"phrase {wording} new to the last {self.history.posts} posts"
+        if self.guides[i] or self.guides[j]:
+            # A guide, tip or test names no release: not the story of what it names, by
+            # a name alone (bench/days/README.md, the same-story convention).
+            return None
         if name := self._new_name(i, j):
             return f"name {name} new to the last {self.history.posts} posts"
-        if self.guides[i] or self.guides[j]:
-            return None  # a guide or tip is not a release's story by a shared name alone
         return self._same_story(i, j)
 
     def explain(self, i: int, j: int) -> str:
@@ -225,11 +227,13 @@ class StoryEvidence:
 
     def _new_name(self, i: int, j: int) -> str | None:
         """A Latin name two Chinese titles share, on no other post of the window and new to
-        the history ("GetX 之死" and "浅谈Getx删库跑库了", "QQ" twice).
+        the history ("GetX 之死" and "浅谈Getx删库跑库了"), where one title names an event
+        (删库) and, if both do, the same kind (_one_event).
 
         In a Chinese title a Latin word is a name; the history tells a name the lists keep
         writing about ("Flutter") from one that arrived with an event. English titles are
-        left out: in mostly Chinese lists every English word looks rare.
+        left out: in mostly Chinese lists every English word looks rare. Guides carrying
+        the name besides do not count (_only_guides_besides).
         """
         if not self.history.long_enough or not self._one_event(i, j):
             return None

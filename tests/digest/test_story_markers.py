@@ -140,6 +140,25 @@ def test_one_company_s_two_products_are_two_stories_unless_the_event_words_agree
     assert {"q1", "q2"} in stories(jquery, HISTORY)
 
 
+def test_a_guide_sharing_a_new_name_with_the_event_is_not_its_story():
+    # 2026-03-11: Tencent opening QQ bots and a guide to connecting one; the gold pairs
+    # them, the convention does not (bench/README.md counts the pair as missed).
+    qq = (
+        make_post(
+            source="juejin",
+            post_id="e",
+            title="腾讯终于对个人开放了，5 分钟在 QQ 里养一只「真能干活」的 AI",
+        ),
+        make_post(source="juejin", post_id="g", title="OpenClaw 接入 QQ Bot 完整实践指南"),
+    )
+    assert {"e"} in stories(qq, HISTORY)
+    opened = (
+        qq[0],
+        make_post(source="juejin", post_id="o", title="QQ 机器人对个人开放了 (made up)"),
+    )
+    assert {"e", "o"} in stories(opened, HISTORY)
+
+
 def test_two_tips_sharing_a_new_name_are_no_story():
     # Neither title names an event (2026-01-23): a widget two articles explain.
     tips = (
