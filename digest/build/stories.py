@@ -116,6 +116,13 @@ class StoryEvidence:
         self.briefs = [_brief(p) for p in posts]
         self.events = [event_words(p.seen.post.title) for p in posts]
         self.guides = [is_guide(p.seen.post.title) for p in posts]
+        # Tokens on titles that are not guides: a name the guides repeat is not common.
+        self.telling: Counter[str] = Counter(
+            t
+            for found, guide in zip(self.tokens, self.guides, strict=True)
+            if not guide
+            for t in found
+        )
 
     def candidates(self) -> list[tuple[int, int]]:
         """The pairs ``link`` can join: a link, a rare token or a distinctive name in common
@@ -254,11 +261,7 @@ class StoryEvidence:
     def _only_guides_besides(self, token: str, i: int, j: int) -> bool:
         """No title of the window but the two carries the token, or only guides do: the
         set-up guides that follow a project going viral do not make its name common."""
-        return all(
-            self.guides[n]
-            for n, found in enumerate(self.tokens)
-            if token in found and n not in (i, j)
-        )
+        return self.telling[token] - (not self.guides[i]) - (not self.guides[j]) == 0
 
     def _one_event(self, i: int, j: int) -> bool:
         """At least one of two titles names a release or event, and when both do, the same
