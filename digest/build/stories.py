@@ -114,7 +114,8 @@ class StoryEvidence:
         self.words = [latin_words(p.seen.post.title) for p in posts]
         self.repositories = [_repository(p) for p in posts]
         self.briefs = [_brief(p) for p in posts]
-        self.events = [event_words(p.seen.post.title) for p in posts]
+        # The events a title names, read when a rule asks (few titles are ever asked).
+        self._events: dict[int, frozenset[str]] = {}
         self.guides = [is_guide(p.seen.post.title) for p in posts]
         # Tokens on titles that are not guides: a name the guides repeat is not common.
         self.telling: Counter[str] = Counter(
@@ -123,6 +124,12 @@ class StoryEvidence:
             if not guide
             for t in found
         )
+
+    def events(self, n: int) -> frozenset[str]:
+        """The kinds of release or event post ``n``'s title names (story_markers)."""
+        if n not in self._events:
+            self._events[n] = event_words(self.posts[n].seen.post.title)
+        return self._events[n]
 
     def candidates(self) -> list[tuple[int, int]]:
         """The pairs ``link`` can join: a link, a rare token or a distinctive name in common
@@ -200,7 +207,7 @@ class StoryEvidence:
         for name, k in ((self.repositories[i], j), (self.repositories[j], i)):
             if name is None or all(self.history.common(part) for part in _parts(name)):
                 continue  # flutter/flutter, anthropics/claude-code: words the lists keep using
-            if not self.events[k]:
+            if not self.events(k):
                 continue  # a project trending and a post on using it are two stories
             if len(name) >= 5 and name in self.names[k] and self.frequency[name] <= STORY_RARE:
                 return f"repository {name} named"
@@ -266,7 +273,7 @@ class StoryEvidence:
     def _one_event(self, i: int, j: int) -> bool:
         """At least one of two titles names a release or event, and when both do, the same
         kind: "Kimi新出的「代码神器」" and "Kimi 开源新模型" are two products of one company."""
-        a, b = self.events[i], self.events[j]
+        a, b = self.events(i), self.events(j)
         return bool(a & b) if a and b else bool(a or b)
 
     def _new_phrase(self, i: int, j: int) -> str | None:
