@@ -167,12 +167,14 @@ class StoryEvidence:
                 return f"shared phrase {' '.join(min(phrase))!r}"
         if wording := self._new_phrase(i, j):
             return f"phrase {wording} new to the last {self.history.posts} posts"
-        if self.guides[i] or self.guides[j]:
-            # A guide, tip or test names no release: not the story of what it names, by
-            # a name alone (bench/days/README.md, the same-story convention).
-            return None
         if name := self._new_name(i, j):
             return f"name {name} new to the last {self.history.posts} posts"
+        if self.guides[i] or self.guides[j]:
+            # A guide, tip or test names no release: not the story of what it names by a
+            # name the store has seen before (bench/days/README.md, the same-story
+            # convention). A name no earlier post carried (above) still links it: the
+            # labelled days pair such guides with their event (bench/README.md, round 5).
+            return None
         return self._same_story(i, j)
 
     def explain(self, i: int, j: int) -> str:
