@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from array import array
 from collections.abc import Collection, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 
 from ..errors import BuildError
@@ -15,7 +15,7 @@ from .ledger import CORRECTION, PUSH, Ledger, Progress
 from .roster import NEVER, Made, Roster
 from .schedule import Schedule, Slot
 from .subscriptions import Subscription, SubscriptionKey, Subscriptions, subscription_key
-from .weekly import plan_weekly
+from .weekly import WeekSlot, plan_week_slots, week_slot
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,30 +98,42 @@ def plan_pushes(
     days = _Days(store, ledger, schedule, now, dates, stamp, record)
     cut = _Resume(ledger, slots, now, schedule, stamp, record, dates)
     jobs = RosterJobs(active)
-    weekly = array("I")  # positions; plan_weekly keeps each weekly chat anyway
+    week_slots = [_week_slot(shape, now, schedule) for shape in shapes]
+    weekly: dict[SubscriptionKey, tuple[int, int, int, WeekSlot]] = {}  # id, topic, position
     with_day: set[SubscriptionKey] = set()  # weekly chats with a day's push too
     # Decided from each chat's row: a Subscription is made only for a chat with a job.
     for position, (chat_id, thread_id, since, number) in enumerate(active.rows()):
-        shape = shapes[number]
-        if shape.weekly:
-            weekly.append(position)
+        shape, key = shapes[number], subscription_key(chat_id, thread_id)
+        if (slotted := week_slots[number]) is not None and slotted[0] >= since:
+            weekly[key] = (chat_id, thread_id, position, slotted[1])  # not before it subscribed
         if not shape.daily:
             continue
-        key = subscription_key(chat_id, thread_id)
         cut.meet(key, position)
         if (day := days.due(key, chat_id, thread_id, slots.since(shape, since))) is not None:
             jobs.add(position, day, days.versions[day])
             if shape.weekly:
                 with_day.add(key)
     cut.finish(active)
-    weeks = (active[position] for position in weekly)
-    week = plan_weekly(store, weeks, now, schedule, stamp=stamp, record=record)
+    week = plan_week_slots(
+        store, weekly, active.__getitem__, now, schedule, stamp=stamp, record=record
+    )
     jobs.extra += [PushJob(chat, key, v, PUSH, done) for chat, key, v, done in week.jobs]
     jobs.extra += cut.jobs
     with_day.update(job.chat.key for job in cut.jobs)
     jobs.both = frozenset(with_day.intersection(chat.key for chat, *_ in week.jobs))
     skipped = (*days.skipped, *cut.skipped, *week.skipped)
     return PushPlan(jobs, skipped, cut.busy + week.busy, recovered)
+
+
+def _week_slot(
+    shape: Subscription, now: datetime, schedule: Schedule
+) -> tuple[int, WeekSlot] | None:
+    """A weekly shape's newest slot, whoever subscribed when, and its moment in seconds
+    since the epoch: a chat of it has the slot if it subscribed by then."""
+    if not shape.weekly:
+        return None
+    slot = week_slot(replace(shape, subscribed_at=None), now, schedule)
+    return None if slot is None else (int(slot.moment.timestamp()), slot)
 
 
 class _Days:

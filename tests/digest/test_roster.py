@@ -123,18 +123,21 @@ def subscriptions_made(run: Callable[[], object]) -> int:
 
 @pytest.mark.parametrize("waiting", [40, 120])
 def test_a_plan_makes_a_subscription_only_for_the_chats_due(store: Store, waiting: int) -> None:
-    """Three chats due at 08:00, the others at 08:45 not yet: the plan decides from the
-    chats' rows, so the Subscriptions it makes do not grow with the chats (one or a few
-    per combination of settings); the chats due are made when their jobs are read."""
+    """Three chats due at 08:00, the others at 08:45 not yet (half of them weekly, their
+    week not built): the plan decides from the chats' rows, so the Subscriptions it makes
+    do not grow with the chats (a few per combination of settings); the chats due are
+    made when their jobs are read."""
     save_digest(store, digest_for("2026-03-09"), T0)
     chats = Subscriptions(store)
     for chat_id in range(1, 4 + waiting):
         at = time(8) if chat_id <= 3 else time(8, 45)
+        cadence = "weekly" if chat_id > 3 and chat_id % 2 else "daily"
         sub = Subscription(chat_id, "private", "zh", at, "Asia/Shanghai", active=True)
-        chats.save(replace(sub, subscribed_at=SINCE + timedelta(seconds=chat_id)), SINCE)
+        since = SINCE + timedelta(seconds=chat_id)
+        chats.save(replace(sub, subscribed_at=since, cadence=cadence), SINCE)
     planned: list[PushPlan] = []
     made = subscriptions_made(lambda: planned.append(plan(store, T0)))
-    assert made <= 6  # 2 combinations of settings, each made up to 3 times
+    assert made <= 12  # 3 combinations of settings, each made up to 4 times
     jobs = planned[0].jobs
     assert subscriptions_made(lambda: list(jobs)) == len(jobs) == 3
     assert [job.chat.chat_id for job in jobs] == [1, 2, 3]
