@@ -110,8 +110,15 @@ def _pace(pacer: Any) -> dict[str, Any]:
 
 @contextlib.contextmanager
 def _collections() -> Any:
-    """The garbage collector's pauses while inside: the longest, and how many over 50 ms."""
-    figures = {"gc_longest_ms": 0.0, "gc_over_50ms": 0}
+    """The garbage collector's pauses while inside: the longest, how many over 50 ms, all
+    of them together, how many, and how many were full (oldest-generation) collections."""
+    figures = {
+        "gc_longest_ms": 0.0,
+        "gc_over_50ms": 0,
+        "gc_total_ms": 0.0,
+        "gc_count": 0,
+        "gc_full": 0,
+    }
     began = 0.0
 
     def timed(phase: str, info: dict[str, int]) -> None:
@@ -122,6 +129,9 @@ def _collections() -> Any:
         paused = 1000 * (time.perf_counter() - began)
         figures["gc_longest_ms"] = max(figures["gc_longest_ms"], paused)
         figures["gc_over_50ms"] += paused > 50
+        figures["gc_total_ms"] += paused
+        figures["gc_full"] += info["generation"] == 2
+        figures["gc_count"] += 1
 
     gc.callbacks.append(timed)
     try:
