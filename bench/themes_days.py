@@ -89,12 +89,28 @@ def labelled_days() -> list[tuple[str, Path, Path]]:
     return days
 
 
-def build_day(posts: Path, options: BuildOptions | None = None) -> Digest:
-    """The digest of the day the posts were seen, from a fresh in-memory store."""
+def first_seen(posts: Path) -> datetime:
+    """When the file's posts were seen (each labelled day stamps all its posts alike)."""
     first = json.loads(posts.read_text(encoding="utf-8").splitlines()[0])
-    seen = datetime.fromisoformat(first["seen_at"].replace("Z", "+00:00"))
+    return datetime.fromisoformat(first["seen_at"].replace("Z", "+00:00"))
+
+
+def day_store(posts: Path) -> tuple[Store, datetime]:
+    """An in-memory store holding the day's posts and, as the history a running bot would
+    have, every labelled day (and the sample) seen on an earlier date: never a later day,
+    never the day's labels."""
+    seen = first_seen(posts)
     store = Store.memory()
+    for _, path, _ in sorted(labelled_days(), key=lambda day: first_seen(day[1])):
+        if first_seen(path).date() < seen.date():
+            import_posts(store, path, now=first_seen(path))
     import_posts(store, posts, now=seen)
+    return store, seen
+
+
+def build_day(posts: Path, options: BuildOptions | None = None) -> Digest:
+    """The digest of the day the posts were seen, with the earlier days as history."""
+    store, seen = day_store(posts)
     options = options or BuildOptions(themes=load_themes(), build_time=time(18, 30))
     # Sightings at 18:00 local fall in the window ending at the day's 18:30 build.
     day = seen.astimezone(ZoneInfo(options.timezone)).date()

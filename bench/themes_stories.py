@@ -9,27 +9,29 @@ not pair: judge it, never edit the gold to fit.
 
 from __future__ import annotations
 
-import json
-from datetime import datetime, time
+from datetime import time
 from itertools import combinations
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from bench.themes_days import Key, build_day, labelled_days, load_gold
-from digest import BuildOptions, Store, import_posts, load_themes
+from bench.themes_days import Key, build_day, day_store, labelled_days, load_gold
+from digest import BuildOptions, load_themes
 from digest.build.ranking import normalise_heat
-from digest.build.stories import ScoredPost, StoryEvidence, merge_duplicates
+from digest.build.stories import (
+    ScoredPost,
+    StoryEvidence,
+    merge_duplicates,
+)
+from digest.build.story_history import StoryHistory, read_history
 
 
-def _window(posts: Path) -> list[ScoredPost]:
-    """The day's window as the builder scores it (the same store and window as build_day)."""
-    first = json.loads(posts.read_text(encoding="utf-8").splitlines()[0])
-    seen = datetime.fromisoformat(first["seen_at"].replace("Z", "+00:00"))
-    store = Store.memory()
-    import_posts(store, posts, now=seen)
+def _window(posts: Path) -> tuple[list[ScoredPost], StoryHistory]:
+    """The day's window and story history as the builder reads them (build_day's store)."""
+    store, seen = day_store(posts)
     options = BuildOptions(themes=load_themes(), build_time=time(18, 30))
     start, end = options.window(seen.astimezone(ZoneInfo(options.timezone)).date())
-    return normalise_heat(store.posts_in_window(start, end))
+    window = store.posts_in_window(start, end)
+    return normalise_heat(window), read_history(store, start, window)
 
 
 def _cited(posts: Path) -> set[Key]:
@@ -43,12 +45,12 @@ def print_stories(held_out: set[str]) -> None:
         if name in held_out:
             print(f"\n{name}: held out, story pairs not listed")
             continue
-        window = _window(posts)
-        evidence = StoryEvidence(window)
+        window, history = _window(posts)
+        evidence = StoryEvidence(window, history)
         where = {p.key: n for n, p in enumerate(window)}
         merged = {
             frozenset(pair)
-            for item in merge_duplicates(window)
+            for item in merge_duplicates(window, history)
             for pair in combinations([p.key for p in item.posts], 2)
         }
         groups = gold.stories or []  # the sample has no story labels: all it merges is listed

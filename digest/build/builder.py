@@ -16,6 +16,7 @@ from ..writers.offline import STAYING_DAYS
 from .compose import empty_digest, write_digest
 from .facts import BuildFacts, Key, SourceCount, ThemeTrend
 from .ranking import ScoredPost, ThemeGroup, group_by_theme, merge_duplicates, normalise_heat
+from .story_history import StoryHistory, read_history
 from .themes import OTHER_ID, Theme
 
 # One brief push lists a post per line (~60 characters): 60 posts fit one 4096-character
@@ -124,7 +125,8 @@ def _facts(
     start: datetime,
     end: datetime,
 ) -> BuildFacts:
-    groups = _select(_themed(seen, options.themes), options.max_posts)
+    known = read_history(store, start, seen)
+    groups = _select(_themed(seen, options.themes, known), options.max_posts)
     cited = [post for group in groups for post in group.posts]
     cited_by_source = Counter(post.seen.post.source for post in cited)
     per_source = [
@@ -181,8 +183,14 @@ def list_places(seen: Sequence[SeenPost]) -> dict[Key, int]:
     return places
 
 
-def _themed(seen: Sequence[SeenPost], themes: tuple[Theme, ...]) -> list[ThemeGroup]:
-    items = merge_duplicates(normalise_heat(seen))
+def _themed(
+    seen: Sequence[SeenPost], themes: tuple[Theme, ...], history: StoryHistory | None = None
+) -> list[ThemeGroup]:
+    """Posts merged into stories (``history`` tells which names are new), then themed.
+
+    Earlier windows are themed only to count posts per theme, which merging does not
+    change: they go without a history."""
+    items = merge_duplicates(normalise_heat(seen), history)
     return group_by_theme(items, themes)
 
 

@@ -6,9 +6,11 @@ import re
 from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
+from difflib import SequenceMatcher
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
 from ..store.store import SeenPost
+from .story_history import StoryHistory
 from .themes import STOPWORDS, jaccard, title_tokens
 
 SIMILAR_TITLES = 0.5  # Jaccard of title tokens at which two posts are the same story
@@ -16,6 +18,10 @@ SHARED_PHRASE = 3  # consecutive distinctive Latin words naming one thing ("andr
 STORY_RARE = 3  # posts naming a thing at most this often: it may identify one event
 STORY_COMMON = 8  # a name on more posts than this says nothing about a story
 RARE_TOKEN = 40  # tokens on more posts than this are too common to suggest a duplicate
+CJK_PHRASE = 5  # Han characters in a row two titles share: one wording of one event
+SAME_BRIEF = 20  # characters of a description two posts share: one project ("moltbot" renamed)
+_HAN = re.compile(r"[\u4e00-\u9fff]")
+_HAN_RUN = re.compile(r"[\u4e00-\u9fff]+")
 _CJK_BIGRAM = re.compile(r"^[\u4e00-\u9fff]{2}$")
 _VERSION = re.compile(r"^v?\d+(\.\d+)+$")
 _TRACKING = re.compile(r"^(utm_|spm$|from$|ref$|source$|share|fbclid$|gclid$)")
@@ -90,8 +96,9 @@ def _phrases(title: str) -> frozenset[tuple[str, ...]]:
 class StoryEvidence:
     """What the titles and links of one window say about which posts are one story."""
 
-    def __init__(self, posts: Sequence[ScoredPost]) -> None:
+    def __init__(self, posts: Sequence[ScoredPost], history: StoryHistory | None = None) -> None:
         self.posts = posts
+        self.history = history or StoryHistory()
         self.urls = [normalise_url(p.seen.post.url) for p in posts]
         self.tokens = [title_tokens(p.seen.post.title) for p in posts]
         self.phrases = [_phrases(p.seen.post.title) for p in posts]
@@ -105,6 +112,7 @@ class StoryEvidence:
         ]
         self.words = [latin_words(p.seen.post.title) for p in posts]
         self.repositories = [_repository(p) for p in posts]
+        self.briefs = [_brief(p) for p in posts]
 
     def candidates(self) -> list[tuple[int, int]]:
         """The pairs ``link`` can join: a link, a rare token or a distinctive name in common
@@ -113,6 +121,7 @@ class StoryEvidence:
         postings: dict[tuple[str, str], list[int]] = defaultdict(list)
         for i in range(len(self.posts)):
             keys = {("url", self.urls[i] or "")} if self.urls[i] else set()
+            keys.update({("brief", self.briefs[i] or "")} if self.briefs[i] else set())
             keys.update(("token", token) for token in self.rare_tokens[i])
             names = set(self.names[i]) | set(_parts(self.repositories[i] or ""))
             keys.update(("name", n) for n in names if self.frequency[n] <= STORY_COMMON)
@@ -131,12 +140,18 @@ class StoryEvidence:
         """Why posts ``i`` and ``j`` are one story, or None when nothing says so."""
         if self.urls[i] and self.urls[i] == self.urls[j]:
             return "same link"
+        if self.briefs[i] and self.briefs[i] == self.briefs[j]:
+            return "same description"
         if self.rare_tokens[i] & self.rare_tokens[j]:
             alike = jaccard(self.tokens[i], self.tokens[j])
             if alike >= SIMILAR_TITLES:
                 return f"alike titles (Jaccard {alike:.2f})"
             if phrase := self.phrases[i] & self.phrases[j]:
                 return f"shared phrase {' '.join(min(phrase))!r}"
+        if name := self._new_name(i, j):
+            return f"name {name} new to the last {self.history.posts} posts"
+        if wording := self._new_phrase(i, j):
+            return f"phrase {wording} new to the last {self.history.posts} posts"
         return self._same_story(i, j)
 
     def explain(self, i: int, j: int) -> str:
@@ -169,8 +184,8 @@ class StoryEvidence:
         if distinct and (words := self._own_words(i, j)):
             return f"shared name {min(distinct)} and words {', '.join(words)}"
         for name, k in ((self.repositories[i], j), (self.repositories[j], i)):
-            if name is None:
-                continue
+            if name is None or all(self.history.common(part) for part in _parts(name)):
+                continue  # flutter/flutter, anthropics/claude-code: words the lists keep using
             if len(name) >= 5 and name in self.names[k] and self.frequency[name] <= STORY_RARE:
                 return f"repository {name} named"
             if _names_repository(name, self.words[k], self.frequency):
@@ -201,6 +216,46 @@ class StoryEvidence:
             else None
         )
 
+    def _new_name(self, i: int, j: int) -> str | None:
+        """A Latin name two Chinese titles share, on no other post of the window and new to
+        the history ("GetX 之死" and "浅谈Getx删库跑库了", "QQ" twice).
+
+        In a Chinese title a Latin word is a name; the history tells a name the lists keep
+        writing about ("Flutter") from one that arrived with an event. English titles are
+        left out: in mostly Chinese lists every English word looks rare.
+        """
+        if not self.history.long_enough:
+            return None
+        a, b = self.posts[i].seen.post.title, self.posts[j].seen.post.title
+        if not (_HAN.search(a) and _HAN.search(b)):
+            return None
+        new = sorted(
+            t
+            for t in self.tokens[i] & self.tokens[j]
+            if t.isascii()
+            and any(c.isalpha() for c in t)
+            and t not in COMMON_WORDS | _STORY_NOISE
+            and self.token_posts[t] == 2
+            and self.history.rare(t)
+        )
+        return new[0] if new else None
+
+    def _new_phrase(self, i: int, j: int) -> str | None:
+        """CJK_PHRASE Han characters in a row that two titles share, no other title of the
+        window has and no earlier title had ("出不了好作品" in two V2EX threads arguing one
+        question): a wording, where a set phrase ("从入门到精通") is in the history."""
+        shared = self.tokens[i] & self.tokens[j]
+        if not self.history.long_enough or sum(1 for t in shared if _CJK_BIGRAM.match(t)) < 4:
+            return None
+        a, b = self.posts[i].seen.post.title.lower(), self.posts[j].seen.post.title.lower()
+        match = SequenceMatcher(None, a, b, autojunk=False).find_longest_match()
+        runs = _HAN_RUN.findall(a[match.a : match.a + match.size])
+        phrase = max(runs, key=len, default="")
+        if len(phrase) < CJK_PHRASE or not self.history.new_phrase(phrase):
+            return None
+        others = (p.seen.post.title.lower() for n, p in enumerate(self.posts) if n not in (i, j))
+        return None if any(phrase in title for title in others) else phrase
+
     def _own_words(self, i: int, j: int) -> list[str]:
         """CJK bigrams the two titles share and no other title of the window has.
 
@@ -212,8 +267,11 @@ class StoryEvidence:
         return sorted(t for t in shared if _CJK_BIGRAM.match(t) and self.token_posts[t] == 2)
 
 
-def merge_duplicates(posts: Sequence[ScoredPost]) -> list[Item]:
-    """Union posts that are the same story: same link, alike titles, or shared rare names."""
+def merge_duplicates(
+    posts: Sequence[ScoredPost], history: StoryHistory | None = None
+) -> list[Item]:
+    """Union posts that are the same story: same link, alike titles, or shared rare names
+    (rare in the window, or, with ``history``, new to the lists)."""
     parent = list(range(len(posts)))
 
     def find(i: int) -> int:
@@ -222,7 +280,7 @@ def merge_duplicates(posts: Sequence[ScoredPost]) -> list[Item]:
             i = parent[i]
         return i
 
-    evidence = StoryEvidence(posts)
+    evidence = StoryEvidence(posts, history)
     for i, j in evidence.candidates():
         a, b = find(i), find(j)
         if a != b and evidence.link(i, j):
@@ -253,6 +311,12 @@ def _repository(post: ScoredPost) -> str | None:
     if post.seen.post.source != "github" or "/" not in title:
         return None
     return title.rsplit("/", 1)[-1].lower()
+
+
+def _brief(post: ScoredPost) -> str | None:
+    """A description long enough that two posts sharing it are one project."""
+    brief = (post.seen.post.brief or "").strip().lower()
+    return brief if len(brief) >= SAME_BRIEF else None
 
 
 def _parts(name: str) -> list[str]:

@@ -213,6 +213,18 @@ class Store:
         found = _dict_rows(rows)
         return _seen_post(found[0], windowed=False) if found else None
 
+    def titles_first_seen(
+        self, start: datetime, end: datetime, limit: int
+    ) -> list[tuple[tuple[str, str], str]]:
+        """(key, title) of the newest ``limit`` posts first seen in [start, end)."""
+        rows = self.db.execute(
+            "SELECT source, post_id, title FROM posts INDEXED BY idx_posts_first_seen_at"
+            " WHERE first_seen_at >= ? AND first_seen_at < ?"
+            " ORDER BY first_seen_at DESC, source, post_id LIMIT ?",
+            [to_iso(start), to_iso(end), limit],
+        )
+        return [((source, post_id), title) for source, post_id, title in rows]
+
     def sighting_days(
         self, keys: Iterable[tuple[str, str]], since: datetime, end: datetime
     ) -> dict[tuple[str, str], int]:
