@@ -9,15 +9,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from delivery_worker import TOKEN, add_chat, fast_options, store_digest
+from delivery_worker import TOKEN, fast_options
 from telegram import Bot
 from telegram.request import RequestData
+from test_delivery import prepare as seed_chats
 
 from bot.delivery.collector import PUSH_THRESHOLD, Collections
 from bot.delivery.engine import push_due
 from bot.fake_telegram import FakeRequest, FakeTelegram
 from bot.services import Services
-from digest import Store
 
 NOW = datetime(2026, 3, 10, 0, 30, tzinfo=UTC)  # 08:30 in Shanghai: 08:00's push is due
 
@@ -82,14 +82,7 @@ async def test_a_push_sends_with_the_threshold_raised_and_ends_with_it_restored(
     services: Services, db_path: Path, thresholds: tuple[int, int, int]
 ) -> None:
     fake = FakeTelegram(TOKEN)
-    store = Store.open(db_path)
-    try:
-        store_digest(store, "2026-03-09")
-        for chat_id in (1, 2, 3):
-            add_chat(store, chat_id)
-            fake.add_chat(chat_id)
-    finally:
-        store.close()
+    seed_chats(db_path, fake, 3)  # due at 08:00 in Shanghai for the day before NOW
     request = ThresholdSeen(fake)
     bot = Bot(TOKEN, request=request)
     await bot.initialize()
