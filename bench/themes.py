@@ -9,6 +9,7 @@ and a last line of KEY=VALUE pairs. Not a test; CI does not run bench/.
     uv run python bench/themes.py --stories       # same-story pairs missed, found, extra, and why
     uv run --with jieba python bench/themes.py    # jieba installed ephemerally
     uv run python bench/themes.py --confusion --kinds   # gold x digest themes, misses by kind
+    uv run python bench/themes.py --exclude 2026-05-13,2026-02-18   # days kept for later
 """
 
 from __future__ import annotations
@@ -203,13 +204,18 @@ def print_results(results: list[tuple[str, Result]], posts: int) -> None:
             print(f"  {case.title[:60]}  | gold {gold} | got {got}")
 
 
-def print_diagnoses(scores: list[DayScore], held_out: list[str]) -> None:
+def _listed(flag: str) -> list[str]:
+    """The comma-separated values of ``flag`` on the command line (none when absent)."""
+    return sys.argv[sys.argv.index(flag) + 1].split(",") if flag in sys.argv else []
+
+
+def print_diagnoses(scores: list[DayScore], held_out: list[str], exclude: list[str]) -> None:
     """What --confusion, --kinds and --stories ask for, after the table of days."""
     if "--confusion" in sys.argv:
         print_confusion(scores)
         print_one_ai_theme(scores)
     if "--kinds" in sys.argv:
-        days = [posts for _, posts, _ in labelled_days()]
+        days = [posts for _, posts, _ in labelled_days(exclude)]
         print_kinds(scores, days, verbose="-v" in sys.argv, held_out=held_out)
     if "--stories" in sys.argv:
         from bench.themes_stories import print_stories
@@ -218,15 +224,14 @@ def print_diagnoses(scores: list[DayScore], held_out: list[str]) -> None:
 
 
 def main() -> None:
-    scores = score_all()
-    before = (
-        score_revision(sys.argv[sys.argv.index("--before") + 1]) if "--before" in sys.argv else []
+    exclude = _listed("--exclude")
+    scores = score_all(exclude=exclude)
+    before = [score_revision(rev, exclude) for rev in _listed("--before")][:1]
+    held_out = _listed("--held-out")
+    print_scores(
+        scores, verbose="-v" in sys.argv, before=before[0] if before else [], held_out=held_out
     )
-    held_out = (
-        sys.argv[sys.argv.index("--held-out") + 1].split(",") if "--held-out" in sys.argv else []
-    )
-    print_scores(scores, verbose="-v" in sys.argv, before=before, held_out=held_out)
-    print_diagnoses(scores, held_out)
+    print_diagnoses(scores, held_out, exclude)
     themes = load_themes()
     cases = load_cases(themes)
     topical = tuple(t for t in themes if not t.chatter)

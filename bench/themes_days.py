@@ -12,7 +12,7 @@ import subprocess
 import sys
 import tarfile
 import tomllib
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, time
 from itertools import combinations
@@ -82,10 +82,16 @@ def _key(text: str) -> Key:
     return (source, post_id)
 
 
-def labelled_days() -> list[tuple[str, Path, Path]]:
+def labelled_days(exclude: Collection[str] = ()) -> list[tuple[str, Path, Path]]:
+    """The sample and every day of bench/days/, but the days named in ``exclude``.
+
+    Excluding keeps days labelled for a later single scoring out of the runs made while
+    the matcher changes (`bench/themes.py --exclude 2026-05-13,2026-02-18`).
+    """
     days = [("sample 2026-02-15", *SAMPLE)]
     for posts in sorted(DAYS.glob("*.jsonl")):
-        days.append((posts.stem, posts, posts.with_suffix(".gold.toml")))
+        if posts.stem not in exclude:
+            days.append((posts.stem, posts, posts.with_suffix(".gold.toml")))
     return days
 
 
@@ -193,9 +199,9 @@ def pairwise_f1(predicted: dict[Key, str], gold_group: dict[Key, str]) -> tuple[
     return precision, recall, f1
 
 
-def score_all(options: BuildOptions | None = None) -> list[DayScore]:
+def score_all(options: BuildOptions | None = None, exclude: Collection[str] = ()) -> list[DayScore]:
     scores = []
-    for name, posts, gold_path in labelled_days():
+    for name, posts, gold_path in labelled_days(exclude):
         gold = load_gold(gold_path)
         scores.append(score_day(name, build_day(posts, options), gold))
     return scores
@@ -205,11 +211,11 @@ def score_all(options: BuildOptions | None = None) -> list[DayScore]:
 _SCORE_REVISION = (
     "import dataclasses, json, sys; sys.path[:0] = [sys.argv[1], sys.argv[2]]; "
     "from themes_days import score_all; "
-    "print(json.dumps([dataclasses.asdict(s) for s in score_all()]))"
+    "print(json.dumps([dataclasses.asdict(s) for s in score_all(exclude=sys.argv[3:])]))"
 )
 
 
-def score_revision(revision: str) -> list[DayScore]:
+def score_revision(revision: str, exclude: Collection[str] = ()) -> list[DayScore]:
     """The same days and labels scored with the builder and taxonomy of ``revision``."""
     archive = subprocess.run(
         ["git", "-C", str(ROOT), "archive", revision, "digest", "data"],
@@ -220,7 +226,7 @@ def score_revision(revision: str) -> list[DayScore]:
         with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
             tar.extractall(tmp, filter="data")
         run = subprocess.run(
-            [sys.executable, "-c", _SCORE_REVISION, tmp, str(Path(__file__).parent)],
+            [sys.executable, "-c", _SCORE_REVISION, tmp, str(Path(__file__).parent), *exclude],
             capture_output=True,
             check=True,
             text=True,

@@ -31,6 +31,9 @@ class Theme:
     en: str
     keywords: tuple[Keyword, ...] = ()
     chatter: bool = False  # off-topic talk (cars, credit cards, giveaways): never a headline
+    # The broader theme this one narrows (AI coding narrows AI and models): when the
+    # broader theme leads on generic words alone, a specific keyword of this one wins.
+    narrows: str | None = None
 
     def label(self, language: str) -> str:
         return self.zh if language == "zh" else self.en
@@ -87,10 +90,11 @@ def _read(path: Path) -> list[Theme]:
             raise ConfigError(f"{OTHER_ID!r} is reserved", key=key, file=str(path))
         if not isinstance(entry.get("chatter", False), bool):
             raise ConfigError("chatter must be true or false", key=key, file=str(path))
+        if not isinstance(entry.get("narrows", ""), str):
+            raise ConfigError("narrows must be a theme id", key=key, file=str(path))
         keywords = tuple(_keyword(w) for w in words)
-        themes.append(
-            Theme(entry["id"], entry["zh"], entry["en"], keywords, entry.get("chatter", False))
-        )
+        chatter, narrows = entry.get("chatter", False), entry.get("narrows") or None
+        themes.append(Theme(entry["id"], entry["zh"], entry["en"], keywords, chatter, narrows))
     return themes
 
 
@@ -183,17 +187,28 @@ def theme_scores(
 
 
 def _title_and_brief_scores(
-    title: str, brief: str | None, themes: Sequence[Theme], repository: bool
+    title: str,
+    brief: str | None,
+    themes: Sequence[Theme],
+    repository: bool,
+    specific: set[str] | None = None,
 ) -> tuple[dict[str, float], dict[str, float]]:
     index = keyword_index(themes)
     if repository:
         title = _REPO_SEPARATORS.sub(" ", title)
     # Links in briefs ("Article URL: https://….html") say nothing about the topic.
     brief = _URL.sub(" ", brief or "")
-    return _text_scores(index, title, TITLE_WEIGHT), _text_scores(index, brief, BRIEF_WEIGHT)
+    return (
+        _text_scores(index, title, TITLE_WEIGHT, specific),
+        _text_scores(index, brief, BRIEF_WEIGHT, specific),
+    )
 
 
-def _text_scores(index: KeywordIndex, text: str, weight: float) -> dict[str, float]:
+def _text_scores(
+    index: KeywordIndex, text: str, weight: float, specific: set[str] | None = None
+) -> dict[str, float]:
+    """Each theme's score in ``text``; ``specific`` collects the themes a keyword not
+    marked "!" matched."""
     scores: dict[str, float] = {}
     text = normalize(text)
     # Longest first, so "android studio" (a tool) claims its span before "android".
@@ -211,6 +226,8 @@ def _text_scores(index: KeywordIndex, text: str, weight: float) -> dict[str, flo
             scores[theme_id] = scores.get(theme_id, 0.0) + weight * (
                 GENERIC_FACTOR if generic else 1.0
             )
+            if specific is not None and not generic:
+                specific.add(theme_id)
     return scores
 
 
@@ -232,7 +249,8 @@ def assign_theme(
     Title and brief are matched once each: the title alone decides chatter (a title
     about driving school or a giveaway is chatter even when it says "iOS").
     """
-    in_title, in_brief = _title_and_brief_scores(title, brief, themes, repository)
+    specific: set[str] = set()
+    in_title, in_brief = _title_and_brief_scores(title, brief, themes, repository, specific)
     scores = _added(in_title, in_brief)
     if not scores:
         return None
@@ -240,7 +258,22 @@ def assign_theme(
     if chatter:
         return chatter[0]
     order = {theme.id: position for position, theme in enumerate(themes)}
-    return min(scores, key=lambda theme_id: (-scores[theme_id], order[theme_id]))
+    best = min(scores, key=lambda theme_id: (-scores[theme_id], order[theme_id]))
+    return _narrowed(best, specific, themes)
+
+
+def _narrowed(best: str, specific: set[str], themes: Sequence[Theme]) -> str:
+    """The narrower theme, when ``best`` leads on generic words alone and it has a specific one.
+
+    "Clone any website using AI coding agents": "AI" twice (generic, AI and models) adds
+    up past "coding agents" (AI coding), but only the latter says what the post is.
+    """
+    if best in specific:
+        return best
+    for theme in themes:
+        if theme.narrows == best and theme.id in specific:
+            return theme.id
+    return best
 
 
 _REPO_SEPARATORS = re.compile(r"[-_.]+")

@@ -229,3 +229,67 @@ def test_steve_jobs_is_a_name_not_jobs(themes):
 def test_a_domain_email_or_driving_school_question_is_chatter(themes, title, brief):
     chatter = {t.id for t in themes if t.chatter}
     assert assign_theme(title, brief, themes) in chatter
+
+
+def test_code_alone_does_not_make_a_repository_ai_coding(themes):
+    # "code" is said of anything a repository holds; on the labelled days it filed more
+    # posts under AI coding wrongly than rightly. With nothing else, it is no theme at all
+    # (the digest then files a trending repository under Open source).
+    brief = "Source code for the X Recommendation Algorithm"
+    assert assign_theme("twitter/the-algorithm", brief, themes, repository=True) is None
+    # Writing code with AI still is AI coding: the phrases say it, not the word.
+    assert assign_theme("不写代码，用 Claude Code 做完了一个 App", None, themes) == "ai-coding"
+
+
+@pytest.mark.parametrize(
+    ("title", "theme"),
+    [
+        ("Speculative decoding makes inference three times faster", "ai-models"),
+        ("我的 2025 年终总结", "career"),
+        ("Protocol Buffers 与 JSON：服务间通信怎么选", "backend"),
+    ],
+)
+def test_vocabulary_mined_from_the_labelled_days(themes, title, theme):
+    assert assign_theme(title, None, themes) == theme
+
+
+@pytest.mark.parametrize(
+    ("name", "description"),
+    [
+        ("twitter/the-algorithm", "Source code for the X Recommendation Algorithm"),
+        ("refactoringhq/tolaria", "Desktop app to manage markdown knowledge bases"),
+        ("Pumpkin-MC/Pumpkin", "Host fast and efficient Minecraft servers"),
+    ],
+)
+def test_a_generic_word_alone_decides_no_theme(themes, name, description):
+    # "code", "app", "server" are said of anything; the labelled days file these under
+    # Open source, which is where a trending repository with no theme goes.
+    assert assign_theme(name, description, themes, repository=True) is None
+
+
+def test_a_startups_job_ad_is_startups(themes):
+    assert assign_theme("Corgi Labs (YC W23) Is Hiring", None, themes) == "startups"
+
+
+def test_a_narrower_theme_wins_over_generic_words_of_the_broader(tmp_path: Path):
+    taxonomy = tmp_path / "themes.toml"
+    taxonomy.write_text(
+        '[[themes]]\nid = "broad"\nzh = "广"\nen = "Broad"\nkeywords = ["AI!", "agent!", "LLM"]\n\n'
+        '[[themes]]\nid = "narrow"\nzh = "窄"\nen = "Narrow"\nnarrows = "broad"\n'
+        'keywords = ["coding agent"]\n',
+        encoding="utf-8",
+    )
+    themes = load_themes(taxonomy, mode="replace")
+    # "AI" in the title (2 x 0.5) and the brief (0.5) outweigh "coding agent" (1), but
+    # generic words say only that the post is about AI; the specific phrase says which.
+    assert assign_theme("AI AI", "AI coding agent", themes) == "narrow"
+    # A specific keyword of the broader theme keeps it: a model is what the post is about.
+    assert assign_theme("LLM benchmark", "a coding agent ran it", themes) == "broad"
+
+
+def test_a_website_cloner_for_ai_coding_agents_is_ai_coding(themes):
+    name, brief = (
+        "JCodesMore/ai-website-cloner-template",
+        "Clone any website using AI coding agents",
+    )
+    assert assign_theme(name, brief, themes, repository=True) == "ai-coding"
