@@ -29,7 +29,7 @@ from typing import Any
 
 import httpx
 from figures import add_figures, checkouts, comparison_parser, key_values, load_average, machine
-from harness import ROOT, FakeProcess, bot_command, bot_environment, seed_store
+from harness import ROOT, FakeProcess, bot_command, bot_environment, seed_with
 
 FIRST_USER = 100_001
 TELEGRAM_PER_SECOND = 30
@@ -68,7 +68,7 @@ def wait_quiet(fake: FakeProcess, wanted: int, quiet: float, deadline: float) ->
 def run_burst(code: Path | None, args: argparse.Namespace) -> dict[str, Any]:
     with tempfile.TemporaryDirectory(prefix="hotdigest-bench-") as scratch:
         db_path = Path(scratch) / "bench.db"
-        seed_store(db_path, 0)
+        seed_with(db_path, 0, mode="full", code=code)  # the anchor refuses a newer schema
         fake = FakeProcess(latency=args.latency, limits=True, timings=True)
         log_path = Path(scratch) / "bot.log"
         with log_path.open("w") as log:

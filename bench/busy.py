@@ -41,7 +41,7 @@ from figures import (
     machine,
     percentile,
 )
-from harness import DAY, ROOT, TOKEN, FakeProcess, bot_python, seed_store
+from harness import DAY, ROOT, TOKEN, FakeProcess, bot_python, seed_with
 
 FIRST_USER = 500_001
 START = 300  # messages the push sends (ten seconds at Telegram's pace) before users play
@@ -72,7 +72,7 @@ async def play(base: str, users: int, rounds: int, interval: float, seed: int) -
 def run_busy(code: Path | None, args: argparse.Namespace) -> dict[str, Any]:
     with tempfile.TemporaryDirectory(prefix="hotdigest-bench-") as scratch:
         db_path = Path(scratch) / "bench.db"
-        seed_store(db_path, args.chats, mode="brief")
+        seed_with(db_path, args.chats, mode="brief", code=code)  # the anchor's own schema
         fake = FakeProcess(latency=args.latency, limits=True, chats=args.chats, timings=True)
         command = [bot_python(code), __file__, "bot", f"--db={db_path}", f"--url={fake.url}"]
         log = (Path(scratch) / "bot.log").open("w")  # the anchor logs every refused reply

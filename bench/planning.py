@@ -11,7 +11,10 @@ the process's peak RSS.
 With ``--anchor DIR`` (a checkout of the code before a change, with its own ``uv sync``)
 the same runs with that code first, on a store it seeded itself, and both are printed.
 
-Run: ``uv run python bench/planning.py [--chats 100000] [--anchor DIR]``
+``--cadence both`` (or ``weekly``) subscribes every chat to the weekly push too, its slot
+on Monday at 08:00 (no week is built: the plan works out each chat's week and finds none).
+
+Run: ``uv run python bench/planning.py [--chats 100000] [--cadence daily] [--anchor DIR]``
 The last line is ``KEY=VALUE ...``.
 """
 
@@ -24,6 +27,7 @@ import inspect
 import json
 import os
 import resource
+import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -85,11 +89,14 @@ async def tick(db_path: Path) -> dict[str, Any]:
     }
 
 
-def measure(chats: int, code: Path | None) -> dict[str, Any]:
+def measure(chats: int, code: Path | None, cadence: str = "daily") -> dict[str, Any]:
     """Seed a store with the checkout's own code, then run :func:`tick` in its process."""
     with tempfile.TemporaryDirectory(prefix="hotdigest-bench-") as scratch:
         db_path = Path(scratch) / "bench.db"
         seed_with(db_path, chats, mode="brief", code=code)
+        if cadence != "daily":  # the week's slot is Monday 08:00 too (no week is built)
+            with contextlib.closing(sqlite3.connect(db_path)) as db, db:
+                db.execute("UPDATE chats SET cadence = ?, week_day = 1", [cadence])
         done = subprocess.run(
             [bot_python(code), str(Path(__file__).resolve()), "--child", str(db_path)],
             cwd=code or ROOT,
@@ -109,6 +116,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--chats", type=int, default=100_000)
     parser.add_argument("--anchor", type=Path, help="a checkout of the code to compare with")
+    parser.add_argument("--cadence", choices=["daily", "weekly", "both"], default="daily")
     parser.add_argument("--child", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
@@ -119,9 +127,9 @@ def main() -> None:
         print(json.dumps(asyncio.run(tick(args.child))))
         return
     print(machine(), "|", load_average())
-    line: dict[str, object] = {"chats": args.chats}
+    line: dict[str, object] = {"chats": args.chats, "cadence": args.cadence}
     for name, code in checkouts(args.anchor).items():
-        f = measure(args.chats, code)
+        f = measure(args.chats, code, args.cadence)
         print(
             f"{name:>6}: {f['jobs']:,} jobs planned in {f['plan_s']} s, prepared in "
             f"{f['prepare_s']} s; the event loop blocked for {f['loop_blocked_s']} s at most; "

@@ -6,7 +6,8 @@ and a last line of KEY=VALUE pairs. Not a test; CI does not run bench/.
 
     uv run python bench/themes.py                 # jieba skipped unless installed
     uv run python bench/themes.py -v --held-out 2026-06-03   # disagreements, but not that day's
-    uv run python bench/themes.py --stories       # same-story pairs missed, found, extra, and why
+    uv run python bench/themes.py --stories       # same-story pairs missed, found, extra, and why,
+                                                  # and how often each story marker stands
     uv run --with jieba python bench/themes.py    # jieba installed ephemerally
     uv run python bench/themes.py --confusion --kinds   # gold x digest themes, misses by kind
     uv run python bench/themes.py --exclude 2026-05-13,2026-02-18   # days kept for later
@@ -218,9 +219,10 @@ def print_diagnoses(scores: list[DayScore], held_out: list[str], exclude: list[s
         days = [posts for _, posts, _ in labelled_days(exclude)]
         print_kinds(scores, days, verbose="-v" in sys.argv, held_out=held_out)
     if "--stories" in sys.argv:
-        from bench.themes_stories import print_stories
+        from bench.themes_stories import print_markers, print_stories
 
         print_stories(set(held_out))
+        print_markers(set(held_out))
 
 
 def main() -> None:

@@ -23,6 +23,7 @@ from digest.build.stories import (
     merge_duplicates,
 )
 from digest.build.story_history import StoryHistory, read_history
+from digest.build.story_markers import GUIDE_WORDS, event_kinds, event_words, guide_words, is_guide
 
 
 def _window(posts: Path) -> tuple[list[ScoredPost], StoryHistory]:
@@ -70,3 +71,25 @@ def print_stories(held_out: set[str]) -> None:
             lines.append(f"  {status} {gold.titles[a][:40]} / {gold.titles[b][:40]}: {why}{mark}")
         print(f"\n{name} same-story pairs:")
         print("\n".join(lines) if lines else "  (none labelled, none merged)")
+
+
+def print_markers(held_out: set[str]) -> None:
+    """How often each story marker (digest/build/story_markers.py) stands in the labelled
+    days' titles, and the gold-pair titles each guide word turns into guides (a guide links
+    by no name, so each such title may cost a gold pair: read which)."""
+    titles: list[str] = []
+    paired: set[str] = set()
+    for name, _, gold_path in labelled_days():
+        if name in held_out:
+            continue
+        gold = load_gold(gold_path)
+        titles += gold.titles.values()
+        paired.update(gold.titles[key] for group in gold.stories or [] for key in group)
+    print(f"\nStory markers over {len(titles)} titles ({len(paired)} in gold story groups):")
+    for kind in event_kinds():
+        hits = [t for t in titles if kind in event_words(t)]
+        print(f"  event {kind:<12} {len(hits):>4} titles, {len(paired.intersection(hits))} paired")
+    for word in GUIDE_WORDS:
+        hits = [t for t in titles if word in guide_words(t)]
+        costly = sorted(t for t in paired.intersection(hits) if is_guide(t))
+        print(f"  guide {word:<12} {len(hits):>4} titles, guides in gold pairs: {costly or '-'}")

@@ -111,15 +111,20 @@ class Services:
     async def chart(
         self, digest: Digest, language: str, options: BuildOptions | None = None
     ) -> bytes:
-        """The digest's heat chart as PNG: figures on the store thread, drawn in the chart
-        process (``ChartError`` when it fails).
+        """The digest's heat chart as PNG: figures on the store thread (once per digest and
+        filter, for every language), drawn in the chart process (``ChartError`` when it
+        fails).
 
         :param options: a chat's narrowed options (its source filter); the bot's by default.
         """
         if options is None and (kept := self.views.chart(digest, language)) is not None:
             return kept
         narrowed = options or self.options
-        chart = await self.store.run(lambda store: digest_chart(store, digest, narrowed))
+        sources = (tuple(narrowed.include_sources), tuple(narrowed.exclude_sources))
+        chart = self.views.figures(digest, sources)  # another language's read
+        if chart is None:
+            chart = await self.store.run(lambda store: digest_chart(store, digest, narrowed))
+            self.views.keep_figures(digest, sources, chart)
         png = await self.charts.draw(chart, language)
         if options is None:
             self.views.keep_chart(digest, language, png)

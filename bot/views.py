@@ -5,7 +5,9 @@ from __future__ import annotations
 from collections import OrderedDict
 from typing import Any, TypeVar
 
-from digest import Digest
+from digest import Digest, HeatChart
+
+SourceFilter = tuple[tuple[str, ...], tuple[str, ...]]  # a chat's (include, exclude)
 
 T = TypeVar("T")
 
@@ -25,6 +27,8 @@ class DigestViews:
         self._pages: OrderedDict[tuple[str, int, str, str, str], list[str]] = OrderedDict()
         # Heat charts as PNG (a chart costs ~150 ms of CPU; a push reuses one per language).
         self._charts: OrderedDict[tuple[str, int, str, str, str], bytes] = OrderedDict()
+        # Their figures, the same in every language: read once per digest and filter.
+        self._figures: OrderedDict[tuple[Any, ...], HeatChart] = OrderedDict()
 
     def digest(self, day: str, version: int) -> Digest | None:
         return self._get(self._digests, (day, version))
@@ -43,6 +47,12 @@ class DigestViews:
 
     def keep_chart(self, digest: Digest, lang: str, png: bytes) -> None:
         self._put(self._charts, _page_key(digest, "chart", lang), png)
+
+    def figures(self, digest: Digest, sources: SourceFilter) -> HeatChart | None:
+        return self._get(self._figures, (*_page_key(digest, "figures", ""), sources))
+
+    def keep_figures(self, digest: Digest, sources: SourceFilter, chart: HeatChart) -> None:
+        self._put(self._figures, (*_page_key(digest, "figures", ""), sources), chart)
 
     @staticmethod
     def _get(cache: OrderedDict[Any, T], key: Any) -> T | None:

@@ -22,3 +22,13 @@ def test_busy_refuses_too_few_chats_at_once_and_says_why() -> None:
     assert done.returncode == 2 and done.stdout == ""
     assert "--chats 100 is too few" in done.stderr
     assert "use --chats 1500 or more" in done.stderr  # 300 + (4 × 5 s × 1.5 + 10 s) × 30
+
+
+def test_a_script_that_runs_an_anchors_bot_seeds_its_store_with_the_anchors_code() -> None:
+    # A store seeded by this checkout has this schema version, which an older anchor
+    # refuses ("database schema version 17 is newer than this hotdigest's (6)"): burst's
+    # anchor answered no /start and busy's pushed nothing. seed_with seeds as ``code``.
+    for script in sorted(BENCH.glob("*.py")):
+        text = script.read_text(encoding="utf-8")
+        if "checkouts(" in text:
+            assert "seed_store(" not in text, f"{script.name} seeds with this checkout's code"

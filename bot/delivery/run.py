@@ -107,7 +107,9 @@ class PushRun:
         key = push.key()
         if not await self._writer.write(Claim(key, len(push.texts), push.job.kind)):
             self.outbox.forgo()  # its turn's place frees at once
-            self.report.busy += 1  # another pusher holds this part; the chat is theirs
+            self.report.busy += 1  # another pusher holds this part; this push is theirs
+            if push.then is not None:  # the week may not be: its own ledger rows decide
+                self._queue.later(push.then, self.outbox.ready_at(chat.chat_id))
             return
         departure = await self.outbox.depart(chat.chat_id, group=group)
         try:

@@ -11,6 +11,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit
 
 from ..store.store import SeenPost
 from .story_history import StoryHistory
+from .story_markers import event_words, is_guide
 from .themes import STOPWORDS, jaccard, title_tokens
 
 SIMILAR_TITLES = 0.5  # Jaccard of title tokens at which two posts are the same story
@@ -113,6 +114,22 @@ class StoryEvidence:
         self.words = [latin_words(p.seen.post.title) for p in posts]
         self.repositories = [_repository(p) for p in posts]
         self.briefs = [_brief(p) for p in posts]
+        # The events a title names, read when a rule asks (few titles are ever asked).
+        self._events: dict[int, frozenset[str]] = {}
+        self.guides = [is_guide(p.seen.post.title) for p in posts]
+        # Tokens on titles that are not guides: a name the guides repeat is not common.
+        self.telling: Counter[str] = Counter(
+            t
+            for found, guide in zip(self.tokens, self.guides, strict=True)
+            if not guide
+            for t in found
+        )
+
+    def events(self, n: int) -> frozenset[str]:
+        """The kinds of release or event post ``n``'s title names (story_markers)."""
+        if n not in self._events:
+            self._events[n] = event_words(self.posts[n].seen.post.title)
+        return self._events[n]
 
     def candidates(self) -> list[tuple[int, int]]:
         """The pairs ``link`` can join: a link, a rare token or a distinctive name in common
@@ -148,10 +165,16 @@ class StoryEvidence:
                 return f"alike titles (Jaccard {alike:.2f})"
             if phrase := self.phrases[i] & self.phrases[j]:
                 return f"shared phrase {' '.join(min(phrase))!r}"
-        if name := self._new_name(i, j):
-            return f"name {name} new to the last {self.history.posts} posts"
         if wording := self._new_phrase(i, j):
             return f"phrase {wording} new to the last {self.history.posts} posts"
+        if name := self._new_name(i, j):
+            return f"name {name} new to the last {self.history.posts} posts"
+        if self.guides[i] or self.guides[j]:
+            # A guide, tip or test names no release: not the story of what it names by a
+            # name the store has seen before (bench/days/README.md, the same-story
+            # convention). A name no earlier post carried (above) still links it: the
+            # labelled days pair such guides with their event (bench/README.md, round 5).
+            return None
         return self._same_story(i, j)
 
     def explain(self, i: int, j: int) -> str:
@@ -186,6 +209,8 @@ class StoryEvidence:
         for name, k in ((self.repositories[i], j), (self.repositories[j], i)):
             if name is None or all(self.history.common(part) for part in _parts(name)):
                 continue  # flutter/flutter, anthropics/claude-code: words the lists keep using
+            if not self.events(k):
+                continue  # a project trending and a post on using it are two stories
             if len(name) >= 5 and name in self.names[k] and self.frequency[name] <= STORY_RARE:
                 return f"repository {name} named"
             if _names_repository(name, self.words[k], self.frequency):
@@ -218,13 +243,15 @@ class StoryEvidence:
 
     def _new_name(self, i: int, j: int) -> str | None:
         """A Latin name two Chinese titles share, on no other post of the window and new to
-        the history ("GetX 之死" and "浅谈Getx删库跑库了", "QQ" twice).
+        the history ("GetX 之死" and "浅谈Getx删库跑库了"), where one title names an event
+        (删库) and, if both do, the same kind (_one_event).
 
         In a Chinese title a Latin word is a name; the history tells a name the lists keep
         writing about ("Flutter") from one that arrived with an event. English titles are
-        left out: in mostly Chinese lists every English word looks rare.
+        left out: in mostly Chinese lists every English word looks rare. Guides carrying
+        the name besides do not count (_only_guides_besides).
         """
-        if not self.history.long_enough:
+        if not self.history.long_enough or not self._one_event(i, j):
             return None
         a, b = self.posts[i].seen.post.title, self.posts[j].seen.post.title
         if not (_HAN.search(a) and _HAN.search(b)):
@@ -235,10 +262,21 @@ class StoryEvidence:
             if t.isascii()
             and any(c.isalpha() for c in t)
             and t not in COMMON_WORDS | _STORY_NOISE
-            and self.token_posts[t] == 2
+            and self._only_guides_besides(t, i, j)
             and self.history.rare(t)
         )
         return new[0] if new else None
+
+    def _only_guides_besides(self, token: str, i: int, j: int) -> bool:
+        """No title of the window but the two carries the token, or only guides do: the
+        set-up guides that follow a project going viral do not make its name common."""
+        return self.telling[token] - (not self.guides[i]) - (not self.guides[j]) == 0
+
+    def _one_event(self, i: int, j: int) -> bool:
+        """At least one of two titles names a release or event, and when both do, the same
+        kind: "Kimi新出的「代码神器」" and "Kimi 开源新模型" are two products of one company."""
+        a, b = self.events(i), self.events(j)
+        return bool(a & b) if a and b else bool(a or b)
 
     def _new_phrase(self, i: int, j: int) -> str | None:
         """CJK_PHRASE Han characters in a row that two titles share, no other title of the

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from array import array
 from collections.abc import Collection, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 
 from ..errors import BuildError
@@ -12,10 +12,10 @@ from ..store.archive import digest_versions, is_week
 from ..store.build_log import empty_days
 from ..store.store import Store
 from .ledger import CORRECTION, PUSH, Ledger, Progress
-from .roster import Made, Roster
+from .roster import NEVER, Made, Roster
 from .schedule import Schedule, Slot
 from .subscriptions import Subscription, SubscriptionKey, Subscriptions, subscription_key
-from .weekly import plan_weekly
+from .weekly import WeekSlot, plan_week_slots, week_slot
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,33 +91,49 @@ def plan_pushes(
     """
     ledger = Ledger(store)
     recovered = ledger.recover(stale_before, stamp) if record else 0
-    active, slots = Roster(Subscriptions(store).each_active()), _Slots(now, schedule)
+    active, slots = Roster.active(store), _Slots(now, schedule)
     # The days any daily chat has a slot for, from the settings chats share (no chat read).
     shapes = active.shapes()
     dates = sorted({s.digest_date.isoformat() for c in shapes if c.daily for s in slots.of(c)})
     days = _Days(store, ledger, schedule, now, dates, stamp, record)
     cut = _Resume(ledger, slots, now, schedule, stamp, record, dates)
     jobs = RosterJobs(active)
-    weekly: list[Subscription] = []  # plan_weekly keeps each weekly chat anyway
+    week_slots = [_week_slot(shape, now, schedule) for shape in shapes]
+    weekly: dict[SubscriptionKey, tuple[int, int, int, WeekSlot]] = {}  # id, topic, position
     with_day: set[SubscriptionKey] = set()  # weekly chats with a day's push too
-    for position, chat in enumerate(active):
-        if chat.weekly:
-            weekly.append(chat)
-        if not chat.daily:
+    # Decided from each chat's row: a Subscription is made only for a chat with a job.
+    for position, (chat_id, thread_id, since, number) in enumerate(active.rows()):
+        shape, key = shapes[number], subscription_key(chat_id, thread_id)
+        if (slotted := week_slots[number]) is not None and slotted[0] >= since:
+            weekly[key] = (chat_id, thread_id, position, slotted[1])  # not before it subscribed
+        if not shape.daily:
             continue
-        cut.meet(chat)
-        if (day := days.due(chat, slots.of(chat))) is not None:
+        cut.meet(key, position)
+        if (day := days.due(key, chat_id, thread_id, slots.since(shape, since))) is not None:
             jobs.add(position, day, days.versions[day])
-            if chat.weekly:
-                with_day.add(chat.key)
-    cut.finish()
-    week = plan_weekly(store, weekly, now, schedule, stamp=stamp, record=record)
+            if shape.weekly:
+                with_day.add(key)
+    cut.finish(active)
+    week = plan_week_slots(
+        store, weekly, active.__getitem__, now, schedule, stamp=stamp, record=record
+    )
     jobs.extra += [PushJob(chat, key, v, PUSH, done) for chat, key, v, done in week.jobs]
     jobs.extra += cut.jobs
     with_day.update(job.chat.key for job in cut.jobs)
     jobs.both = frozenset(with_day.intersection(chat.key for chat, *_ in week.jobs))
     skipped = (*days.skipped, *cut.skipped, *week.skipped)
     return PushPlan(jobs, skipped, cut.busy + week.busy, recovered)
+
+
+def _week_slot(
+    shape: Subscription, now: datetime, schedule: Schedule
+) -> tuple[int, WeekSlot] | None:
+    """A weekly shape's newest slot, whoever subscribed when, and its moment in seconds
+    since the epoch: a chat of it has the slot if it subscribed by then."""
+    if not shape.weekly:
+        return None
+    slot = week_slot(replace(shape, subscribed_at=None), now, schedule)
+    return None if slot is None else (int(slot.moment.timestamp()), slot)
 
 
 class _Days:
@@ -145,11 +161,29 @@ class _Days:
             key = subscription_key(chat_id, thread_id)
             self.started.setdefault(key, set()).add(date.fromisoformat(day))
         self.skipped: list[tuple[int, str, str]] = []
+        self._fresh: dict[int, tuple[list[Slot], _Decided]] = {}
 
-    def due(self, chat: Subscription, slots: list[Slot]) -> str | None:
-        """The digest date due to ``chat`` now, if any; its late slots are skipped."""
+    def due(
+        self, key: SubscriptionKey, chat_id: int, thread_id: int, slots: list[Slot]
+    ) -> str | None:
+        """The digest date due to the chat now, if any; its late slots are skipped."""
+        late, due = self._decide(key, slots)
+        for slot, reason, version in late:
+            day = slot.digest_date.isoformat()
+            if not self.record or self.ledger.skip(
+                day, version, chat_id, reason, self.stamp, thread_id=thread_id
+            ):
+                self.skipped.append((chat_id, day, reason))
+        return due
+
+    def _decide(self, key: SubscriptionKey, slots: list[Slot]) -> _Decided:
+        """The late slots (with the reason and version) and the day due; for a chat with
+        no ledger row on these days, decided once per list of slots (chats share them)."""
+        started = self.started.get(key)
+        if started is None and id(slots) in self._fresh:
+            return self._fresh[id(slots)][1]
         versions = self.versions
-        decision = self.schedule.decide(self.now, slots, self.built, self.started.get(chat.key, ()))
+        decision = self.schedule.decide(self.now, slots, self.built, started or ())
         late = [
             (slot, reason, versions[slot.digest_date.isoformat()]) for slot, reason in decision.late
         ]
@@ -158,13 +192,13 @@ class _Days:
             for slot in decision.unbuilt
             if slot.digest_date.isoformat() in self.empty  # a day never built is left alone
         ]
-        for slot, reason, version in late:
-            day = slot.digest_date.isoformat()
-            if not self.record or self.ledger.skip(
-                day, version, chat.chat_id, reason, self.stamp, thread_id=chat.thread_id
-            ):
-                self.skipped.append((chat.chat_id, day, reason))
-        return None if decision.due is None else decision.due.digest_date.isoformat()
+        decided = late, None if decision.due is None else decision.due.digest_date.isoformat()
+        if started is None:
+            self._fresh[id(slots)] = slots, decided  # the list kept: its id stays its own
+        return decided
+
+
+_Decided = tuple[list[tuple[Slot, str, int]], str | None]
 
 
 def one_per_chat(
@@ -208,12 +242,13 @@ def plan_date(
     if not versions:
         raise BuildError(f"no digest is stored for {day}")
     weekly = is_week(day)  # an operator's push of a week goes to its weekly subscribers
-    active = Roster(Subscriptions(store).each_active())
+    active = Roster.active(store)
     started = {subscription_key(chat, thread) for chat, thread, _ in ledger.started([day])}
     jobs = RosterJobs(active)
     jobs.both = frozenset()  # one digest: no chat gets a day's and a week's
-    for position, chat in enumerate(active):
-        if (chat.weekly if weekly else chat.daily) and chat.key not in started:
+    cadence = [shape.weekly if weekly else shape.daily for shape in active.shapes()]
+    for position, (chat_id, thread_id, _, number) in enumerate(active.rows()):
+        if cadence[number] and subscription_key(chat_id, thread_id) not in started:
             jobs.add(position, day, versions[0])
     busy = 0
     unfinished = ledger.unfinished(day)
@@ -263,18 +298,19 @@ class _Resume:
             for progress in ledger.unfinished(day, kind)
         ]
         self._wanted = {progress.key for *_, progress in self._unfinished}
-        self._chats: dict[SubscriptionKey, Subscription] = {}
+        self._positions: dict[SubscriptionKey, int] = {}
 
-    def meet(self, chat: Subscription) -> None:
-        """A daily chat of the plan: kept if a push to it was cut short."""
-        if self._wanted and chat.key in self._wanted:
-            self._chats[chat.key] = chat
+    def meet(self, key: SubscriptionKey, position: int) -> None:
+        """A daily chat of the plan: its position kept if a push to it was cut short."""
+        if self._wanted and key in self._wanted:
+            self._positions[key] = position
 
-    def finish(self) -> None:
+    def finish(self, chats: Roster) -> None:
         for day, kind, progress in self._unfinished:
-            chat = self._chats.get(progress.key)
-            if chat is None:
+            position = self._positions.get(progress.key)
+            if position is None:
                 continue  # deactivated since: nothing more goes to it
+            chat = chats[position]
             if progress.in_flight:
                 self.busy += 1
                 continue
@@ -297,14 +333,26 @@ class _Slots:
     def __init__(self, now: datetime, schedule: Schedule) -> None:
         self.now = now
         self.schedule = schedule
-        self._shared: dict[tuple[time, str], list[Slot]] = {}
+        self._shared: dict[tuple[time, str], tuple[list[float], dict[int, list[Slot]]]] = {}
 
     def of(self, chat: Subscription) -> list[Slot]:
+        since = chat.subscribed_at
+        return self.since(chat, NEVER if since is None else int(since.timestamp()))
+
+    def since(self, chat: Subscription, since: int) -> list[Slot]:
+        """The slots of ``chat``'s push time and zone since ``since`` (seconds since the
+        epoch, :data:`NEVER`: all). Slots are newest first, so those are a prefix of the
+        shared list: each prefix is made once and shared too."""
         key = (chat.push_time, chat.timezone)
         if key not in self._shared:
-            self._shared[key] = self.schedule.slots(self.now, chat.push_time, chat.timezone)
-        since = chat.subscribed_at
-        return [s for s in self._shared[key] if since is None or s.moment >= since]
+            slots = self.schedule.slots(self.now, chat.push_time, chat.timezone)
+            moments = [slot.moment.timestamp() for slot in slots]
+            self._shared[key] = moments, {len(slots): slots}
+        moments, prefixes = self._shared[key]
+        kept = sum(1 for moment in moments if moment >= since)
+        if kept not in prefixes:
+            prefixes[kept] = prefixes[len(moments)][:kept]
+        return prefixes[kept]
 
 
 def _age(progress: Progress, slots: list[Slot], now: datetime, stamp: datetime) -> timedelta | None:

@@ -46,6 +46,8 @@ def topic_problem(error: str) -> str | None:
     return None
 
 
+# The columns in which chats differ; a push holds the rest once per combination (roster.py).
+OWN_COLUMNS = ("chat_id", "thread_id", "title", "subscribed_at")
 CADENCES = ("daily", "weekly", "both")  # which pushes a chat gets (issue 17)
 
 
@@ -201,6 +203,18 @@ class Subscriptions:
         them in a ``Roster``)."""
         return self._rows("WHERE active = 1 ORDER BY chat_id, thread_id")
 
+    def active_rows(self) -> tuple[list[str], Iterator[tuple[Any, ...]]]:
+        """The active chats' rows as stored, in :meth:`each_active`'s order, and their
+        column names: a chat's own (:data:`OWN_COLUMNS`) first, then those chats share
+        (``updated_at`` left out: never read back). Nothing is decoded, so a reader can
+        make one ``Subscription`` per combination of shared values (``Roster.active``)."""
+        columns = [c[0] for c in self.db.execute("SELECT * FROM chats LIMIT 0").description]
+        names = [*OWN_COLUMNS, *(c for c in columns if c not in (*OWN_COLUMNS, "updated_at"))]
+        cursor = self.db.execute(
+            f"SELECT {', '.join(names)} FROM chats WHERE active = 1 ORDER BY chat_id, thread_id"
+        )
+        return names, iter(cursor)
+
     def all(self) -> list[Subscription]:
         return self._select("ORDER BY chat_id, thread_id")
 
@@ -220,6 +234,11 @@ class Subscriptions:
         names = [c[0] for c in cursor.description]
         shared = _Shared()  # rows are read one by one: no second copy of 100k rows
         return (_from_row(dict(zip(names, row, strict=True)), shared) for row in cursor)
+
+
+def from_row(names: list[str], row: tuple[Any, ...]) -> Subscription:
+    """A chat from a row of :meth:`Subscriptions.active_rows` (or any row, its columns named)."""
+    return _from_row(dict(zip(names, row, strict=True)))
 
 
 class _Shared:

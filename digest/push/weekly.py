@@ -12,9 +12,10 @@ ledger, one per (week, version, chat, part), so a restart resumes or skips as a 
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import TypeVar
 
 from ..build.week import parse_week, week_name
 from ..clock import local_moment, zone
@@ -22,7 +23,9 @@ from ..store.archive import digest_versions
 from ..store.store import Store
 from .ledger import PUSH, Ledger
 from .schedule import Schedule
-from .subscriptions import Subscription, subscription_key
+from .subscriptions import Subscription, SubscriptionKey, subscription_key
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,39 +80,59 @@ def plan_weekly(
 ) -> WeekPlan:
     """The weekly pushes due at ``now`` among ``chats`` (the active ones), plus weekly
     pushes a crash cut short that are still within the delay bound."""
+    slots = {
+        chat.key: (chat.chat_id, chat.thread_id, chat, slot)
+        for chat in chats
+        if chat.weekly and (slot := week_slot(chat, now, schedule)) is not None
+    }
+    return plan_week_slots(store, slots, _same, now, schedule, stamp=stamp, record=record)
+
+
+def _same(chat: Subscription) -> Subscription:
+    return chat
+
+
+def plan_week_slots(
+    store: Store,
+    slots: Mapping[SubscriptionKey, tuple[int, int, T, WeekSlot]],
+    make: Callable[[T], Subscription],
+    now: datetime,
+    schedule: Schedule,
+    *,
+    stamp: datetime,
+    record: bool,
+) -> WeekPlan:
+    """:func:`plan_weekly` from each weekly chat's (id, topic, reference, slot) by key:
+    ``make`` makes the chat of a reference, only for the chats with a job (a push plans
+    100,000 chats from their rows, not as 100,000 ``Subscription``s)."""
     ledger = Ledger(store)
     versions: dict[str, int] = {}
     for week, version, *_ in digest_versions(store, with_posts=True, weeks=True):
         versions.setdefault(week, version)  # newest first
-    slots = {
-        chat.key: (chat, slot)
-        for chat in chats
-        if chat.weekly and (slot := week_slot(chat, now, schedule)) is not None
-    }
-    weeks = {slot.week for _, slot in slots.values()}
+    weeks = {slot.week for *_, slot in slots.values()}
     started = {(subscription_key(c, t), week) for c, t, week in ledger.started(weeks)}
     jobs: list[tuple[Subscription, str, int, frozenset[int]]] = []
     skipped: list[tuple[int, str, str]] = []
-    for chat, slot in slots.values():
-        if (chat.key, slot.week) in started or slot.week not in versions:
+    for key, (chat_id, thread_id, chat, slot) in slots.items():
+        if (key, slot.week) in started or slot.week not in versions:
             continue
         version = versions[slot.week]
         if now - slot.moment <= schedule.max_delay:
-            jobs.append((chat, slot.week, version, frozenset()))
+            jobs.append((make(chat), slot.week, version, frozenset()))
             continue
         hours = schedule.max_delay.total_seconds() / 3600
         reason = f"more than {hours:g} h past the weekly push time"
-        skip = (slot.week, version, chat.chat_id, reason, stamp, PUSH, chat.thread_id)
+        skip = (slot.week, version, chat_id, reason, stamp, PUSH, thread_id)
         if not record or ledger.skip(*skip):
-            skipped.append((chat.chat_id, slot.week, reason))
+            skipped.append((chat_id, slot.week, reason))
     busy = 0
     for week in sorted(weeks):
         for progress in ledger.unfinished(week, PUSH):
             found = slots.get(progress.key)
-            if found is None or found[1].week != week:
+            if found is None or found[-1].week != week:
                 continue
             if progress.in_flight:
                 busy += 1
-            elif now - found[1].moment <= schedule.max_delay:
-                jobs.append((found[0], week, progress.version, progress.delivered))
+            elif now - found[-1].moment <= schedule.max_delay:
+                jobs.append((make(found[2]), week, progress.version, progress.delivered))
     return WeekPlan(tuple(jobs), tuple(skipped), busy)

@@ -118,3 +118,25 @@ async def test_digest_chart_says_when_the_chart_cannot_be_drawn_and_shows_the_te
     assert overview["photo"] is None and "2026-02-15" in overview["text"]
     assert overview["reply_markup"] is not None  # the digest keyboard, as /digest shows it
     assert not bot.fake.photos
+
+
+async def test_digest_chart_reads_its_figures_once_for_every_language(
+    bot: Bot, digest_v1: Digest
+) -> None:
+    """The chart's figures are the same in every language: /digest chart in Chinese, then
+    in English, reads the posts' heat once (each window read seen on the store's own
+    connection through sqlite3's trace callback); only the drawing is per language."""
+    services = services_of(bot.app)
+    statements: list[str] = []
+    await services.store.run(lambda s: s.db.conn.set_trace_callback(statements.append))
+    try:
+        _, rest = Renderer().telegram_caption(digest_v1, "zh")
+        await bot.say(ZH_USER, ZH_USER, "/digest chart", replies=1 + len(rest))
+        zh = sum("FROM snapshots INDEXED BY idx_snapshots_fetched_at" in s for s in statements)
+        statements.clear()
+        [en, *_] = await bot.say(EN_USER, EN_USER, "/digest chart")
+        again = sum("FROM snapshots INDEXED BY idx_snapshots_fetched_at" in s for s in statements)
+    finally:
+        await services.store.run(lambda s: s.db.conn.set_trace_callback(None))
+    assert en["photo"] is not None and "2026-02-15" in en["text"]
+    assert zh >= 1 and again == 0

@@ -96,6 +96,24 @@ def test_the_plan_names_the_chats_with_a_days_push_and_a_weeks(
     assert jobs.both == {subscription_key(4, 0)}
 
 
+def test_a_weekly_chat_that_subscribed_after_its_slot_waits_for_the_next(
+    services: Services, db_path: Path
+) -> None:
+    """The plan takes a weekly chat's slot from its settings' shape and the chat's own
+    ``subscribed_at`` (its row): subscribed at 09:15 on Monday, the 09:00 slot is not its."""
+    seed(db_path)
+    store = Store.open(db_path)
+    try:
+        for chat_id, since in ((7, datetime(2026, 2, 16, 1, 15, tzinfo=UTC)), (8, BUILT)):
+            sub = add_chat(store, chat_id, push_time=time(9), mode="full", since=since)
+            weekly = replace(sub, cadence="weekly", week_day=1, week_chart=False)
+            Subscriptions(store).save(weekly, since)
+    finally:
+        store.close()
+    jobs = plan(services, db_path)
+    assert sorted(job.chat.chat_id for job in jobs if job.date == WEEK) == [4, 6, 8]
+
+
 def test_jobs_the_plan_found_no_chat_with_both_in_are_not_read_to_split_them() -> None:
     chat = _subscription(9, BUILT)
     jobs = Watched([PushJob(chat, "2026-02-15", 1), PushJob(chat, WEEK, 1)])

@@ -99,9 +99,14 @@ def test_a_repository_named_like_a_common_word_is_no_story(store: Store, options
     assert not merged(store, options, FLUTTER)
 
 
-def test_a_repository_named_with_no_history_still_links(store: Store, options):
-    # Without a history the window decides: the rule that linked flutter/flutter before.
-    assert merged(store, options, FLUTTER)
+def test_a_repository_named_with_no_history_still_links_a_release(store: Store, options):
+    # Without a history the window decides: flutter/flutter and a title naming a release
+    # (the sample's) link; the unrelated Flutter article names no release and does not.
+    release = make_post(
+        source="juejin", post_id="f2", title="Flutter 3.41 发布，快来看看有什么更新吧"
+    )
+    assert merged(store, options, (FLUTTER[0], release))
+    assert not merged(store, options, FLUTTER)
 
 
 def test_english_titles_are_not_linked_by_a_word_new_to_chinese_lists(store: Store, options):
@@ -190,7 +195,9 @@ def test_a_repository_named_in_words_the_history_keeps_using_is_no_story(store: 
             source="juejin", post_id="cc", title="Claude Code 完全指南:使用方式、技巧与最佳实践"
         ),
     )
-    assert merged(store, options, guide)  # without a history, as before
+    assert not merged(store, options, guide)  # a guide is not the repository's story
+    release = (guide[0], make_post(source="juejin", post_id="cr", title="Claude Code 2.1 正式发布"))
+    assert merged(store, options, release)  # without a history a release title links
     store.save_posts(fillers(HISTORY_MIN_POSTS), EARLIER)
     store.save_posts(
         [
@@ -200,6 +207,7 @@ def test_a_repository_named_in_words_the_history_keeps_using_is_no_story(store: 
         EARLIER,
     )
     assert not merged(store, options, guide)
+    assert not merged(store, options, release)  # words the lists keep using: no link alone
 
 
 def test_the_store_gives_the_newest_titles_first_seen_before_the_window(store: Store):

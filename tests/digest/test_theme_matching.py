@@ -149,8 +149,10 @@ def test_a_repository_is_one_story_with_titles_that_spell_its_name(store: Store,
         SEEN,
     )
     items = items_of(compose_digest(store, DAY, options, BUILT))
-    hermes = {("github", "NousResearch/hermes-agent"), ("juejin", "1"), ("juejin", "2")}
-    assert hermes in items
+    # The post naming its going viral is the repository's story; the install guide is not
+    # (bench/days/README.md, the same-story convention).
+    assert {("github", "NousResearch/hermes-agent"), ("juejin", "1")} in items
+    assert {("juejin", "2")} in items
     assert {("juejin", "3")} in items  # "agent" alone names no repository
 
 
