@@ -11,8 +11,10 @@ import asyncio
 import contextlib
 import gc
 import json
+import os
 import resource
 import signal
+import threading
 import time
 from collections import defaultdict, deque
 from collections.abc import Mapping
@@ -78,6 +80,7 @@ async def _push_with(application: Any, args: argparse.Namespace, options: Any) -
         with _collections() as collections:
             report = await push_due(services, application.bot, day=args.day, options=options)
         wall = time.perf_counter() - started
+        threads = _threads_cpu()  # since each thread started: the store's is the push's
         pacer = getattr(getattr(services, "outbox", None), "pacer", None)  # none before the pace
         after = resource.getrusage(resource.RUSAGE_SELF)
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
@@ -92,9 +95,23 @@ async def _push_with(application: Any, args: argparse.Namespace, options: Any) -
         "cpu_ms_per_message": 1000 * cpu / report.messages if report.messages else 0.0,
         **_pace(pacer),
         **collections,  # the bot's garbage collections: each pauses every send in flight
+        "threads_cpu_s": threads,
         "rss_before_mb": rss_before,
         "peak_rss_mb": after.ru_maxrss / 1024,
     }
+
+
+def _threads_cpu() -> dict[str, float]:
+    """CPU seconds of each of this process's threads by name, from /proc (Linux)."""
+    names = {thread.native_id: thread.name for thread in threading.enumerate()}
+    figures: dict[str, float] = {}
+    for task in Path("/proc/self/task").iterdir():
+        with contextlib.suppress(OSError):
+            name = names.get(int(task.name)) or (task / "comm").read_text().strip()
+            fields = (task / "stat").read_text().rpartition(")")[2].split()
+            seconds = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+            figures[name] = round(figures.get(name, 0.0) + seconds, 2)
+    return figures
 
 
 def _pace(pacer: Any) -> dict[str, Any]:
@@ -110,8 +127,15 @@ def _pace(pacer: Any) -> dict[str, Any]:
 
 @contextlib.contextmanager
 def _collections() -> Any:
-    """The garbage collector's pauses while inside: the longest, and how many over 50 ms."""
-    figures = {"gc_longest_ms": 0.0, "gc_over_50ms": 0}
+    """The garbage collector's pauses while inside: the longest, how many over 50 ms, all
+    of them together, how many, and how many were full (oldest-generation) collections."""
+    figures = {
+        "gc_longest_ms": 0.0,
+        "gc_over_50ms": 0,
+        "gc_total_ms": 0.0,
+        "gc_count": 0,
+        "gc_full": 0,
+    }
     began = 0.0
 
     def timed(phase: str, info: dict[str, int]) -> None:
@@ -122,6 +146,9 @@ def _collections() -> Any:
         paused = 1000 * (time.perf_counter() - began)
         figures["gc_longest_ms"] = max(figures["gc_longest_ms"], paused)
         figures["gc_over_50ms"] += paused > 50
+        figures["gc_total_ms"] += paused
+        figures["gc_full"] += info["generation"] == 2
+        figures["gc_count"] += 1
 
     gc.callbacks.append(timed)
     try:

@@ -243,6 +243,13 @@ def _pushes(args: argparse.Namespace, anchor: Path) -> dict[str, dict[str, Any]]
             f"{bot['cpu_ms_per_message']:.3f} ms CPU/msg (the fake: {fake_ms:.3f} ms); "
             f"{bot['failed']} failed, {run.fake_stats['served_429']} 429s"
         )
+        if "gc_total_ms" in bot:  # the anchor's harness may predate these figures
+            store = bot["threads_cpu_s"].get("hotdigest-store_0", 0.0)
+            print(
+                f"     {name:<8} GC: {bot['gc_count']} collections, {bot['gc_total_ms']:.0f} ms "
+                f"in all, the longest {bot['gc_longest_ms']:.0f} ms; the store thread's CPU "
+                f"since start-up: {store:.2f} s"
+            )
     return pushes
 
 

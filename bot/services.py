@@ -23,6 +23,7 @@ from digest import (
 )
 
 from .config import Settings, build_options
+from .delivery.collector import Collections
 from .delivery.options import limits_of
 from .delivery.outbox import Outbox
 from .health import Health
@@ -91,6 +92,8 @@ class Services:
     # Charts are drawn in a child process (kept a while between charts): matplotlib and
     # numpy never load in the bot.
     charts: ChartDrawer = field(default_factory=ChartDrawer)
+    # The garbage collector's threshold while pushes run (bot.delivery.collector).
+    collections: Collections = field(default_factory=Collections)
 
     @classmethod
     def create(

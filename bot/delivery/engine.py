@@ -112,6 +112,20 @@ async def deliver(
     plan: PushPlan | None = None,
 ) -> PushReport:
     """Render and send ``jobs``; a chat that fails never stops the others."""
+    with services.collections.pushing():
+        return await _deliver(services, bot, jobs, options, bots=bots, stop=stop, plan=plan)
+
+
+async def _deliver(
+    services: Services,
+    bot: Bot,
+    jobs: Sequence[PushJob],
+    options: DeliveryOptions,
+    *,
+    bots: Sequence[Bot] | None,
+    stop: Callable[[], bool] | None,
+    plan: PushPlan | None,
+) -> PushReport:
     prepared, failed = await prepare(
         services.store,
         services.renderer,
