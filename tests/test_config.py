@@ -200,6 +200,65 @@ def test_sources_table_replaces_the_defaults(tmp_path: Path) -> None:
     assert options.source_names == (("feed", "Hacker News 首页"),)
 
 
+def test_a_name_that_is_display_text_is_shown_and_gives_the_id(tmp_path: Path) -> None:
+    # Issue 14 writes the setting as `name = "…"`, shown everywhere: free text in name is
+    # the display name, and the id commands take comes from `id`, its Latin words or the kind.
+    path = toml_file(
+        tmp_path,
+        '[[sources]]\nname = "Hacker News 最新"\nkind = "rss"\nurl = "https://hnrss.org/newest"\n'
+        '[[sources]]\nname = "哔哩哔哩热门"\nkind = "dailyhot"\nurl = "http://127.0.0.1:6688/b"\n'
+        '[[sources]]\nname = "掘金 前端"\nid = "juejin-fe"\nkind = "juejin"\n',
+    )
+    settings = load_settings(path, environ={})
+    assert [(s.name, s.display_name) for s in settings.sources] == [
+        ("hacker-news", "Hacker News 最新"),
+        ("dailyhot", "哔哩哔哩热门"),
+        ("juejin-fe", "掘金 前端"),
+    ]
+    assert build_options(settings).source_names == (
+        ("hacker-news", "Hacker News 最新"),
+        ("dailyhot", "哔哩哔哩热门"),
+        ("juejin-fe", "掘金 前端"),
+    )
+
+
+@pytest.mark.parametrize(
+    ("tables", "key", "reason"),
+    [
+        # Two display names with the same Latin words: the second needs its own id.
+        (
+            'name = "Hacker News 最新"\nkind = "rss"\nurl = "https://a.example/1"\n'
+            '[[sources]]\nname = "Hacker News 首页"\nkind = "rss"\nurl = "https://a.example/2"\n',
+            "sources.hacker-news",
+            "id =",
+        ),
+        (
+            'name = "Hacker News 最新"\ndisplay_name = "HN"\nkind = "rss"\nurl = "https://a.example/1"\n',
+            "sources.Hacker News 最新.display_name",
+            "drop display_name",
+        ),
+        (
+            'name = "Hacker News 最新"\nid = "two words"\nkind = "rss"\nurl = "https://a.example/1"\n',
+            "sources.Hacker News 最新.id",
+            "id must be",
+        ),
+        (
+            'name = "a\u202eb c"\nkind = "rss"\nurl = "https://a.example/1"\n',
+            "sources.a\u202eb c",
+            "printable",
+        ),
+    ],
+)
+def test_display_text_in_name_is_checked(
+    tmp_path: Path, tables: str, key: str, reason: str
+) -> None:
+    path = toml_file(tmp_path, "[[sources]]\n" + tables)
+    with pytest.raises(ConfigError) as caught:
+        load_settings(path, environ={})
+    assert caught.value.key == key
+    assert reason in caught.value.reason
+
+
 @pytest.mark.parametrize("shown", ['""', '"a\u202eb"', '"' + "长" * 41 + '"', "3"])
 def test_a_display_name_is_short_printable_text(tmp_path: Path, shown: str) -> None:
     path = toml_file(

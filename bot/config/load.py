@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import os
 import tomllib
-import unicodedata
 from collections.abc import Mapping
 from dataclasses import replace
 from datetime import time
@@ -27,11 +26,11 @@ from .options import _BY_KEY, OPTIONS
 from .settings import (
     CONFIG_ENV,
     LOCAL_CONFIG,
-    MAX_DISPLAY_NAME,
     PROXY_VARIABLES,
     Settings,
     SourceConfig,
 )
+from .source_names import source_identity
 
 
 def config_path(explicit: str | Path | None, environ: Mapping[str, str]) -> Path | None:
@@ -157,40 +156,22 @@ def _sources(raw: Any, file: str | None) -> tuple[SourceConfig, ...]:
     configs: list[SourceConfig] = []
     for position, table in enumerate(raw, start=1):
         options = dict(table)
-        name = options.pop("name", None)
+        name, shown = source_identity(options, position, file)
         kind = options.pop("kind", None)
-        shown = _display_name(options.pop("display_name", None), f"sources.{name}", file)
-        if not isinstance(name, str) or not name.strip():
-            raise ConfigError(f"source #{position} has no name", key="sources", file=file)
         if not isinstance(kind, str):
             raise ConfigError("missing kind", key=f"sources.{name}", file=file)
         if any(existing.name == name for existing in configs):
-            raise ConfigError("two sources have this name", key=f"sources.{name}", file=file)
+            raise ConfigError(
+                'two sources have this id (set id = "…" on one of them)',
+                key=f"sources.{name}",
+                file=file,
+            )
         try:
             make_source(kind, name, options)  # validates kind and options now, not at fetch time
         except ConfigError as exc:
             raise ConfigError(exc.reason, key=exc.key, file=file) from None
         configs.append(SourceConfig(name, kind, options, shown))
     return tuple(configs)
-
-
-def _display_name(value: object, key: str, file: str | None) -> str | None:
-    """A source's display name: free text, but short and without control characters.
-
-    It reaches every digest and button, so RTL overrides, zero-width and control
-    characters are refused, as for names.
-    """
-    if value is None:
-        return None
-    text = value.strip() if isinstance(value, str) else ""
-    bad = [c for c in text if unicodedata.category(c) in ("Cc", "Cf", "Zl", "Zp")]
-    if not text or len(text) > MAX_DISPLAY_NAME or bad:
-        raise ConfigError(
-            f"display_name must be 1 to {MAX_DISPLAY_NAME} printable characters",
-            key=f"{key}.display_name",
-            file=file,
-        )
-    return text
 
 
 def describe(settings: Settings) -> list[tuple[str, str, str]]:
