@@ -20,6 +20,7 @@ from ..store.store import SeenPost, Store
 from .builder import BuildOptions
 from .heat import CHART_POSTS, CHART_THEMES, HeatChart, TopPost, theme_heat
 from .ranking import ScoredPost, ThemeGroup, group_by_theme, merge_duplicates, normalise_heat
+from .story_history import StoryHistory, read_history
 from .themes import OTHER_ID, assign_theme
 
 _WEEK = re.compile(r"(\d{4})-W(\d{2})")
@@ -150,10 +151,11 @@ class WeekReads:
     spans: Mapping[tuple[str, str], int]
     firsts: Mapping[tuple[str, str], int]
     chatter: frozenset[tuple[str, str]]
+    history: StoryHistory  # which names are new to the lists, as a day's build reads it
 
 
 def read_week(store: Store, week: str, options: BuildOptions) -> WeekReads:
-    """The store's reads of ``week`` (``YYYY-Www``): four queries however many posts."""
+    """The store's reads of ``week`` (``YYYY-Www``): five queries however many posts."""
     name, days = parse_week(week)
     start, end = week_window(days, options)
     seen = without_excluded(store.posts_in_window(start, end), options.exclude)
@@ -168,6 +170,7 @@ def read_week(store: Store, week: str, options: BuildOptions) -> WeekReads:
         store.sighting_days(keys, start, end),
         store.first_ranks(keys, start, end),
         frozenset(s.key for s in seen if is_chatter(s, options)),
+        read_history(store, start, seen),
     )
 
 
@@ -223,7 +226,11 @@ def week_facts(
     for story in sorted(stories, key=lambda s: (-s.score, -(s.post.heat or 0), s.post.key)):
         by_source.setdefault(story.post.post.source, []).append(story)
     climbers = sorted((s for s in stories if s.climb), key=lambda s: (-s.climb, s.post.key))
-    groups = _grouped(scored, options)  # the costliest step (stories, themes): made once
+    # The costliest step (stories, themes): made once. Stories are merged with the
+    # store's history, as a day's are, so a week groups what its days grouped.
+    groups = (
+        group_by_theme(merge_duplicates(scored, reads.history), options.themes) if scored else []
+    )
     return WeekFacts(
         week=reads.name,
         days=reads.days,

@@ -14,6 +14,7 @@ import pytest
 
 from digest import BuildOptions, Digest, Post, Store, compose_digest, load_themes, make_post
 from digest.build.story_history import HISTORY_MIN_POSTS, read_history
+from digest.build.week import parse_week, week_facts, week_window
 
 DAY = date(2026, 4, 15)
 SEEN = datetime(2026, 4, 15, 9, 0, tzinfo=UTC)  # 17:00 in Shanghai, inside the 18:30 window
@@ -219,3 +220,15 @@ def test_the_store_gives_the_newest_titles_first_seen_before_the_window(store: S
         (("juejin", "h2"), "前端 weekly 第 2 期"),
     ]
     assert store.titles_first_seen(EARLIER - timedelta(days=2), EARLIER, limit=9) == newest[:2]
+
+
+def test_a_week_merges_its_stories_with_the_history_as_its_days_do(store: Store, options):
+    # The week's days group GetX's two posts through the history; the week must too, or a
+    # weekly digest splits what the daily ones showed as one story.
+    week, days = parse_week("2026-W16")  # 2026-04-13 .. 19, holding DAY
+    start, _ = week_window(days, options)
+    store.save_posts(fillers(HISTORY_MIN_POSTS), start - timedelta(days=3))
+    store.save_posts(list(GETX), SEEN)
+    facts = week_facts(store, week, options)
+    items = [{p.key for p in item.posts} for group in facts.groups for item in group.items]
+    assert {("juejin", "g1"), ("juejin", "g2")} in items
