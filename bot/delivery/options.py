@@ -81,7 +81,7 @@ class PushReport:
     deactivated: int = 0
     migrated: int = 0
     failed: int = 0
-    busy: int = 0  # chats another pusher was sending to
+    busy: int = 0  # pushes another pusher was sending (a chat's day and its week count apart)
     skipped: int = 0  # chats recorded as skipped (too late, superseded)
     floods: int = 0  # 429s received
     retries: int = 0  # timeouts and 5xx retried
