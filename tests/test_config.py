@@ -220,6 +220,8 @@ def test_a_name_that_is_display_text_is_shown_and_gives_the_id(tmp_path: Path) -
         ("dailyhot", "哔哩哔哩热门"),
         ("juejin-fe", "掘金 前端"),
     )
+    shown = dict((key, value) for key, value, _ in describe(settings))["sources"]
+    assert shown.startswith('hacker-news (rss, shown as "Hacker News 最新"), dailyhot (dailyhot,')
 
 
 @pytest.mark.parametrize(

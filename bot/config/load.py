@@ -185,7 +185,10 @@ def describe(settings: Settings) -> list[tuple[str, str, str]]:
         else:
             shown = _mask(value) if option.secret else _show(value)
         rows.append((option.key, shown, where))
-    names = ", ".join(f"{s.name} ({s.kind})" for s in settings.sources)
+    names = ", ".join(
+        f"{s.name} ({s.kind}" + (f', shown as "{s.display_name}")' if s.display_name else ")")
+        for s in settings.sources
+    )
     rows.append(("sources", names, settings.origin.get("sources", "default")))
     return rows
 
