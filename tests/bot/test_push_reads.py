@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import overload
 
 from delivery_worker import add_chat
+from test_bot_week import BUILT, MONDAY_0930  # Monday 08:00 and 09:30 in Shanghai
 from week_store import WEEK, seed_fortnight
 
 from bot.delivery.options import schedule_of
@@ -32,9 +33,6 @@ from digest import (
 )
 from digest.push.roster import Roster
 from digest.push.subscriptions import subscription_key
-
-BUILT = datetime(2026, 2, 16, 0, 0, tzinfo=UTC)  # Monday 08:00 in Shanghai
-MONDAY_0930 = datetime(2026, 2, 16, 1, 30, tzinfo=UTC)  # 09:30 in Shanghai
 
 
 class Watched(Sequence[PushJob]):

@@ -69,15 +69,17 @@ def test_a_name_new_to_the_history_makes_two_chinese_titles_one_story(store: Sto
     assert merged(store, options, GETX)
 
 
-def test_a_name_the_history_keeps_seeing_is_no_story(store: Store, options):
+def seen_before(store: Store, title: str) -> None:
+    """A long enough history in which five earlier titles say ``title`` (``{n}``: numbered)."""
     store.save_posts(fillers(HISTORY_MIN_POSTS), EARLIER)
-    store.save_posts(
-        [
-            make_post(source="juejin", post_id=f"x{n}", title=f"GetX 状态管理第 {n} 讲")
-            for n in range(5)
-        ],
-        EARLIER,
-    )
+    earlier = [
+        make_post(source="juejin", post_id=f"seen{n}", title=title.format(n=n)) for n in range(5)
+    ]
+    store.save_posts(earlier, EARLIER)
+
+
+def test_a_name_the_history_keeps_seeing_is_no_story(store: Store, options):
+    seen_before(store, "GetX 状态管理第 {n} 讲")
     assert not merged(store, options, GETX)
 
 
@@ -89,14 +91,7 @@ def test_without_enough_history_the_window_alone_decides(store: Store, options, 
 
 
 def test_a_repository_named_like_a_common_word_is_no_story(store: Store, options):
-    store.save_posts(fillers(HISTORY_MIN_POSTS), EARLIER)
-    store.save_posts(
-        [
-            make_post(source="juejin", post_id=f"fl{n}", title=f"Flutter 实战第 {n} 篇")
-            for n in range(5)
-        ],
-        EARLIER,
-    )
+    seen_before(store, "Flutter 实战第 {n} 篇")
     assert not merged(store, options, FLUTTER)
 
 
@@ -199,14 +194,7 @@ def test_a_repository_named_in_words_the_history_keeps_using_is_no_story(store: 
     assert not merged(store, options, guide)  # a guide is not the repository's story
     release = (guide[0], make_post(source="juejin", post_id="cr", title="Claude Code 2.1 正式发布"))
     assert merged(store, options, release)  # without a history a release title links
-    store.save_posts(fillers(HISTORY_MIN_POSTS), EARLIER)
-    store.save_posts(
-        [
-            make_post(source="juejin", post_id=f"c{n}", title=f"Claude 写 code 第 {n} 篇")
-            for n in range(5)
-        ],
-        EARLIER,
-    )
+    seen_before(store, "Claude 写 code 第 {n} 篇")
     assert not merged(store, options, guide)
     assert not merged(store, options, release)  # words the lists keep using: no link alone
 
