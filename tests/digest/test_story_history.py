@@ -11,8 +11,9 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
+from test_stories import items_of
 
-from digest import BuildOptions, Digest, Post, Store, compose_digest, load_themes, make_post
+from digest import BuildOptions, Post, Store, compose_digest, load_themes, make_post
 from digest.build.story_history import HISTORY_MIN_POSTS, read_history
 from digest.build.week import parse_week, week_facts, week_window
 
@@ -46,15 +47,6 @@ def fillers(count: int, start: int = 0) -> list[Post]:
     return [
         make_post(source="juejin", post_id=f"h{n}", title=f"前端 weekly 第 {n} 期")
         for n in range(start, start + count)
-    ]
-
-
-def items_of(digest: Digest) -> list[set[tuple[str, str]]]:
-    by_index = {e.index: (e.source, e.post_id) for e in digest.sources}
-    return [
-        {by_index[i] for i in item}
-        for theme in digest.facts["themes"]  # type: ignore[union-attr]
-        for item in theme["items"]
     ]
 
 

@@ -9,6 +9,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
+from test_stories import items_of
 
 from digest import BuildOptions, Digest, Post, Store, compose_digest, load_themes, make_post
 from digest.build.themes import Theme, assign_theme
@@ -21,15 +22,6 @@ BUILT = datetime(2026, 3, 25, 10, 30, tzinfo=UTC)
 @pytest.fixture
 def themes(options: BuildOptions) -> tuple[Theme, ...]:
     return options.themes
-
-
-def items_of(digest: Digest) -> list[set[tuple[str, str]]]:
-    by_index = {e.index: (e.source, e.post_id) for e in digest.sources}
-    return [
-        {by_index[i] for i in item}
-        for theme in digest.facts["themes"]  # type: ignore[union-attr]
-        for item in theme["items"]
-    ]
 
 
 def repository(name: str, description: str) -> Post:
