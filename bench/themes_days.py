@@ -24,6 +24,9 @@ from digest import BuildOptions, Digest, Store, compose_digest, import_posts, lo
 
 ROOT = Path(__file__).resolve().parent.parent
 DAYS = Path(__file__).resolve().parent / "days"
+# Real lists of days before a labelled day, never labelled nor scored: the store history a
+# running bot would have had (the 2025 days have no labelled day before them).
+HISTORY = DAYS / "history"
 SAMPLE = (ROOT / "data" / "sample" / "posts.jsonl", Path(__file__).parent / "themes_gold.toml")
 OTHER = "other"
 CUT = "(cut)"  # a labelled post the digest does not show at all
@@ -103,11 +106,12 @@ def first_seen(posts: Path) -> datetime:
 
 def day_store(posts: Path) -> tuple[Store, datetime]:
     """An in-memory store holding the day's posts and, as the history a running bot would
-    have, every labelled day (and the sample) seen on an earlier date: never a later day,
-    never the day's labels."""
+    have, every labelled day (and the sample) and every unlabelled history day
+    (bench/days/history/) seen on an earlier date: never a later day, never the day's labels."""
     seen = first_seen(posts)
     store = Store.memory()
-    for _, path, _ in sorted(labelled_days(), key=lambda day: first_seen(day[1])):
+    earlier = [path for _, path, _ in labelled_days()] + sorted(HISTORY.glob("*.jsonl"))
+    for path in sorted(earlier, key=first_seen):
         if first_seen(path).date() < seen.date():
             import_posts(store, path, now=first_seen(path))
     import_posts(store, posts, now=seen)
