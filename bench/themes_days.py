@@ -239,13 +239,29 @@ def score_revision(revision: str, exclude: Collection[str] = ()) -> list[DayScor
     return [DayScore(**fields) for fields in json.loads(run.stdout)]
 
 
+def story_figures(scores: Sequence[DayScore]) -> str:
+    """Same-story precision and recall summed over ``scores``' days."""
+    tp = sum(s.story_tp for s in scores)
+    pred = sum(s.story_pred for s in scores)
+    gold = sum(s.story_gold for s in scores)
+    return (
+        f"precision {tp}/{pred} = {tp / pred if pred else 1:.2f}, "
+        f"recall {tp}/{gold} = {tp / gold if gold else 1:.2f}"
+    )
+
+
 def print_scores(
     scores: Sequence[DayScore],
     verbose: bool = True,
     before: Sequence[DayScore] = (),
     held_out: Iterable[str] = (),
+    unseen: Sequence[str] = (),
 ) -> None:
-    """The table of every day; with ``verbose``, each day's disagreements except held-out days'."""
+    """The table of every day; with ``verbose``, each day's disagreements except held-out days'.
+
+    The same-story figures are given over all days and over the ``unseen`` ones, and for
+    ``before`` (another revision's scores) likewise, so a change is judged in one run.
+    """
     hidden = set(held_out)
     was = {s.name: s for s in before}
     header = (
@@ -267,13 +283,13 @@ def print_scores(
             f"{s.recall:>5.2f} {s.coverage:>8.2f} {sp:>8} {sr:>8} {len(s.off_topic_themed):>9}"
             + (f" {was[s.name].f1:>6.2f} {was[s.name].coverage:>7.2f}" if s.name in was else "")
         )
-    tp = sum(s.story_tp for s in scores)
-    pred = sum(s.story_pred for s in scores)
-    gold = sum(s.story_gold for s in scores)
-    print(
-        f"\nsame-story pairs over all days: precision {tp}/{pred}"
-        f" = {tp / pred if pred else 1:.2f}, recall {tp}/{gold} = {tp / gold if gold else 1:.2f}"
-    )
+    runs = [("", scores), ("before: ", before)] if before else [("", scores)]
+    print()
+    for label, days in runs:
+        print(f"same-story pairs over {label}all days: {story_figures(days)}")
+    for label, days in runs if unseen else []:
+        picked = [s for s in days if s.name.split()[-1] in unseen]
+        print(f"same-story pairs over {label}unseen days: {story_figures(picked)}")
     if verbose:
         for s in scores:
             if s.name.split()[-1] in hidden:  # scored, never read: a day nothing is tuned on
