@@ -11,7 +11,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit
 
 from ..store.store import SeenPost
 from .story_history import StoryHistory
-from .story_markers import event_words, is_guide
+from .story_markers import ONCE_A_DAY, event_words, is_guide
 from .themes import STOPWORDS, jaccard, title_tokens
 
 SIMILAR_TITLES = 0.5  # Jaccard of title tokens at which two posts are the same story
@@ -169,6 +169,8 @@ class StoryEvidence:
             return f"phrase {wording} new to the last {self.history.posts} posts"
         if name := self._new_name(i, j):
             return f"name {name} new to the last {self.history.posts} posts"
+        if once := self._same_event(i, j):
+            return once
         if self.guides[i] or self.guides[j]:
             # A guide, tip or test names no release: not the story of what it names by a
             # name the store has seen before (bench/days/README.md, the same-story
@@ -216,6 +218,26 @@ class StoryEvidence:
             if _names_repository(name, self.words[k], self.frequency):
                 return f"repository {name} spelt as words"
         return None
+
+    def _same_event(self, i: int, j: int) -> str | None:
+        """Two titles naming one thing and the same event a thing has once on a day (an
+        outage, a purchase, a renaming, a vulnerability: story_markers.ONCE_A_DAY), on any
+        lists: "Cloudflare outage on December 5" and "Cloudflare 貌似又挂了".
+
+        The thing may be on many titles of the window or of the history (an outage is
+        written about everywhere), up to STORY_COMMON of the window: the event kind, not
+        the name's rarity, tells the story. A name that is itself the event word (Kotlin's
+        `suspend` beside "suspended access") names nothing.
+        """
+        kinds = self.events(i) & self.events(j) & ONCE_A_DAY
+        if not kinds:
+            return None
+        names = sorted(
+            n
+            for n in self.names[i] & self.names[j]
+            if self.frequency[n] <= STORY_COMMON and not event_words(n)  # not "suspend" itself
+        )
+        return f"{min(kinds)} of {names[0]} in both" if names else None
 
     def _one_list(self, i: int, j: int, shared: frozenset[str]) -> str | None:
         """Two articles of one list on one thing: two names, or a name and a version, that
