@@ -208,12 +208,16 @@ class StoryEvidence:
             return f"shared names {', '.join(sorted(distinct))}"
         if distinct and (words := self._own_words(i, j)):
             return f"shared name {min(distinct)} and words {', '.join(words)}"
+        # With a history, rarity comes from it (a name it has not kept seeing, above): the
+        # day's own story puts its repository's name on several titles ("openclaw" on four
+        # the day of its renaming), which the window alone would take for a common word.
+        rare = STORY_COMMON if self.history.long_enough else STORY_RARE
         for name, k in ((self.repositories[i], j), (self.repositories[j], i)):
             if name is None or all(self.history.common(part) for part in _parts(name)):
                 continue  # flutter/flutter, anthropics/claude-code: words the lists keep using
             if not self.events(k):
                 continue  # a project trending and a post on using it are two stories
-            if len(name) >= 5 and name in self.names[k] and self.frequency[name] <= STORY_RARE:
+            if len(name) >= 5 and name in self.names[k] and self.frequency[name] <= rare:
                 return f"repository {name} named"
             if _names_repository(name, self.words[k], self.frequency):
                 return f"repository {name} spelt as words"
