@@ -25,6 +25,8 @@ _HAN = re.compile(r"[\u4e00-\u9fff]")
 _HAN_RUN = re.compile(r"[\u4e00-\u9fff]+")
 _CJK_BIGRAM = re.compile(r"^[\u4e00-\u9fff]{2}$")
 _VERSION = re.compile(r"^v?\d+(\.\d+)+$")
+# A name and the version after it, as a title writes a release ("Gemini 3 Pro", "Bun v1.3").
+_NAMED_VERSION = re.compile(r"(?<![\w.])([a-z][a-z+#-]*[a-z]) v?(\d+(?:\.\d+)*)(?![\w%]|\.\d)")
 _TRACKING = re.compile(r"^(utm_|spm$|from$|ref$|source$|share|fbclid$|gclid$)")
 
 
@@ -114,6 +116,7 @@ class StoryEvidence:
         self.words = [latin_words(p.seen.post.title) for p in posts]
         self.repositories = [_repository(p) for p in posts]
         self.briefs = [_brief(p) for p in posts]
+        self.versions = [_named_versions(p.seen.post.title) for p in posts]
         # The events a title names, read when a rule asks (few titles are ever asked).
         self._events: dict[int, frozenset[str]] = {}
         self.guides = [is_guide(p.seen.post.title) for p in posts]
@@ -142,6 +145,7 @@ class StoryEvidence:
             keys.update(("token", token) for token in self.rare_tokens[i])
             names = set(self.names[i]) | set(_parts(self.repositories[i] or ""))
             keys.update(("name", n) for n in names if self.frequency[n] <= STORY_COMMON)
+            keys.update(("version", " ".join(v)) for v in self.versions[i])
             for key in keys:
                 postings[key].append(i)
         return sorted(
@@ -171,6 +175,8 @@ class StoryEvidence:
             return f"name {name} new to the last {self.history.posts} posts"
         if once := self._same_event(i, j):
             return once
+        if release := self._new_version(i, j):
+            return f"release {release} new to the last {self.history.posts} posts"
         if self.guides[i] or self.guides[j]:
             # A guide, tip or test names no release: not the story of what it names by a
             # name the store has seen before (bench/days/README.md, the same-story
@@ -242,6 +248,25 @@ class StoryEvidence:
             if self.frequency[n] <= STORY_COMMON and not event_words(n)  # not "suspend" itself
         )
         return f"{min(kinds)} of {names[0]} in both" if names else None
+
+    def _new_version(self, i: int, j: int) -> str | None:
+        """A name and its version number that two English titles share and no earlier title
+        carried ("Gemini 3" on five Hacker News posts the day it came out): one release in
+        any words. A version the history has seen ("Vue 3", "Python 3") is a topic the lists
+        keep, not the day's release; with no history, nothing is new.
+
+        Chinese titles are left out: there a new model's name is on the articles that follow
+        it (a switch to it, its leaked prompt), each its own story under the convention,
+        where English headlines of a release day link its announcements. Two titles naming
+        different events (the release and a later suspension) are two stories.
+        """
+        a, b = self.posts[i].seen.post.title, self.posts[j].seen.post.title
+        if _HAN.search(a) or _HAN.search(b) or self.events(i) != self.events(j):
+            return None
+        new = sorted(
+            " ".join(v) for v in self.versions[i] & self.versions[j] if self.history.new_version(*v)
+        )
+        return new[0] if new else None
 
     def _one_list(self, i: int, j: int, shared: frozenset[str]) -> str | None:
         """Two articles of one list on one thing: two names, or a name and a version, that
@@ -375,6 +400,15 @@ def _repository(post: ScoredPost) -> str | None:
     if post.seen.post.source != "github" or "/" not in title:
         return None
     return title.rsplit("/", 1)[-1].lower()
+
+
+def _named_versions(title: str) -> frozenset[tuple[str, str]]:
+    """A title's names followed by a version number ("gemini", "3"), no common word."""
+    return frozenset(
+        (name, number)
+        for name, number in _NAMED_VERSION.findall(title.lower())
+        if len(name) >= 3 and name not in STOPWORDS | COMMON_WORDS | _STORY_NOISE
+    )
 
 
 def _brief(post: ScoredPost) -> str | None:

@@ -55,6 +55,12 @@ class StoryHistory:
         """No earlier title has the phrase: not a set expression ("从入门到精通")."""
         return self.long_enough and phrase not in self.text
 
+    def new_version(self, name: str, number: str) -> bool:
+        """No earlier title has the name with that number ("gemini 3", "gemini-3", not
+        "gemini 3.5"): a release new to the lists."""
+        pattern = rf"(?<![\w.]){re.escape(name)}[ -]?v?{re.escape(number)}(?!\w|\.\d)"
+        return self.long_enough and re.search(pattern, self.text) is None
+
     def common(self, token: str) -> bool:
         """On many earlier posts: a framework or a word, not the name of one event."""
         limit = max(3.0, HISTORY_COMMON * self.posts)
