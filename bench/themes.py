@@ -223,8 +223,8 @@ def print_diagnoses(scores: list[DayScore], held_out: list[str], exclude: list[s
     if "--stories" in sys.argv:
         from bench.themes_stories import print_markers, print_stories
 
-        print_stories(set(held_out))
-        print_markers(set(held_out))
+        print_stories(set(held_out), exclude)
+        print_markers(set(held_out), exclude)
 
 
 def main() -> None:
