@@ -223,7 +223,9 @@ class StoryEvidence:
                 continue  # flutter/flutter, anthropics/claude-code: words the lists keep using
             if not self.events(k):
                 continue  # a project trending and a post on using it are two stories
-            if len(name) >= 5 and name in self.names[k] and self.frequency[name] <= rare:
+            if self._names_short(name, k) or (
+                len(name) >= 5 and name in self.names[k] and self.frequency[name] <= rare
+            ):
                 return f"repository {name} named"
             if _names_repository(name, self.words[k], self.frequency):
                 return f"repository {name} spelt as words"
@@ -267,6 +269,19 @@ class StoryEvidence:
             " ".join(v) for v in self.versions[i] & self.versions[j] if self.history.new_version(*v)
         )
         return new[0] if new else None
+
+    def _names_short(self, name: str, k: int) -> bool:
+        """A short repository name (three or four letters, "bun" of oven-sh/bun) as a word of
+        title ``k``, when the history tells it is no word the lists keep using (the caller
+        asks) and at most STORY_RARE titles of the window carry it: without a history a
+        short word is too likely a common one."""
+        return (
+            3 <= len(name) < 5
+            and self.history.long_enough
+            and name in self.words[k]
+            and name not in STOPWORDS | COMMON_WORDS | _STORY_NOISE
+            and self.token_posts[name] <= STORY_RARE
+        )
 
     def _one_list(self, i: int, j: int, shared: frozenset[str]) -> str | None:
         """Two articles of one list on one thing: two names, or a name and a version, that
