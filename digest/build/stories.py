@@ -173,8 +173,6 @@ class StoryEvidence:
             return f"phrase {wording} new to the last {self.history.posts} posts"
         if name := self._new_name(i, j):
             return f"name {name} new to the last {self.history.posts} posts"
-        if once := self._same_event(i, j):
-            return once
         if release := self._new_version(i, j):
             return f"release {release} new to the last {self.history.posts} posts"
         if self.guides[i] or self.guides[j]:
@@ -183,7 +181,7 @@ class StoryEvidence:
             # convention). A name no earlier post carried (above) still links it: the
             # labelled days pair such guides with their event (bench/README.md, round 5).
             return None
-        return self._same_story(i, j)
+        return self._same_story(i, j) or self._same_event(i, j)
 
     def explain(self, i: int, j: int) -> str:
         """What the two posts share, for a pair no rule links (bench/themes.py --stories)."""
