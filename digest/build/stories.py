@@ -7,27 +7,33 @@ from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from difflib import SequenceMatcher
-from urllib.parse import parse_qsl, urlencode, urlsplit
 
 from ..store.store import SeenPost
 from .story_history import StoryHistory
 from .story_markers import ONCE_A_DAY, event_words, is_guide
+from .story_names import (
+    COMMON_WORDS,
+    STORY_NOISE,
+    brief_of,
+    latin_words,
+    name_parts,
+    named_versions,
+    normalise_url,
+    phrases,
+    repository,
+    story_names,
+)
 from .themes import STOPWORDS, jaccard, title_tokens
 
 SIMILAR_TITLES = 0.5  # Jaccard of title tokens at which two posts are the same story
-SHARED_PHRASE = 3  # consecutive distinctive Latin words naming one thing ("android studio panda")
 STORY_RARE = 3  # posts naming a thing at most this often: it may identify one event
 STORY_COMMON = 8  # a name on more posts than this says nothing about a story
 RARE_TOKEN = 40  # tokens on more posts than this are too common to suggest a duplicate
 CJK_PHRASE = 5  # Han characters in a row two titles share: one wording of one event
-SAME_BRIEF = 20  # characters of a description two posts share: one project ("moltbot" renamed)
 _HAN = re.compile(r"[\u4e00-\u9fff]")
 _HAN_RUN = re.compile(r"[\u4e00-\u9fff]+")
 _CJK_BIGRAM = re.compile(r"^[\u4e00-\u9fff]{2}$")
 _VERSION = re.compile(r"^v?\d+(\.\d+)+$")
-# A name and the version after it, as a title writes a release ("Gemini 3 Pro", "Bun v1.3").
-_NAMED_VERSION = re.compile(r"(?<![\w.])([a-z][a-z+#-]*[a-z]) v?(\d+(?:\.\d+)*)(?![\w%]|\.\d)")
-_TRACKING = re.compile(r"^(utm_|spm$|from$|ref$|source$|share|fbclid$|gclid$)")
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,33 +75,6 @@ def hottest_first(post: ScoredPost) -> tuple[float, float, int, str, str]:
     )
 
 
-def normalise_url(url: str | None) -> str | None:
-    """Scheme, www., fragment, trailing slash and tracking parameters do not make a new link."""
-    if not url:
-        return None
-    parts = urlsplit(url.strip())
-    host = parts.netloc.lower().removeprefix("www.")
-    query = urlencode(sorted((k, v) for k, v in parse_qsl(parts.query) if not _TRACKING.match(k)))
-    path = parts.path.rstrip("/") or ""
-    return f"{host}{path}" + (f"?{query}" if query else "")
-
-
-def latin_words(title: str) -> list[str]:
-    """Lower-case Latin words of a title, keeping inner dots, dashes, + and #."""
-    return [w for w in re.findall(r"[a-z0-9][a-z0-9.+#-]*", title.lower()) if w]
-
-
-def _phrases(title: str) -> frozenset[tuple[str, ...]]:
-    """Runs of SHARED_PHRASE consecutive distinctive Latin words ("android studio panda")."""
-    words = latin_words(title)
-    found = set()
-    for start in range(len(words) - SHARED_PHRASE + 1):
-        run = tuple(words[start : start + SHARED_PHRASE])
-        if all(w not in STOPWORDS and not w.isdigit() for w in run):
-            found.add(run)
-    return frozenset(found)
-
-
 class StoryEvidence:
     """What the titles and links of one window say about which posts are one story."""
 
@@ -104,8 +83,8 @@ class StoryEvidence:
         self.history = history or StoryHistory()
         self.urls = [normalise_url(p.seen.post.url) for p in posts]
         self.tokens = [title_tokens(p.seen.post.title) for p in posts]
-        self.phrases = [_phrases(p.seen.post.title) for p in posts]
-        self.names = [_story_names(p) for p in posts]
+        self.phrases = [phrases(p.seen.post.title) for p in posts]
+        self.names = [story_names(p.seen.post.title) for p in posts]
         self.token_posts: Counter[str] = Counter(t for found in self.tokens for t in found)
         self.frequency: Counter[str] = Counter(n for found in self.names for n in found)
         # Only posts sharing a rare token can be alike: common words make no duplicate.
@@ -114,9 +93,9 @@ class StoryEvidence:
             for found in self.tokens
         ]
         self.words = [latin_words(p.seen.post.title) for p in posts]
-        self.repositories = [_repository(p) for p in posts]
-        self.briefs = [_brief(p) for p in posts]
-        self.versions = [_named_versions(p.seen.post.title) for p in posts]
+        self.repositories = [repository(p.seen.post.source, p.seen.post.title) for p in posts]
+        self.briefs = [brief_of(p.seen.post.brief) for p in posts]
+        self.versions = [named_versions(p.seen.post.title) for p in posts]
         # The events a title names, read when a rule asks (few titles are ever asked).
         self._events: dict[int, frozenset[str]] = {}
         self.guides = [is_guide(p.seen.post.title) for p in posts]
@@ -143,7 +122,7 @@ class StoryEvidence:
             keys = {("url", self.urls[i] or "")} if self.urls[i] else set()
             keys.update({("brief", self.briefs[i] or "")} if self.briefs[i] else set())
             keys.update(("token", token) for token in self.rare_tokens[i])
-            names = set(self.names[i]) | set(_parts(self.repositories[i] or ""))
+            names = set(self.names[i]) | set(name_parts(self.repositories[i] or ""))
             keys.update(("name", n) for n in names if self.frequency[n] <= STORY_COMMON)
             keys.update(("version", " ".join(v)) for v in self.versions[i])
             for key in keys:
@@ -212,17 +191,23 @@ class StoryEvidence:
             return f"shared names {', '.join(sorted(distinct))}"
         if distinct and (words := self._own_words(i, j)):
             return f"shared name {min(distinct)} and words {', '.join(words)}"
-        # With a history, rarity comes from it (a name it has not kept seeing, above): the
-        # day's own story puts its repository's name on several titles ("openclaw" on four
-        # the day of its renaming), which the window alone would take for a common word.
-        rare = STORY_COMMON if self.history.long_enough else STORY_RARE
+        return self._repository_named(i, j)
+
+    def _repository_named(self, i: int, j: int) -> str | None:
+        """A GitHub repository whose name another list's title carries beside an event.
+
+        With a history, rarity comes from it (a name it has not kept seeing): the day's
+        own story puts its repository's name on several titles ("openclaw" on four the day
+        of its renaming), which the window alone would take for a common word.
+        """
+        limit = STORY_COMMON if self.history.long_enough else STORY_RARE
         for name, k in ((self.repositories[i], j), (self.repositories[j], i)):
-            if name is None or all(self.history.common(part) for part in _parts(name)):
+            if name is None or all(self.history.common(part) for part in name_parts(name)):
                 continue  # flutter/flutter, anthropics/claude-code: words the lists keep using
             if not self.events(k):
                 continue  # a project trending and a post on using it are two stories
             if self._names_short(name, k) or (
-                len(name) >= 5 and name in self.names[k] and self.frequency[name] <= rare
+                len(name) >= 5 and name in self.names[k] and self.frequency[name] <= limit
             ):
                 return f"repository {name} named"
             if _names_repository(name, self.words[k], self.frequency):
@@ -277,7 +262,7 @@ class StoryEvidence:
             3 <= len(name) < 5
             and self.history.long_enough
             and name in self.words[k]
-            and name not in STOPWORDS | COMMON_WORDS | _STORY_NOISE
+            and name not in STOPWORDS | COMMON_WORDS | STORY_NOISE
             and self.token_posts[name] <= STORY_RARE
         )
 
@@ -325,7 +310,7 @@ class StoryEvidence:
             for t in self.tokens[i] & self.tokens[j]
             if t.isascii()
             and any(c.isalpha() for c in t)
-            and t not in COMMON_WORDS | _STORY_NOISE
+            and t not in COMMON_WORDS | STORY_NOISE
             and self._only_guides_besides(t, i, j)
             and self.history.rare(t)
         )
@@ -395,66 +380,11 @@ def merge_duplicates(
     return items
 
 
-def _story_names(post: ScoredPost) -> frozenset[str]:
-    """Latin names in a title that could identify one event ("spacex", "k3", "litellm")."""
-    return frozenset(
-        w
-        for w in latin_words(post.seen.post.title)
-        if len(w) >= 2
-        and any(c.isalpha() for c in w)
-        and (len(w) >= 4 or any(c.isdigit() for c in w))
-        and w not in STOPWORDS | COMMON_WORDS | _STORY_NOISE
-    )
-
-
-def _repository(post: ScoredPost) -> str | None:
-    """A GitHub trending post's repository name, lower case ("litellm" of BerriAI/litellm)."""
-    title = post.seen.post.title
-    if post.seen.post.source != "github" or "/" not in title:
-        return None
-    return title.rsplit("/", 1)[-1].lower()
-
-
-def _named_versions(title: str) -> frozenset[tuple[str, str]]:
-    """A title's names followed by a version number ("gemini", "3"), no common word."""
-    return frozenset(
-        (name, number)
-        for name, number in _NAMED_VERSION.findall(title.lower())
-        if len(name) >= 3 and name not in STOPWORDS | COMMON_WORDS | _STORY_NOISE
-    )
-
-
-def _brief(post: ScoredPost) -> str | None:
-    """A description long enough that two posts sharing it are one project."""
-    brief = (post.seen.post.brief or "").strip().lower()
-    return brief if len(brief) >= SAME_BRIEF else None
-
-
-def _parts(name: str) -> list[str]:
-    """A repository name's words: "hermes-agent" is hermes and agent."""
-    return [part for part in re.split(r"[-_.]+", name) if part]
-
-
 def _names_repository(name: str, words: Sequence[str], frequency: Counter[str]) -> bool:
     """A title (its Latin words) that spells a repository's dashed name as words ("Hermes
     Agent" for hermes-agent), one of them a rare name, is about that repository."""
-    parts = _parts(name)
+    parts = name_parts(name)
     if len(parts) < 2:
         return False
     runs = {tuple(words[n : n + len(parts)]) for n in range(len(words) - len(parts) + 1)}
     return tuple(parts) in runs and any(0 < frequency[part] <= STORY_RARE for part in parts)
-
-
-# Words in many unrelated titles that are not names ("launch", "release", "tool").
-_STORY_NOISE = frozenset(
-    "launch launches release released releases tool tools model models agent agents "
-    "code coding open source app apps new data system systems api apis guide "
-    "skill skills plugin plugins".split()
-)
-
-COMMON_WORDS = frozenset(
-    "that this with from your have will what about into more than just like make using "
-    "used does only over been they them their there when where which while would could "
-    "should year years time first last best good great small big open free http https "
-    "html www com".split()
-)
