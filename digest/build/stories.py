@@ -10,7 +10,7 @@ from difflib import SequenceMatcher
 
 from ..store.store import SeenPost
 from .story_history import StoryHistory
-from .story_markers import ONCE_A_DAY, event_words, is_guide
+from .story_markers import ONCE_A_DAY, event_words, is_guide, names_once_a_day
 from .story_names import (
     COMMON_WORDS,
     STORY_NOISE,
@@ -95,7 +95,13 @@ class StoryEvidence:
         self.words = [latin_words(p.seen.post.title) for p in posts]
         self.repositories = [repository(p.seen.post.source, p.seen.post.title) for p in posts]
         self.briefs = [brief_of(p.seen.post.brief) for p in posts]
-        self.versions = [named_versions(p.seen.post.title) for p in posts]
+        # Versions are read on English titles only (_new_version), once-a-day events
+        # with one search a title (_same_event).
+        self.versions = [
+            frozenset() if _HAN.search(p.seen.post.title) else named_versions(p.seen.post.title)
+            for p in posts
+        ]
+        self.once = [names_once_a_day(p.seen.post.title) for p in posts]
         # The events a title names, read when a rule asks (few titles are ever asked).
         self._events: dict[int, frozenset[str]] = {}
         self.guides = [is_guide(p.seen.post.title) for p in posts]
@@ -224,15 +230,15 @@ class StoryEvidence:
         the name's rarity, tells the story. A name that is itself the event word (Kotlin's
         `suspend` beside "suspended access") names nothing.
         """
+        if not (self.once[i] and self.once[j]):
+            return None  # the kinds are read only for titles that may name such events
         kinds = self.events(i) & self.events(j) & ONCE_A_DAY
-        if not kinds:
-            return None
         names = sorted(
             n
             for n in self.names[i] & self.names[j]
             if self.frequency[n] <= STORY_COMMON and not event_words(n)  # not "suspend" itself
         )
-        return f"{min(kinds)} of {names[0]} in both" if names else None
+        return f"{min(kinds)} of {names[0]} in both" if kinds and names else None
 
     def _new_version(self, i: int, j: int) -> str | None:
         """A name and its version number that two English titles share and no earlier title
@@ -245,12 +251,10 @@ class StoryEvidence:
         where English headlines of a release day link its announcements. Two titles naming
         different events (the release and a later suspension) are two stories.
         """
-        a, b = self.posts[i].seen.post.title, self.posts[j].seen.post.title
-        if _HAN.search(a) or _HAN.search(b) or self.events(i) != self.events(j):
+        shared = self.versions[i] & self.versions[j]  # empty on Chinese titles
+        if not shared or self.events(i) != self.events(j):
             return None
-        new = sorted(
-            " ".join(v) for v in self.versions[i] & self.versions[j] if self.history.new_version(*v)
-        )
+        new = sorted(" ".join(v) for v in shared if self.history.new_version(*v))
         return new[0] if new else None
 
     def _names_short(self, name: str, k: int) -> bool:

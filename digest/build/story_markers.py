@@ -63,6 +63,17 @@ _GUIDE = re.compile("|".join(GUIDE_WORDS), re.IGNORECASE)
 # tell one story (an outage, a purchase, a renaming, a vulnerability), where two releases
 # or two updates of one thing may be two (Claude Code 2.1 and Claude 4.5).
 ONCE_A_DAY = frozenset({"incident", "acquisition", "renamed", "vulnerability"})
+# One search tells whether a title may name such an event (most do not), before the
+# kinds are read pattern by pattern.
+_ONCE_A_DAY = re.compile(
+    "|".join(f"(?:{pattern.pattern})" for label, pattern in _EVENTS if label in ONCE_A_DAY),
+    re.IGNORECASE,
+)
+
+
+def names_once_a_day(title: str) -> bool:
+    """Whether a title may name an event of ONCE_A_DAY's kinds (one search for them all)."""
+    return _ONCE_A_DAY.search(title) is not None
 
 
 def guide_words(title: str) -> list[str]:
