@@ -312,7 +312,8 @@ def test_an_rss_source_is_shown_by_its_display_name_everywhere(store, options):
     named = replace(options, source_names=(("hnrss", "Hacker News 首页"),))
     digest = compose_digest(store, DAY, named, BUILT)
     lines = " ".join(texts(digest, "highlights") + texts(digest, "summary"))
-    assert "Hacker News 首页 榜首，热度 2" in lines and "hnrss" not in lines
+    # Chinese follows the name's Chinese with no space (a space only after Latin letters).
+    assert "Hacker News 首页榜首，热度 2" in lines and "hnrss" not in lines
     rendered = " ".join(render_telegram(digest, "full"))
     assert "Hacker News 首页" in rendered and "hnrss" not in rendered.replace("hnrss.org", "")
     data = section_data(digest)
