@@ -35,7 +35,7 @@ _EVENTS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
         # An outage as the lists say it ("崩了", "又挂了", a status page's "experiencing issues").
         (
             "incident",
-            r"删库|泄露|宕机|停服|事故|故障|崩了|挂了|\bcompromised\b|\bbreach|\boutage\b"
+            r"删库|泄露|宕机|停服|事故|崩了|挂了|\bcompromised\b|\bbreach|\boutage\b"
             r"|\bsuspend|\bexperiencing issues\b|\b(?:is|are|goes|went|services?) down\b",
         ),
         ("vulnerability", r"漏洞|\bvulnerabilit|\bcve-\d{4}-\d+|\brce\b|\bzero[- ]day\b"),
