@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import importlib.util
 import subprocess
 import sys
 from pathlib import Path
+
+import pytest
 
 BENCH = Path(__file__).resolve().parents[1] / "bench"
 
@@ -58,3 +61,19 @@ def test_the_ledger_bench_replays_a_whole_push_and_every_write_changes_a_row() -
     last = dict(pair.split("=") for pair in done.stdout.strip().splitlines()[-1].split())
     assert set(last) == {"ledger_cpu_ms_batch_5", "ledger_cpu_ms_batch_64"}
     assert all(float(value) > 0 for value in last.values())
+
+
+def test_the_day_extractor_leaves_out_exactly_the_sources_skipped_in_both_hn_eras() -> None:
+    # `--skip hackernews` kept Hacker News: the skip was matched against archive paths,
+    # and neither HN archive spells "hackernews". A misspelt source must not pass silently.
+    spec = importlib.util.spec_from_file_location("extract", BENCH / "days" / "extract.py")
+    assert spec is not None and spec.loader is not None
+    extract = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(extract)
+    for day in ("2025-10-28", "2026-03-28"):  # HN summaries, then daily-hn-archives
+        names = [name for name, _, _ in extract.sources(day, 25, frozenset({"hackernews"}))]
+        assert names == ["juejin", "github", "v2ex"]
+        names = [name for name, _, _ in extract.sources(day, 25, frozenset({"github"}))]
+        assert names == ["juejin", "hackernews", "v2ex"]
+    with pytest.raises(SystemExit, match="no source hacker-news"):
+        extract.sources("2025-10-28", 25, frozenset({"hacker-news"}))

@@ -5,8 +5,9 @@ output files are committed, this script only documents how they were made.
 
     uv run python bench/days/extract.py 2026-03-18 [--juejin 25] [--github 25] [--skip github]
 
-`--skip` leaves a source out where its archive file is not that day's list (GitHub
-trending in website-hot-hub repeats 2025-11-12's list every day until 2025-12-04);
+`--skip` leaves a source out (juejin, github, hackernews, v2ex) where its archive file is
+not that day's list (GitHub trending in website-hot-hub repeats 2025-11-12's list every day
+until 2025-12-04) or is missing (no Hacker News summary of 2025-10-28);
 `--github N` keeps a day's first N repositories (2025-12-05's file is that day's 25 then
 the repeated list appended after them).
 """
@@ -143,6 +144,30 @@ def _v2ex(text: str, stamp: str) -> list[dict[str, object]]:
     ]
 
 
+Parser = Callable[[str, str], list[dict[str, object]]]
+
+
+def sources(
+    day: str, juejin_top: int, skip: frozenset[str] = frozenset(), github_top: int | None = None
+) -> list[tuple[str, tuple[str, str], Parser]]:
+    """The day's archives by source name, less those in ``skip``.
+
+    Named, not matched against archive paths: `--skip hackernews` used to keep Hacker
+    News (neither archive's repository or path spells "hackernews").
+    """
+    listed: list[tuple[str, tuple[str, str], Parser]] = [
+        ("juejin", JUEJIN, functools.partial(_juejin, top=juejin_top)),
+        ("github", GITHUB, functools.partial(_github, top=github_top)),
+        ("hackernews", HN, _hackernews)
+        if day >= "2026-02-14"
+        else ("hackernews", HN_SUMMARIES, _hackernews_summaries),
+        ("v2ex", V2EX, _v2ex),
+    ]
+    if unknown := skip - {name for name, _, _ in listed}:
+        raise SystemExit(f"--skip: no source {', '.join(sorted(unknown))}")
+    return [source for source in listed if source[0] not in skip]
+
+
 def extract(
     day: str, juejin_top: int, skip: frozenset[str] = frozenset(), github_top: int | None = None
 ) -> tuple[list[dict[str, object]], list[str]]:
@@ -151,15 +176,7 @@ def extract(
     stamp = (seen + timedelta(hours=10)).isoformat().replace("+00:00", "Z")
     posts: list[dict[str, object]] = []
     origins = []
-    parsers: list[tuple[tuple[str, str], Callable[[str, str], list[dict[str, object]]]]] = [
-        (JUEJIN, functools.partial(_juejin, top=juejin_top)),
-        (GITHUB, functools.partial(_github, top=github_top)),
-        (HN, _hackernews) if day >= "2026-02-14" else (HN_SUMMARIES, _hackernews_summaries),
-        (V2EX, _v2ex),
-    ]
-    for spec, parse in parsers:
-        if any(f"/{source}/" in spec[1] or source in spec[0] for source in skip):
-            continue
+    for _, spec, parse in sources(day, juejin_top, skip, github_top):
         text, origin, _ = _show(spec, day)
         origins.append(origin)
         posts += parse(text, stamp)
