@@ -13,6 +13,7 @@ from test_stories import items_of
 
 from digest import BuildOptions, Digest, Post, Store, compose_digest, load_themes, make_post
 from digest.build.themes import Theme, assign_theme
+from digest.errors import ConfigError
 
 DAY = date(2026, 3, 25)
 SEEN = datetime(2026, 3, 25, 9, 0, tzinfo=UTC)  # 17:00 in Shanghai, inside the 18:30 window
@@ -279,6 +280,36 @@ def test_a_narrower_theme_wins_over_generic_words_of_the_broader(tmp_path: Path)
     assert assign_theme("AI AI", "AI coding agent", themes) == "narrow"
     # A specific keyword of the broader theme keeps it: a model is what the post is about.
     assert assign_theme("LLM benchmark", "a coding agent ran it", themes) == "broad"
+
+
+def test_an_assistant_deployed_on_a_cloud_server_is_ai(themes):
+    # Cloud words (云服务, 部署: 4) outweigh the assistant's name (OpenClaw: 2), but they
+    # say where it runs; the labelled days file such posts under AI (17 of 18).
+    title = "超详细的云服务部署 OpenClaw 并接入飞书全流程，别再趟坑了"
+    assert assign_theme(title, None, themes) == "ai-models"
+    assert assign_theme("Clawdbot一夜爆火，我用云服务器搭了个24小时在线的AI助理", None, themes) == (
+        "ai-models"
+    )
+    # Without an AI word, deploying stays cloud and operations.
+    assert assign_theme("超详细的云服务部署 Nginx 全流程", None, themes) == "cloud-ops"
+
+
+def test_a_theme_gives_way_to_the_themes_it_yields_to(tmp_path: Path):
+    taxonomy = tmp_path / "themes.toml"
+    taxonomy.write_text(
+        '[[themes]]\nid = "tools"\nzh = "工具"\nen = "Tools"\nkeywords = ["assistant"]\n\n'
+        '[[themes]]\nid = "where"\nzh = "哪里"\nen = "Where"\nyields = ["tools"]\n'
+        'keywords = ["server", "deploy"]\n',
+        encoding="utf-8",
+    )
+    themes = load_themes(taxonomy, mode="replace")
+    assert assign_theme("deploy an assistant on a server", None, themes) == "tools"
+    assert assign_theme("deploy a server", None, themes) == "where"
+    taxonomy.write_text(
+        '[[themes]]\nid = "where"\nzh = "哪里"\nen = "Where"\nyields = "tools"\n', encoding="utf-8"
+    )
+    with pytest.raises(ConfigError, match="yields must be a list of theme ids"):
+        load_themes(taxonomy, mode="replace")
 
 
 def test_a_website_cloner_for_ai_coding_agents_is_ai_coding(themes):
