@@ -27,6 +27,7 @@ Edit = tuple[str, str, str]  # file under the tree, old text, new text
 THEMES = "digest/build/themes.py"
 TAXONOMY = "data/themes.toml"
 _YIELDS = 'yields = ["ai-models"]\n'
+_GIVEAWAYS = '\n            "就送", "即送", "免费送", "评论送", "已送", "送$",'
 
 
 def _constant(name: str, now: str, values: Sequence[str]) -> list[tuple[str, tuple[Edit, ...]]]:
@@ -42,6 +43,8 @@ EXPERIMENTS: dict[str, list[tuple[str, tuple[Edit, ...]]]] = {
     "generic": _constant("GENERIC_FACTOR", "0.5", ("0.25", "0.75", "1.0")),
     # Cloud and operations gives way to AI and models when both score (`yields`).
     "yields": [("no yields", ((TAXONOMY, _YIELDS, ""),))],
+    # Money giveaways (留言就送$10, 评论送 10 刀) as chatter, like 注册就送 and 先送为敬.
+    "giveaways": [("no giveaway words", ((TAXONOMY, _GIVEAWAYS, ""),))],
 }
 
 
