@@ -20,7 +20,10 @@ only: pairwise F1 is over themed posts), how much the formula's weighting makes 
 (pairs per misfiled post against the size of the groups), and what one AI theme would
 score, both read as one in labels and digest alike and shipped against today's labels.
 
-    uv run python bench/themes_errors.py [--top N] [--days]    # --days: the per-day table only
+    uv run python bench/themes_errors.py [--top N] [--days] [--held-out DAY,DAY]
+
+`--days` prints the per-day table only; a `--held-out` day is counted but its posts are
+never listed (a day kept for scoring, not for reading).
 """
 
 from __future__ import annotations
@@ -286,8 +289,9 @@ def print_ai_merge(scores: Sequence[DayScore]) -> None:
     )
 
 
-def print_worst(days: Sequence[DayErrors], top: int) -> None:
-    charges = sorted((c for d in days for c in d.charges), key=lambda c: -(c.fp + c.fn))
+def print_worst(days: Sequence[DayErrors], top: int, held_out: Sequence[str] = ()) -> None:
+    listed = [c for d in days if d.name not in held_out for c in d.charges]
+    charges = sorted(listed, key=lambda c: -(c.fp + c.fn))
     print(f"\nThe {top} costliest misfiled posts\n")
     for c in charges[:top]:
         print(
@@ -304,7 +308,10 @@ def main() -> None:
         return
     print_totals(days, top)
     print_granularity(days)
-    print_worst(days, top)
+    held_out = (
+        sys.argv[sys.argv.index("--held-out") + 1].split(",") if "--held-out" in sys.argv else []
+    )
+    print_worst(days, top, held_out)
     print_ai_merge(scores)
 
 

@@ -35,6 +35,45 @@ def _constant(name: str, now: str, values: Sequence[str]) -> list[tuple[str, tup
     return [(f"{name} {v}", ((THEMES, f"{name} = {now}", f"{name} = {v}"),)) for v in values]
 
 
+_JIEBA = """
+def _jieba_kept(text, matches, rule):
+    import logging
+
+    import jieba
+
+    jieba.setLogLevel(logging.WARNING)
+    spans, pos = [], 0
+    for token in jieba.lcut(text):
+        spans.append((pos, pos + len(token)))
+        pos += len(token)
+    cuts = {edge for span in spans for edge in span}
+    kept = []
+    for start, end, keyword in matches:
+        if not any("\\u4e00" <= char <= "\\u9fff" for char in keyword):
+            kept.append((start, end, keyword))
+        elif rule == "aligned" and start in cuts and end in cuts:
+            kept.append((start, end, keyword))
+        elif rule == "inside" and not any(
+            a <= start and end <= b and b - a > end - start for a, b in spans
+        ):
+            kept.append((start, end, keyword))
+    return kept
+
+
+def jaccard("""
+
+
+def _jieba(rule: str) -> tuple[Edit, ...]:
+    return (
+        (
+            THEMES,
+            "matches = sorted(index.matches(text),",
+            f"matches = sorted(_jieba_kept(text, index.matches(text), {rule!r}),",
+        ),
+        (THEMES, "def jaccard(", _JIEBA.lstrip()),
+    )
+
+
 # name -> variants (name, edits); the tree as it is is always the first variant.
 EXPERIMENTS: dict[str, list[tuple[str, tuple[Edit, ...]]]] = {
     # The brief's (a repository's description's) weight against the title's 2.
@@ -45,6 +84,13 @@ EXPERIMENTS: dict[str, list[tuple[str, tuple[Edit, ...]]]] = {
     "yields": [("no yields", ((TAXONOMY, _YIELDS, ""),))],
     # Money giveaways (留言就送$10, 评论送 10 刀) as chatter, like 注册就送 and 先送为敬.
     "giveaways": [("no giveaway words", ((TAXONOMY, _GIVEAWAYS, ""),))],
+    # Chinese keywords only where jieba's segmentation agrees (needs `uv run --with jieba`):
+    # "aligned" keeps a CJK keyword match only when both its ends are word boundaries,
+    # "not inside" drops only a match strictly inside one longer word (面试 in 面试官).
+    "jieba": [
+        ("jieba aligned", _jieba("aligned")),
+        ("jieba not inside", _jieba("inside")),
+    ],
 }
 
 
