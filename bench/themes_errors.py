@@ -42,6 +42,7 @@ from bench.themes_days import (  # noqa: E402
     CUT,
     OTHER,
     DayScore,
+    Key,
     build_day,
     labelled_days,
     load_gold,
@@ -50,8 +51,6 @@ from bench.themes_days import (  # noqa: E402
 )
 from bench.themes_diagnose import AI, _texts, classify  # noqa: E402
 from digest import Digest, load_themes  # noqa: E402
-
-Key = tuple[str, str]
 
 
 @dataclass(frozen=True, slots=True)
@@ -222,20 +221,22 @@ def print_totals(days: Sequence[DayErrors], top: int) -> None:
     for c in charges:
         rows[c.shape] += c.fp + c.fn
     _table("By shape of the misfiled item", rows, total, top)
-    merges: Counter[tuple[str, str, str]] = sum((d.merges for d in days), Counter())
-    _table(
-        "(b) merges: false-positive pairs by our theme and the two gold groups in it",
-        {f"ours {t}: gold {a} + {b}": n for (t, a, b), n in merges.items()},
-        fp,
-        top,
-    )
-    splits: Counter[tuple[str, str, str]] = sum((d.splits for d in days), Counter())
-    _table(
-        "(a) splits: false-negative pairs by gold group and the two themes of ours it spans",
-        {f"gold {g}: ours {a} | {b}": n for (g, a, b), n in splits.items()},
-        fn,
-        top,
-    )
+    for title, cells, pairs, label in (
+        (
+            "(b) merges: false-positive pairs by our theme and the two gold groups in it",
+            [d.merges for d in days],
+            fp,
+            "ours {}: gold {} + {}",
+        ),
+        (
+            "(a) splits: false-negative pairs by gold group and the two themes of ours it spans",
+            [d.splits for d in days],
+            fn,
+            "gold {}: ours {} | {}",
+        ),
+    ):
+        summed: Counter[tuple[str, str, str]] = sum(cells, Counter())
+        _table(title, {label.format(*k): n for k, n in summed.items()}, pairs, top)
     print_weighting(days, charges, total)
 
 

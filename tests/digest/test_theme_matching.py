@@ -272,15 +272,20 @@ def test_a_startups_job_ad_is_startups(themes):
     assert assign_theme("Corgi Labs (YC W23) Is Hiring", None, themes) == "startups"
 
 
-def test_a_narrower_theme_wins_over_generic_words_of_the_broader(tmp_path: Path):
+def taxonomy_of(tmp_path: Path, text: str) -> tuple[Theme, ...]:
+    """A taxonomy file of ``text`` that replaces the bundled one."""
     taxonomy = tmp_path / "themes.toml"
-    taxonomy.write_text(
+    taxonomy.write_text(text, encoding="utf-8")
+    return load_themes(taxonomy, mode="replace")
+
+
+def test_a_narrower_theme_wins_over_generic_words_of_the_broader(tmp_path: Path):
+    themes = taxonomy_of(
+        tmp_path,
         '[[themes]]\nid = "broad"\nzh = "广"\nen = "Broad"\nkeywords = ["AI!", "agent!", "LLM"]\n\n'
         '[[themes]]\nid = "narrow"\nzh = "窄"\nen = "Narrow"\nnarrows = "broad"\n'
         'keywords = ["coding agent"]\n',
-        encoding="utf-8",
     )
-    themes = load_themes(taxonomy, mode="replace")
     # "AI" in the title (2 x 0.5) and the brief (0.5) outweigh "coding agent" (1), but
     # generic words say only that the post is about AI; the specific phrase says which.
     assert assign_theme("AI AI", "AI coding agent", themes) == "narrow"
@@ -307,21 +312,18 @@ def test_an_assistant_deployed_on_a_cloud_server_is_ai(themes):
 
 
 def test_a_theme_gives_way_to_the_themes_it_yields_to(tmp_path: Path):
-    taxonomy = tmp_path / "themes.toml"
-    taxonomy.write_text(
+    themes = taxonomy_of(
+        tmp_path,
         '[[themes]]\nid = "tools"\nzh = "工具"\nen = "Tools"\nkeywords = ["assistant"]\n\n'
         '[[themes]]\nid = "where"\nzh = "哪里"\nen = "Where"\nyields = ["tools"]\n'
         'keywords = ["server", "deploy"]\n',
-        encoding="utf-8",
     )
-    themes = load_themes(taxonomy, mode="replace")
     assert assign_theme("deploy an assistant on a server", None, themes) == "tools"
     assert assign_theme("deploy a server", None, themes) == "where"
-    taxonomy.write_text(
-        '[[themes]]\nid = "where"\nzh = "哪里"\nen = "Where"\nyields = "tools"\n', encoding="utf-8"
-    )
     with pytest.raises(ConfigError, match="yields must be a list of theme ids"):
-        load_themes(taxonomy, mode="replace")
+        taxonomy_of(
+            tmp_path, '[[themes]]\nid = "where"\nzh = "哪里"\nen = "Where"\nyields = "tools"\n'
+        )
 
 
 def test_a_website_cloner_for_ai_coding_agents_is_ai_coding(themes):
