@@ -233,6 +233,14 @@ def test_outlook_says_plainly_when_there_is_no_history(store, options):
     assert english[0].startswith("Too little history")
 
 
+def test_the_busiest_theme_is_set_off_from_its_sentence_as_in_the_summary(store, options):
+    # "本期最集中的主题是AI 与大模型（5 篇）" ran the label into the sentence; the summary
+    # writes 「AI 与大模型」, and so does the outlook now.
+    store.save_posts([make_post(source="juejin", post_id="1", title="Rust 入门", heat=5)], SEEN)
+    outlook = texts(compose_digest(store, DAY, options, BUILT), "outlook")
+    assert any(line.startswith("本期最集中的主题是「") for line in outlook), outlook
+
+
 def test_outlook_with_history_shows_rising_themes_and_stayers(store: Store, options):
     yesterday = SEEN - timedelta(days=1)
     store.save_posts(
