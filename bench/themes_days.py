@@ -177,7 +177,8 @@ def score_day(name: str, digest: Digest, gold: Gold) -> DayScore:
             for k in themed
             if accepted[k] != predicted[k]
         ],
-        missing=[title.get(k, ":".join(k)) for k in on_topic if k not in predicted],
+        # A post the digest cut has no title there: the gold file gives it.
+        missing=[title.get(k, gold.titles[k]) for k in on_topic if k not in predicted],
         outcomes=[
             (*k, t, predicted.get(k, OTHER if k in title else CUT)) for k, t in accepted.items()
         ],

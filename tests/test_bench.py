@@ -77,3 +77,20 @@ def test_the_day_extractor_leaves_out_exactly_the_sources_skipped_in_both_hn_era
         assert names == ["juejin", "hackernews", "v2ex"]
     with pytest.raises(SystemExit, match="no source hacker-news"):
         extract.sources("2025-10-28", 25, frozenset({"hacker-news"}))
+
+
+def test_a_day_scored_lists_the_posts_its_digest_cut_by_their_titles() -> None:
+    # `themes.py -v` listed an on-topic post the digest cut as "juejin:7554318621717348379":
+    # only the digest's sources gave titles. 2025-09-29 (seven history days before it) cuts
+    # some of its labelled posts; each must be listed by its gold title.
+    sys.path.insert(0, str(BENCH.parent))
+    try:
+        from bench.themes_days import DAYS, build_day, load_gold, score_day
+    finally:
+        sys.path.remove(str(BENCH.parent))
+    gold = load_gold(DAYS / "2025-09-29.gold.toml")
+    score = score_day("2025-09-29", build_day(DAYS / "2025-09-29.jsonl"), gold)
+    cut = [(source, post_id) for source, post_id, _, got in score.outcomes if got == "(cut)"]
+    assert cut, "no post cut: the check needs a day whose digest leaves labelled posts out"
+    assert not set(score.missing) & {f"{source}:{post_id}" for source, post_id in gold.themes}
+    assert {gold.titles[key] for key in cut if gold.themes[key] != "other"} <= set(score.missing)
