@@ -16,9 +16,9 @@ from digest import (
     SECTION_IDS,
     BuildOptions,
     Digest,
+    PushReader,
     Store,
     UsageError,
-    WeekReader,
     build_week,
     build_week_off_loop,
     compose_week,
@@ -172,7 +172,7 @@ def test_a_weeks_filters_and_charts_share_one_read_of_the_week(
     alone = [filtered_view(fortnight, saved, options, f) for f in filters]
     narrowed = [replace(options, include_sources=i, exclude_sources=e) for i, e in filters]
     charts = [digest_chart(fortnight, saved, n) for n in narrowed]
-    reader = WeekReader()
+    reader = PushReader()
     ran: list[str] = []
     fortnight.db.conn.set_trace_callback(ran.append)
     shared = [filtered_view(fortnight, saved, options, f, reader) for f in filters]
