@@ -296,10 +296,16 @@ STOPWORDS = frozenset(
 )
 
 
+def latin_words(lowered: str) -> set[str]:
+    """The Latin words of a lower-case text ("c++", "next.js", "v1.3"), dots and dashes
+    trimmed from their ends: what title_tokens and the story history read as names."""
+    return {w.strip(".-") for w in _LATIN_WORD.findall(lowered)}
+
+
 def title_tokens(text: str) -> frozenset[str]:
     """Latin words (no stop words) plus CJK character bigrams: works without a segmenter."""
     lowered = text.lower()
-    words = {w.strip(".-") for w in _LATIN_WORD.findall(lowered)}
+    words = latin_words(lowered)
     tokens = {w for w in words if w and w not in STOPWORDS}
     for run in _CJK.findall(lowered):
         tokens.update(run[i : i + 2] for i in range(len(run) - 1))

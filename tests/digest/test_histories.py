@@ -27,7 +27,8 @@ from digest import (
     make_post,
 )
 from digest.build.heat import heat_chart
-from digest.build.story_history import HISTORY_MIN_POSTS
+from digest.build.story_history import HISTORY_MIN_POSTS, StoryHistory
+from digest.build.themes import latin_words, title_tokens
 
 # A name no earlier title has, on two juejin titles: one story once the history says so.
 # Alone, the first is mobile development (Flutter) and the second has no theme.
@@ -115,3 +116,13 @@ def test_the_chart_leaves_out_what_the_operator_excludes(store: Store, options):
     assert sorted(entry.post_id for entry in digest.sources) == ["rust", "z1"]
     today, expected = chart_and_digest(store, digest, excluding)
     assert today == expected == {"mobile": 100.0, "backend": 100.0}
+
+
+def test_the_history_reads_a_titles_names_as_the_matcher_does():
+    # One reading of Latin words for both: a name the matcher asks about ("next.js",
+    # "c++", "v1.3") is counted in the history under the same spelling.
+    title = "Next.js 15 与 C++ 的 v1.3- 对比：GetX 之死"
+    history = StoryHistory.of_titles([title])
+    latin = {token for token in title_tokens(title) if token.isascii()}
+    assert latin == {"next.js", "15", "c++", "v1.3", "getx"}
+    assert latin <= set(history.frequency) == latin_words(title.lower())
