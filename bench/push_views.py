@@ -83,8 +83,12 @@ with tempfile.TemporaryDirectory() as folder:
                 narrowed = replace(options, include_sources=include, exclude_sources=exclude)
                 digest_chart(store, digest, narrowed, reader)
 
+    from digest.build.story_history import read_history
+    start, end = options.window(day)
+    window = store.posts_in_window(start, end)
     found = {}
     for name, call in (("anchor", lambda: compose_digest(store, day, options, built)),
+                       ("history", lambda: read_history(store, start, window)),
                        ("views", lambda: views(False)), ("charts", lambda: views(True))):
         timings = [cost(call) for _ in range(runs)]
         ran = []
@@ -138,6 +142,7 @@ def main() -> None:
     print(f"{'tree':<12} {'step':<28} {'wall ms':>8} {'CPU ms':>8} {'history reads':>14}")
     steps = (
         ("anchor", "anchor: compose_digest (day)"),
+        ("history", "one story history read"),
         ("views", f"views, {args.filters} filters"),
         ("charts", f"views + charts, {args.filters}"),
     )
