@@ -10,6 +10,10 @@ Two measurements, each client in a bot process of its own, all against one fake,
   switch-back: PTB's HTTPXRequest, pool 128, same call), ``ptb-default`` (a default
   ``Bot``: HTTPXRequest with PTB's defaults, ``Bot.send_message``) and ``lean`` (the
   anchor: ``LeanRequest``, the hand-written client, from a checkout of ``--anchor``).
+- **floor** (``--floor``): what the transport alone costs for the push's own messages:
+  this code's aiohttp request sending the three texts the push sends (read back from the
+  fake after a one-chat push) in turn, as many in flight as the push has, no ledger, no
+  pace. What the push spends beyond it is the ledger, the pace and the queue.
 - **push**: the whole push as ``hotdigest push --date`` runs it (planning, rendering, the
   ledger's claim and finish per message) of a 3-message digest to ``--chats`` chats with
   ``allow_paid_broadcast`` and the pace lifted to ``--rate``: this code, then the anchor.
@@ -24,7 +28,7 @@ This code runs on the bot's event loop (uvloop; ``--event-loop asyncio`` for the
 the anchor and PTB's default on asyncio's.
 
 Run: ``uv run python bench/send_path.py [--chats 10000] [--latency 0.05] [--seconds 15]
-[--no-push | --no-loops] [--event-loop uvloop|asyncio]``
+[--no-push | --no-loops] [--floor] [--event-loop uvloop|asyncio]``
 The last line is ``KEY=VALUE ...``.
 """
 
@@ -44,8 +48,9 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import httpx
 from figures import key_values, machine
-from harness import ROOT, TOKEN, FakeProcess, measure_push
+from harness import ROOT, TOKEN, FakeProcess, measure_push, run_push, seed_store
 
 CLIENTS = ("aiohttp", "httpx", "ptb-default", "lean")
 TEXT = (
@@ -82,7 +87,7 @@ def anchor_checkout(commit: str) -> Iterator[tuple[Path, str]]:
 async def _loop(args: argparse.Namespace) -> dict[str, Any]:
     from telegram import Bot
 
-    bot, send = _client(args.client, args.url, args.concurrency)
+    bot, send = _client(args.client, args.url, args.concurrency, args.texts)
     if args.client == "ptb-default":
         await bot.initialize()  # PTB's methods want it; a getMe, outside the measurement
     chats = iter(range(10**9))
@@ -112,8 +117,11 @@ async def _loop(args: argparse.Namespace) -> dict[str, Any]:
     return {"sent": sent, "failed": failed, "wall_s": wall, "cpu_s": cpu, "errors": errors}
 
 
-def _client(kind: str, url: str, connections: int) -> tuple[Any, Any]:
-    """A Bot for ``kind`` and the coroutine that sends one message through it."""
+def _client(
+    kind: str, url: str, connections: int, texts_file: str | None = None
+) -> tuple[Any, Any]:
+    """A Bot for ``kind`` and the coroutine that sends one message through it (this
+    code's clients send the texts in ``texts_file``, a JSON list, in turn, if given)."""
     from telegram import Bot
 
     if kind == "lean":  # the anchor's code: run with the anchor checkout on PYTHONPATH
@@ -132,8 +140,10 @@ def _client(kind: str, url: str, connections: int) -> tuple[Any, Any]:
 
         request = make_request(TransportOptions(kind), connections)
 
+    texts = json.loads(Path(texts_file).read_text()) if texts_file else [TEXT]
+
     async def send(bot: Bot, chat: int) -> None:
-        await send_text(bot, chat, TEXT, markup=None, paid=True)
+        await send_text(bot, chat, texts[chat % len(texts)], markup=None, paid=True)
 
     return Bot(TOKEN, base_url=url, request=request, get_updates_request=request), send
 
@@ -144,7 +154,9 @@ def _event_loop(client: str, args: argparse.Namespace) -> str:
     return args.event_loop if client in ("aiohttp", "httpx") else "asyncio"
 
 
-def run_loop(client: str, url: str, args: argparse.Namespace, root: Path) -> dict[str, Any]:
+def run_loop(
+    client: str, url: str, args: argparse.Namespace, root: Path, texts: Path | None = None
+) -> dict[str, Any]:
     command = [
         sys.executable,
         str(Path(__file__).resolve()),
@@ -157,6 +169,7 @@ def run_loop(client: str, url: str, args: argparse.Namespace, root: Path) -> dic
         f"--concurrency={args.concurrency}",
         f"--event-loop={_event_loop(client, args)}",
     ]
+    command += [f"--texts={texts}"] if texts else []
     env = {**os.environ, "PTB_TIMEDELTA": "true"}
     if root != ROOT:
         env["PYTHONPATH"] = str(root)  # the anchor's bot package, this environment's libraries
@@ -187,6 +200,9 @@ def main() -> None:
     parser.add_argument("--no-push", action="store_true", help="only the loops")
     parser.add_argument("--no-loops", action="store_true", help="only the pushes")
     parser.add_argument(
+        "--floor", action="store_true", help="also the transport alone with the push's texts"
+    )
+    parser.add_argument(
         "--event-loop",
         choices=("uvloop", "asyncio"),
         default="uvloop",
@@ -212,9 +228,43 @@ def main() -> None:
                     )
                     if client not in loops or loop["rate"] > loops[client]["rate"]:
                         loops[client] = loop  # the best round: the machine is shared
+            floor = _floor(args, fake) if args.floor else None
         pushes = {} if args.no_push else _pushes(args, anchor)
     print(f"after: {load()}")
-    _report(loops, pushes)
+    _report(loops, pushes, floor)
+
+
+def _floor(args: argparse.Namespace, fake: FakeProcess) -> dict[str, Any]:
+    """The transport alone sending the push's own texts, as many in flight as the push;
+    the round with the least CPU per message (see the module's docstring)."""
+    from bot.delivery.options import PAID_CONNECTIONS, DeliveryOptions
+
+    in_flight = DeliveryOptions().senders * PAID_CONNECTIONS
+    floor_args = argparse.Namespace(**{**vars(args), "concurrency": in_flight})
+    best: dict[str, Any] | None = None
+    with tempfile.TemporaryDirectory(prefix="hotdigest-floor-") as scratch:
+        texts = Path(scratch) / "texts.json"
+        texts.write_text(json.dumps(push_texts(fake, Path(scratch) / "one.db", args)))
+        for _ in range(args.rounds):
+            loop = run_loop("aiohttp", fake.url, floor_args, ROOT, texts)
+            print(
+                f"floor aiohttp, the push's texts, {in_flight} in flight: {loop['rate']:7.0f} "
+                f"msg/s, {loop['cpu_ms']:.3f} ms CPU/msg, {loop['failed']} failed"
+            )
+            if best is None or loop["cpu_ms"] < best["cpu_ms"]:
+                best = loop
+    assert best is not None
+    return best
+
+
+def push_texts(fake: FakeProcess, db_path: Path, args: argparse.Namespace) -> list[str]:
+    """The texts a push sends one chat: a one-chat store pushed to ``fake``, read back."""
+    parts = seed_store(db_path, 1, mode="full")
+    extra = [f"--event-loop={args.event_loop}"]
+    run_push(db_path, fake.url, rate=args.rate, paid=True, timeout=120, extra=extra)
+    answer = httpx.get(f"{fake.base}/_fake/messages", params={"chat_id": 1}, timeout=30)
+    sent = [message["html"] for message in answer.json()["result"]]
+    return sent[-parts:]  # the loops may have written to chat 1 before
 
 
 def _pushes(args: argparse.Namespace, anchor: Path) -> dict[str, dict[str, Any]]:
@@ -253,10 +303,21 @@ def _pushes(args: argparse.Namespace, anchor: Path) -> dict[str, dict[str, Any]]
     return pushes
 
 
-def _report(loops: dict[str, dict[str, Any]], pushes: dict[str, dict[str, Any]]) -> None:
+def _report(
+    loops: dict[str, dict[str, Any]],
+    pushes: dict[str, dict[str, Any]],
+    floor: dict[str, Any] | None = None,
+) -> None:
     figures: dict[str, object] = {}
     if loops:
         figures.update(_report_loops(loops))
+    if floor is not None:
+        figures["floor_rate"] = round(floor["rate"], 1)
+        figures["floor_cpu_ms"] = round(floor["cpu_ms"], 3)
+        if pushes:
+            beyond = pushes["aiohttp"]["cpu_ms"] - floor["cpu_ms"]
+            print(f"push beyond the transport alone: {beyond:.3f} ms CPU/msg")
+            figures["push_beyond_floor_cpu_ms"] = round(beyond, 3)
     if pushes:
         ratio = pushes["aiohttp"]["rate"] / pushes["lean"]["rate"]
         print(f"push: aiohttp {ratio:.2f}x LeanRequest")
@@ -297,6 +358,7 @@ def _loop_main() -> None:
     parser.add_argument("--chats", type=int, required=True)
     parser.add_argument("--concurrency", type=int, required=True)
     parser.add_argument("--event-loop", default="asyncio")
+    parser.add_argument("--texts", help="a JSON list of texts to send in turn")
     args = parser.parse_args()
     if args.event_loop == "asyncio":
         print(json.dumps(asyncio.run(_loop(args))))

@@ -32,3 +32,29 @@ def test_a_script_that_runs_an_anchors_bot_seeds_its_store_with_the_anchors_code
         text = script.read_text(encoding="utf-8")
         if "checkouts(" in text:
             assert "seed_store(" not in text, f"{script.name} seeds with this checkout's code"
+
+
+def test_the_ledger_bench_replays_a_whole_push_and_every_write_changes_a_row() -> None:
+    # bench/ledger.py's figure is only the ledger's if its stream is a real push's: each
+    # part claimed once, then finished once; replay() raises if any write found no row.
+    done = subprocess.run(
+        [
+            sys.executable,
+            str(BENCH / "ledger.py"),
+            "--chats",
+            "50",
+            "--in-flight",
+            "7",
+            "--batch",
+            "5",
+            "64",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    last = dict(pair.split("=") for pair in done.stdout.strip().splitlines()[-1].split())
+    assert set(last) == {"ledger_cpu_ms_batch_5", "ledger_cpu_ms_batch_64"}
+    assert all(float(value) > 0 for value in last.values())
