@@ -195,8 +195,10 @@ def _themed(
 ) -> list[ThemeGroup]:
     """Posts merged into stories (``history`` tells which names are new), then themed.
 
-    Earlier windows are themed only to count posts per theme, which merging does not
-    change: they go without a history."""
+    Earlier windows are themed only to count posts per theme, and go without a history
+    (one more read per window): a story the history would merge can count its posts under
+    another theme there (a post alone themes as Other, merged as its story's theme), so the
+    trends compare today's grouping with a slightly different one of earlier days."""
     items = merge_duplicates(normalise_heat(seen), history)
     return group_by_theme(items, themes)
 
