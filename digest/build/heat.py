@@ -107,6 +107,8 @@ def theme_heat(
         window = without_excluded(store.posts_in_window(start, end), options.exclude)
         scored = normalise_heat([s for s in window if options.wants(s.post.source)])
         last = {post.key: post.score for post in scored}
+        if not scored:
+            continue  # no post, no story: nor a history to read
         history = histories.history(store, start, window)
         for group in group_by_theme(merge_duplicates(scored, history), options.themes):
             if group.theme.id in ids:
