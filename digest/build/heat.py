@@ -80,7 +80,9 @@ def heat_chart(
         (str(t["id"]), str(t.get("zh", t["id"])), str(t.get("en", t["id"])))
         for t in wanted[:CHART_THEMES]
     ]
-    themes, today = theme_heat(store, labels, days, options, histories)
+    # The digest's own window: past its build time when posts came in late (day.py).
+    end = dt.datetime.fromisoformat(digest.footer.window_end)
+    themes, today = theme_heat(store, labels, days, options, histories, last_end=end)
     return HeatChart(digest.date, digest.version, days, themes, _top_posts(digest, today))
 
 
@@ -90,6 +92,7 @@ def theme_heat(
     days: Sequence[dt.date],
     options: BuildOptions,
     histories: StoryHistories | None = None,
+    last_end: dt.datetime | None = None,
 ) -> tuple[tuple[ThemeSeries, ...], dict[tuple[str, str], float]]:
     """Each theme's heat per day (``labels``: id, zh, en), scaled to a peak of 100, and
     every post's percentile on the last day.
@@ -97,6 +100,7 @@ def theme_heat(
     Each day's posts are those its digest reads (the operator's ``exclude`` applied),
     merged into stories with that day's history, as its digest merges them: a chart
     never splits a story its digest shows as one item (nor themes its posts apart).
+    ``last_end``: where the last day's window ends, if not at its build time.
     """
     histories = histories or StoryHistories()
     ids = {theme_id for theme_id, _, _ in labels}
@@ -104,6 +108,8 @@ def theme_heat(
     last: dict[tuple[str, str], float] = {}
     for position, one_day in enumerate(days):
         start, end = options.window(one_day)
+        if last_end is not None and position == len(days) - 1:
+            end = last_end
         window = without_excluded(store.posts_in_window(start, end), options.exclude)
         scored = normalise_heat([s for s in window if options.wants(s.post.source)])
         last = {post.key: post.score for post in scored}

@@ -9,6 +9,7 @@ the lists, shared by two Chinese titles, links them once the history is long eno
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import timedelta
 
 import pytest
 from test_stories import items_of
@@ -21,6 +22,7 @@ from digest import (
     PushReader,
     Store,
     build_digest,
+    compose_digest,
     digest_chart,
     filtered_view,
     load_themes,
@@ -109,6 +111,21 @@ def test_a_chart_groups_its_days_stories_as_the_digest_does(store: Store, option
     # The merged story counts whole under mobile development; without the history the
     # second post fell to Other and the chart gave backend 67 against mobile's 100.
     assert today == expected == {"mobile": 100.0, "backend": 50.0}
+
+
+def test_a_chart_reads_the_window_its_digest_read_past_its_build_time(store: Store, options):
+    # Posts that came in after the build time, before a push's rebuild (day.py): the
+    # digest's window ends later, and so does the chart's last day.
+    stored(store, options, [*ZORBLAX, RUST])
+    end = options.window(DAY)[1] + timedelta(hours=2)
+    late = make_post(source="hackernews", post_id="late", title="Rust 1.91 released", heat=90)
+    store.save_posts([late], end - timedelta(hours=1))
+    digest = compose_digest(store, DAY, options, end, window_end=end)
+    assert "late" in {entry.post_id for entry in digest.sources}
+    score = {post.title: post.score for post in heat_chart(store, digest, options).posts}
+    assert score["Rust 1.91 released"] > score["Rust 1.90 released"] > 0  # on its list
+    today, expected = chart_and_digest(store, digest, options)
+    assert today == expected
 
 
 def test_the_chart_leaves_out_what_the_operator_excludes(store: Store, options):
