@@ -75,8 +75,9 @@ SENTENCE_ENDINGS = ("。", "！", "？", "!", "?", ".", "…", "；", ";")
 
 
 def _gap(label: str) -> str:
-    """A space between a name written in Latin letters and the Chinese that follows it."""
-    return " " if any(c.isascii() and c.isalpha() for c in label) else ""
+    """A space between a name ending in a Latin letter or digit and the Chinese that follows
+    it ("GitHub Trending 榜首"); none after Chinese ("Hacker News 最新第 2 名", "掘金榜首")."""
+    return " " if label and label[-1].isascii() and label[-1].isalnum() else ""
 
 
 def format_figure(value: float) -> str:

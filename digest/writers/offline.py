@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from ..build.facts import BuildFacts, SourceCount
 from ..build.ranking import Item, ScoredPost, ThemeGroup
 from ..build.themes import OTHER_ID
@@ -201,18 +203,7 @@ class OfflineWriter(Voice):
             )
             label = self.site(source)
             if figures:
-                low, high, total = min(figures), max(figures), sum(figures)
-                span = (
-                    format_figure(low)
-                    if low == high
-                    else (f"{format_figure(low)}–{format_figure(high)}")
-                )
-                parts.append(
-                    self.t(
-                        f"{label} 热度 {span}，合计 {format_figure(total)}",
-                        f"{label} heat {span}, total {format_figure(total)}",
-                    )
-                )
+                parts.append(self._heat_span(label, figures))
             if missing:
                 parts.append(
                     self.t(
@@ -227,6 +218,20 @@ class OfflineWriter(Voice):
             f"{self.label(group)}: {count} {'post' if count == 1 else 'posts'}, {joined}.",
         )
         return Draft(text, tuple(p.key for p in group.posts))
+
+    def _heat_span(self, label: str, figures: Sequence[float]) -> str:
+        """One list's heat in a theme: a lone post's figure, or how many, their range and
+        total (a total of one figure, or a range of equal ones, says nothing more)."""
+        if len(figures) == 1:
+            figure = format_figure(figures[0])
+            return self.t(f"{label} 热度 {figure}", f"{label} heat {figure}")
+        low, high = format_figure(min(figures)), format_figure(max(figures))
+        n, total = len(figures), format_figure(sum(figures))
+        span = self.t(f"均为 {low}", f"{low} each") if low == high else f"{low}–{high}"
+        return self.t(
+            f"{label} {n} 篇，热度 {span}，合计 {total}",
+            f"{label} {n} posts, heat {span}, total {total}",
+        )
 
     def source_count(self, count: SourceCount) -> Draft:
         label = self.site(count.source)

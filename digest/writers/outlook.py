@@ -132,7 +132,7 @@ class OutlookWriter(Voice):
             (
                 Draft(
                     self.t(
-                        f"本期最集中的主题是{self.label(lead)}（{len(lead.posts)} 篇）。",
+                        f"本期最集中的主题是{self.named(lead)}（{len(lead.posts)} 篇）。",
                         f"The busiest theme is {self.label(lead)} ({len(lead.posts)} posts).",
                     ),
                     tuple(p.key for p in lead.posts[:3]),

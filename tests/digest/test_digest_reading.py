@@ -233,6 +233,14 @@ def test_outlook_says_plainly_when_there_is_no_history(store, options):
     assert english[0].startswith("Too little history")
 
 
+def test_the_busiest_theme_is_set_off_from_its_sentence_as_in_the_summary(store, options):
+    # "本期最集中的主题是AI 与大模型（5 篇）" ran the label into the sentence; the summary
+    # writes 「AI 与大模型」, and so does the outlook now.
+    store.save_posts([make_post(source="juejin", post_id="1", title="Rust 入门", heat=5)], SEEN)
+    outlook = texts(compose_digest(store, DAY, options, BUILT), "outlook")
+    assert any(line.startswith("本期最集中的主题是「") for line in outlook), outlook
+
+
 def test_outlook_with_history_shows_rising_themes_and_stayers(store: Store, options):
     yesterday = SEEN - timedelta(days=1)
     store.save_posts(
@@ -304,7 +312,8 @@ def test_an_rss_source_is_shown_by_its_display_name_everywhere(store, options):
     named = replace(options, source_names=(("hnrss", "Hacker News 首页"),))
     digest = compose_digest(store, DAY, named, BUILT)
     lines = " ".join(texts(digest, "highlights") + texts(digest, "summary"))
-    assert "Hacker News 首页 榜首，热度 2" in lines and "hnrss" not in lines
+    # Chinese follows the name's Chinese with no space (a space only after Latin letters).
+    assert "Hacker News 首页榜首，热度 2" in lines and "hnrss" not in lines
     rendered = " ".join(render_telegram(digest, "full"))
     assert "Hacker News 首页" in rendered and "hnrss" not in rendered.replace("hnrss.org", "")
     data = section_data(digest)
@@ -348,3 +357,21 @@ def test_outlook_with_one_earlier_day_gives_its_trends_a_caveat(store: Store, op
 
 def test_a_command_line_tool_for_python_scripts_is_a_developer_tool(options):
     assert assign_theme("两行代码，给 Python 脚本生成命令行", None, options.themes) == "dev-tools"
+
+
+def test_heat_by_theme_gives_a_lone_figure_once_and_a_range_with_its_total(store, options):
+    # "GitHub Trending 热度 1,582，合计 1,582": a total of one figure said it twice.
+    store.save_posts(
+        [
+            make_post(source="juejin", post_id="j1", title="Rust 所有权入门", heat=1188),
+            make_post(source="juejin", post_id="j2", title="Rust 异步运行时对比", heat=900),
+            make_post(source="v2ex", post_id="v1", title="Rust 写 Web 后端靠谱吗", heat=62),
+        ],
+        SEEN,
+    )
+    digest = compose_digest(store, DAY, options, BUILT)
+    line = next(t for t in texts(digest, "metrics") if "篇，" in t and "掘金" in t)
+    assert "掘金 2 篇，热度 900–1,188，合计 2,088" in line, line
+    assert "V2EX 热度 62" in line and "合计 62" not in line, line
+    english = next(t for t in texts(digest, "metrics", "en") if "posts, heat" in t)
+    assert "2 posts, heat 900–1,188, total 2,088" in english, english
