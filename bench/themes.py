@@ -11,6 +11,8 @@ and a last line of KEY=VALUE pairs. Not a test; CI does not run bench/.
     uv run --with jieba python bench/themes.py    # jieba installed ephemerally
     uv run python bench/themes.py --confusion --kinds   # gold x digest themes, misses by kind
     uv run python bench/themes.py --exclude 2026-05-13,2026-02-18   # days kept for later
+    uv run python bench/themes.py --before main --unseen 2025-11-18,2025-12-05
+                                  # story figures over all days and those, this tree and main
 """
 
 from __future__ import annotations
@@ -221,8 +223,8 @@ def print_diagnoses(scores: list[DayScore], held_out: list[str], exclude: list[s
     if "--stories" in sys.argv:
         from bench.themes_stories import print_markers, print_stories
 
-        print_stories(set(held_out))
-        print_markers(set(held_out))
+        print_stories(set(held_out), exclude)
+        print_markers(set(held_out), exclude)
 
 
 def main() -> None:
@@ -231,7 +233,11 @@ def main() -> None:
     before = [score_revision(rev, exclude) for rev in _listed("--before")][:1]
     held_out = _listed("--held-out")
     print_scores(
-        scores, verbose="-v" in sys.argv, before=before[0] if before else [], held_out=held_out
+        scores,
+        verbose="-v" in sys.argv,
+        before=before[0] if before else [],
+        held_out=held_out,
+        unseen=_listed("--unseen"),
     )
     print_diagnoses(scores, held_out, exclude)
     themes = load_themes()

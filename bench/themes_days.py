@@ -24,6 +24,9 @@ from digest import BuildOptions, Digest, Store, compose_digest, import_posts, lo
 
 ROOT = Path(__file__).resolve().parent.parent
 DAYS = Path(__file__).resolve().parent / "days"
+# Real lists of days before a labelled day, never labelled nor scored: the store history a
+# running bot would have had (the 2025 days have no labelled day before them).
+HISTORY = DAYS / "history"
 SAMPLE = (ROOT / "data" / "sample" / "posts.jsonl", Path(__file__).parent / "themes_gold.toml")
 OTHER = "other"
 CUT = "(cut)"  # a labelled post the digest does not show at all
@@ -103,11 +106,12 @@ def first_seen(posts: Path) -> datetime:
 
 def day_store(posts: Path) -> tuple[Store, datetime]:
     """An in-memory store holding the day's posts and, as the history a running bot would
-    have, every labelled day (and the sample) seen on an earlier date: never a later day,
-    never the day's labels."""
+    have, every labelled day (and the sample) and every unlabelled history day
+    (bench/days/history/) seen on an earlier date: never a later day, never the day's labels."""
     seen = first_seen(posts)
     store = Store.memory()
-    for _, path, _ in sorted(labelled_days(), key=lambda day: first_seen(day[1])):
+    earlier = [path for _, path, _ in labelled_days()] + sorted(HISTORY.glob("*.jsonl"))
+    for path in sorted(earlier, key=first_seen):
         if first_seen(path).date() < seen.date():
             import_posts(store, path, now=first_seen(path))
     import_posts(store, posts, now=seen)
@@ -235,13 +239,29 @@ def score_revision(revision: str, exclude: Collection[str] = ()) -> list[DayScor
     return [DayScore(**fields) for fields in json.loads(run.stdout)]
 
 
+def story_figures(scores: Sequence[DayScore]) -> str:
+    """Same-story precision and recall summed over ``scores``' days."""
+    tp = sum(s.story_tp for s in scores)
+    pred = sum(s.story_pred for s in scores)
+    gold = sum(s.story_gold for s in scores)
+    return (
+        f"precision {tp}/{pred} = {tp / pred if pred else 1:.2f}, "
+        f"recall {tp}/{gold} = {tp / gold if gold else 1:.2f}"
+    )
+
+
 def print_scores(
     scores: Sequence[DayScore],
     verbose: bool = True,
     before: Sequence[DayScore] = (),
     held_out: Iterable[str] = (),
+    unseen: Sequence[str] = (),
 ) -> None:
-    """The table of every day; with ``verbose``, each day's disagreements except held-out days'."""
+    """The table of every day; with ``verbose``, each day's disagreements except held-out days'.
+
+    The same-story figures are given over all days and over the ``unseen`` ones, and for
+    ``before`` (another revision's scores) likewise, so a change is judged in one run.
+    """
     hidden = set(held_out)
     was = {s.name: s for s in before}
     header = (
@@ -263,13 +283,13 @@ def print_scores(
             f"{s.recall:>5.2f} {s.coverage:>8.2f} {sp:>8} {sr:>8} {len(s.off_topic_themed):>9}"
             + (f" {was[s.name].f1:>6.2f} {was[s.name].coverage:>7.2f}" if s.name in was else "")
         )
-    tp = sum(s.story_tp for s in scores)
-    pred = sum(s.story_pred for s in scores)
-    gold = sum(s.story_gold for s in scores)
-    print(
-        f"\nsame-story pairs over all days: precision {tp}/{pred}"
-        f" = {tp / pred if pred else 1:.2f}, recall {tp}/{gold} = {tp / gold if gold else 1:.2f}"
-    )
+    runs = [("", scores), ("before: ", before)] if before else [("", scores)]
+    print()
+    for label, days in runs:
+        print(f"same-story pairs over {label}all days: {story_figures(days)}")
+    for label, days in runs if unseen else []:
+        picked = [s for s in days if s.name.split()[-1] in unseen]
+        print(f"same-story pairs over {label}unseen days: {story_figures(picked)}")
     if verbose:
         for s in scores:
             if s.name.split()[-1] in hidden:  # scored, never read: a day nothing is tuned on

@@ -9,6 +9,7 @@ not pair: judge it, never edit the gold to fit.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import time
 from itertools import combinations
 from pathlib import Path
@@ -39,9 +40,10 @@ def _cited(posts: Path) -> set[Key]:
     return {(e.source, e.post_id) for e in build_day(posts).sources}
 
 
-def print_stories(held_out: set[str]) -> None:
-    """The story pairs of every day with story labels (held-out days are not listed)."""
-    for name, posts, gold_path in labelled_days():
+def print_stories(held_out: set[str], exclude: Collection[str] = ()) -> None:
+    """The story pairs of every day with story labels (held-out days are not listed,
+    excluded days not even scored)."""
+    for name, posts, gold_path in labelled_days(exclude):
         gold = load_gold(gold_path)
         if name in held_out:
             print(f"\n{name}: held out, story pairs not listed")
@@ -73,13 +75,13 @@ def print_stories(held_out: set[str]) -> None:
         print("\n".join(lines) if lines else "  (none labelled, none merged)")
 
 
-def print_markers(held_out: set[str]) -> None:
+def print_markers(held_out: set[str], exclude: Collection[str] = ()) -> None:
     """How often each story marker (digest/build/story_markers.py) stands in the labelled
     days' titles, and the gold-pair titles each guide word turns into guides (a guide links
     by no name, so each such title may cost a gold pair: read which)."""
     titles: list[str] = []
     paired: set[str] = set()
-    for name, _, gold_path in labelled_days():
+    for name, _, gold_path in labelled_days(exclude):
         if name in held_out:
             continue
         gold = load_gold(gold_path)

@@ -3,7 +3,12 @@
 Run by hand after `fetch`ing the repositories named in bench/days/README.md; the
 output files are committed, this script only documents how they were made.
 
-    uv run python bench/days/extract.py 2026-03-18 [--juejin 25]
+    uv run python bench/days/extract.py 2026-03-18 [--juejin 25] [--github 25] [--skip github]
+
+`--skip` leaves a source out where its archive file is not that day's list (GitHub
+trending in website-hot-hub repeats 2025-11-12's list every day until 2025-12-04);
+`--github N` keeps a day's first N repositories (2025-12-05's file is that day's 25 then
+the repeated list appended after them).
 """
 
 from __future__ import annotations
@@ -41,7 +46,9 @@ def _git(repo: str, *args: str) -> str:
 def _show(spec: tuple[str, str], day: str) -> tuple[str, str, str]:
     repo, pattern = spec
     path = pattern.format(day=day)
-    commit = _git(repo, "log", "-1", "--format=%H", "HEAD", "--", path).strip()
+    # The last commit that wrote the file: the 2025 files were deleted from the archive's
+    # tree later (2026-02), so the newest commit touching them is a deletion.
+    commit = _git(repo, "log", "-1", "--diff-filter=AM", "--format=%H", "HEAD", "--", path).strip()
     return _git(repo, "show", f"{commit}:{path}"), f"{repo} {path} @ {commit}", commit
 
 
@@ -62,9 +69,9 @@ def _juejin(text: str, stamp: str, top: int) -> list[dict[str, object]]:
     return posts
 
 
-def _github(text: str, stamp: str) -> list[dict[str, object]]:
+def _github(text: str, stamp: str, top: int | None) -> list[dict[str, object]]:
     posts: list[dict[str, object]] = []
-    for rank, entry in enumerate(json.loads(text), start=1):
+    for rank, entry in enumerate(json.loads(text)[:top], start=1):
         record: dict[str, object] = {
             "source": "github",
             "post_id": entry["title"],
@@ -136,7 +143,9 @@ def _v2ex(text: str, stamp: str) -> list[dict[str, object]]:
     ]
 
 
-def extract(day: str, juejin_top: int) -> tuple[list[dict[str, object]], list[str]]:
+def extract(
+    day: str, juejin_top: int, skip: frozenset[str] = frozenset(), github_top: int | None = None
+) -> tuple[list[dict[str, object]], list[str]]:
     # Seen at 10:00 UTC (18:00 Asia/Shanghai), inside the default 18:30 build window.
     seen = datetime.combine(date.fromisoformat(day), datetime.min.time(), UTC)
     stamp = (seen + timedelta(hours=10)).isoformat().replace("+00:00", "Z")
@@ -144,11 +153,13 @@ def extract(day: str, juejin_top: int) -> tuple[list[dict[str, object]], list[st
     origins = []
     parsers: list[tuple[tuple[str, str], Callable[[str, str], list[dict[str, object]]]]] = [
         (JUEJIN, functools.partial(_juejin, top=juejin_top)),
-        (GITHUB, _github),
+        (GITHUB, functools.partial(_github, top=github_top)),
         (HN, _hackernews) if day >= "2026-02-14" else (HN_SUMMARIES, _hackernews_summaries),
         (V2EX, _v2ex),
     ]
     for spec, parse in parsers:
+        if any(f"/{source}/" in spec[1] or source in spec[0] for source in skip):
+            continue
         text, origin, _ = _show(spec, day)
         origins.append(origin)
         posts += parse(text, stamp)
@@ -159,8 +170,10 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("day")
     parser.add_argument("--juejin", type=int, default=25)
+    parser.add_argument("--github", type=int, default=None)
+    parser.add_argument("--skip", action="append", default=[], help="a source to leave out")
     args = parser.parse_args()
-    posts, origins = extract(args.day, args.juejin)
+    posts, origins = extract(args.day, args.juejin, frozenset(args.skip), args.github)
     out = HERE / f"{args.day}.jsonl"
     out.write_text("".join(json.dumps(p, ensure_ascii=False) + "\n" for p in posts), "utf-8")
     print(f"{out}: {len(posts)} posts")

@@ -8,12 +8,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from ..store.store import SeenPost
-from .stories import COMMON_WORDS, hottest_first, latin_words
 
 # The story types and matcher live in stories.py; the builders reach them through here.
 from .stories import Item as Item
 from .stories import ScoredPost as ScoredPost
+from .stories import hottest_first
 from .stories import merge_duplicates as merge_duplicates
+from .story_names import COMMON_WORDS, latin_words
 from .themes import OTHER, STOPWORDS, Theme, assign_theme, best_theme, theme_evidence
 
 

@@ -7,25 +7,33 @@ from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from difflib import SequenceMatcher
-from urllib.parse import parse_qsl, urlencode, urlsplit
 
 from ..store.store import SeenPost
 from .story_history import StoryHistory
-from .story_markers import event_words, is_guide
+from .story_markers import ONCE_A_DAY, event_words, is_guide, names_once_a_day
+from .story_names import (
+    COMMON_WORDS,
+    STORY_NOISE,
+    brief_of,
+    latin_words,
+    name_parts,
+    named_versions,
+    normalise_url,
+    phrases,
+    repository,
+    story_names,
+)
 from .themes import STOPWORDS, jaccard, title_tokens
 
 SIMILAR_TITLES = 0.5  # Jaccard of title tokens at which two posts are the same story
-SHARED_PHRASE = 3  # consecutive distinctive Latin words naming one thing ("android studio panda")
 STORY_RARE = 3  # posts naming a thing at most this often: it may identify one event
 STORY_COMMON = 8  # a name on more posts than this says nothing about a story
 RARE_TOKEN = 40  # tokens on more posts than this are too common to suggest a duplicate
 CJK_PHRASE = 5  # Han characters in a row two titles share: one wording of one event
-SAME_BRIEF = 20  # characters of a description two posts share: one project ("moltbot" renamed)
 _HAN = re.compile(r"[\u4e00-\u9fff]")
 _HAN_RUN = re.compile(r"[\u4e00-\u9fff]+")
 _CJK_BIGRAM = re.compile(r"^[\u4e00-\u9fff]{2}$")
 _VERSION = re.compile(r"^v?\d+(\.\d+)+$")
-_TRACKING = re.compile(r"^(utm_|spm$|from$|ref$|source$|share|fbclid$|gclid$)")
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,33 +75,6 @@ def hottest_first(post: ScoredPost) -> tuple[float, float, int, str, str]:
     )
 
 
-def normalise_url(url: str | None) -> str | None:
-    """Scheme, www., fragment, trailing slash and tracking parameters do not make a new link."""
-    if not url:
-        return None
-    parts = urlsplit(url.strip())
-    host = parts.netloc.lower().removeprefix("www.")
-    query = urlencode(sorted((k, v) for k, v in parse_qsl(parts.query) if not _TRACKING.match(k)))
-    path = parts.path.rstrip("/") or ""
-    return f"{host}{path}" + (f"?{query}" if query else "")
-
-
-def latin_words(title: str) -> list[str]:
-    """Lower-case Latin words of a title, keeping inner dots, dashes, + and #."""
-    return [w for w in re.findall(r"[a-z0-9][a-z0-9.+#-]*", title.lower()) if w]
-
-
-def _phrases(title: str) -> frozenset[tuple[str, ...]]:
-    """Runs of SHARED_PHRASE consecutive distinctive Latin words ("android studio panda")."""
-    words = latin_words(title)
-    found = set()
-    for start in range(len(words) - SHARED_PHRASE + 1):
-        run = tuple(words[start : start + SHARED_PHRASE])
-        if all(w not in STOPWORDS and not w.isdigit() for w in run):
-            found.add(run)
-    return frozenset(found)
-
-
 class StoryEvidence:
     """What the titles and links of one window say about which posts are one story."""
 
@@ -102,8 +83,8 @@ class StoryEvidence:
         self.history = history or StoryHistory()
         self.urls = [normalise_url(p.seen.post.url) for p in posts]
         self.tokens = [title_tokens(p.seen.post.title) for p in posts]
-        self.phrases = [_phrases(p.seen.post.title) for p in posts]
-        self.names = [_story_names(p) for p in posts]
+        self.phrases = [phrases(p.seen.post.title) for p in posts]
+        self.names = [story_names(p.seen.post.title) for p in posts]
         self.token_posts: Counter[str] = Counter(t for found in self.tokens for t in found)
         self.frequency: Counter[str] = Counter(n for found in self.names for n in found)
         # Only posts sharing a rare token can be alike: common words make no duplicate.
@@ -112,8 +93,15 @@ class StoryEvidence:
             for found in self.tokens
         ]
         self.words = [latin_words(p.seen.post.title) for p in posts]
-        self.repositories = [_repository(p) for p in posts]
-        self.briefs = [_brief(p) for p in posts]
+        self.repositories = [repository(p.seen.post.source, p.seen.post.title) for p in posts]
+        self.briefs = [brief_of(p.seen.post.brief) for p in posts]
+        # Versions are read on English titles only (_new_version), once-a-day events
+        # with one search a title (_same_event).
+        self.versions = [
+            frozenset() if _HAN.search(p.seen.post.title) else named_versions(p.seen.post.title)
+            for p in posts
+        ]
+        self.once = [names_once_a_day(p.seen.post.title) for p in posts]
         # The events a title names, read when a rule asks (few titles are ever asked).
         self._events: dict[int, frozenset[str]] = {}
         self.guides = [is_guide(p.seen.post.title) for p in posts]
@@ -140,8 +128,9 @@ class StoryEvidence:
             keys = {("url", self.urls[i] or "")} if self.urls[i] else set()
             keys.update({("brief", self.briefs[i] or "")} if self.briefs[i] else set())
             keys.update(("token", token) for token in self.rare_tokens[i])
-            names = set(self.names[i]) | set(_parts(self.repositories[i] or ""))
+            names = set(self.names[i]) | set(name_parts(self.repositories[i] or ""))
             keys.update(("name", n) for n in names if self.frequency[n] <= STORY_COMMON)
+            keys.update(("version", " ".join(v)) for v in self.versions[i])
             for key in keys:
                 postings[key].append(i)
         return sorted(
@@ -169,13 +158,15 @@ class StoryEvidence:
             return f"phrase {wording} new to the last {self.history.posts} posts"
         if name := self._new_name(i, j):
             return f"name {name} new to the last {self.history.posts} posts"
+        if release := self._new_version(i, j):
+            return f"release {release} new to the last {self.history.posts} posts"
         if self.guides[i] or self.guides[j]:
             # A guide, tip or test names no release: not the story of what it names by a
             # name the store has seen before (bench/days/README.md, the same-story
             # convention). A name no earlier post carried (above) still links it: the
             # labelled days pair such guides with their event (bench/README.md, round 5).
             return None
-        return self._same_story(i, j)
+        return self._same_story(i, j) or self._same_event(i, j)
 
     def explain(self, i: int, j: int) -> str:
         """What the two posts share, for a pair no rule links (bench/themes.py --stories)."""
@@ -206,16 +197,78 @@ class StoryEvidence:
             return f"shared names {', '.join(sorted(distinct))}"
         if distinct and (words := self._own_words(i, j)):
             return f"shared name {min(distinct)} and words {', '.join(words)}"
+        return self._repository_named(i, j)
+
+    def _repository_named(self, i: int, j: int) -> str | None:
+        """A GitHub repository whose name another list's title carries beside an event.
+
+        With a history, rarity comes from it (a name it has not kept seeing): the day's
+        own story puts its repository's name on several titles ("openclaw" on four the day
+        of its renaming), which the window alone would take for a common word.
+        """
+        limit = STORY_COMMON if self.history.long_enough else STORY_RARE
         for name, k in ((self.repositories[i], j), (self.repositories[j], i)):
-            if name is None or all(self.history.common(part) for part in _parts(name)):
+            if name is None or all(self.history.common(part) for part in name_parts(name)):
                 continue  # flutter/flutter, anthropics/claude-code: words the lists keep using
             if not self.events(k):
                 continue  # a project trending and a post on using it are two stories
-            if len(name) >= 5 and name in self.names[k] and self.frequency[name] <= STORY_RARE:
+            if self._names_short(name, k) or (
+                len(name) >= 5 and name in self.names[k] and self.frequency[name] <= limit
+            ):
                 return f"repository {name} named"
             if _names_repository(name, self.words[k], self.frequency):
                 return f"repository {name} spelt as words"
         return None
+
+    def _same_event(self, i: int, j: int) -> str | None:
+        """Two titles naming one thing and the same event a thing has once on a day (an
+        outage, a purchase, a renaming, a vulnerability: story_markers.ONCE_A_DAY), on any
+        lists: "Cloudflare outage on December 5" and "Cloudflare 貌似又挂了".
+
+        The thing may be on many titles of the window or of the history (an outage is
+        written about everywhere), up to STORY_COMMON of the window: the event kind, not
+        the name's rarity, tells the story. A name that is itself the event word (Kotlin's
+        `suspend` beside "suspended access") names nothing.
+        """
+        if not (self.once[i] and self.once[j]):
+            return None  # the kinds are read only for titles that may name such events
+        kinds = self.events(i) & self.events(j) & ONCE_A_DAY
+        names = sorted(
+            n
+            for n in self.names[i] & self.names[j]
+            if self.frequency[n] <= STORY_COMMON and not event_words(n)  # not "suspend" itself
+        )
+        return f"{min(kinds)} of {names[0]} in both" if kinds and names else None
+
+    def _new_version(self, i: int, j: int) -> str | None:
+        """A name and its version number that two English titles share and no earlier title
+        carried ("Gemini 3" on five Hacker News posts the day it came out): one release in
+        any words. A version the history has seen ("Vue 3", "Python 3") is a topic the lists
+        keep, not the day's release; with no history, nothing is new.
+
+        Chinese titles are left out: there a new model's name is on the articles that follow
+        it (a switch to it, its leaked prompt), each its own story under the convention,
+        where English headlines of a release day link its announcements. Two titles naming
+        different events (the release and a later suspension) are two stories.
+        """
+        shared = self.versions[i] & self.versions[j]  # empty on Chinese titles
+        if not shared or self.events(i) != self.events(j):
+            return None
+        new = sorted(" ".join(v) for v in shared if self.history.new_version(*v))
+        return new[0] if new else None
+
+    def _names_short(self, name: str, k: int) -> bool:
+        """A short repository name (three or four letters, "bun" of oven-sh/bun) as a word of
+        title ``k``, when the history tells it is no word the lists keep using (the caller
+        asks) and at most STORY_RARE titles of the window carry it: without a history a
+        short word is too likely a common one."""
+        return (
+            3 <= len(name) < 5
+            and self.history.long_enough
+            and name in self.words[k]
+            and name not in STOPWORDS | COMMON_WORDS | STORY_NOISE
+            and self.token_posts[name] <= STORY_RARE
+        )
 
     def _one_list(self, i: int, j: int, shared: frozenset[str]) -> str | None:
         """Two articles of one list on one thing: two names, or a name and a version, that
@@ -261,7 +314,7 @@ class StoryEvidence:
             for t in self.tokens[i] & self.tokens[j]
             if t.isascii()
             and any(c.isalpha() for c in t)
-            and t not in COMMON_WORDS | _STORY_NOISE
+            and t not in COMMON_WORDS | STORY_NOISE
             and self._only_guides_besides(t, i, j)
             and self.history.rare(t)
         )
@@ -331,57 +384,11 @@ def merge_duplicates(
     return items
 
 
-def _story_names(post: ScoredPost) -> frozenset[str]:
-    """Latin names in a title that could identify one event ("spacex", "k3", "litellm")."""
-    return frozenset(
-        w
-        for w in latin_words(post.seen.post.title)
-        if len(w) >= 2
-        and any(c.isalpha() for c in w)
-        and (len(w) >= 4 or any(c.isdigit() for c in w))
-        and w not in STOPWORDS | COMMON_WORDS | _STORY_NOISE
-    )
-
-
-def _repository(post: ScoredPost) -> str | None:
-    """A GitHub trending post's repository name, lower case ("litellm" of BerriAI/litellm)."""
-    title = post.seen.post.title
-    if post.seen.post.source != "github" or "/" not in title:
-        return None
-    return title.rsplit("/", 1)[-1].lower()
-
-
-def _brief(post: ScoredPost) -> str | None:
-    """A description long enough that two posts sharing it are one project."""
-    brief = (post.seen.post.brief or "").strip().lower()
-    return brief if len(brief) >= SAME_BRIEF else None
-
-
-def _parts(name: str) -> list[str]:
-    """A repository name's words: "hermes-agent" is hermes and agent."""
-    return [part for part in re.split(r"[-_.]+", name) if part]
-
-
 def _names_repository(name: str, words: Sequence[str], frequency: Counter[str]) -> bool:
     """A title (its Latin words) that spells a repository's dashed name as words ("Hermes
     Agent" for hermes-agent), one of them a rare name, is about that repository."""
-    parts = _parts(name)
+    parts = name_parts(name)
     if len(parts) < 2:
         return False
     runs = {tuple(words[n : n + len(parts)]) for n in range(len(words) - len(parts) + 1)}
     return tuple(parts) in runs and any(0 < frequency[part] <= STORY_RARE for part in parts)
-
-
-# Words in many unrelated titles that are not names ("launch", "release", "tool").
-_STORY_NOISE = frozenset(
-    "launch launches release released releases tool tools model models agent agents "
-    "code coding open source app apps new data system systems api apis guide "
-    "skill skills plugin plugins".split()
-)
-
-COMMON_WORDS = frozenset(
-    "that this with from your have will what about into more than just like make using "
-    "used does only over been they them their there when where which while would could "
-    "should year years time first last best good great small big open free http https "
-    "html www com".split()
-)

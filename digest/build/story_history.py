@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from ..store.store import SeenPost, Store
-from .themes import latin_words
+from .themes import title_words
 
 # The history: the newest HISTORY_POSTS posts first seen in the HISTORY_DAYS before a
 # window (about six weeks of four lists), whose titles tell which words are rare in general.
@@ -40,7 +41,7 @@ class StoryHistory:
         # so it skips the CJK bigrams (most of the cost of reading 3,000 titles); phrases
         # use the text.
         for title in lowered:
-            frequency.update(latin_words(title))
+            frequency.update(title_words(title))
         return cls(len(lowered), frequency, "\n".join(lowered))
 
     @property
@@ -54,6 +55,12 @@ class StoryHistory:
     def new_phrase(self, phrase: str) -> bool:
         """No earlier title has the phrase: not a set expression ("从入门到精通")."""
         return self.long_enough and phrase not in self.text
+
+    def new_version(self, name: str, number: str) -> bool:
+        """No earlier title has the name with that number ("gemini 3", "gemini-3", not
+        "gemini 3.5"): a release new to the lists."""
+        pattern = rf"(?<![\w.]){re.escape(name)}[ -]?v?{re.escape(number)}(?!\w|\.\d)"
+        return self.long_enough and re.search(pattern, self.text) is None
 
     def common(self, token: str) -> bool:
         """On many earlier posts: a framework or a word, not the name of one event."""

@@ -29,10 +29,16 @@ _EVENTS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
         # "【开源自荐】" (a project that happens to be open source).
         ("open-source", r"开源(?:了|新|！|!|$)|(?:宣布|正式|全面|终于)开源|\bopen[- ]sourced\b"),
         ("opening", r"开放了|全面开放|对个人开放"),
-        ("acquisition", r"收购|\bacquir|\bto buy\b"),
+        ("acquisition", r"收购|卖身|\bacquir|\bto buy\b"),
         ("renamed", r"改名|更名|\brenamed\b"),
         ("viral", r"火了|爆火|走红|刷屏|\bviral\b"),
-        ("incident", r"删库|泄露|宕机|停服|\bcompromised\b|\bbreach|\boutage\b|\bsuspend"),
+        # An outage as the lists say it ("崩了", "又挂了", a status page's "experiencing issues").
+        (
+            "incident",
+            r"删库|泄露|宕机|停服|事故|崩了|挂了|\bcompromised\b|\bbreach|\boutage\b"
+            r"|\bsuspend|\bexperiencing issues\b|\b(?:is|are|goes|went|services?) down\b",
+        ),
+        ("vulnerability", r"漏洞|\bvulnerabilit|\bcve-\d{4}-\d+|\brce\b|\bzero[- ]day\b"),
     )
 )
 
@@ -51,6 +57,23 @@ GUIDE_WORDS: tuple[str, ...] = (
     r"\btips\b",
 )
 _GUIDE = re.compile("|".join(GUIDE_WORDS), re.IGNORECASE)
+
+
+# Events a thing has once on a day: two titles naming one thing and the same such event
+# tell one story (an outage, a purchase, a renaming, a vulnerability), where two releases
+# or two updates of one thing may be two (Claude Code 2.1 and Claude 4.5).
+ONCE_A_DAY = frozenset({"incident", "acquisition", "renamed", "vulnerability"})
+# One search tells whether a title may name such an event (most do not), before the
+# kinds are read pattern by pattern.
+_ONCE_A_DAY = re.compile(
+    "|".join(f"(?:{pattern.pattern})" for label, pattern in _EVENTS if label in ONCE_A_DAY),
+    re.IGNORECASE,
+)
+
+
+def names_once_a_day(title: str) -> bool:
+    """Whether a title may name an event of ONCE_A_DAY's kinds (one search for them all)."""
+    return _ONCE_A_DAY.search(title) is not None
 
 
 def guide_words(title: str) -> list[str]:

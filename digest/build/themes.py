@@ -288,7 +288,9 @@ def _narrowed(best: str, specific: set[str], themes: Sequence[Theme]) -> str:
 
 _REPO_SEPARATORS = re.compile(r"[-_.]+")
 _URL = re.compile(r"\b(?:https?://|www\.)\S+", re.IGNORECASE)
-_LATIN_WORD = re.compile(r"[a-z0-9][a-z0-9.+#-]*")
+# A Latin word of a lower-case title ("c++", "next.js", "v1.3"): the one reading of it
+# for the theme matcher (title_tokens), the story history and the same-story rules.
+LATIN_WORD = re.compile(r"[a-z0-9][a-z0-9.+#-]*")
 _CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]+")
 STOPWORDS = frozenset(
     "a an and are as at be by for from has have how i in is it its of on or our the this to "
@@ -296,16 +298,16 @@ STOPWORDS = frozenset(
 )
 
 
-def latin_words(lowered: str) -> set[str]:
-    """The Latin words of a lower-case text ("c++", "next.js", "v1.3"), dots and dashes
-    trimmed from their ends: what title_tokens and the story history read as names."""
-    return {w.strip(".-") for w in _LATIN_WORD.findall(lowered)}
+def title_words(lowered: str) -> set[str]:
+    """The Latin words of a lower-case text, dots and dashes trimmed from their ends: what
+    title_tokens and the story history read as names."""
+    return {w.strip(".-") for w in LATIN_WORD.findall(lowered)}
 
 
 def title_tokens(text: str) -> frozenset[str]:
     """Latin words (no stop words) plus CJK character bigrams: works without a segmenter."""
     lowered = text.lower()
-    words = latin_words(lowered)
+    words = title_words(lowered)
     tokens = {w for w in words if w and w not in STOPWORDS}
     for run in _CJK.findall(lowered):
         tokens.update(run[i : i + 2] for i in range(len(run) - 1))

@@ -30,7 +30,8 @@ from digest import (
 )
 from digest.build.heat import heat_chart
 from digest.build.story_history import HISTORY_MIN_POSTS, StoryHistory
-from digest.build.themes import latin_words, title_tokens
+from digest.build.story_names import latin_words
+from digest.build.themes import title_tokens, title_words
 
 # A name no earlier title has, on two juejin titles: one story once the history says so.
 # Alone, the first is mobile development (Flutter) and the second has no theme.
@@ -143,4 +144,6 @@ def test_the_history_reads_a_titles_names_as_the_matcher_does():
     history = StoryHistory.of_titles([title])
     latin = {token for token in title_tokens(title) if token.isascii()}
     assert latin == {"next.js", "15", "c++", "v1.3", "getx"}
-    assert latin <= set(history.frequency) == latin_words(title.lower())
+    assert latin <= set(history.frequency) == title_words(title.lower())
+    # The same-story rules read the same words, untrimmed and in order.
+    assert [w.strip(".-") for w in latin_words(title)] == ["next.js", "15", "c++", "v1.3", "getx"]
