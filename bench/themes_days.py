@@ -229,13 +229,18 @@ def score_revision(revision: str, exclude: Collection[str] = ()) -> list[DayScor
     with TemporaryDirectory() as tmp:
         with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
             tar.extractall(tmp, filter="data")
-        run = subprocess.run(
-            [sys.executable, "-c", _SCORE_REVISION, tmp, str(Path(__file__).parent), *exclude],
-            capture_output=True,
-            check=True,
-            text=True,
-            cwd=tmp,
-        )
+        return score_tree(Path(tmp), exclude)
+
+
+def score_tree(tree: Path, exclude: Collection[str] = ()) -> list[DayScore]:
+    """The days scored with the `digest/` and `data/` found in directory ``tree``."""
+    run = subprocess.run(
+        [sys.executable, "-c", _SCORE_REVISION, str(tree), str(Path(__file__).parent), *exclude],
+        capture_output=True,
+        check=True,
+        text=True,
+        cwd=tree,
+    )
     return [DayScore(**fields) for fields in json.loads(run.stdout)]
 
 

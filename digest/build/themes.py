@@ -34,6 +34,9 @@ class Theme:
     # The broader theme this one narrows (AI coding narrows AI and models): when the
     # broader theme leads on generic words alone, a specific keyword of this one wins.
     narrows: str | None = None
+    # Themes this one gives way to: when it leads and one of them scored too, that one
+    # wins (deploying an assistant on a cloud server is news about the assistant).
+    yields: tuple[str, ...] = ()
 
     def label(self, language: str) -> str:
         return self.zh if language == "zh" else self.en
@@ -92,10 +95,20 @@ def _read(path: Path) -> list[Theme]:
             raise ConfigError("chatter must be true or false", key=key, file=str(path))
         if not isinstance(entry.get("narrows", ""), str):
             raise ConfigError("narrows must be a theme id", key=key, file=str(path))
+        yields = _ids(entry, "yields", key, path)
         keywords = tuple(_keyword(w) for w in words)
         chatter, narrows = entry.get("chatter", False), entry.get("narrows") or None
-        themes.append(Theme(entry["id"], entry["zh"], entry["en"], keywords, chatter, narrows))
+        themes.append(
+            Theme(entry["id"], entry["zh"], entry["en"], keywords, chatter, narrows, yields)
+        )
     return themes
+
+
+def _ids(entry: dict[str, object], name: str, key: str, path: Path) -> tuple[str, ...]:
+    ids = entry.get(name, [])
+    if not isinstance(ids, list) or not all(isinstance(i, str) and i for i in ids):
+        raise ConfigError(f"{name} must be a list of theme ids", key=key, file=str(path))
+    return tuple(ids)
 
 
 class KeywordIndex:
@@ -269,7 +282,19 @@ def best_theme(scores: dict[str, float], specific: set[str], themes: Sequence[Th
     """
     order = {theme.id: position for position, theme in enumerate(themes)}
     best = min(scores, key=lambda theme_id: (-scores[theme_id], order[theme_id]))
-    return _narrowed(best, specific, themes)
+    return _narrowed(_yielded(best, scores, themes), specific, themes)
+
+
+def _yielded(best: str, scores: dict[str, float], themes: Sequence[Theme]) -> str:
+    """The theme ``best`` gives way to (its ``yields``) when that one scored too.
+
+    "超详细的云服务部署 OpenClaw": cloud words (云服务, 部署) say where the assistant runs,
+    the assistant is what the post is about.
+    """
+    for theme in themes:
+        if theme.id == best:
+            return next((other for other in theme.yields if other in scores), best)
+    return best
 
 
 def _narrowed(best: str, specific: set[str], themes: Sequence[Theme]) -> str:
