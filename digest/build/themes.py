@@ -285,15 +285,25 @@ def best_theme(scores: dict[str, float], specific: set[str], themes: Sequence[Th
     return _narrowed(_yielded(best, scores, themes), specific, themes)
 
 
+# A theme gives way only to one that scored at least this share of its own score: a
+# deployment guide names the assistant about as often as the server, but an outage story
+# that took a chatbot down with it names the cloud on every post and the chatbot on one
+# (2025-11-18's Cloudflare outage went under AI while any AI score made cloud yield).
+YIELD_SHARE = 0.5
+
+
 def _yielded(best: str, scores: dict[str, float], themes: Sequence[Theme]) -> str:
-    """The theme ``best`` gives way to (its ``yields``) when that one scored too.
+    """The theme ``best`` gives way to (its ``yields``) when that one scored at least
+    :data:`YIELD_SHARE` of ``best``'s score.
 
     "超详细的云服务部署 OpenClaw": cloud words (云服务, 部署) say where the assistant runs,
     the assistant is what the post is about.
     """
     for theme in themes:
         if theme.id == best:
-            return next((other for other in theme.yields if other in scores), best)
+            return next(
+                (o for o in theme.yields if scores.get(o, 0) >= YIELD_SHARE * scores[best]), best
+            )
     return best
 
 

@@ -333,6 +333,31 @@ def test_a_theme_gives_way_to_the_themes_it_yields_to(tmp_path: Path):
         )
 
 
+def test_an_outage_story_that_took_a_chatbot_down_stays_cloud(store: Store, options):
+    # 2025-11-18: the Cloudflare outage on three lists, one title naming GPT among what went
+    # down. Cloud scores on every post, AI on one: too little for cloud to yield.
+    store.save_posts(
+        [
+            make_post(
+                source="hackernews",
+                post_id="cf",
+                title="Cloudflare Global Network experiencing issues",
+            ),
+            make_post(
+                source="juejin",
+                post_id="7573680361991077928",
+                title="今天 Cloudflare 全球事故，连 GPT 和你的网站都一起“掉线”了",
+            ),
+            make_post(source="v2ex", post_id="1173587", title="活久见， Cloudflare 香港崩了"),
+        ],
+        SEEN,
+    )
+    digest = compose_digest(store, DAY, options, BUILT)
+    story = {("hackernews", "cf"), ("juejin", "7573680361991077928"), ("v2ex", "1173587")}
+    assert story in items_of(digest)
+    assert {theme_of(digest)[key] for key in story} == {"cloud-ops"}
+
+
 def test_a_website_cloner_for_ai_coding_agents_is_ai_coding(themes):
     name, brief = (
         "JCodesMore/ai-website-cloner-template",
