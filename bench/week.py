@@ -6,7 +6,8 @@ every day (the rest stays on, and climbs or falls), then times ``compose_week`` 
 second week and ``compose_digest`` for its Sunday in the same run. Then it times what a
 push of that week does for chats with ``--filters`` different source filters: each
 filter's view (``filtered_view``) and chart figures (``digest_chart``), with one
-``WeekReader`` for the whole push (the store's reads of the week made once). Prints the
+``PushReader`` for the whole push (the store's reads of the week made once, and each
+chart day's story history; an older checkout's ``WeekReader``). Prints the
 number of SQL statements each step ran, and the load average before and after.
 
 Run: ``uv run python bench/week.py [--per-list 50] [--sources 5] [--fetches 24] [--runs 3]
@@ -37,10 +38,13 @@ from digest import (
     make_post,
 )
 
-try:  # absent before the week's reads were shared (run on an older checkout: "before")
-    from digest import WeekReader
-except ImportError:
-    WeekReader = None  # type: ignore[assignment,misc]
+try:  # the push's reader (days' story histories and weeks' reads), else the weeks' alone
+    from digest import PushReader as Reader
+except ImportError:  # an older checkout ("before")
+    try:
+        from digest import WeekReader as Reader  # type: ignore[assignment]
+    except ImportError:  # before the week's reads were shared
+        Reader = None  # type: ignore[assignment,misc]
 
 MONDAY = date(2026, 2, 2)  # 2026-W06, then 2026-W07 is measured
 WORDS = ["大模型", "Rust", "开源", "GPU", "Postgres", "前端", "LLM", "Kubernetes", "安全漏洞"]
@@ -85,7 +89,7 @@ def timed(call: object, runs: int) -> list[tuple[float, float]]:
 
 def push_views(store: Store, digest: Digest, options: BuildOptions, filters: int) -> None:
     """Each filter's view and chart figures, as one push prepares them."""
-    reader = WeekReader() if WeekReader is not None else None
+    reader = Reader() if Reader is not None else None
     names = sorted({entry.source for entry in digest.sources})
     for n in range(filters):
         sources: tuple[tuple[str, ...], tuple[str, ...]] = ((), (names[n % len(names)],))
@@ -118,7 +122,7 @@ def main() -> None:
     parser.add_argument("--filters", type=int, default=8)
     args = parser.parse_args()
     print(f"load average before: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
-    print("shared week reads:", "yes (WeekReader)" if WeekReader is not None else "no")
+    print("shared reads:", Reader.__name__ if Reader is not None else "no")
     options = BuildOptions(themes=load_themes())
     now = datetime(2026, 2, 16, 1, tzinfo=UTC)
     with tempfile.TemporaryDirectory() as folder:

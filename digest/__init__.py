@@ -16,6 +16,7 @@ from .build.heat import HeatChart, heat_chart
 from .build.themes import Theme, load_themes
 from .build.week import WeekReader, parse_week, week_name
 from .build.week_digest import (
+    PushReader,
     WeekBuild,
     build_week,
     build_week_off_loop,
@@ -238,6 +239,7 @@ __all__ = [
     "PruneStep",
     "PushJob",
     "PushPlan",
+    "PushReader",
     "Renderer",
     "RosterJobs",
     "SavedDigest",

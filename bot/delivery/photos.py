@@ -15,9 +15,9 @@ from digest import (
     Digest,
     DigestError,
     HeatChart,
+    PushReader,
     Renderer,
     Subscription,
-    WeekReader,
     digest_chart,
     is_week,
 )
@@ -79,7 +79,7 @@ async def chart_parts(
     chat: Subscription,
     options: BuildOptions | None,
     photos: dict[ChartKey, ChartPhoto | None],
-    weeks: WeekReader | None = None,
+    reads: PushReader | None = None,
 ) -> tuple[ChartPhoto, list[str]] | None:
     """The chart and the texts of a chart push: the caption first, then what did not fit.
 
@@ -94,7 +94,7 @@ async def chart_parts(
         narrowed = replace(
             options or BuildOptions(), include_sources=include, exclude_sources=exclude
         )
-        photos[key] = await _draw(store, charts, digest, chat.language, narrowed, figures, weeks)
+        photos[key] = await _draw(store, charts, digest, chat.language, narrowed, figures, reads)
     photo = photos[key]
     if photo is None:
         return None
@@ -109,12 +109,12 @@ async def _draw(
     language: str,
     narrowed: BuildOptions,
     figures: HeatChart | None,
-    weeks: WeekReader | None,
+    reads: PushReader | None,
 ) -> ChartPhoto | None:
     try:
         chart = figures
         if chart is None:
-            chart = await store.run(lambda s: digest_chart(s, digest, narrowed, weeks))
+            chart = await store.run(lambda s: digest_chart(s, digest, narrowed, reads))
         png = await charts.draw(chart, language)
     except DigestError as exc:  # the chart's child failed (ChartError): the text still goes out
         log.warning("no heat chart for %s v%d: %s", digest.date, digest.version, exc)

@@ -23,12 +23,12 @@ from digest import (
     DigestError,
     PartKey,
     PushJob,
+    PushReader,
     Renderer,
     RosterJobs,
     Store,
     Subscription,
     SubscriptionKey,
-    WeekReader,
     chats_with_follows,
     cited_follows,
     filtered_view,
@@ -188,8 +188,8 @@ async def prepare(
     The jobs are read in threads, never on the event loop: each read makes a job's chat
     again, and 100,000 of them took the loop (and the bot's replies) for a second.
     """
-    weeks = WeekReader()  # a week's store reads, once for all its filters and charts
-    survey = await store.run(lambda s: _load(s, jobs, options, weeks))
+    reads = PushReader()  # a day's story history, a week's reads: once for all filters, charts
+    survey = await store.run(lambda s: _load(s, jobs, options, reads))
     views: dict[View, Rendered] = {}
     photos: dict[ChartKey, ChartPhoto | None] = {}
     broken: dict[View, str] = {}
@@ -200,7 +200,7 @@ async def prepare(
                 raise DigestError(f"digest {job.date} v{job.version} is not stored")
             charted = None
             if view[-1]:
-                charts_of = (store, charts, renderer, digest, job.chat, options, photos, weeks)
+                charts_of = (store, charts, renderer, digest, job.chat, options, photos, reads)
                 charted = await chart_parts(*charts_of)
             photo, texts = charted or (None, render_parts(renderer, digest, job.chat, job.kind))
         except DigestError as exc:
@@ -271,7 +271,7 @@ class _Survey:
 
 
 def _load(
-    store: Store, jobs: Sequence[PushJob], options: BuildOptions | None, weeks: WeekReader
+    store: Store, jobs: Sequence[PushJob], options: BuildOptions | None, reads: PushReader
 ) -> _Survey:
     """The digest of every (date, version, filter) the jobs need, each loaded once, the
     chats' follow groups each one cites (issue 15), and the jobs' views."""
@@ -290,7 +290,7 @@ def _load(
     for day, version, include, exclude in sorted(keys, key=lambda k: (k[2], k[3])):
         stored = found.get((day, version, (), ())) or get_digest(store, day, version)
         found[(day, version, include, exclude)] = (
-            filtered_view(store, stored, options, (include, exclude), weeks)
+            filtered_view(store, stored, options, (include, exclude), reads)
             if stored is not None and options is not None
             else stored
         )

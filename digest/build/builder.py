@@ -15,8 +15,9 @@ from ..store.store import SeenPost, Store
 from ..writers.offline import STAYING_DAYS
 from .compose import empty_digest, write_digest
 from .facts import BuildFacts, Key, SourceCount, ThemeTrend
+from .histories import StoryHistories
 from .ranking import ScoredPost, ThemeGroup, group_by_theme, merge_duplicates, normalise_heat
-from .story_history import StoryHistory, read_history
+from .story_history import StoryHistory
 from .themes import OTHER_ID, Theme
 
 # One brief push lists a post per line (~60 characters): 60 posts fit one 4096-character
@@ -62,20 +63,24 @@ def compose_digest(
     now: datetime,
     writers: Sequence[Writer] = (),
     window_end: datetime | None = None,
+    histories: StoryHistories | None = None,
 ) -> Digest:
     """The digest for ``day`` (version 0, unsaved): deterministic for the same store and options.
 
     ``writers`` may rewrite prose afterwards (an LLM writer); each gets the offline digest.
     ``window_end`` moves the window's end past the build time (posts collected since).
+    ``histories`` keeps the window's story history for the next filter of the same day:
+    it is the whole window's, whatever ``options``' source filter (see StoryHistories).
     """
     start, end = options.window(day)
     end = window_end or end
-    seen = [item for item in store.posts_in_window(start, end) if options.wants(item.post.source)]
-    seen = without_excluded(seen, options.exclude)
+    window = without_excluded(store.posts_in_window(start, end), options.exclude)
+    seen = [item for item in window if options.wants(item.post.source)]
     footer = window_footer(store, options, seen, start, end, now)
     if not seen:
         return empty_digest(day, options.language, footer)
-    facts = _facts(store, day, options, seen, start, end)
+    known = (histories or StoryHistories()).history(store, start, window)
+    facts = _facts(store, day, options, seen, (start, end), known)
     footer = replace(footer, posts_left_out=len(facts.left_out))
     digest = write_digest(facts, options.language, footer)
     for writer in writers:
@@ -101,11 +106,13 @@ def filtered_digest(
     options: BuildOptions,
     include: tuple[str, ...],
     exclude: tuple[str, ...],
+    histories: StoryHistories | None = None,
 ) -> Digest:
     """``digest`` as a chat with a source filter sees it: rebuilt from its sources only.
 
     Same date, version and build time, so its ledger rows and buttons refer to the
     stored version; the offline writer speaks for it (a filtered view has no LLM prose).
+    Its story history is the stored digest's (``histories``: kept for a push's next filter).
     """
     if not include and not exclude:
         return digest
@@ -113,7 +120,7 @@ def filtered_digest(
     built_at = datetime.fromisoformat(digest.footer.built_at)
     end = datetime.fromisoformat(digest.footer.window_end)
     day = date.fromisoformat(digest.date)
-    rebuilt = compose_digest(store, day, narrowed, built_at, window_end=end)
+    rebuilt = compose_digest(store, day, narrowed, built_at, window_end=end, histories=histories)
     return replace(rebuilt, version=digest.version)
 
 
@@ -122,10 +129,10 @@ def _facts(
     day: date,
     options: BuildOptions,
     seen: list[SeenPost],
-    start: datetime,
-    end: datetime,
+    window: tuple[datetime, datetime],
+    known: StoryHistory,
 ) -> BuildFacts:
-    known = read_history(store, start, seen)
+    start, end = window
     groups = _select(_themed(seen, options.themes, known), options.max_posts)
     cited = [post for group in groups for post in group.posts]
     cited_by_source = Counter(post.seen.post.source for post in cited)
@@ -188,8 +195,10 @@ def _themed(
 ) -> list[ThemeGroup]:
     """Posts merged into stories (``history`` tells which names are new), then themed.
 
-    Earlier windows are themed only to count posts per theme, which merging does not
-    change: they go without a history."""
+    Earlier windows are themed only to count posts per theme, and go without a history
+    (one more read per window): a story the history would merge can count its posts under
+    another theme there (a post alone themes as Other, merged as its story's theme), so the
+    trends compare today's grouping with a slightly different one of earlier days."""
     items = merge_duplicates(normalise_heat(seen), history)
     return group_by_theme(items, themes)
 

@@ -12,8 +12,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from ..document import Digest
+from ..follow.lookup import without_excluded
 from ..store.store import Store
 from .builder import BuildOptions
+from .histories import StoryHistories
 from .ranking import group_by_theme, merge_duplicates, normalise_heat
 from .themes import OTHER_ID
 
@@ -61,12 +63,15 @@ class HeatChart:
         return not self.themes and not self.posts
 
 
-def heat_chart(store: Store, digest: Digest, options: BuildOptions) -> HeatChart:
+def heat_chart(
+    store: Store, digest: Digest, options: BuildOptions, histories: StoryHistories | None = None
+) -> HeatChart:
     """The chart of ``digest``: its top themes over the :data:`CHART_DAYS` days to its date.
 
     A theme's heat on a day is the sum of its posts' heat percentiles in that day's
     window (as the builder scores them), so a theme many lists carry outweighs one
     lone hot post; the series are scaled together so the chart's peak is 100.
+    ``histories``: the days' story histories, kept across a push's filters and charts.
     """
     day = dt.date.fromisoformat(digest.date)
     days = tuple(day - dt.timedelta(days=back) for back in range(CHART_DAYS - 1, -1, -1))
@@ -75,7 +80,9 @@ def heat_chart(store: Store, digest: Digest, options: BuildOptions) -> HeatChart
         (str(t["id"]), str(t.get("zh", t["id"])), str(t.get("en", t["id"])))
         for t in wanted[:CHART_THEMES]
     ]
-    themes, today = theme_heat(store, labels, days, options)
+    # The digest's own window: past its build time when posts came in late (day.py).
+    end = dt.datetime.fromisoformat(digest.footer.window_end)
+    themes, today = theme_heat(store, labels, days, options, histories, last_end=end)
     return HeatChart(digest.date, digest.version, days, themes, _top_posts(digest, today))
 
 
@@ -84,18 +91,32 @@ def theme_heat(
     labels: Sequence[tuple[str, str, str]],
     days: Sequence[dt.date],
     options: BuildOptions,
+    histories: StoryHistories | None = None,
+    last_end: dt.datetime | None = None,
 ) -> tuple[tuple[ThemeSeries, ...], dict[tuple[str, str], float]]:
     """Each theme's heat per day (``labels``: id, zh, en), scaled to a peak of 100, and
-    every post's percentile on the last day."""
+    every post's percentile on the last day.
+
+    Each day's posts are those its digest reads (the operator's ``exclude`` applied),
+    merged into stories with that day's history, as its digest merges them: a chart
+    never splits a story its digest shows as one item (nor themes its posts apart).
+    ``last_end``: where the last day's window ends, if not at its build time.
+    """
+    histories = histories or StoryHistories()
     ids = {theme_id for theme_id, _, _ in labels}
     heat: dict[str, list[float]] = defaultdict(lambda: [0.0] * len(days))
     last: dict[tuple[str, str], float] = {}
     for position, one_day in enumerate(days):
         start, end = options.window(one_day)
-        seen = [s for s in store.posts_in_window(start, end) if options.wants(s.post.source)]
-        scored = normalise_heat(seen)
+        if last_end is not None and position == len(days) - 1:
+            end = last_end
+        window = without_excluded(store.posts_in_window(start, end), options.exclude)
+        scored = normalise_heat([s for s in window if options.wants(s.post.source)])
         last = {post.key: post.score for post in scored}
-        for group in group_by_theme(merge_duplicates(scored), options.themes):
+        if not scored:
+            continue  # no post, no story: nor a history to read
+        history = histories.history(store, start, window)
+        for group in group_by_theme(merge_duplicates(scored, history), options.themes):
             if group.theme.id in ids:
                 heat[group.theme.id][position] += sum(p.score for p in group.posts)
     peak = max((v for values in heat.values() for v in values), default=0.0) or 1.0

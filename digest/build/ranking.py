@@ -15,7 +15,7 @@ from .stories import ScoredPost as ScoredPost
 from .stories import hottest_first
 from .stories import merge_duplicates as merge_duplicates
 from .story_names import COMMON_WORDS, latin_words
-from .themes import OTHER, STOPWORDS, Theme, assign_theme, best_theme, theme_scores
+from .themes import OTHER, STOPWORDS, Theme, assign_theme, best_theme, theme_evidence
 
 
 @dataclass(slots=True)
@@ -147,13 +147,11 @@ def _item_theme(item: Item, themes: Sequence[Theme]) -> str | None:
         specific: set[str] = set()
         for member in item.posts:
             post = member.seen.post
-            for theme_id, score in theme_scores(
-                post.title,
-                post.brief if with_briefs else None,
-                themes,
-                repository=post.source == "github",
-                specific=specific,
-            ).items():
+            brief = post.brief if with_briefs else None
+            repository = post.source == "github"
+            scores, matched = theme_evidence(post.title, brief, themes, repository=repository)
+            specific |= matched
+            for theme_id, score in scores.items():
                 totals[theme_id] += score
         if totals:
             # The boundary rule of single posts holds for stories: "AI" said by every

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from ..store.store import SeenPost, Store
+from .themes import title_words
 
 # The history: the newest HISTORY_POSTS posts first seen in the HISTORY_DAYS before a
 # window (about six weeks of four lists), whose titles tell which words are rare in general.
@@ -16,9 +17,6 @@ HISTORY_POSTS = 3000
 HISTORY_DAYS = 365
 HISTORY_MIN_POSTS = 300  # fewer earlier posts (five days of four lists): read the window alone
 HISTORY_COMMON = 0.01  # on at least this share (and 3 posts) it is a common word ("flutter")
-# Latin words as title_tokens reads them: the history is asked about names only, so it
-# skips the CJK bigrams (most of the cost of reading 3,000 titles); phrases use the text.
-_LATIN_WORD = re.compile(r"[a-z0-9][a-z0-9.+#-]*")
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,8 +37,11 @@ class StoryHistory:
     def of_titles(cls, titles: Iterable[str]) -> StoryHistory:
         frequency: Counter[str] = Counter()
         lowered = [title.lower() for title in titles]
+        # Latin words as title_tokens reads them: the history is asked about names only,
+        # so it skips the CJK bigrams (most of the cost of reading 3,000 titles); phrases
+        # use the text.
         for title in lowered:
-            frequency.update({word.strip(".-") for word in _LATIN_WORD.findall(title)})
+            frequency.update(title_words(title))
         return cls(len(lowered), frequency, "\n".join(lowered))
 
     @property

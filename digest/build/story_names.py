@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
-from .themes import STOPWORDS
+from .themes import LATIN_WORD, STOPWORDS
 
 SHARED_PHRASE = 3  # consecutive distinctive Latin words naming one thing ("android studio panda")
 SAME_BRIEF = 20  # characters of a description two posts share: one project ("moltbot" renamed)
@@ -28,7 +28,7 @@ def normalise_url(url: str | None) -> str | None:
 
 def latin_words(title: str) -> list[str]:
     """Lower-case Latin words of a title, keeping inner dots, dashes, + and #."""
-    return [w for w in re.findall(r"[a-z0-9][a-z0-9.+#-]*", title.lower()) if w]
+    return [w for w in LATIN_WORD.findall(title.lower()) if w]
 
 
 def phrases(title: str) -> frozenset[tuple[str, ...]]:

@@ -189,46 +189,43 @@ def keyword_index(themes: Sequence[Theme]) -> KeywordIndex:
 
 
 def theme_scores(
-    title: str,
-    brief: str | None,
-    themes: Sequence[Theme],
-    *,
-    repository: bool = False,
-    specific: set[str] | None = None,
+    title: str, brief: str | None, themes: Sequence[Theme], *, repository: bool = False
 ) -> dict[str, float]:
     """Score of each matching theme: longest keyword matches first, without overlaps.
 
     A repository's title is "owner/name-with-dashes": its words are read as words.
-    ``specific`` (when given) collects the themes a keyword not marked "!" matched.
     """
-    in_title, in_brief = _title_and_brief_scores(title, brief, themes, repository, specific)
-    return _added(in_title, in_brief)
+    return theme_evidence(title, brief, themes, repository=repository)[0]
+
+
+def theme_evidence(
+    title: str, brief: str | None, themes: Sequence[Theme], *, repository: bool = False
+) -> tuple[dict[str, float], set[str]]:
+    """:func:`theme_scores`, and the themes a keyword not marked "!" matched (specific)."""
+    (in_title, in_brief), specific = _title_and_brief_scores(title, brief, themes, repository)
+    return _added(in_title, in_brief), specific
 
 
 def _title_and_brief_scores(
-    title: str,
-    brief: str | None,
-    themes: Sequence[Theme],
-    repository: bool,
-    specific: set[str] | None = None,
-) -> tuple[dict[str, float], dict[str, float]]:
+    title: str, brief: str | None, themes: Sequence[Theme], repository: bool
+) -> tuple[tuple[dict[str, float], dict[str, float]], set[str]]:
+    """The scores in the title and in the brief, and the themes a specific keyword matched."""
     index = keyword_index(themes)
     if repository:
         title = _REPO_SEPARATORS.sub(" ", title)
     # Links in briefs ("Article URL: https://….html") say nothing about the topic.
     brief = _URL.sub(" ", brief or "")
-    return (
-        _text_scores(index, title, TITLE_WEIGHT, specific),
-        _text_scores(index, brief, BRIEF_WEIGHT, specific),
-    )
+    in_title, specific = _text_scores(index, title, TITLE_WEIGHT)
+    in_brief, specific_in_brief = _text_scores(index, brief, BRIEF_WEIGHT)
+    return (in_title, in_brief), specific | specific_in_brief
 
 
 def _text_scores(
-    index: KeywordIndex, text: str, weight: float, specific: set[str] | None = None
-) -> dict[str, float]:
-    """Each theme's score in ``text``; ``specific`` collects the themes a keyword not
-    marked "!" matched."""
+    index: KeywordIndex, text: str, weight: float
+) -> tuple[dict[str, float], set[str]]:
+    """Each theme's score in ``text``, and the themes a keyword not marked "!" matched."""
     scores: dict[str, float] = {}
+    specific: set[str] = set()
     text = normalize(text)
     # Longest first, so "android studio" (a tool) claims its span before "android".
     matches = sorted(index.matches(text), key=lambda m: (-(m[1] - m[0]), m[0]))
@@ -245,9 +242,9 @@ def _text_scores(
             scores[theme_id] = scores.get(theme_id, 0.0) + weight * (
                 GENERIC_FACTOR if generic else 1.0
             )
-            if specific is not None and not generic:
+            if not generic:
                 specific.add(theme_id)
-    return scores
+    return scores, specific
 
 
 def _added(left: dict[str, float], right: dict[str, float]) -> dict[str, float]:
@@ -268,8 +265,7 @@ def assign_theme(
     Title and brief are matched once each: the title alone decides chatter (a title
     about driving school or a giveaway is chatter even when it says "iOS").
     """
-    specific: set[str] = set()
-    in_title, in_brief = _title_and_brief_scores(title, brief, themes, repository, specific)
+    (in_title, in_brief), specific = _title_and_brief_scores(title, brief, themes, repository)
     scores = _added(in_title, in_brief)
     if not scores:
         return None
@@ -327,7 +323,9 @@ def _narrowed(best: str, specific: set[str], themes: Sequence[Theme]) -> str:
 
 _REPO_SEPARATORS = re.compile(r"[-_.]+")
 _URL = re.compile(r"\b(?:https?://|www\.)\S+", re.IGNORECASE)
-_LATIN_WORD = re.compile(r"[a-z0-9][a-z0-9.+#-]*")
+# A Latin word of a lower-case title ("c++", "next.js", "v1.3"): the one reading of it
+# for the theme matcher (title_tokens), the story history and the same-story rules.
+LATIN_WORD = re.compile(r"[a-z0-9][a-z0-9.+#-]*")
 _CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]+")
 STOPWORDS = frozenset(
     "a an and are as at be by for from has have how i in is it its of on or our the this to "
@@ -335,10 +333,16 @@ STOPWORDS = frozenset(
 )
 
 
+def title_words(lowered: str) -> set[str]:
+    """The Latin words of a lower-case text, dots and dashes trimmed from their ends: what
+    title_tokens and the story history read as names."""
+    return {w.strip(".-") for w in LATIN_WORD.findall(lowered)}
+
+
 def title_tokens(text: str) -> frozenset[str]:
     """Latin words (no stop words) plus CJK character bigrams: works without a segmenter."""
     lowered = text.lower()
-    words = {w.strip(".-") for w in _LATIN_WORD.findall(lowered)}
+    words = title_words(lowered)
     tokens = {w for w in words if w and w not in STOPWORDS}
     for run in _CJK.findall(lowered):
         tokens.update(run[i : i + 2] for i in range(len(run) - 1))

@@ -19,6 +19,7 @@ from ..follow.lookup import without_excluded
 from ..store.store import SeenPost, Store
 from .builder import BuildOptions
 from .heat import CHART_POSTS, CHART_THEMES, HeatChart, TopPost, theme_heat
+from .histories import StoryHistories
 from .ranking import ScoredPost, ThemeGroup, group_by_theme, merge_duplicates, normalise_heat
 from .story_history import StoryHistory, read_history
 from .themes import OTHER_ID, assign_theme
@@ -89,17 +90,18 @@ def week_chart(
     facts: WeekFacts,
     options: BuildOptions,
     numbers: Mapping[tuple[str, str], int] | None = None,
+    histories: StoryHistories | None = None,
 ) -> HeatChart:
     """The week's chart: its most active themes day by day, and its longest-running stories.
 
     Drawn by the daily chart's renderer; the chart's date is the week's name, and each
     story is numbered as its weekly digest numbers it (``numbers``: by post key), else by
-    its place among the week's stories.
+    its place among the week's stories (``histories``: the days' story histories, kept).
     """
     numbers = numbers or {}
     active = sorted(facts.themes, key=lambda t: (-t.now, t.theme_id))[:CHART_THEMES]
     labels = [(t.theme_id, t.zh, t.en) for t in active if t.now]
-    themes, _ = theme_heat(store, labels, facts.days, options)
+    themes, _ = theme_heat(store, labels, facts.days, options, histories)
     posts = tuple(
         TopPost(
             numbers.get(s.post.key, n),

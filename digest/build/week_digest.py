@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -27,6 +27,7 @@ from .compose import empty_digest, write_digest
 from .day import COLLECTING, off_loop, store_version
 from .facts import BuildFacts, Key, SourceCount, ThemeTrend
 from .heat import HeatChart, heat_chart
+from .histories import StoryHistories
 from .ranking import ThemeGroup
 from .week import (
     WeekFacts,
@@ -141,16 +142,27 @@ def week_missing(store: Store, week: str, options: BuildOptions) -> bool:
     return tried is None or newest > tried
 
 
+@dataclass(frozen=True, slots=True)
+class PushReader:
+    """A push run's reads of the store, each made once for all its chats: each day's
+    story history (shared by every source filter's view of that day and by the charts'
+    days) and each week's reads and facts."""
+
+    histories: StoryHistories = field(default_factory=StoryHistories)
+    weeks: WeekReader = field(default_factory=WeekReader)
+
+
 def digest_chart(
-    store: Store, digest: Digest, options: BuildOptions, reader: WeekReader | None = None
+    store: Store, digest: Digest, options: BuildOptions, reader: PushReader | None = None
 ) -> HeatChart:
     """Any stored digest's chart: a day's (``heat_chart``), or a week's themes day by day
-    and its longest stayers (``reader``: the week's reads, kept across filters)."""
+    and its longest stayers (``reader``: the reads of the push, kept across filters)."""
+    reader = reader or PushReader()
     if not is_week(digest.date):
-        return heat_chart(store, digest, options)
+        return heat_chart(store, digest, options, reader.histories)
     numbers = {(entry.source, entry.post_id): entry.index for entry in digest.sources}
-    facts = (reader or WeekReader()).facts(store, digest.date, options)
-    chart = week_chart(store, facts, options, numbers)
+    facts = reader.weeks.facts(store, digest.date, options)
+    chart = week_chart(store, facts, options, numbers, reader.histories)
     return replace(chart, version=digest.version)
 
 
@@ -159,19 +171,21 @@ def filtered_view(
     digest: Digest,
     options: BuildOptions,
     sources: SourceFilter,
-    reader: WeekReader | None = None,
+    reader: PushReader | None = None,
 ) -> Digest:
     """Any digest as a chat with a source filter, ``(include, exclude)``, sees it (a day's:
-    ``filtered_digest``; a week's: its week composed from those sources only, from the
-    reads ``reader`` keeps, so a push with many filters reads each week once)."""
+    ``filtered_digest``; a week's: its week composed from those sources only), from the
+    reads ``reader`` keeps, so a push with many filters reads each day's story history
+    and each week once."""
     include, exclude = sources
     if not is_week(digest.date):
-        return filtered_digest(store, digest, options, include, exclude)
+        histories = reader.histories if reader else None
+        return filtered_digest(store, digest, options, include, exclude, histories)
     if not include and not exclude:
         return digest
     narrowed = replace(options, include_sources=include, exclude_sources=exclude)
     built_at = datetime.fromisoformat(digest.footer.built_at)
-    rebuilt = compose_week(store, digest.date, narrowed, built_at, reader)
+    rebuilt = compose_week(store, digest.date, narrowed, built_at, reader.weeks if reader else None)
     return replace(rebuilt, version=digest.version)
 
 

@@ -12,7 +12,7 @@ ledger, one per (week, version, chat, part), so a restart resumes or skips as a 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TypeVar
@@ -69,29 +69,6 @@ class WeekPlan:
     busy: int = 0
 
 
-def plan_weekly(
-    store: Store,
-    chats: Iterable[Subscription],
-    now: datetime,
-    schedule: Schedule,
-    *,
-    stamp: datetime,
-    record: bool,
-) -> WeekPlan:
-    """The weekly pushes due at ``now`` among ``chats`` (the active ones), plus weekly
-    pushes a crash cut short that are still within the delay bound."""
-    slots = {
-        chat.key: (chat.chat_id, chat.thread_id, chat, slot)
-        for chat in chats
-        if chat.weekly and (slot := week_slot(chat, now, schedule)) is not None
-    }
-    return plan_week_slots(store, slots, _same, now, schedule, stamp=stamp, record=record)
-
-
-def _same(chat: Subscription) -> Subscription:
-    return chat
-
-
 def plan_week_slots(
     store: Store,
     slots: Mapping[SubscriptionKey, tuple[int, int, T, WeekSlot]],
@@ -102,9 +79,10 @@ def plan_week_slots(
     stamp: datetime,
     record: bool,
 ) -> WeekPlan:
-    """:func:`plan_weekly` from each weekly chat's (id, topic, reference, slot) by key:
-    ``make`` makes the chat of a reference, only for the chats with a job (a push plans
-    100,000 chats from their rows, not as 100,000 ``Subscription``s)."""
+    """The weekly pushes due at ``now`` among the weekly chats' (id, topic, reference,
+    slot) by key, plus weekly pushes a crash cut short that are still within the delay
+    bound: ``make`` makes the chat of a reference, only for the chats with a job (a push
+    plans 100,000 chats from their rows, not as 100,000 ``Subscription``s)."""
     ledger = Ledger(store)
     versions: dict[str, int] = {}
     for week, version, *_ in digest_versions(store, with_posts=True, weeks=True):

@@ -12,7 +12,14 @@ import pytest
 from test_stories import items_of
 
 from digest import BuildOptions, Digest, Post, Store, compose_digest, load_themes, make_post
-from digest.build.themes import Theme, assign_theme
+from digest.build.themes import (
+    GENERIC_FACTOR,
+    TITLE_WEIGHT,
+    Theme,
+    assign_theme,
+    theme_evidence,
+    theme_scores,
+)
 from digest.errors import ConfigError
 
 DAY = date(2026, 3, 25)
@@ -420,4 +427,22 @@ def test_harness_alone_says_only_agent_but_a_coding_harness_is_ai_coding(themes)
     assert assign_theme("Pi – a minimal terminal coding harness", None, themes) == "ai-coding"
     assert assign_theme("Harness 工程：不是新词，而是 Agent 工程终于被讲明白了", None, themes) == (
         "ai-coding"
+    )
+
+
+def test_theme_evidence_returns_the_themes_a_specific_keyword_matched(tmp_path: Path):
+    # What a story's theme is chosen from: the scores and, returned beside them (no set
+    # filled in the caller's hands), which themes a keyword not marked "!" matched.
+    themes = taxonomy_of(
+        tmp_path,
+        '[[themes]]\nid = "broad"\nzh = "广"\nen = "Broad"\nkeywords = ["AI!", "LLM"]\n\n'
+        '[[themes]]\nid = "narrow"\nzh = "窄"\nen = "Narrow"\nkeywords = ["coding agent"]\n',
+    )
+    assert theme_evidence("AI news", None, themes) == (
+        {"broad": GENERIC_FACTOR * TITLE_WEIGHT},
+        set(),
+    )
+    scores, specific = theme_evidence("AI news", "an LLM coding agent", themes)
+    assert specific == {"broad", "narrow"} and scores == theme_scores(
+        "AI news", "an LLM coding agent", themes
     )

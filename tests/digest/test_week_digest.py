@@ -16,9 +16,9 @@ from digest import (
     SECTION_IDS,
     BuildOptions,
     Digest,
+    PushReader,
     Store,
     UsageError,
-    WeekReader,
     build_week,
     build_week_off_loop,
     compose_week,
@@ -172,7 +172,7 @@ def test_a_weeks_filters_and_charts_share_one_read_of_the_week(
     alone = [filtered_view(fortnight, saved, options, f) for f in filters]
     narrowed = [replace(options, include_sources=i, exclude_sources=e) for i, e in filters]
     charts = [digest_chart(fortnight, saved, n) for n in narrowed]
-    reader = WeekReader()
+    reader = PushReader()
     ran: list[str] = []
     fortnight.db.conn.set_trace_callback(ran.append)
     shared = [filtered_view(fortnight, saved, options, f, reader) for f in filters]
@@ -185,6 +185,10 @@ def test_a_weeks_filters_and_charts_share_one_read_of_the_week(
     weekly = [s for s in ran[:first] if "GROUP BY source, post_id" in s]
     assert len(weekly) == 2
     assert not any("json_each" in s for s in ran[first:])
+    # The story history: the week's once for its filters, and each chart day's once for
+    # the three charts (each day's stories merged as that day's digest merges them).
+    history = ["idx_posts_first_seen_at" in s for s in ran]
+    assert sum(history[:first]) == 1 and sum(history[first:]) == 7
 
 
 def test_the_llm_writes_a_weeks_prose_through_the_daily_path(

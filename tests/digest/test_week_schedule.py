@@ -11,15 +11,17 @@ from week_store import WEEK, seed_fortnight
 
 from digest import (
     BuildOptions,
+    PushPlan,
     Store,
     Subscription,
     Subscriptions,
     build_week,
     digest_versions,
     load_themes,
+    plan_pushes,
 )
 from digest.push.schedule import Schedule
-from digest.push.weekly import plan_weekly, week_ending_by, week_slot
+from digest.push.weekly import week_ending_by, week_slot
 from digest.store.schema import MIGRATIONS
 
 SCHEDULE = Schedule(time(18, 30), "Asia/Shanghai", timedelta(hours=12))
@@ -69,13 +71,17 @@ def test_weekly_plan_due_late_and_daily_chats(store: Store) -> None:
     for sub in (chat(chat_id=1), chat(chat_id=2, cadence="daily"), chat(chat_id=3, week_day=3)):
         subs.save(sub, SUNDAY_BUILD)
     monday = datetime(2026, 2, 16, 1, 0, tzinfo=UTC)
-    plan = plan_weekly(store, subs.active(), monday, SCHEDULE, stamp=monday, record=True)
-    assert [(c.chat_id, week, version) for c, week, version, _ in plan.jobs] == [(1, "2026-W07", 1)]
+    plan = weekly_plan(store, monday)
+    assert [(j.chat.chat_id, j.date, j.version) for j in plan.jobs] == [(1, "2026-W07", 1)]
     later = monday + timedelta(days=1)  # chat 1's slot is now 24 h past: skipped, recorded
-    plan = plan_weekly(store, subs.active(), later, SCHEDULE, stamp=later, record=True)
-    assert list(plan.jobs) == [] and plan.skipped[0][:2] == (1, "2026-W07")
-    again = plan_weekly(store, subs.active(), later, SCHEDULE, stamp=later, record=True)
-    assert again.skipped == ()  # once
+    plan = weekly_plan(store, later)
+    assert list(plan.jobs) == [] and [s[:2] for s in plan.skipped] == [(1, "2026-W07")]
+    assert weekly_plan(store, later).skipped == ()  # once
+
+
+def weekly_plan(store: Store, now: datetime) -> PushPlan:
+    """The push plan at ``now`` (no daily digest is stored: only weeks are due)."""
+    return plan_pushes(store, now, SCHEDULE, stamp=now, stale_before=now)
 
 
 def test_a_store_from_before_the_weekly_digest_migrates_its_chats_to_daily(
