@@ -7,7 +7,7 @@ import asyncio
 import logging
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 from typing import TypeVar
@@ -19,6 +19,7 @@ from digest import (
     Renderer,
     Store,
     digest_chart,
+    filtered_view,
     utcnow,
 )
 
@@ -28,7 +29,7 @@ from .delivery.options import limits_of
 from .delivery.outbox import Outbox
 from .health import Health
 from .metrics import Metrics
-from .views import DigestViews
+from .views import DigestViews, SourceFilter
 
 T = TypeVar("T")
 log = logging.getLogger(__name__)
@@ -107,6 +108,27 @@ class Services:
             metrics=metrics or Metrics(),
             health=health,
         )
+
+    async def as_seen_by(self, digest: Digest, sources: SourceFilter) -> Digest:
+        """``digest`` as a chat with the source filter ``sources`` (include, exclude) sees
+        it: the view its push showed, so /digest, /sources and their buttons cite the
+        same numbered sources as the pushed message."""
+        if sources == ((), ()):
+            return digest
+        if (kept := self.views.filtered(digest, sources)) is not None:
+            return kept
+        seen = await self.store.run(
+            lambda store: filtered_view(store, digest, self.options, sources)
+        )
+        self.views.keep_filtered(digest, sources, seen)
+        return seen
+
+    def narrowed(self, sources: SourceFilter) -> BuildOptions | None:
+        """The build options of a chat with ``sources`` (None: the bot's own)."""
+        if sources == ((), ()):
+            return None
+        include, exclude = sources
+        return replace(self.options, include_sources=include, exclude_sources=exclude)
 
     async def chart(
         self, digest: Digest, language: str, options: BuildOptions | None = None

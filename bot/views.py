@@ -29,6 +29,9 @@ class DigestViews:
         self._charts: OrderedDict[tuple[str, int, str, str, str], bytes] = OrderedDict()
         # Their figures, the same in every language: read once per digest and filter.
         self._figures: OrderedDict[tuple[Any, ...], HeatChart] = OrderedDict()
+        # A digest as chats with a source filter see it (rebuilt from their sources: a
+        # build's worth of CPU, so once per digest and filter).
+        self._filtered: OrderedDict[tuple[Any, ...], Digest] = OrderedDict()
 
     def digest(self, day: str, version: int) -> Digest | None:
         return self._get(self._digests, (day, version))
@@ -53,6 +56,12 @@ class DigestViews:
 
     def keep_figures(self, digest: Digest, sources: SourceFilter, chart: HeatChart) -> None:
         self._put(self._figures, (*_page_key(digest, "figures", ""), sources), chart)
+
+    def filtered(self, digest: Digest, sources: SourceFilter) -> Digest | None:
+        return self._get(self._filtered, (*_page_key(digest, "filtered", ""), sources))
+
+    def keep_filtered(self, digest: Digest, sources: SourceFilter, seen: Digest) -> None:
+        self._put(self._filtered, (*_page_key(digest, "filtered", ""), sources), seen)
 
     @staticmethod
     def _get(cache: OrderedDict[Any, T], key: Any) -> T | None:

@@ -76,9 +76,11 @@ from .models import Post, make_post, parse_heat
 from .push.alerts import Alert, build_alerts, ingest_alerts
 from .push.chat_settings import (
     ChatDefaults,
+    ChatReading,
     Edit,
     SettingChange,
     WeeklyPush,
+    chat_reading,
     chat_settings,
     cycle_source,
     edit_settings,
@@ -211,6 +213,7 @@ __all__ = [
     "ChartError",
     "ChatDefaults",
     "ChatFollows",
+    "ChatReading",
     "Claim",
     "ConfigError",
     "DayBuild",
@@ -273,6 +276,7 @@ __all__ = [
     "build_off_loop",
     "build_week",
     "build_week_off_loop",
+    "chat_reading",
     "chat_settings",
     "chats_with_follows",
     "check_proxy_url",

@@ -25,14 +25,15 @@ from telegram.error import BadRequest, Forbidden
 from digest import (
     BotTexts,
     ChatDefaults,
+    chat_reading,
     language_of,
-    stored_language,
 )
 
 from ..context import BotContext
 from ..delivery.outbox import Kind
 from ..parsing import ArgumentError, parse_nothing
 from ..services import Services
+from ..views import SourceFilter
 
 log = logging.getLogger(__name__)
 
@@ -50,6 +51,7 @@ class Turn:
     lang: str
     services: Services
     thread_id: int = 0
+    sources: SourceFilter = ((), ())  # the chat's (topic's) source filter: (include, exclude)
 
     @property
     def texts(self) -> BotTexts:
@@ -61,15 +63,17 @@ class Turn:
 
 
 async def turn_of(update: Update, context: BotContext) -> Turn | None:
-    """The update's chat and language (stored setting, else the user's, else the config's)."""
+    """The update's chat, language (stored setting, else the user's, else the config's)
+    and source filter."""
     chat, user = update.effective_chat, update.effective_user
     if chat is None:
         return None
     services, message = context.services, update.effective_message
     thread = topic_of(message)
-    stored = await services.store.run(lambda store: stored_language(store, chat.id, thread))
-    lang = stored or language_of(user.language_code if user else None)
-    return Turn(chat, message, user, lang or services.settings.language, services, thread)
+    reading = await services.store.run(lambda store: chat_reading(store, chat.id, thread))
+    lang = reading.language or language_of(user.language_code if user else None)
+    lang = lang or services.settings.language
+    return Turn(chat, message, user, lang, services, thread, reading.sources)
 
 
 def topic_of(message: Message | None) -> int:

@@ -23,13 +23,14 @@ log = logging.getLogger(__name__)
 
 
 async def stored_digest(turn: Turn, day: str, version: int) -> Digest | None:
-    """A digest version, from the views kept or else from the store."""
+    """A digest version as the chat sees it (its source filter applied, as in its pushes),
+    from the views kept or else from the store."""
     views = turn.services.views
     if (found := views.digest(day, version)) is None:
         found = await turn.services.store.run(lambda store: get_digest(store, day, version))
         if found is not None:
             views.keep_digest(found)
-    return found
+    return None if found is None else await turn.services.as_seen_by(found, turn.sources)
 
 
 @dataclass(frozen=True, slots=True)
@@ -147,7 +148,7 @@ async def asked_digest(turn: Turn, args: DigestArgs) -> Digest | None:
 async def send_chart(turn: Turn, digest: Digest) -> None:
     """The heat chart as a photo, the brief push as its caption; what did not fit follows."""
     try:
-        png = await turn.services.chart(digest, turn.lang)
+        png = await turn.services.chart(digest, turn.lang, turn.services.narrowed(turn.sources))
     except ChartError as exc:  # the digest is still there: say so, then show its text
         log.warning("no heat chart for %s v%d: %s", digest.date, digest.version, exc)
         await reply(turn, "no_chart")

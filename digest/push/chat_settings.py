@@ -184,8 +184,30 @@ def unsubscribe_chat(store: Store, chat_id: int, now: datetime, thread_id: int =
     return Subscriptions(store).deactivate(chat_id, "unsubscribed", now, thread_id)
 
 
-def stored_language(store: Store, chat_id: int, thread_id: int = 0) -> str | None:
-    """The language a chat (topic) chose, if the store knows it (a topic: else its chat's)."""
+@dataclass(frozen=True, slots=True)
+class ChatReading:
+    """How a chat (topic) reads digests: the language it chose, if any, and its source
+    filter, which its pushes, /digest, /sources and their buttons all apply."""
+
+    language: str | None = None
+    include_sources: tuple[str, ...] = ()
+    exclude_sources: tuple[str, ...] = ()
+
+    @property
+    def sources(self) -> tuple[tuple[str, ...], tuple[str, ...]]:
+        return (self.include_sources, self.exclude_sources)
+
+
+def chat_reading(store: Store, chat_id: int, thread_id: int = 0) -> ChatReading:
+    """What the store knows of how a chat (topic) reads (a topic: else its chat's)."""
     chats = Subscriptions(store)
     found = chats.get(chat_id, thread_id) or (chats.get(chat_id) if thread_id else None)
-    return found.language if found else None
+    if found is None:
+        return ChatReading()
+    include, exclude = tuple(found.include_sources), tuple(found.exclude_sources)
+    return ChatReading(found.language, include, exclude)
+
+
+def stored_language(store: Store, chat_id: int, thread_id: int = 0) -> str | None:
+    """The language a chat (topic) chose, if the store knows it (a topic: else its chat's)."""
+    return chat_reading(store, chat_id, thread_id).language

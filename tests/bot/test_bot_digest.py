@@ -234,3 +234,30 @@ async def test_no_digest_at_all(fake: FakeTelegram, settings: Settings) -> None:
         [reply] = await empty.say(ZH_USER, ZH_USER, "/sources")
         assert "还没有日报" in reply["text"]
     no_rejections(fake)
+
+
+async def test_digest_sources_and_buttons_apply_the_chats_source_filter(
+    bot: Bot, digest_v1: Digest
+) -> None:
+    # A chat reading only juejin gets a push numbered among juejin's posts; /digest,
+    # /sources and their buttons showed the whole day, so the push's [1] and /sources 1
+    # named different posts.
+    juejin = {e.title for e in digest_v1.sources if e.source == "juejin"}
+    others = {e.title for e in digest_v1.sources if e.source != "juejin"}
+    await bot.say(ZH_USER, ZH_USER, "/settings include juejin")
+    [highlights] = await bot.say(ZH_USER, ZH_USER, "/digest 要点")
+    assert "掘金" in highlights["text"] and "V2EX" not in highlights["text"]
+    assert not any(title in highlights["text"] for title in others)
+    [listing] = await bot.say(ZH_USER, ZH_USER, "/sources")
+    listed = [line for line in listing["text"].splitlines() if line.startswith("[")]
+    assert listed and all(any(t[:20] in line for t in juejin) for line in listed), listed
+    detail = "\n".join(r["text"] for r in await bot.say(ZH_USER, ZH_USER, "/sources 1"))
+    assert "站点：掘金" in detail
+    [overview] = await bot.say(ZH_USER, ZH_USER, "/digest")
+    [edited], _ = await bot.press(
+        ZH_USER, ZH_USER, overview["message_id"], button(overview, "要点"), replies=1
+    )
+    assert edited["text"] == highlights["text"]
+    # Another chat, with no filter, still sees the whole day.
+    [whole] = await bot.say(EN_USER, EN_USER, "/sources")
+    assert f"[1] {digest_v1.sources[0].title}" in whole["text"] and "Page 1 of 5" in whole["text"]
