@@ -7,7 +7,7 @@ import asyncio
 import logging
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import TypeVar
@@ -17,6 +17,7 @@ from digest import (
     ChartDrawer,
     Digest,
     Renderer,
+    SourceFilter,
     Store,
     digest_chart,
     filtered_view,
@@ -29,7 +30,7 @@ from .delivery.options import limits_of
 from .delivery.outbox import Outbox
 from .health import Health
 from .metrics import Metrics
-from .views import DigestViews, SourceFilter
+from .views import DigestViews
 
 T = TypeVar("T")
 log = logging.getLogger(__name__)
@@ -123,33 +124,19 @@ class Services:
         self.views.keep_filtered(digest, sources, seen)
         return seen
 
-    def narrowed(self, sources: SourceFilter) -> BuildOptions | None:
-        """The build options of a chat with ``sources`` (None: the bot's own)."""
-        if sources == ((), ()):
-            return None
-        include, exclude = sources
-        return replace(self.options, include_sources=include, exclude_sources=exclude)
-
-    async def chart(
-        self, digest: Digest, language: str, options: BuildOptions | None = None
-    ) -> bytes:
-        """The digest's heat chart as PNG: figures on the store thread (once per digest and
-        filter, for every language), drawn in the chart process (``ChartError`` when it
-        fails).
-
-        :param options: a chat's narrowed options (its source filter); the bot's by default.
-        """
-        if options is None and (kept := self.views.chart(digest, language)) is not None:
+    async def chart(self, digest: Digest, language: str, sources: SourceFilter = ((), ())) -> bytes:
+        """The digest's heat chart as PNG for a chat with the source filter ``sources``:
+        figures on the store thread (once per digest and filter, for every language),
+        drawn in the chart process (``ChartError`` when it fails), each kept."""
+        if (kept := self.views.chart(digest, language, sources)) is not None:
             return kept
-        narrowed = options or self.options
-        sources = (tuple(narrowed.include_sources), tuple(narrowed.exclude_sources))
+        narrowed = self.options.for_sources(sources) if sources != ((), ()) else self.options
         chart = self.views.figures(digest, sources)  # another language's read
         if chart is None:
             chart = await self.store.run(lambda store: digest_chart(store, digest, narrowed))
             self.views.keep_figures(digest, sources, chart)
         png = await self.charts.draw(chart, language)
-        if options is None:
-            self.views.keep_chart(digest, language, png)
+        self.views.keep_chart(digest, language, sources, png)
         return png
 
     async def close(self) -> None:

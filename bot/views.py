@@ -5,9 +5,7 @@ from __future__ import annotations
 from collections import OrderedDict
 from typing import Any, TypeVar
 
-from digest import Digest, HeatChart
-
-SourceFilter = tuple[tuple[str, ...], tuple[str, ...]]  # a chat's (include, exclude)
+from digest import Digest, HeatChart, SourceFilter
 
 T = TypeVar("T")
 
@@ -26,7 +24,7 @@ class DigestViews:
         self._digests: OrderedDict[tuple[str, int], Digest] = OrderedDict()
         self._pages: OrderedDict[tuple[str, int, str, str, str], list[str]] = OrderedDict()
         # Heat charts as PNG (a chart costs ~150 ms of CPU; a push reuses one per language).
-        self._charts: OrderedDict[tuple[str, int, str, str, str], bytes] = OrderedDict()
+        self._charts: OrderedDict[tuple[Any, ...], bytes] = OrderedDict()
         # Their figures, the same in every language: read once per digest and filter.
         self._figures: OrderedDict[tuple[Any, ...], HeatChart] = OrderedDict()
         # A digest as chats with a source filter see it (rebuilt from their sources: a
@@ -45,11 +43,11 @@ class DigestViews:
     def keep_pages(self, digest: Digest, view: str, lang: str, pages: list[str]) -> None:
         self._put(self._pages, _page_key(digest, view, lang), pages)
 
-    def chart(self, digest: Digest, lang: str) -> bytes | None:
-        return self._get(self._charts, _page_key(digest, "chart", lang))
+    def chart(self, digest: Digest, lang: str, sources: SourceFilter) -> bytes | None:
+        return self._get(self._charts, (*_page_key(digest, "chart", lang), sources))
 
-    def keep_chart(self, digest: Digest, lang: str, png: bytes) -> None:
-        self._put(self._charts, _page_key(digest, "chart", lang), png)
+    def keep_chart(self, digest: Digest, lang: str, sources: SourceFilter, png: bytes) -> None:
+        self._put(self._charts, (*_page_key(digest, "chart", lang), sources), png)
 
     def figures(self, digest: Digest, sources: SourceFilter) -> HeatChart | None:
         return self._get(self._figures, (*_page_key(digest, "figures", ""), sources))

@@ -7,6 +7,7 @@ package, not the other way round.
 from .build.builder import (
     MAX_POSTS,
     BuildOptions,
+    SourceFilter,
     build_digest,
     compose_digest,
     filtered_digest,
@@ -252,6 +253,7 @@ __all__ = [
     "SettingChange",
     "SourceEntry",
     "SourceError",
+    "SourceFilter",
     "Statement",
     "Store",
     "StoreError",

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 from telegram import Bot, InlineKeyboardMarkup
 from telegram.constants import ParseMode
@@ -91,9 +91,7 @@ async def chart_parts(
         # The figures are read once per digest and filter, then drawn in each language.
         drawn = (p for k, p in photos.items() if p and k[:2] == key[:2] and k[3] == key[3])
         figures = next((p.chart for p in drawn), None)
-        narrowed = replace(
-            options or BuildOptions(), include_sources=include, exclude_sources=exclude
-        )
+        narrowed = (options or BuildOptions()).for_sources((include, exclude))
         photos[key] = await _draw(store, charts, digest, chat.language, narrowed, figures, reads)
     photo = photos[key]
     if photo is None:

@@ -25,6 +25,7 @@ from telegram.error import BadRequest, Forbidden
 from digest import (
     BotTexts,
     ChatDefaults,
+    SourceFilter,
     chat_reading,
     language_of,
 )
@@ -33,7 +34,6 @@ from ..context import BotContext
 from ..delivery.outbox import Kind
 from ..parsing import ArgumentError, parse_nothing
 from ..services import Services
-from ..views import SourceFilter
 
 log = logging.getLogger(__name__)
 

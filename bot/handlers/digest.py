@@ -148,7 +148,7 @@ async def asked_digest(turn: Turn, args: DigestArgs) -> Digest | None:
 async def send_chart(turn: Turn, digest: Digest) -> None:
     """The heat chart as a photo, the brief push as its caption; what did not fit follows."""
     try:
-        png = await turn.services.chart(digest, turn.lang, turn.services.narrowed(turn.sources))
+        png = await turn.services.chart(digest, turn.lang, turn.sources)
     except ChartError as exc:  # the digest is still there: say so, then show its text
         log.warning("no heat chart for %s v%d: %s", digest.date, digest.version, exc)
         await reply(turn, "no_chart")

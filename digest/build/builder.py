@@ -26,6 +26,7 @@ MAX_POSTS = 60
 TOP_PER_SOURCE = 3  # each list's top posts are always considered, however cold its heat
 
 Writer = Callable[[Digest], Digest]
+SourceFilter = tuple[tuple[str, ...], tuple[str, ...]]  # a chat's (include, exclude) sources
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,6 +44,15 @@ class BuildOptions:
     max_posts: int = MAX_POSTS
     source_names: tuple[tuple[str, str], ...] = ()  # (source, display name) from the config
     exclude: tuple[str, ...] = ()  # the operator's global filter: follow expressions
+
+    @property
+    def source_filter(self) -> SourceFilter:
+        return (tuple(self.include_sources), tuple(self.exclude_sources))
+
+    def for_sources(self, sources: SourceFilter) -> BuildOptions:
+        """These options as a chat with the source filter ``sources`` builds with them."""
+        include, exclude = sources
+        return replace(self, include_sources=tuple(include), exclude_sources=tuple(exclude))
 
     def wants(self, source: str) -> bool:
         """Whether a chat's source filter lets posts of ``source`` into its digest."""
@@ -116,7 +126,7 @@ def filtered_digest(
     """
     if not include and not exclude:
         return digest
-    narrowed = replace(options, include_sources=include, exclude_sources=exclude)
+    narrowed = options.for_sources((include, exclude))
     built_at = datetime.fromisoformat(digest.footer.built_at)
     end = datetime.fromisoformat(digest.footer.window_end)
     day = date.fromisoformat(digest.date)

@@ -34,8 +34,9 @@ class Theme:
     # The broader theme this one narrows (AI coding narrows AI and models): when the
     # broader theme leads on generic words alone, a specific keyword of this one wins.
     narrows: str | None = None
-    # Themes this one gives way to: when it leads and one of them scored too, that one
-    # wins (deploying an assistant on a cloud server is news about the assistant).
+    # Themes this one gives way to: when it leads and one of them scored at least
+    # YIELD_SHARE of its score, that one wins (deploying an assistant on a cloud server is
+    # news about the assistant).
     yields: tuple[str, ...] = ()
 
     def label(self, language: str) -> str:

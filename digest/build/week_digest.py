@@ -22,7 +22,7 @@ from ..store.store import Store
 from ..writers.llm import Progress
 from ..writers.llm_client import LlmConfig
 from ..writers.weekly import WeekWriter
-from .builder import BuildOptions, filtered_digest, list_places, window_footer
+from .builder import BuildOptions, SourceFilter, filtered_digest, list_places, window_footer
 from .compose import empty_digest, write_digest
 from .day import COLLECTING, off_loop, store_version
 from .facts import BuildFacts, Key, SourceCount, ThemeTrend
@@ -38,7 +38,6 @@ from .week import (
     week_window,
 )
 
-SourceFilter = tuple[tuple[str, ...], tuple[str, ...]]  # (include, exclude)
 THEME_EXAMPLES = 2  # items shown for each of the week's rising themes
 
 
@@ -183,7 +182,7 @@ def filtered_view(
         return filtered_digest(store, digest, options, include, exclude, histories)
     if not include and not exclude:
         return digest
-    narrowed = replace(options, include_sources=include, exclude_sources=exclude)
+    narrowed = options.for_sources(sources)
     built_at = datetime.fromisoformat(digest.footer.built_at)
     rebuilt = compose_week(store, digest.date, narrowed, built_at, reader.weeks if reader else None)
     return replace(rebuilt, version=digest.version)
