@@ -173,6 +173,10 @@ def _bounded(text: str, start: int, end: int) -> bool:
     """
     if _ascii_alnum(text[start]) and start > 0 and _ascii_alnum(text[start - 1]):
         return False
+    # A name with its version glued on is the name: "Vue3", "iOS26", "Vite7".
+    if end - start >= 2 and text[end - 1].isascii() and text[end - 1].isalpha():
+        while end < len(text) and text[end].isascii() and text[end].isdigit():
+            end += 1
     return not (_ascii_alnum(text[end - 1]) and end < len(text) and _ascii_alnum(text[end]))
 
 
@@ -214,6 +218,7 @@ def _title_and_brief_scores(
     index = keyword_index(themes)
     if repository:
         title = _REPO_SEPARATORS.sub(" ", title)
+        title = _GLUED_ACRONYM.sub(" ", title)
     # Links in briefs ("Article URL: https://….html") say nothing about the topic.
     brief = _URL.sub(" ", brief or "")
     in_title, specific = _text_scores(index, title, TITLE_WEIGHT)
@@ -323,6 +328,9 @@ def _narrowed(best: str, specific: set[str], themes: Sequence[Theme]) -> str:
 
 
 _REPO_SEPARATORS = re.compile(r"[-_.]+")
+# An acronym glued to a word in a repository's name is a word of its own: "nanoGPT",
+# "VideoRAG", "DesktopCommanderMCP".
+_GLUED_ACRONYM = re.compile(r"(?<=[a-z])(?=[A-Z]{2,}(?:[^a-z]|$))")
 _URL = re.compile(r"\b(?:https?://|www\.)\S+", re.IGNORECASE)
 # A Latin word of a lower-case title ("c++", "next.js", "v1.3"): the one reading of it
 # for the theme matcher (title_tokens), the story history and the same-story rules.

@@ -46,6 +46,21 @@ def test_a_nouns_plural_matches_it(themes):
     assert assign_theme("Running local models is good now", None, themes) == "ai-models"
 
 
+def test_a_name_with_its_version_glued_on_is_the_name(themes):
+    # Real juejin titles of 2025-10-02 and 2025-10-18 that matched nothing before.
+    assert assign_theme("Vue3 登录页还能这么丝滑？这个 hover 效果太惊艳了", None, themes) == (
+        "frontend"
+    )
+    assert assign_theme("iOS26适配指南之UIScrollView", None, themes) == "mobile"
+    # Only digits: a longer word that starts with a name is still another word.
+    assert assign_theme("Vuex3 store", None, themes) is None
+
+
+def test_an_acronym_glued_to_a_word_in_a_repository_name_is_a_word(themes):
+    assert assign_theme("karpathy/nanoGPT", None, themes, repository=True) == "ai-models"
+    assert assign_theme("nanoGPT", None, themes) is None  # a title keeps its words whole
+
+
 def test_a_names_plural_does_not(tmp_path: Path):
     taxonomy = tmp_path / "themes.toml"
     taxonomy.write_text(
