@@ -27,8 +27,10 @@ def normalise_url(url: str | None) -> str | None:
 
 
 def latin_words(title: str) -> list[str]:
-    """Lower-case Latin words of a title, keeping inner dots, dashes, + and #."""
-    return [w for w in LATIN_WORD.findall(title.lower()) if w]
+    """Lower-case Latin words of a title in order, keeping inner dots, dashes, + and #, and
+    trimming dots and dashes from their ends as themes.title_words does ("rust." is
+    "rust"): the story history counts these words, so the matcher asks it about them."""
+    return [word for word in (w.strip(".-") for w in LATIN_WORD.findall(title.lower())) if word]
 
 
 def phrases(title: str) -> frozenset[tuple[str, ...]]:
