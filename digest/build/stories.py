@@ -15,6 +15,7 @@ from .story_names import (
     COMMON_WORDS,
     STORY_NOISE,
     brief_of,
+    canonical_version,
     latin_words,
     name_parts,
     named_versions,
@@ -98,7 +99,9 @@ class StoryEvidence:
         # Versions are read on English titles only (_new_version), once-a-day events
         # with one search a title (_same_event).
         self.versions = [
-            frozenset() if _HAN.search(p.seen.post.title) else named_versions(p.seen.post.title)
+            frozenset()
+            if _HAN.search(p.seen.post.title)
+            else frozenset((n, canonical_version(v)) for n, v in named_versions(p.seen.post.title))
             for p in posts
         ]
         self.once = [names_once_a_day(p.seen.post.title) for p in posts]
@@ -166,7 +169,7 @@ class StoryEvidence:
             # convention). A name no earlier post carried (above) still links it: the
             # labelled days pair such guides with their event (bench/README.md, round 5).
             return None
-        return self._same_story(i, j) or self._same_event(i, j)
+        return self._same_story(i, j) or self._same_event(i, j) or self._same_release(i, j)
 
     def explain(self, i: int, j: int) -> str:
         """What the two posts share, for a pair no rule links (bench/themes.py --stories)."""
@@ -239,6 +242,27 @@ class StoryEvidence:
             if self.frequency[n] <= STORY_COMMON and not event_words(n)  # not "suspend" itself
         )
         return f"{min(kinds)} of {names[0]} in both" if kinds and names else None
+
+    def _same_release(self, i: int, j: int) -> str | None:
+        """A name on these two posts only, followed in both titles by one version however
+        it is written ("Node.js 25 正式发布" and "Node.js v25.0.0 发布": 25 = 25.0 = v25.0.0,
+        never 2.5 or 250), on any lists and in any language.
+
+        A number without a dot ("iPhone 17", "Node.js 25") is a model as often as a
+        release: it counts only where both titles name one kind of release or event.
+        """
+        a, b = self.posts[i].seen.post.title, self.posts[j].seen.post.title
+        kinds = self.events(i) & self.events(j) - {"version"}
+        found = sorted(
+            f"{name} {canonical_version(one)}"
+            for name, one in named_versions(a)
+            for other_name, other in named_versions(b)
+            if name == other_name
+            and self.frequency[name] == 2
+            and canonical_version(one) == canonical_version(other)
+            and (kinds or ("." in one and "." in other))
+        )
+        return f"release {found[0]} on these two posts only" if found else None
 
     def _new_version(self, i: int, j: int) -> str | None:
         """A name and its version number that two English titles share and no earlier title

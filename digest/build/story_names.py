@@ -10,8 +10,10 @@ from .themes import LATIN_WORD, STOPWORDS
 
 SHARED_PHRASE = 3  # consecutive distinctive Latin words naming one thing ("android studio panda")
 SAME_BRIEF = 20  # characters of a description two posts share: one project ("moltbot" renamed)
-# A name and the version after it, as a title writes a release ("Gemini 3 Pro", "Bun v1.3").
-NAMED_VERSION = re.compile(r"(?<![\w.])([a-z][a-z+#-]*[a-z]) v?(\d+(?:\.\d+)*)(?![\w%]|\.\d)")
+# A name and the version after it, as a title writes a release ("Gemini 3 Pro", "Bun v1.3",
+# "Node.js v25.0.0").
+NAMED_VERSION = re.compile(r"(?<![\w.])([a-z][a-z+#.-]*[a-z]) v?(\d+(?:\.\d+)*)(?![\w%]|\.\d)")
+_ZEROS = re.compile(r"(?:\.0+)+$")
 _TRACKING = re.compile(r"^(utm_|spm$|from$|ref$|source$|share|fbclid$|gclid$)")
 
 
@@ -70,6 +72,12 @@ def named_versions(title: str) -> frozenset[tuple[str, str]]:
         for name, number in NAMED_VERSION.findall(title.lower())
         if len(name) >= 3 and name not in STOPWORDS | COMMON_WORDS | STORY_NOISE
     )
+
+
+def canonical_version(number: str) -> str:
+    """One spelling of a version: "v25.0.0", "25.0" and "25" are "25"; "2.5" and "250"
+    are other versions, and so is "25.0.1"."""
+    return _ZEROS.sub("", number.lower().removeprefix("v"))
 
 
 def brief_of(text: str | None) -> str | None:
