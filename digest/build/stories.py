@@ -211,8 +211,15 @@ class StoryEvidence:
         """
         limit = STORY_COMMON if self.history.long_enough else STORY_RARE
         for name, k in ((self.repositories[i], j), (self.repositories[j], i)):
-            if name is None or all(self.history.common(part) for part in name_parts(name)):
-                continue  # flutter/flutter, anthropics/claude-code: words the lists keep using
+            if name is None:
+                continue
+            if all(self.history.common(part) for part in name_parts(name)):
+                # flutter/flutter, anthropics/claude-code: words the lists keep using, a
+                # story only beside an event a thing has once a day (facebook/react
+                # trending the day of React's vulnerability).
+                if kind := self._once_a_day_of(name, k):
+                    return f"{kind} of repository {name}"
+                continue
             if not self.events(k):
                 continue  # a project trending and a post on using it are two stories
             if self._names_short(name, k) or (
@@ -222,6 +229,13 @@ class StoryEvidence:
             if _names_repository(name, self.words[k], self.frequency):
                 return f"repository {name} spelt as words"
         return None
+
+    def _once_a_day_of(self, name: str, k: int) -> str | None:
+        """The kind of once-a-day event (an outage, a purchase, a renaming, a vulnerability)
+        title ``k`` tells of ``name``, a name on at most STORY_COMMON titles of the window."""
+        if not self.once[k] or name not in self.names[k] or self.frequency[name] > STORY_COMMON:
+            return None
+        return min(self.events(k) & ONCE_A_DAY, default=None)
 
     def _same_event(self, i: int, j: int) -> str | None:
         """Two titles naming one thing and the same event a thing has once on a day (an

@@ -1,0 +1,38 @@
+"""Same story (issue 14, branch h14story4): the misses left after the sixth round, each
+rule general, each with the pair it must keep apart.
+
+Titles are real ones from bench/days/ (2025-12-05, 2026-01-31, 2026-06-10) unless marked
+"(made up)"; the histories are made up, since only which words they carry matters.
+"""
+
+from __future__ import annotations
+
+from test_story_events import history_with
+from test_story_markers import stories
+
+from digest import make_post
+
+REACT = make_post(source="github", post_id="facebook/react", title="facebook/react")
+# "React" on many earlier titles: the lists keep writing about it.
+REACT_KEPT = history_with(*(f"React 周报 第 {n} 期 (made up)" for n in range(10)))
+
+
+def test_a_repository_the_lists_keep_naming_is_the_story_of_its_vulnerability():
+    day = (
+        REACT,
+        make_post(source="juejin", post_id="v1", title="React CVE-2025-55182漏洞排查与修复指南"),
+        make_post(source="juejin", post_id="v2", title="深入探究 React 史上最大安全漏洞"),
+    )
+    assert {"facebook/react", "v1", "v2"} in stories(day, REACT_KEPT)
+
+
+def test_a_repository_the_lists_keep_naming_is_not_the_story_of_a_release_or_an_article():
+    day = (
+        REACT,
+        make_post(source="juejin", post_id="r", title="React 19.2 正式发布 (made up)"),
+        make_post(
+            source="juejin", post_id="a", title="React 状态管理的三种写法，哪种最好？ (made up)"
+        ),
+    )
+    found = stories(day, REACT_KEPT)
+    assert {"facebook/react"} in found and {"r"} in found and {"a"} in found
