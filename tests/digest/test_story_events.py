@@ -132,7 +132,12 @@ def test_with_a_history_a_repository_named_on_several_titles_of_its_day_links_it
     assert {"openclaw/openclaw", "r"} in stories(day, HISTORY)
     assert {"openclaw/openclaw"} in stories(day)  # the window alone: four titles, a common word
     common = history_with(*(f"OpenClaw 周报 第 {n} 期 (made up)" for n in range(10)))
-    assert {"openclaw/openclaw"} in stories(day, common)
+    # A name the lists keep using: a renaming (once a day) still tells the repository's
+    # story (h14story4), a release no longer does.
+    assert {"openclaw/openclaw", "r"} in stories(day, common)
+    released = make_post(source="juejin", post_id="r", title="OpenClaw 2026.1.30 发布 (made up)")
+    assert {"openclaw/openclaw"} in stories((*day[:1], released, *day[2:]), common)
+    assert {"openclaw/openclaw", "r"} in stories((*day[:1], released, *day[2:]), HISTORY)
 
 
 def test_a_version_new_to_the_history_on_english_headlines_is_one_release():
