@@ -13,6 +13,7 @@ from .story_history import StoryHistory
 from .story_markers import ONCE_A_DAY, event_words, is_guide, names_once_a_day
 from .story_names import (
     COMMON_WORDS,
+    NAME_STEM,
     STORY_NOISE,
     brief_of,
     canonical_version,
@@ -22,6 +23,7 @@ from .story_names import (
     normalise_url,
     phrases,
     repository,
+    shortened,
     story_names,
 )
 from .themes import STOPWORDS, jaccard, title_tokens
@@ -134,6 +136,8 @@ class StoryEvidence:
             names = set(self.names[i]) | set(name_parts(self.repositories[i] or ""))
             keys.update(("name", n) for n in names if self.frequency[n] <= STORY_COMMON)
             keys.update(("version", " ".join(v)) for v in self.versions[i])
+            if self.once[i]:  # a renaming's names shortened (_same_event)
+                keys.update(("stem", n[:NAME_STEM]) for n in self.names[i] if len(n) >= NAME_STEM)
             for key in keys:
                 postings[key].append(i)
         return sorted(
@@ -245,14 +249,19 @@ class StoryEvidence:
         The thing may be on many titles of the window or of the history (an outage is
         written about everywhere), up to STORY_COMMON of the window: the event kind, not
         the name's rarity, tells the story. A name that is itself the event word (Kotlin's
-        `suspend` beside "suspended access") names nothing.
+        `suspend` beside "suspended access") names nothing. A renaming gives a thing several
+        names on its day: there a name may be shortened in one title ("Clawd" for
+        "Clawdbot", story_names.shortened), where "React" and "Reactor" are two things.
         """
         if not (self.once[i] and self.once[j]):
             return None  # the kinds are read only for titles that may name such events
         kinds = self.events(i) & self.events(j) & ONCE_A_DAY
+        shared = self.names[i] & self.names[j]
+        if "renamed" in kinds:
+            shared |= shortened(self.names[i], self.names[j])
         names = sorted(
             n
-            for n in self.names[i] & self.names[j]
+            for n in shared
             if self.frequency[n] <= STORY_COMMON and not event_words(n)  # not "suspend" itself
         )
         return f"{min(kinds)} of {names[0]} in both" if kinds and names else None

@@ -9,6 +9,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit
 from .themes import LATIN_WORD, STOPWORDS
 
 SHARED_PHRASE = 3  # consecutive distinctive Latin words naming one thing ("android studio panda")
+NAME_STEM = 5  # letters a shortened name keeps ("clawd" of "clawdbot"): fewer begin any word
 SAME_BRIEF = 20  # characters of a description two posts share: one project ("moltbot" renamed)
 # A name and the version after it, as a title writes a release ("Gemini 3 Pro", "Bun v1.3",
 # "Node.js v25.0.0").
@@ -55,6 +56,17 @@ def story_names(title: str) -> frozenset[str]:
         and any(c.isalpha() for c in w)
         and (len(w) >= 4 or any(c.isdigit() for c in w))
         and w not in STOPWORDS | COMMON_WORDS | STORY_NOISE
+    )
+
+
+def shortened(names: frozenset[str], others: frozenset[str]) -> frozenset[str]:
+    """Names of one title that begin a longer name of the other, at least NAME_STEM letters
+    ("clawd" and "clawdbot"): one thing, shortened in one of them."""
+    pairs = [*((a, b) for a in names for b in others), *((b, a) for a in names for b in others)]
+    return frozenset(
+        short
+        for short, long in pairs
+        if NAME_STEM <= len(short) < len(long) and long.startswith(short)
     )
 
 

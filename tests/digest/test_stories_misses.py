@@ -8,7 +8,7 @@ Titles are real ones from bench/days/ (2025-12-05, 2026-01-31, 2026-06-10) unles
 from __future__ import annotations
 
 from test_story_events import history_with
-from test_story_markers import stories
+from test_story_markers import HISTORY, stories
 
 from digest import make_post
 
@@ -36,3 +36,38 @@ def test_a_repository_the_lists_keep_naming_is_not_the_story_of_a_release_or_an_
     )
     found = stories(day, REACT_KEPT)
     assert {"facebook/react"} in found and {"r"} in found and {"a"} in found
+
+
+# 2026-01-31: the third renaming, told once by its old name and once by its short one.
+RENAMED = (
+    make_post(source="github", post_id="openclaw/openclaw", title="openclaw/openclaw"),
+    make_post(
+        source="juejin",
+        post_id="r1",
+        title="目前最火的 AI 助手 Clawdbot 又又又改名了 并且发布新版本",
+    ),
+    make_post(
+        source="juejin",
+        post_id="r2",
+        title="叒改名？？ Clawd 近日完成第三次更名，这次叫：OpenClaw 😂",
+    ),
+)
+
+
+def test_a_renaming_told_by_a_shortened_name_is_one_story():
+    assert {"openclaw/openclaw", "r1", "r2"} in stories(RENAMED, HISTORY)
+    assert {"r1", "r2"} in stories(RENAMED[1:])  # the renaming alone, without a history
+
+
+def test_a_name_beginning_another_is_another_thing_outside_a_renaming():
+    # Made-up titles (unmarked: "(made up)" on both would be a shared name).
+    day = (
+        make_post(source="juejin", post_id="a", title="React 爆出高危漏洞"),
+        make_post(source="hackernews", post_id="b", title="Reactor Netty vulnerability"),
+    )
+    assert {"a"} in stories(day, HISTORY) and {"b"} in stories(day, HISTORY)
+    renamed = (
+        make_post(source="juejin", post_id="a", title="Clawdbot 改名了"),
+        make_post(source="hackernews", post_id="b", title="Clawd 的作者又开新坑了"),
+    )
+    assert {"a"} in stories(renamed, HISTORY)  # only one title tells a renaming
