@@ -328,8 +328,14 @@ class StoryEvidence:
         any word ("HarmonyOS …的时间" twice is a column).
         """
         names = sorted(w for w in shared if self.frequency[w] == 2)
-        if len(names) >= 2:
-            return f"names {', '.join(names)} on these two posts only"
+        titles = self.posts[i].seen.post.title, self.posts[j].seen.post.title
+        together = [
+            f"{first} {second}"
+            for first, second in zip(self.words[i], self.words[i][1:], strict=False)
+            if {first, second} <= set(names) and all(_next_to(first, second, t) for t in titles)
+        ]
+        if together:
+            return f"name {together[0]} on these two posts only"
         versions = sorted(
             t
             for t in self.tokens[i] & self.tokens[j]
@@ -429,6 +435,13 @@ def merge_duplicates(
     items = [Item(sorted(members, key=hottest_first)) for members in groups.values()]
     items.sort(key=lambda item: hottest_first(item.lead))
     return items
+
+
+def _next_to(first: str, second: str, title: str) -> bool:
+    """Whether ``second`` follows ``first`` in ``title`` with only a space or a dash between
+    (one name of two words), not two names a clause apart ("Android 升级、Compose")."""
+    pattern = rf"(?<![\w.+#-]){re.escape(first)}[ -]+{re.escape(second)}(?![\w+#])"
+    return re.search(pattern, title.lower()) is not None
 
 
 def _names_repository(name: str, words: Sequence[str], frequency: Counter[str]) -> bool:

@@ -213,7 +213,7 @@ def test_two_names_only_two_titles_of_one_list_carry_are_one_story():
     evidence = StoryEvidence(normalise_heat(seen((*release, *CLAUDE_POSTS))))
     where = {p.key: n for n, p in enumerate(evidence.posts)}
     pair = where[("juejin", "m1")], where[("juejin", "m2")]
-    assert evidence.link(*pair) == "names compose, multiplatform on these two posts only"
+    assert evidence.link(*pair) == "name compose multiplatform on these two posts only"
     # With "Compose" on a third title, one name is left to the two: a topic, not a story,
     # unless the name is followed by one version in both (1.10 and 1.10.0 are one).
     third = make_post(source="juejin", post_id="m3", title="Compose 的震动还能这么玩儿？")

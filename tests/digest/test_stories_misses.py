@@ -71,3 +71,26 @@ def test_a_name_beginning_another_is_another_thing_outside_a_renaming():
         make_post(source="hackernews", post_id="b", title="Clawd 的作者又开新坑了"),
     )
     assert {"a"} in stories(renamed, HISTORY)  # only one title tells a renaming
+
+
+def test_two_names_a_clause_apart_are_two_topics_not_one_product():
+    # 2026-06-10: "Android" and "Compose" on these two juejin posts only, but as one
+    # product's name ("Compose Multiplatform") in neither: two articles of the list.
+    day = (
+        make_post(
+            source="juejin",
+            post_id="a",
+            title="Android 官方给 Compose 搞了个不需要 UI 环境的 Composable",
+        ),
+        make_post(
+            source="juejin",
+            post_id="k",
+            title="Kotlin 2.4.0 正式稳定！Android 升级、Compose、KMP 全变化详解",
+        ),
+    )
+    assert {"a"} in stories(day) and {"k"} in stories(day)
+    named = (
+        make_post(source="juejin", post_id="a", title="Android Compose 新增 Composable 预览"),
+        make_post(source="juejin", post_id="k", title="Android Compose 1.9 预览功能详解"),
+    )
+    assert {"a", "k"} in stories(named)  # made up: one name of two words in both
