@@ -32,10 +32,13 @@ _EVENTS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
         ("acquisition", r"收购|卖身|\bacquir|\bto buy\b"),
         ("renamed", r"改名|更名|\brenamed\b"),
         ("viral", r"火了|爆火|走红|刷屏|\bviral\b"),
-        # An outage as the lists say it ("崩了", "又挂了", a status page's "experiencing issues").
+        # An outage as the lists say it ("崩了", "又挂了", a status page's "experiencing issues"),
+        # not the same slang for a failed interview or a broken project or mood ("二面挂了",
+        # "面试又挂了", "项目崩了", "心态崩了").
         (
             "incident",
-            r"删库|泄露|宕机|停服|事故|崩了|挂了|\bcompromised\b|\bbreach|\boutage\b"
+            r"删库|泄露|宕机|停服|事故|(?<![面试目态])(?<![面试目态][又也都])[崩挂]了"
+            r"|\bcompromised\b|\bbreach|\boutage\b"
             r"|\bsuspend|\bexperiencing issues\b|\b(?:is|are|goes|went|services?) down\b",
         ),
         ("vulnerability", r"漏洞|\bvulnerabilit|\bcve-\d{4}-\d+|\brce\b|\bzero[- ]day\b"),

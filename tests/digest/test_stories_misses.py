@@ -7,10 +7,12 @@ Titles are real ones from bench/days/ (2025-12-05, 2026-01-31, 2026-06-10) unles
 
 from __future__ import annotations
 
+import pytest
 from test_story_events import history_with
 from test_story_markers import HISTORY, stories
 
 from digest import make_post
+from digest.build.story_markers import event_words
 
 REACT = make_post(source="github", post_id="facebook/react", title="facebook/react")
 # "React" on many earlier titles: the lists keep writing about it.
@@ -94,3 +96,37 @@ def test_two_names_a_clause_apart_are_two_topics_not_one_product():
         make_post(source="juejin", post_id="k", title="Android Compose 1.9 预览功能详解"),
     )
     assert {"a", "k"} in stories(named)  # made up: one name of two words in both
+
+
+@pytest.mark.parametrize(
+    ("title", "events"),
+    [
+        ("Cloudflare 貌似又挂了", {"incident"}),
+        ("活久见， Cloudflare 香港崩了", {"incident"}),
+        ("知乎刚刚是不是崩了？", {"incident"}),
+        # The same slang for a failed interview, a broken project, a mood: no outage.
+        ("字节二面挂了！被问 “订单超时自动取消”，我只答 “定时任务”", set()),
+        ("Java 面试又挂了，八股文到底要背到什么程度 (made up)", set()),
+        ("重构第三天，我把项目里 500 个 any 全部换成了具体的 Interface，然后项目崩了😭", set()),
+        ("连续加班一个月，心态崩了 (made up)", set()),
+    ],
+)
+def test_outage_slang_is_an_outage_only_when_it_is_not_an_interview_or_a_project(
+    title: str, events: set[str]
+):
+    assert event_words(title) == events
+
+
+def test_outage_words_link_only_titles_that_share_a_name_and_an_outage():
+    # Made-up titles (unmarked: "(made up)" on both would be a shared name). The interview
+    # and the download site share "Java" and the slang 挂了: two stories.
+    day = (
+        make_post(source="juejin", post_id="i", title="Java 后端二面又挂了，线程池那题我答错了"),
+        make_post(source="v2ex", post_id="o", title="Java 官网又挂了？下载页一直 502"),
+        make_post(source="v2ex", post_id="c", title="Cloudflare 貌似又挂了"),  # real, 2025-12-05
+    )
+    java_kept = history_with(*(f"Java 周报 第 {n} 期 (made up)" for n in range(10)))
+    found = stories(day, java_kept)
+    assert {"i"} in found and {"o"} in found and {"c"} in found
+    down = make_post(source="hackernews", post_id="h", title="Java download site is down")
+    assert {"o", "h"} in stories((*day[1:], down), java_kept)  # one name, an outage in both
