@@ -5,11 +5,12 @@ from __future__ import annotations
 import re
 from collections import Counter, defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass
 from difflib import SequenceMatcher
 
-from ..store.store import SeenPost
 from .story_history import StoryHistory
+from .story_items import Item as Item
+from .story_items import ScoredPost as ScoredPost
+from .story_items import hottest_first as hottest_first
 from .story_markers import ONCE_A_DAY, event_words, is_guide, names_once_a_day
 from .story_names import (
     COMMON_WORDS,
@@ -20,10 +21,12 @@ from .story_names import (
     latin_words,
     name_parts,
     named_versions,
+    next_to,
     normalise_url,
     phrases,
     repository,
     shortened,
+    spelt_parts,
     story_names,
 )
 from .themes import STOPWORDS, jaccard, title_tokens
@@ -37,45 +40,6 @@ _HAN = re.compile(r"[\u4e00-\u9fff]")
 _HAN_RUN = re.compile(r"[\u4e00-\u9fff]+")
 _CJK_BIGRAM = re.compile(r"^[\u4e00-\u9fff]{2}$")
 _VERSION = re.compile(r"^v?\d+(\.\d+)+$")
-
-
-@dataclass(frozen=True, slots=True)
-class ScoredPost:
-    """A post with its heat normalised within its source and window (0 to 1]."""
-
-    seen: SeenPost
-    score: float
-
-    @property
-    def key(self) -> tuple[str, str]:
-        return self.seen.key
-
-
-@dataclass(slots=True)
-class Item:
-    """One story: one post, or near-duplicates merged (lead post first)."""
-
-    posts: list[ScoredPost]
-
-    @property
-    def lead(self) -> ScoredPost:
-        return self.posts[0]
-
-    @property
-    def score(self) -> float:
-        return self.lead.score
-
-
-def hottest_first(post: ScoredPost) -> tuple[float, float, int, str, str]:
-    """Sort key: score, then raw heat, then list rank; source and id break ties."""
-    rank = post.seen.rank if post.seen.rank is not None else 1_000_000
-    return (
-        -post.score,
-        -(post.seen.heat or 0.0),
-        rank,
-        post.seen.post.source,
-        post.seen.post.post_id,
-    )
 
 
 class StoryEvidence:
@@ -230,7 +194,8 @@ class StoryEvidence:
                 len(name) >= 5 and name in self.names[k] and self.frequency[name] <= limit
             ):
                 return f"repository {name} named"
-            if _names_repository(name, self.words[k], self.frequency):
+            parts = spelt_parts(name, self.words[k])  # one of them a rare name
+            if any(0 < self.frequency[part] <= STORY_RARE for part in parts):
                 return f"repository {name} spelt as words"
         return None
 
@@ -332,7 +297,7 @@ class StoryEvidence:
         together = [
             f"{first} {second}"
             for first, second in zip(self.words[i], self.words[i][1:], strict=False)
-            if {first, second} <= set(names) and all(_next_to(first, second, t) for t in titles)
+            if {first, second} <= set(names) and all(next_to(first, second, t) for t in titles)
         ]
         if together:
             return f"name {together[0]} on these two posts only"
@@ -435,20 +400,3 @@ def merge_duplicates(
     items = [Item(sorted(members, key=hottest_first)) for members in groups.values()]
     items.sort(key=lambda item: hottest_first(item.lead))
     return items
-
-
-def _next_to(first: str, second: str, title: str) -> bool:
-    """Whether ``second`` follows ``first`` in ``title`` with only a space or a dash between
-    (one name of two words), not two names a clause apart ("Android 升级、Compose")."""
-    pattern = rf"(?<![\w.+#-]){re.escape(first)}[ -]+{re.escape(second)}(?![\w+#])"
-    return re.search(pattern, title.lower()) is not None
-
-
-def _names_repository(name: str, words: Sequence[str], frequency: Counter[str]) -> bool:
-    """A title (its Latin words) that spells a repository's dashed name as words ("Hermes
-    Agent" for hermes-agent), one of them a rare name, is about that repository."""
-    parts = name_parts(name)
-    if len(parts) < 2:
-        return False
-    runs = {tuple(words[n : n + len(parts)]) for n in range(len(words) - len(parts) + 1)}
-    return tuple(parts) in runs and any(0 < frequency[part] <= STORY_RARE for part in parts)

@@ -4,6 +4,7 @@ version, a GitHub repository, a description, a link without its tracking."""
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
 from .themes import LATIN_WORD, STOPWORDS
@@ -101,6 +102,23 @@ def brief_of(text: str | None) -> str | None:
 def name_parts(name: str) -> list[str]:
     """A repository name's words: "hermes-agent" is hermes and agent."""
     return [part for part in re.split(r"[-_.]+", name) if part]
+
+
+def spelt_parts(name: str, words: Sequence[str]) -> list[str]:
+    """A repository's dashed name spelt as words in a row of a title ("Hermes Agent" for
+    hermes-agent): its parts, or none."""
+    parts = name_parts(name)
+    if len(parts) < 2:
+        return []
+    runs = {tuple(words[n : n + len(parts)]) for n in range(len(words) - len(parts) + 1)}
+    return parts if tuple(parts) in runs else []
+
+
+def next_to(first: str, second: str, title: str) -> bool:
+    """Whether ``second`` follows ``first`` in ``title`` with only a space or a dash between
+    (one name of two words), not two names a clause apart ("Android 升级、Compose")."""
+    pattern = rf"(?<![\w.+#-]){re.escape(first)}[ -]+{re.escape(second)}(?![\w+#])"
+    return re.search(pattern, title.lower()) is not None
 
 
 # Words in many unrelated titles that are not names ("launch", "release", "tool").
