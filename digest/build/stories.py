@@ -239,8 +239,9 @@ class StoryEvidence:
         A number without a dot ("iPhone 17", "Node.js 25") is a model as often as a
         release: it counts only where both titles name one kind of release or event.
         """
+        if not any(self.frequency[n] == 2 for n in self.names[i] & self.names[j]):
+            return None  # most pairs: versions and events are read only past this
         a, b = self.posts[i].seen.post.title, self.posts[j].seen.post.title
-        kinds = self.events(i) & self.events(j) - {"version"}
         found = sorted(
             f"{name} {canonical_version(one)}"
             for name, one in named_versions(a)
@@ -248,7 +249,7 @@ class StoryEvidence:
             if name == other_name
             and self.frequency[name] == 2
             and canonical_version(one) == canonical_version(other)
-            and (kinds or ("." in one and "." in other))
+            and (("." in one and "." in other) or self.events(i) & self.events(j) - {"version"})
         )
         return f"release {found[0]} on these two posts only" if found else None
 
