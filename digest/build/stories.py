@@ -284,8 +284,8 @@ class StoryEvidence:
         )
 
     def _one_list(self, i: int, j: int, shared: frozenset[str]) -> str | None:
-        """Two articles of one list on one thing: two names, or a name and a version, that
-        no other post of the window carries.
+        """Two articles of one list on one thing: one name of two words beside an event, or a
+        name and a version, that no other post of the window carries.
 
         "Compose Multiplatform 1.10 Interop views 新特性" and "Compose Multiplatform 1.10.0
         重磅发布", "jQuery 4.0 正式发布" and "jQuery 4.0 发布：是否仍值得使用？" are one
@@ -300,7 +300,7 @@ class StoryEvidence:
             for first, second in zip(self.words[i], self.words[i][1:], strict=False)
             if {first, second} <= set(names) and all(next_to(first, second, t) for t in titles)
         ]
-        if together:
+        if together and self._one_event(i, j):
             return f"name {together[0]} on these two posts only"
         versions = sorted(
             t

@@ -130,3 +130,23 @@ def test_outage_words_link_only_titles_that_share_a_name_and_an_outage():
     assert {"i"} in found and {"o"} in found and {"c"} in found
     down = make_post(source="hackernews", post_id="h", title="Java download site is down")
     assert {"o", "h"} in stories((*day[1:], down), java_kept)  # one name, an outage in both
+
+
+def test_one_name_of_two_words_on_two_articles_is_one_story_only_beside_an_event():
+    # 2025-12-13 (an unlabelled history day): two juejin articles using Trae Solo, one
+    # product named and no release or event told: two articles, not a story.
+    day = (
+        make_post(
+            source="juejin",
+            post_id="t1",
+            title="🚀用 TRAE SOLO 一天不到就把老项目重构完是什么体验？",
+        ),
+        make_post(
+            source="juejin",
+            post_id="t2",
+            title="轻松搞定年度报告可视化，五分钟用 AntV + Trae Solo 快速构建智能图表生成器！",
+        ),
+    )
+    assert {"t1"} in stories(day) and {"t2"} in stories(day)
+    released = make_post(source="juejin", post_id="t2", title="Trae Solo 正式上线 (made up)")
+    assert {"t1", "t2"} in stories((day[0], released))
