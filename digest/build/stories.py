@@ -24,6 +24,7 @@ from .story_names import (
     next_to,
     normalise_url,
     phrases,
+    releases,
     repository,
     shortened,
     spelt_parts,
@@ -65,9 +66,7 @@ class StoryEvidence:
         # Versions are read on English titles only (_new_version), once-a-day events
         # with one search a title (_same_event).
         self.versions = [
-            frozenset()
-            if _HAN.search(p.seen.post.title)
-            else frozenset((n, canonical_version(v)) for n, v in named_versions(p.seen.post.title))
+            frozenset() if _HAN.search(p.seen.post.title) else releases(p.seen.post.title)
             for p in posts
         ]
         self.once = [names_once_a_day(p.seen.post.title) for p in posts]
@@ -182,9 +181,8 @@ class StoryEvidence:
             if name is None:
                 continue
             if all(self.history.common(part) for part in name_parts(name)):
-                # flutter/flutter, anthropics/claude-code: words the lists keep using, a
-                # story only beside an event a thing has once a day (facebook/react
-                # trending the day of React's vulnerability).
+                # flutter/flutter: words the lists keep using, a story only beside an event
+                # a thing has once a day (facebook/react the day of React's vulnerability).
                 if kind := self._once_a_day_of(name, k):
                     return f"{kind} of repository {name}"
                 continue
@@ -307,11 +305,9 @@ class StoryEvidence:
             for t in self.tokens[i] & self.tokens[j]
             if _VERSION.match(t) and self.token_posts[t] == 2
         )
-        return (
-            f"release {names[0]} {versions[0]} on these two posts only"
-            if names and versions
-            else None
-        )
+        if names and versions:
+            return f"release {names[0]} {versions[0]} on these two posts only"
+        return None
 
     def _new_name(self, i: int, j: int) -> str | None:
         """A Latin name two Chinese titles share, on no other post of the window and new to

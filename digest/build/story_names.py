@@ -87,6 +87,11 @@ def named_versions(title: str) -> frozenset[tuple[str, str]]:
     )
 
 
+def releases(title: str) -> frozenset[tuple[str, str]]:
+    """A title's names with the version after each, in one spelling ("node.js", "25")."""
+    return frozenset((name, canonical_version(number)) for name, number in named_versions(title))
+
+
 def canonical_version(number: str) -> str:
     """One spelling of a version: "v25.0.0", "25.0" and "25" are "25"; "2.5" and "250"
     are other versions, and so is "25.0.1"."""
