@@ -113,7 +113,7 @@ class PushRun:
         key = push.key()
         claimed = await self._writer.write(Claim(key, len(push.texts), push.job.kind))
         if not claimed:
-            self.outbox.forgo()  # its turn's place frees at once
+            self.outbox.forgo(chat.chat_id, group=group)  # its turn's place frees at once
             if claimed is Claimed.WAIT:  # a week while its day is being sent: look again
                 again = max(self.outbox.ready_at(chat.chat_id), self.outbox.clock() + WAIT)
                 self._queue.later(push, again)
