@@ -10,6 +10,10 @@ The one duplicate left possible is a retried timeout: a 5xx did not deliver, but
 timeout or a dropped connection after Telegram took the message did. Retries are
 bounded by ``max_attempts`` and counted in the row's ``attempts``.
 
+A chat's week follows its day (``Push.then``); whether its parts may go yet is the
+ledger's to say, for every pusher at once (``Claimed.WAIT``: the chat's day is still
+being sent, here or by another pusher), so a week is never sent between its day's parts.
+
 The pace is the bot's one outbox (``Services.outbox``): pushes take their turns there
 behind command replies. What a refused send leads to is ``bot.delivery.refusals``'s.
 """
