@@ -170,13 +170,13 @@ class Ledger:
             return batched
         results: list[Claimed | bool] = []
         with self.db.conn:
-            for n, op in enumerate(ops):
+            for op in ops:
                 k = op.key
                 if not isinstance(op, Claim):
                     args = [op.status, op.message_id, op.error, stamp, k.date, k.version]
                     cursor = self.db.execute(_FINISH, [*args, k.chat_id, k.thread_id, k.part])
                     results.append(cursor.rowcount > 0)
-                elif stale is not None and is_week_claim(op) and self._waits(n, op, stale):
+                elif stale is not None and is_week_claim(op) and self._waits(op, stale):
                     results.append(Claimed.WAIT)
                 else:
                     where = [k.date, k.version, k.chat_id, k.thread_id, k.part]
@@ -184,7 +184,7 @@ class Ledger:
                     results.append(Claimed.YES if cursor.rowcount > 0 else Claimed.HELD)
         return results
 
-    def _waits(self, n: int, claim: Claim, stale: str) -> bool:
+    def _waits(self, claim: Claim, stale: str) -> bool:
         """A week's claim waits for its day, if the part is still to be claimed at all."""
         k = claim.key
         row = self.db.execute(
@@ -194,7 +194,7 @@ class Ledger:
         ).fetchone()
         if row is not None and row[0] != "retry":
             return False  # held or done: the claim fails as it would have
-        return bool(waiting(self.db.conn, [(n, claim)], stale))
+        return bool(waiting(self.db.conn, [(0, claim)], stale))
 
     def skip(
         self,
