@@ -140,3 +140,24 @@ async def test_digest_chart_reads_its_figures_once_for_every_language(
         await services.store.run(lambda s: s.db.conn.set_trace_callback(None))
     assert en["photo"] is not None and "2026-02-15" in en["text"]
     assert zh >= 1 and again == 0
+
+
+async def test_a_filtered_chats_chart_is_drawn_once_and_kept_for_its_filter(
+    bot: Bot, digest_v1: Digest
+) -> None:
+    """A chat with a source filter gets its own chart, drawn once: after the chart
+    process is closed (every later draw fails), the same filter's /digest chart still
+    sends the kept PNG, while a filter never drawn says the chart could not be drawn."""
+    _, rest = Renderer().telegram_caption(digest_v1, "zh")
+    await bot.say(ZH_USER, ZH_USER, "/settings include juejin")
+    [first, *_] = await bot.say(ZH_USER, ZH_USER, "/digest chart", replies=1 + len(rest))
+    assert first["photo"] is not None
+    await services_of(bot.app).charts.aclose()
+    [again, *_] = await bot.say(ZH_USER, ZH_USER, "/digest chart", replies=1 + len(rest))
+    assert again["photo"] is not None
+    assert photo_of(bot.fake, again).tobytes() == photo_of(bot.fake, first).tobytes()
+    await bot.say(EN_USER, EN_USER, "/settings include v2ex")
+    note, _ = await bot.say(EN_USER, EN_USER, "/digest chart", replies=2)
+    assert note["text"] == (
+        "The heat chart could not be drawn this time; here is the digest as text."
+    )
