@@ -9,8 +9,13 @@ batches of each ``--batch`` size, and prints the store thread's CPU per message 
 claim and one outcome): the part of ``bench/send_path.py``'s push CPU that the ledger
 takes, whatever the transport.
 
-Run: ``uv run python bench/ledger.py [--chats 10000] [--parts 3] [--batch 16 48 128]``
-The last line is ``KEY=VALUE ...``.
+``--week`` also replays the same stream for a week's push (``2026-W07``) to chats that
+each got their day's push first, as the bot writes it: every week claim asks whether the
+chat's day is still open (``digest/push/ledger_weeks.py``). The day's figure, in the same
+run, is its anchor.
+
+Run: ``uv run python bench/ledger.py [--chats 10000] [--parts 3] [--batch 16 48 128]
+[--week]``. The last line is ``KEY=VALUE ...``.
 """
 
 from __future__ import annotations
@@ -18,7 +23,8 @@ from __future__ import annotations
 import argparse
 import tempfile
 import time
-from datetime import UTC, datetime
+from collections.abc import Sequence
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from figures import key_values, load_average, machine
@@ -26,16 +32,15 @@ from figures import key_values, load_average, machine
 from digest.push.ledger import Claim, Finish, Ledger, PartKey
 from digest.store.store import Store
 
-NOW = datetime(2026, 2, 15, 8, 0, tzinfo=UTC)
+NOW = datetime(2026, 2, 16, 1, 30, tzinfo=UTC)
+STALE = NOW - timedelta(minutes=2)  # the bot's stale_after
 
 
-def stream(chats: int, parts: int, in_flight: int) -> list[Claim | Finish]:
+def stream(chats: int, parts: int, in_flight: int, day: str = "2026-02-15") -> list[Claim | Finish]:
     """A push's ledger writes in the order it makes them: claims, each part's outcome
     ``in_flight`` claims later (the sends still out when it comes back)."""
     keys = [
-        PartKey("2026-02-15", 1, chat, part)
-        for part in range(1, parts + 1)
-        for chat in range(1, chats + 1)
+        PartKey(day, 1, chat, part) for part in range(1, parts + 1) for chat in range(1, chats + 1)
     ]
     ops: list[Claim | Finish] = []
     for n, key in enumerate(keys):
@@ -46,13 +51,18 @@ def stream(chats: int, parts: int, in_flight: int) -> list[Claim | Finish]:
     return ops
 
 
-def replay(ops: list[Claim | Finish], batch: int, messages: int) -> float:
-    """Milliseconds of this thread's CPU per message to write ``ops`` in ``batch``es."""
+def replay(
+    ops: list[Claim | Finish], batch: int, messages: int, before: Sequence[Claim | Finish] = ()
+) -> float:
+    """Milliseconds of this thread's CPU per message to write ``ops`` in ``batch``es, with
+    the week's rule on, after ``before`` (untimed: the chats' day, all sent)."""
     with tempfile.TemporaryDirectory(prefix="hotdigest-ledger-") as scratch:
         ledger = Ledger(Store.open(Path(scratch) / "ledger.db"))
+        for start in range(0, len(before), batch):
+            ledger.apply(before[start : start + batch], NOW)
         began = time.thread_time()
         for start in range(0, len(ops), batch):
-            changed = ledger.apply(ops[start : start + batch], NOW)
+            changed = ledger.apply(ops[start : start + batch], NOW, STALE)
             if not all(changed):
                 raise RuntimeError("a claim or outcome of a fresh push changed no row")
         return 1000 * (time.thread_time() - began) / messages
@@ -64,6 +74,7 @@ def main() -> None:
     parser.add_argument("--parts", type=int, default=3)
     parser.add_argument("--in-flight", type=int, default=256, help="the push's sends in flight")
     parser.add_argument("--batch", type=int, nargs="+", default=[16, 48, 128])
+    parser.add_argument("--week", action="store_true", help="also a week's push after the day")
     args = parser.parse_args()
     print(machine())
     print(f"before: {load_average()}")
@@ -74,6 +85,11 @@ def main() -> None:
         per_message = replay(ops, size, messages)
         print(f"batches of {size:>4}: {per_message:.4f} ms of CPU per message (claim + outcome)")
         figures[f"ledger_cpu_ms_batch_{size}"] = round(per_message, 4)
+        if args.week:
+            week = stream(args.chats, args.parts, args.in_flight, "2026-W07")
+            weekly = replay(week, size, messages, before=ops)
+            print(f"  a week's push after each chat's day: {weekly:.4f} ms (its day's: above)")
+            figures[f"ledger_week_cpu_ms_batch_{size}"] = round(weekly, 4)
     print(f"after: {load_average()}")
     print(key_values(figures))
 

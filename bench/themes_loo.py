@@ -9,6 +9,7 @@ a day the choice never saw. Deterministic (no timing).
 
     uv run python bench/themes_loo.py [EXPERIMENT ...]      # default: every experiment
     uv run --with jieba python bench/themes_loo.py jieba    # the segmenter (not a dependency)
+    uv run python bench/themes_loo.py narrowing code owner glued language chatter  # h14match
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT)]
 
 from bench.themes_days import DayScore, score_tree  # noqa: E402
+from bench.themes_reading import READING  # noqa: E402
 
 Edit = tuple[str, str, str]  # file under the tree, old text, new text
 THEMES = "digest/build/themes.py"
@@ -93,6 +95,8 @@ EXPERIMENTS: dict[str, list[tuple[str, tuple[Edit, ...]]]] = {
         ("jieba aligned", _jieba("aligned")),
         ("jieba not inside", _jieba("inside")),
     ],
+    # How the matcher reads owners, languages, glued words, 代码 and chatter (h14match).
+    **READING,
 }
 
 

@@ -93,6 +93,7 @@ from .push.chat_settings import (
 )
 from .push.forum import TopicChange, close_topic, name_topic, reopen_topic, topic_names
 from .push.ledger import CORRECTION, Claim, Finish, Ledger, PartKey
+from .push.ledger_weeks import Claimed
 from .push.planning import (
     PushJob,
     PushPlan,
@@ -216,6 +217,7 @@ __all__ = [
     "ChatFollows",
     "ChatReading",
     "Claim",
+    "Claimed",
     "ConfigError",
     "DayBuild",
     "DayReactions",

@@ -7,7 +7,7 @@ import sys
 import threading
 from collections import Counter
 from collections.abc import Iterator
-from datetime import UTC, datetime, time, timedelta
+from datetime import time, timedelta
 from pathlib import Path
 
 import pytest
@@ -20,6 +20,7 @@ from digest import Store
 
 sys.path.insert(0, str(Path(__file__).resolve().parent / "bot"))
 from delivery_worker import TOKEN, add_chat, store_digest
+from real_clock import clear_of_midnight
 
 CONFIG = """\
 timezone = "UTC"
@@ -61,7 +62,7 @@ def state(tmp_path: Path, db_path: Path) -> CliState:
 
 def setup_chats(db_path: Path, fake: FakeTelegram, chats: range) -> tuple[str, str]:
     """Chats in UTC whose push time was a minute ago; digests of today and yesterday."""
-    now = datetime.now(UTC)
+    now = clear_of_midnight(timedelta(seconds=90))  # the command reads the real clock
     at = (now - timedelta(minutes=1)).time().replace(second=0, microsecond=0)
     today, yesterday = now.date().isoformat(), (now.date() - timedelta(days=1)).isoformat()
     store = Store.open(db_path)

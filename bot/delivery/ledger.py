@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable, Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from functools import partial
 
-from digest import Claim, Finish, Ledger, PartKey, PushJob, Store
+from digest import Claim, Claimed, Finish, Ledger, PartKey, PushJob, Store
 
 from ..services import StoreRunner
 from .limits import Sleep
@@ -16,7 +16,11 @@ from .options import GATHER
 
 class LedgerWriter:
     """Group commit: ledger writes that arrive within ``gather`` seconds, or while one batch
-    commits, share the next one (one transaction on the store thread)."""
+    commits, share the next one (one transaction on the store thread).
+
+    :param stale_after: a pusher silent this long has stopped. Given, a week's part waits
+        while its chat's day is sent by a pusher that has not (``Claimed.WAIT``).
+    """
 
     def __init__(
         self,
@@ -24,18 +28,20 @@ class LedgerWriter:
         stamp: Callable[[], datetime],
         gather: float = GATHER,
         sleep: Sleep = asyncio.sleep,
+        stale_after: timedelta | None = None,
     ) -> None:
         self.store = store
         self.stamp = stamp
         self.gather = gather
         self.sleep = sleep
-        self._pending: list[tuple[Claim | Finish, asyncio.Future[bool]]] = []
-        self._posted: set[asyncio.Future[bool]] = set()  # posted writes not yet committed
+        self.stale_after = stale_after
+        self._pending: list[tuple[Claim | Finish, asyncio.Future[Claimed | bool]]] = []
+        self._posted: set[asyncio.Future[Claimed | bool]] = set()  # not yet committed
         self._failure: BaseException | None = None  # the first posted write that failed
         self._task: asyncio.Task[None] | None = None
 
-    async def write(self, op: Claim | Finish) -> bool:
-        """Apply one claim (True: this pusher holds the part) or outcome."""
+    async def write(self, op: Claim | Finish) -> Claimed | bool:
+        """Apply one claim (``Claimed.YES``: this pusher holds the part) or outcome."""
         return await self._queue(op)
 
     def post(self, op: Claim | Finish) -> None:
@@ -56,14 +62,14 @@ class LedgerWriter:
         if failure is not None:
             raise failure
 
-    def _queue(self, op: Claim | Finish) -> asyncio.Future[bool]:
-        future: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
+    def _queue(self, op: Claim | Finish) -> asyncio.Future[Claimed | bool]:
+        future: asyncio.Future[Claimed | bool] = asyncio.get_running_loop().create_future()
         self._pending.append((op, future))
         if self._task is None or self._task.done():
             self._task = asyncio.create_task(self._flush())
         return future
 
-    def _landed(self, future: asyncio.Future[bool]) -> None:
+    def _landed(self, future: asyncio.Future[Claimed | bool]) -> None:
         self._posted.discard(future)
         failure = None if future.cancelled() else future.exception()
         if failure is not None and self._failure is None:
@@ -77,8 +83,9 @@ class LedgerWriter:
         while self._pending:
             batch, self._pending = self._pending, []
             ops, stamp = [op for op, _ in batch], self.stamp()
+            stale = None if self.stale_after is None else stamp - self.stale_after
             try:
-                results = await self.store.run(partial(_apply, ops, stamp))
+                results = await self.store.run(partial(_apply, ops, stamp, stale))
             except Exception as exc:  # handed to every waiter, which re-raises it
                 for _, future in batch:
                     if not future.done():  # a cancelled waiter (a push stopped) has gone
@@ -96,5 +103,7 @@ def fail_jobs(store: Store, failed: Sequence[tuple[PushJob, str]], stamp: dateti
         ledger.fail(PartKey(job.date, job.version, job.chat.chat_id, 1), job.kind, reason, stamp)
 
 
-def _apply(ops: list[Claim | Finish], stamp: datetime, store: Store) -> list[bool]:
-    return Ledger(store).apply(ops, stamp)
+def _apply(
+    ops: list[Claim | Finish], stamp: datetime, stale: datetime | None, store: Store
+) -> list[Claimed | bool]:
+    return Ledger(store).apply(ops, stamp, stale)

@@ -93,15 +93,22 @@ class ChatGate:
         if window is not None and turned is not None:
             # The push's own stamp moves, wherever it is: a reply to the group may have
             # had its turn since (the newest stamp is then the reply's, which did leave).
-            stamps = list(window)
-            if turned in stamps:
-                stamps.reverse()
-                stamps.remove(turned)
-                stamps.reverse()
+            stamps = _without(window, turned)
             bisect.insort(stamps, now)
             window.clear()
             window.extend(stamps)
         self._space(chat_id, group, now)
+
+    def forgone(self, chat_id: int, group: bool) -> None:
+        """The push counted at its turn will not leave (another pusher has its part, or a
+        week waits for its day): its stamp leaves the group's minute, which a week looking
+        again every second would otherwise fill. The chat's gap stays: it paces that look."""
+        window = self._groups.get(chat_id) if group else None
+        turned = self._pushes.pop(chat_id, None) if group else None
+        if window is not None and turned is not None:
+            stamps = _without(window, turned)
+            window.clear()
+            window.extend(stamps)
 
     def _space(self, chat_id: int, group: bool, now: float) -> None:
         ready = now + self.limits.chat_interval
@@ -132,6 +139,16 @@ class ChatGate:
             if window and window[-1] > now - GROUP_WINDOW
         }
         self._pushes = {chat: at for chat, at in self._pushes.items() if chat in self._groups}
+
+
+def _without(window: deque[float], stamp: float) -> list[float]:
+    """The window's stamps less the newest one equal to ``stamp`` (if any)."""
+    stamps = list(window)
+    if stamp in stamps:
+        stamps.reverse()
+        stamps.remove(stamp)
+        stamps.reverse()
+    return stamps
 
 
 class FloodWatch:

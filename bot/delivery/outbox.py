@@ -148,10 +148,12 @@ class Outbox:
         self._wake.set()  # a pending push left: the next push's turn may be due
         return departure
 
-    def forgo(self) -> None:
-        """A push that had its turn will not depart (another pusher claimed its part): its
-        place among the pending frees now, not after ``PENDING_TTL``."""
+    def forgo(self, chat_id: int, *, group: bool = False) -> None:
+        """A push that had its turn will not depart (another pusher claimed its part, or a
+        week waits for its day): its place among the pending frees now, not after
+        ``PENDING_TTL``, and a group's minute no longer counts it."""
         self.pacer.withdraw()
+        self.chats.forgone(chat_id, group)
         self._wake.set()
 
     async def timed(self, departure: Departure, sending: Awaitable[T]) -> T:

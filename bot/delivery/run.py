@@ -10,6 +10,10 @@ The one duplicate left possible is a retried timeout: a 5xx did not deliver, but
 timeout or a dropped connection after Telegram took the message did. Retries are
 bounded by ``max_attempts`` and counted in the row's ``attempts``.
 
+A chat's week follows its day (``Push.then``); whether its parts may go yet is the
+ledger's to say, for every pusher at once (``Claimed.WAIT``: the chat's day is still
+being sent, here or by another pusher), so a week is never sent between its day's parts.
+
 The pace is the bot's one outbox (``Services.outbox``): pushes take their turns there
 behind command replies. What a refused send leads to is ``bot.delivery.refusals``'s.
 """
@@ -24,7 +28,7 @@ from datetime import datetime
 from telegram import Bot
 from telegram.error import TelegramError
 
-from digest import Claim, Finish, PartKey, PushJob
+from digest import Claim, Claimed, Finish, PartKey, PushJob
 
 from ..services import StoreRunner
 from .client import Bodies, send_text
@@ -34,6 +38,10 @@ from .outbox import Kind, Outbox, OutboxClosedError
 from .prepare import Prepared, Push
 from .queue import ChatQueue
 from .refusals import Refusals
+
+# Seconds before a week whose day is still being sent claims again: that day's parts go a
+# second apart at best (Telegram's pace for one chat), so looking sooner finds nothing new.
+WAIT = 1.0
 
 
 class PushRun:
@@ -53,7 +61,9 @@ class PushRun:
         self.outbox, self.options, self.prepared, self.report = outbox, options, prepared, report
         self.stop = stop
         self._bodies = Bodies()  # each part's text encoded once for all its chats
-        self._writer = LedgerWriter(store, stamp, options.ledger_gather)
+        self._writer = LedgerWriter(
+            store, stamp, options.ledger_gather, stale_after=options.stale_after
+        )
         self._queue: ChatQueue[Push | PushJob] = ChatQueue(outbox.chats, lambda i: i.chat.chat_id)
         writer, queue = self._writer, self._queue
         self._refusals = Refusals(
@@ -105,11 +115,15 @@ class PushRun:
         except OutboxClosedError:  # the bot is stopping: unclaimed, the next run sends it
             return
         key = push.key()
-        if not await self._writer.write(Claim(key, len(push.texts), push.job.kind)):
-            self.outbox.forgo()  # its turn's place frees at once
+        claimed = await self._writer.write(Claim(key, len(push.texts), push.job.kind))
+        if not claimed:
+            self.outbox.forgo(chat.chat_id, group=group)  # its turn's place frees at once
+            if claimed is Claimed.WAIT:  # a week while its day is being sent: look again
+                again = max(self.outbox.ready_at(chat.chat_id), self.outbox.clock() + WAIT)
+                self._queue.later(push, again)
+                return
             self.report.busy += 1  # another pusher holds this part; this push is theirs
-            if push.then is not None:  # the week may not be: its own ledger rows decide
-                self._queue.later(push.then, self.outbox.ready_at(chat.chat_id))
+            self._next(push)
             return
         departure = await self.outbox.depart(chat.chat_id, group=group)
         try:
@@ -125,8 +139,13 @@ class PushRun:
             self._queue.later(push, self.outbox.ready_at(chat.chat_id))
         else:
             self.report.delivered += 1
-            if push.then is not None:
-                self._queue.later(push.then, self.outbox.ready_at(chat.chat_id))
+            self._next(push)
+
+    def _next(self, push: Push) -> None:
+        """The chat's next push (its week after its day), once this one is over for this
+        run: whether its parts may go yet is the ledger's to say (``Claimed.WAIT``)."""
+        if push.then is not None:
+            self._queue.later(push.then, self.outbox.ready_at(push.chat.chat_id))
 
     async def _post(self, push: Push, key: PartKey, bot: Bot) -> int:
         """Send one part (into the chat's topic, if it has one); its message_id."""

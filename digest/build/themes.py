@@ -287,8 +287,30 @@ def best_theme(scores: dict[str, float], specific: set[str], themes: Sequence[Th
     :param specific: the themes a keyword not marked "!" matched
     """
     order = {theme.id: position for position, theme in enumerate(themes)}
+    scores = _narrowing_only(scores, specific, themes)
     best = min(scores, key=lambda theme_id: (-scores[theme_id], order[theme_id]))
     return _narrowed(_yielded(best, scores, themes), specific, themes)
+
+
+def _narrowing_only(
+    scores: dict[str, float], specific: set[str], themes: Sequence[Theme]
+) -> dict[str, float]:
+    """``scores`` without a narrower theme that matched only generic words while the theme
+    it narrows matched none, unless no other theme scored.
+
+    A narrower theme's generic words say which part of the broader theme a post is about
+    ("代码" beside "AI" is AI coding); with no word of the broader theme they say nothing
+    about AI, so another theme's word decides: "我在滴滴探索泛前端代码覆盖率" is frontend.
+    """
+    kept = {
+        theme_id: score
+        for theme_id, score in scores.items()
+        if not any(
+            t.id == theme_id and t.narrows and t.narrows not in scores and t.id not in specific
+            for t in themes
+        )
+    }
+    return kept or scores
 
 
 # A theme gives way only to one that scored at least this share of its own score: a

@@ -18,7 +18,9 @@ so the ledger always knows which parts may have gone out:
 ==============  ==================================================================
 
 Claiming is an insert that does nothing when the row exists (or a compare-and-set from
-``retry``), so two pushers on one database never send the same part twice.
+``retry``), so two pushers on one database never send the same part twice. A week's part
+is not claimed while the chat's day is still being sent (``ledger_weeks``), so neither
+pusher interleaves a week with its day.
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ from datetime import datetime
 from ..clock import from_iso, to_iso
 from ..store.store import Store
 from .ledger_batch import apply_batch
+from .ledger_weeks import Claimed, is_week_claim, waiting
 from .subscriptions import SubscriptionKey, subscription_key
 
 PUSH = "push"
@@ -147,24 +150,51 @@ class Ledger:
     def __init__(self, store: Store) -> None:
         self.db = store.db
 
-    def apply(self, ops: Sequence[Claim | Finish], now: datetime) -> list[bool]:
-        """Run claims and finishes in one transaction; each result says if the row changed."""
+    def apply(
+        self,
+        ops: Sequence[Claim | Finish],
+        now: datetime,
+        stale_before: datetime | None = None,
+    ) -> list[Claimed | bool]:
+        """Run claims and finishes in one transaction: each claim's :class:`Claimed`, each
+        finish whether it changed a row.
+
+        :param stale_before: a pusher whose newest row is older than this has stopped;
+            given, a week's part waits for its chat's day (``ledger_weeks``), unless that
+            day's pusher stopped. None: claims that record and never send (``fail``).
+        """
         stamp = to_iso(now)
-        batched = apply_batch(self.db.conn, ops, stamp) if len(ops) > 1 else None
+        stale = None if stale_before is None else to_iso(stale_before)
+        batched = apply_batch(self.db.conn, ops, stamp, stale) if len(ops) > 1 else None
         if batched is not None:
             return batched
-        results = []
+        results: list[Claimed | bool] = []
         with self.db.conn:
             for op in ops:
                 k = op.key
-                if isinstance(op, Claim):
-                    where = [k.date, k.version, k.chat_id, k.thread_id, k.part]
-                    cursor = self.db.execute(_CLAIM, [*where, op.parts, op.kind, stamp])
-                else:
+                if not isinstance(op, Claim):
                     args = [op.status, op.message_id, op.error, stamp, k.date, k.version]
                     cursor = self.db.execute(_FINISH, [*args, k.chat_id, k.thread_id, k.part])
-                results.append(cursor.rowcount > 0)
+                    results.append(cursor.rowcount > 0)
+                elif stale is not None and is_week_claim(op) and self._waits(op, stale):
+                    results.append(Claimed.WAIT)
+                else:
+                    where = [k.date, k.version, k.chat_id, k.thread_id, k.part]
+                    cursor = self.db.execute(_CLAIM, [*where, op.parts, op.kind, stamp])
+                    results.append(Claimed.YES if cursor.rowcount > 0 else Claimed.HELD)
         return results
+
+    def _waits(self, claim: Claim, stale: str) -> bool:
+        """A week's claim waits for its day, if the part is still to be claimed at all."""
+        k = claim.key
+        row = self.db.execute(
+            "SELECT status FROM deliveries WHERE date = ? AND version = ? AND chat_id = ? "
+            "AND thread_id = ? AND part = ?",
+            [k.date, k.version, k.chat_id, k.thread_id, k.part],
+        ).fetchone()
+        if row is not None and row[0] != "retry":
+            return False  # held or done: the claim fails as it would have
+        return bool(waiting(self.db.conn, [(0, claim)], stale))
 
     def skip(
         self,

@@ -16,8 +16,11 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from collections import Counter
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
+
+from .ledger_weeks import Claimed, is_week_claim, waiting
 
 if TYPE_CHECKING:
     from .ledger import Claim, Finish
@@ -57,38 +60,59 @@ SUPPORTED = sqlite3.sqlite_version_info >= (3, 33, 0)
 
 
 def apply_batch(
-    conn: sqlite3.Connection, ops: Sequence[Claim | Finish], stamp: str
-) -> list[bool] | None:
+    conn: sqlite3.Connection, ops: Sequence[Claim | Finish], stamp: str, stale: str | None = None
+) -> list[Claimed | bool] | None:
     """Apply ``ops`` as the one-by-one path would; None when this batch needs that path.
 
     That path keeps its place for batches whose order matters here: a part named twice
-    (``Ledger.fail``'s claim and outcome, a retry's outcome and its next claim), and a
-    connection already inside a transaction.
+    (``Ledger.fail``'s claim and outcome, a retry's outcome and its next claim), a week's
+    claim beside another write for its chat (its day's last outcome decides whether the
+    week waits), and a connection already inside a transaction. With ``stale``, week
+    claims wait for their day (``ledger_weeks``).
     """
     from .ledger import Claim  # the module that calls this one defines it
 
     keys = [_key(op) for op in ops]
     if not SUPPORTED or conn.in_transaction or len(set(keys)) < len(keys):
         return None
-    claims, finishes, claimed = [], [], set()
+    finishes: list[list[object]] = []
+    claimed: dict[int, list[object]] = {}
+    weeks: list[tuple[int, Claim]] = []
     for n, op in enumerate(ops):
         if isinstance(op, Claim):
-            claims.append([*keys[n], op.parts, op.kind])
-            claimed.add(n)
+            claimed[n] = [*keys[n], op.parts, op.kind]
+            if stale is not None and is_week_claim(op):
+                weeks.append((n, op))
         else:
             finishes.append([*keys[n], op.status, op.message_id, op.error])
+    if weeks and _beside(ops, weeks):
+        return None
     with conn:
         conn.execute("BEGIN IMMEDIATE")
         row = conn.execute(_FOUND, [json.dumps(keys)]).fetchone()
         found = {int(n): status for n, status in json.loads(row[0])}
+        free = [(n, op) for n, op in weeks if found.get(n, "retry") == "retry"]
+        wait = waiting(conn, free, stale) if stale is not None else set()
+        claims = [claim for n, claim in claimed.items() if n not in wait]
         if claims:
             conn.execute(_CLAIMS, [stamp, json.dumps(claims)])
         if finishes:
             conn.execute(_FINISHES, [stamp, json.dumps(finishes)])
-    # A claim takes a part with no row or a `retry` row; an outcome changes a row found.
-    return [
-        found.get(n, "retry") == "retry" if n in claimed else n in found for n in range(len(ops))
-    ]
+    # A claim takes a part with no row or a `retry` row, unless its day holds it back;
+    # an outcome changes a row found.
+    return [_result(n, found, wait) if n in claimed else n in found for n in range(len(ops))]
+
+
+def _beside(ops: Sequence[Claim | Finish], weeks: list[tuple[int, Claim]]) -> bool:
+    """Whether a week's claim shares its chat (topic) with another write of the batch."""
+    chats = Counter((op.key.chat_id, op.key.thread_id) for op in ops)
+    return any(chats[op.key.chat_id, op.key.thread_id] > 1 for _, op in weeks)
+
+
+def _result(n: int, found: dict[int, str], wait: set[int]) -> Claimed:
+    if n in wait:
+        return Claimed.WAIT
+    return Claimed.YES if found.get(n, "retry") == "retry" else Claimed.HELD
 
 
 def _key(op: Claim | Finish) -> tuple[str, int, int, int, int]:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator, Mapping
 from dataclasses import replace
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, datetime, time
 from pathlib import Path
 from typing import Any
 
@@ -16,12 +16,11 @@ from telegram import Bot
 from test_delivery_topics import fast_services
 from week_store import WEEK, seed_fortnight
 
-from bot.delivery.engine import deliver, plan_due, push_due
+from bot.delivery.engine import push_due
 from bot.fake_telegram import FakeRequest, FakeTelegram
 from bot.services import Services
-from digest import BuildOptions, Store, Subscriptions, build_week, load_themes
-from digest.clock import utcnow
-from digest.push.ledger import Claim, Finish, Ledger, PartKey
+from digest import SECTION_IDS, BuildOptions, Store, Subscriptions, build_week, load_themes
+from digest.push.ledger import Ledger
 
 BUILT = datetime(2026, 2, 16, 0, 0, tzinfo=UTC)  # Monday 08:00 in Shanghai
 MONDAY_0930 = datetime(2026, 2, 16, 1, 30, tzinfo=UTC)  # 09:30 in Shanghai
@@ -36,14 +35,23 @@ async def fast(db_path: Path) -> AsyncIterator[Services]:
     await made.close()
 
 
-def seed(db_path: Path, fake: FakeTelegram, chat_id: int, chat_type: str = "private") -> None:
-    """The day's digest, the week's, and ``chat_id`` due for both at 09:00 on Monday."""
+def seed(
+    db_path: Path,
+    fake: FakeTelegram,
+    chat_id: int,
+    chat_type: str = "private",
+    sections: tuple[str, ...] = SECTION_IDS,
+) -> None:
+    """The day's digest, the week's, and ``chat_id`` due for both at 09:00 on Monday (a
+    message a section for chosen ``sections``)."""
     store = Store.open(db_path)
     try:
         seed_fortnight(store)
         assert build_week(store, WEEK, BuildOptions(themes=load_themes()), BUILT).digest
         store_digest(store, DAY)
-        sub = add_chat(store, chat_id, chat_type=chat_type, push_time=time(9), mode="full")
+        sub = add_chat(
+            store, chat_id, chat_type=chat_type, push_time=time(9), mode="full", sections=sections
+        )
         both = replace(sub, cadence="both", week_day=1, week_time=time(9), week_chart=False)
         Subscriptions(store).save(both, BUILT)
     finally:
@@ -111,40 +119,6 @@ async def test_a_chat_that_blocked_the_bot_gets_its_week_recorded_not_sent(
     assert ledger_rows(db_path, WEEK) == [(4, 1, "deactivated")]  # in the ledger, not lost
     again = await push_on_fake(fast, fake, now=MONDAY_0930, senders=1)
     assert again.planned == 0
-
-
-async def test_a_day_another_pusher_holds_leaves_the_week_to_its_own_ledger_rows(
-    fast: Services, db_path: Path
-) -> None:
-    """The plan gave this run the chat's day and its week; before the run claims the day,
-    another pusher (say an operator's ``push --date`` of that day, which has no week)
-    claims it. Who holds the day says nothing of the week: its own ledger rows decide, so
-    this run sends it, once, and a later tick sends neither again."""
-    fake = FakeTelegram(TOKEN, limits=None)
-    seed(db_path, fake, 4)
-    opts = fast_options()
-    plan = await plan_due(fast, now=MONDAY_0930, options=opts)
-    assert sorted(job.date for job in plan.jobs) == [DAY, WEEK]
-    day = next(job for job in plan.jobs if job.date == DAY)
-    held = PartKey(DAY, day.version, 4, 1)
-    await fast.store.run(lambda s: Ledger(s).apply([Claim(held, 1)], utcnow()))
-    bot = Bot(TOKEN, request=FakeRequest(fake, latency=0.002))
-    await bot.initialize()
-    try:
-        report = await deliver(fast, bot, plan.jobs, opts, bots=[bot], plan=plan)
-    finally:
-        await bot.shutdown()
-    assert (report.busy, report.delivered, report.failed) == (1, 1, 0)
-    assert heads(fake, 4) == ["科技热榜周报"]  # the week; the day is the other pusher's
-    week = ledger_rows(db_path, WEEK)
-    assert week and {status for *_, status in week} == {"sent"}
-    assert len(fake.sent(4)) == len(week)
-    assert ledger_rows(db_path, DAY) == [(4, 1, "sending")]  # untouched
-    # The other pusher's day arrives; the next tick has nothing left for the chat.
-    await fast.store.run(lambda s: Ledger(s).apply([Finish(held, "sent", 99)], utcnow()))
-    later = MONDAY_0930 + timedelta(minutes=1)
-    again = await push_on_fake(fast, fake, now=later, senders=1)
-    assert again.planned == 0 and heads(fake, 4) == ["科技热榜周报"]
 
 
 class CancellingFake(FakeTelegram):

@@ -113,6 +113,30 @@ def test_a_push_departing_moves_its_own_stamp_in_a_groups_minute_not_a_replys() 
     assert gate.ready_at(-5) == pytest.approx(pushed + 70.4 + 60 + 0.1)
 
 
+def test_push_turns_given_back_leave_a_groups_minute_and_keep_its_gap() -> None:
+    # A week waiting for its day in a group takes a turn a second and gives it back: those
+    # turns counted in the group's minute held the week (and replies) a minute when 20 had.
+    time = Clock()
+    gate = ChatGate(Limits(), time)
+    for _ in range(25):
+        time.now = max(time.now, gate.ready_at(-5))
+        gate.sent(-5, group=True, push=True)
+        turned = time.now
+        gate.forgone(-5, group=True)
+        assert gate.ready_at(-5) == pytest.approx(turned + 1.1)  # the look's pace stays
+    replied = time.now
+    gate.sent(-5, group=True)  # a reply meanwhile did leave: it counts
+    gate.forgone(-5, group=True)  # nothing of it is given back
+    time.now += 1.1
+    first = time.now
+    for _ in range(19):  # the minute holds the reply only: 19 pushes go a gap apart
+        time.now = gate.ready_at(-5)
+        gate.sent(-5, group=True, push=True)
+        gate.departed(-5, group=True)
+    assert time.now == pytest.approx(first + 18 * 1.1)
+    assert gate.ready_at(-5) == pytest.approx(replied + 60 + 0.1)  # the 21st of the minute
+
+
 def test_a_429_is_bot_wide_only_when_several_chats_get_one_at_once() -> None:
     time = Clock()
     watch = FloodWatch(time)

@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 from delivery_worker import TOKEN, add_chat, delivery_settings, store_digest
+from real_clock import clear_of_midnight
 from telegram.ext import Application, CallbackContext
 
 from bot.config import Settings
@@ -119,7 +120,7 @@ async def test_a_tick_never_starts_a_second_push_beside_a_running_one(app: App) 
 def due_now(db_path: Path) -> Settings:
     """Settings whose build time, in UTC, was three minutes ago: a chat at two minutes ago
     is due now, and no digest has been built for it yet."""
-    now = datetime.now(UTC)
+    now = clear_of_midnight(timedelta(minutes=4))  # the jobs read the real clock
     build = (now - timedelta(minutes=3)).time().replace(second=0, microsecond=0)
     return delivery_settings(db_path, sources=(), timezone="UTC", build_time=build)
 

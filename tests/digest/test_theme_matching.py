@@ -17,6 +17,7 @@ from digest.build.themes import (
     TITLE_WEIGHT,
     Theme,
     assign_theme,
+    best_theme,
     theme_evidence,
     theme_scores,
 )
@@ -461,3 +462,22 @@ def test_theme_evidence_returns_the_themes_a_specific_keyword_matched(tmp_path: 
     assert specific == {"broad", "narrow"} and scores == theme_scores(
         "AI news", "an LLM coding agent", themes
     )
+
+
+def test_ai_coding_generic_words_need_an_ai_word_to_win_a_tie(themes):
+    # "代码" (code) is generic AI coding: beside "AI" it says which part of AI a post is
+    # about, alone it says nothing about AI, so another theme's word decides a tie
+    # (2025-10-25 and 2026-06-10, labelled frontend; both were AI coding).
+    assert assign_theme("我在滴滴探索泛前端代码覆盖率", None, themes) == "frontend"
+    assert (
+        assign_theme(
+            "我用3个周末重构了公司的前端项目，老板没发现，但同事都来找我要代码了", None, themes
+        )
+        == "frontend"
+    )
+    # With an AI word the generic words still narrow it (2026-04-29, labelled AI coding).
+    assert assign_theme("告别 AI 乱改代码：OpenSpec 规范驱动开发完全指南", None, themes) == (
+        "ai-coding"
+    )
+    # A story's titles are read the same way: together they name the web and code, no AI.
+    assert best_theme({"frontend": 1.0, "ai-coding": 1.0}, set(), themes) == "frontend"
