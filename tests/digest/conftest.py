@@ -9,6 +9,7 @@ import pytest
 from fake_llm import FakeLlm
 
 from digest import BuildOptions, Store, import_posts, load_themes
+from digest.build.themes import Theme
 
 SAMPLE = Path(__file__).resolve().parents[2] / "data" / "sample" / "posts.jsonl"
 # The sample's posts were seen before this moment; its digest is built then.
@@ -19,6 +20,12 @@ BUILT = datetime(2026, 2, 15, 10, 30, tzinfo=UTC)
 def options() -> BuildOptions:
     """The bundled themes, every other build option at its default."""
     return BuildOptions(themes=load_themes())
+
+
+@pytest.fixture
+def themes(options: BuildOptions) -> tuple[Theme, ...]:
+    """The bundled taxonomy."""
+    return options.themes
 
 
 @pytest.fixture
