@@ -18,12 +18,9 @@ from zoneinfo import ZoneInfo
 from bench.themes_days import Key, build_day, day_store, labelled_days, load_gold
 from digest import BuildOptions, load_themes
 from digest.build.ranking import normalise_heat
-from digest.build.stories import (
-    ScoredPost,
-    StoryEvidence,
-    merge_duplicates,
-)
+from digest.build.stories import StoryEvidence, merge_duplicates
 from digest.build.story_history import StoryHistory, read_history
+from digest.build.story_items import ScoredPost
 from digest.build.story_markers import GUIDE_WORDS, event_kinds, event_words, guide_words, is_guide
 
 

@@ -10,12 +10,20 @@ from dataclasses import dataclass, field
 from ..store.store import SeenPost
 
 # The story types and matcher live in stories.py; the builders reach them through here.
-from .stories import Item as Item
-from .stories import ScoredPost as ScoredPost
-from .stories import hottest_first
 from .stories import merge_duplicates as merge_duplicates
-from .story_names import COMMON_WORDS, latin_words
-from .themes import OTHER, STOPWORDS, Theme, assign_theme, best_theme, theme_evidence
+from .story_items import Item as Item
+from .story_items import ScoredPost as ScoredPost
+from .story_items import hottest_first
+from .story_names import COMMON_WORDS
+from .themes import (
+    OTHER,
+    STOPWORDS,
+    Theme,
+    assign_theme,
+    best_theme,
+    latin_words,
+    theme_evidence,
+)
 
 
 @dataclass(slots=True)

@@ -8,9 +8,7 @@ from collections.abc import Sequence
 from difflib import SequenceMatcher
 
 from .story_history import StoryHistory
-from .story_items import Item as Item
-from .story_items import ScoredPost as ScoredPost
-from .story_items import hottest_first as hottest_first
+from .story_items import Item, ScoredPost, hottest_first
 from .story_markers import ONCE_A_DAY, event_words, is_guide, names_once_a_day
 from .story_names import (
     COMMON_WORDS,
@@ -18,7 +16,6 @@ from .story_names import (
     STORY_NOISE,
     brief_of,
     canonical_version,
-    latin_words,
     name_parts,
     named_versions,
     next_to,
@@ -30,7 +27,7 @@ from .story_names import (
     spelt_parts,
     story_names,
 )
-from .themes import STOPWORDS, jaccard, title_tokens
+from .themes import STOPWORDS, jaccard, latin_words, title_tokens
 
 SIMILAR_TITLES = 0.5  # Jaccard of title tokens at which two posts are the same story
 STORY_RARE = 3  # posts naming a thing at most this often: it may identify one event

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from ..store.store import SeenPost, Store
-from .story_names import latin_words
+from .themes import title_words
 
 # The history: the newest HISTORY_POSTS posts first seen in the HISTORY_DAYS before a
 # window (about six weeks of four lists), whose titles tell which words are rare in general.
@@ -37,11 +37,11 @@ class StoryHistory:
     def of_titles(cls, titles: Iterable[str]) -> StoryHistory:
         frequency: Counter[str] = Counter()
         lowered = [title.lower() for title in titles]
-        # Latin words as the matcher reads them (story_names.latin_words, trimmed like
-        # title_tokens' words): the history is asked about names only, so it skips the CJK
-        # bigrams (most of the cost of reading 3,000 titles); phrases use the text.
+        # Latin words as the matcher reads them (themes.latin_words): the history is asked
+        # about names only, so it skips the CJK bigrams (most of the cost of reading 3,000
+        # titles); phrases use the text.
         for title in lowered:
-            frequency.update(set(latin_words(title)))
+            frequency.update(title_words(title))
         return cls(len(lowered), frequency, "\n".join(lowered))
 
     @property

@@ -7,7 +7,7 @@ import re
 from collections.abc import Sequence
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
-from .themes import LATIN_WORD, STOPWORDS
+from .themes import STOPWORDS, latin_words
 
 SHARED_PHRASE = 3  # consecutive distinctive Latin words naming one thing ("android studio panda")
 NAME_STEM = 5  # letters a shortened name keeps ("clawd" of "clawdbot"): fewer begin any word
@@ -28,13 +28,6 @@ def normalise_url(url: str | None) -> str | None:
     query = urlencode(sorted((k, v) for k, v in parse_qsl(parts.query) if not _TRACKING.match(k)))
     path = parts.path.rstrip("/") or ""
     return f"{host}{path}" + (f"?{query}" if query else "")
-
-
-def latin_words(title: str) -> list[str]:
-    """Lower-case Latin words of a title in order, keeping inner dots, dashes, + and #, and
-    trimming dots and dashes from their ends as themes.title_words does ("rust." is
-    "rust"): the story history counts these words, so the matcher asks it about them."""
-    return [word for word in (w.strip(".-") for w in LATIN_WORD.findall(title.lower())) if word]
 
 
 def phrases(title: str) -> frozenset[tuple[str, ...]]:

@@ -364,10 +364,16 @@ STOPWORDS = frozenset(
 )
 
 
+def latin_words(text: str) -> list[str]:
+    """The Latin words of a text, lower case and in order, keeping inner dots, dashes, +
+    and #, and trimming dots and dashes from their ends ("Rust." is "rust")."""
+    return [w.strip(".-") for w in LATIN_WORD.findall(text.lower())]
+
+
 def title_words(lowered: str) -> set[str]:
-    """The Latin words of a lower-case text, dots and dashes trimmed from their ends: what
-    title_tokens and the story history read as names."""
-    return {w.strip(".-") for w in LATIN_WORD.findall(lowered)}
+    """The Latin words of a lower-case text (:func:`latin_words`): what title_tokens and
+    the story history read as names."""
+    return set(latin_words(lowered))
 
 
 def title_tokens(text: str) -> frozenset[str]:

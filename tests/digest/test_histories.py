@@ -30,8 +30,7 @@ from digest import (
 )
 from digest.build.heat import heat_chart
 from digest.build.story_history import HISTORY_MIN_POSTS, StoryHistory
-from digest.build.story_names import latin_words
-from digest.build.themes import title_tokens, title_words
+from digest.build.themes import latin_words, title_tokens, title_words
 
 # A name no earlier title has, on two juejin titles: one story once the history says so.
 # Alone, the first is mobile development (Flutter) and the second has no theme.

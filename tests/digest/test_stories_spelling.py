@@ -12,7 +12,8 @@ from digest import Post, make_post
 from digest.build.ranking import normalise_heat
 from digest.build.stories import StoryEvidence
 from digest.build.story_history import StoryHistory
-from digest.build.story_names import canonical_version, latin_words, story_names
+from digest.build.story_names import canonical_version, story_names
+from digest.build.themes import latin_words
 
 
 def test_a_name_ending_a_sentence_is_the_name_without_its_dot_or_dash():
